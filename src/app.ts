@@ -1,0 +1,125 @@
+// The app factory: builds the whole Fastify app for a Config without listening, so the
+// server, the CLI and the tests all get the same app.
+import { join } from 'node:path'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import view from '@fastify/view'
+import handlebars from 'handlebars'
+import { pino, type DestinationStream } from 'pino'
+import { Agent, type Dispatcher } from 'undici'
+import type { Config } from './config/index.ts'
+import { SANDBOX_PATH } from './config/index.ts'
+import { loadCatalogue, type Catalogue } from './catalogue/index.ts'
+import { createWebexClient, type Timeouts } from './oauth/webex-client.ts'
+import { ConsumedStates } from './oauth/flow.ts'
+import { Emulator, sandboxPlugin } from './sandbox/index.ts'
+import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
+import { errorHandler, notFoundHandler } from './web/errors.ts'
+import { homeRoutes } from './web/home.ts'
+import { callbackRoutes } from './web/callback.ts'
+import type { WebContext } from './web/context.ts'
+
+export interface AppDeps {
+  catalogue?: Catalogue
+  /** Outbound HTTP; defaults to one keep-alive Agent for the whole process. */
+  dispatcher?: Dispatcher
+  timeouts?: Timeouts
+  now?: () => number
+  /** Where logs go; defaults to stdout. */
+  logStream?: DestinationStream
+  /** The embedded emulator in sandbox mode; made here when not given. */
+  emulator?: Emulator
+}
+
+/** Paths pino blanks wherever they occur, on top of logging no bodies or query strings at all. */
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'headers.authorization', 'headers.cookie', '*.access_token', '*.refresh_token', '*.code',
+  '*.code_verifier', '*.client_secret', '*.accessToken', '*.refreshToken', '*.verifier', 'query', 'body'
+]
+
+export function createLogger (level: string, stream?: DestinationStream): FastifyBaseLogger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, stream ?? pino.destination(1))
+}
+
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const catalogue = deps.catalogue ?? loadCatalogue(SCOPES_DIR)
+  const ownDispatcher = deps.dispatcher === undefined
+  const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5_000 } })
+  const now = deps.now ?? Date.now
+
+  const app = Fastify({
+    loggerInstance: createLogger(config.logLevel, deps.logStream),
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 }
+  })
+
+  const ctx: WebContext = {
+    config,
+    catalogue,
+    webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher, timeouts: deps.timeouts, now }),
+    consumed: new ConsumedStates(),
+    now
+  }
+
+  // One line per request, with the path only: query strings can carry codes and states.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+  })
+  if (ownDispatcher) app.addHook('onClose', async () => { await dispatcher.close() })
+
+  const formTargets = [...new Set([new URL(config.webexBaseUrl).origin, config.redirectOrigin])]
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'", ...formTargets],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: config.secure ? [] : null
+      }
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: config.secure
+  })
+  await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} })
+  await app.register(formbody)
+  await app.register(view, {
+    engine: { handlebars: handlebars.create() },
+    root: TEMPLATES_DIR,
+    layout: 'layout.hbs',
+    viewExt: 'hbs',
+    production: true,
+    options: {
+      partials: {
+        errorBox: 'partials/error-box.hbs',
+        tokenField: 'partials/token-field.hbs',
+        scopeRow: 'partials/scope-row.hbs'
+      }
+    }
+  })
+  await app.register(fastifyStatic, { root: join(TEMPLATES_DIR, 'assets'), prefix: '/assets/', index: false, maxAge: '1h' })
+
+  app.setErrorHandler(errorHandler(ctx))
+  app.setNotFoundHandler(notFoundHandler(ctx))
+
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  await app.register(homeRoutes(ctx))
+  await app.register(callbackRoutes(ctx))
+  if (config.sandbox) {
+    const emulator = deps.emulator ?? new Emulator({
+      clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }],
+      now
+    })
+    await app.register(sandboxPlugin(emulator), { prefix: SANDBOX_PATH })
+  }
+  return app
+}

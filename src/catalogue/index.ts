@@ -1,0 +1,116 @@
+// The scope catalogue: scopes/*.json parsed with zod once at start-up into a frozen, indexed value.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+
+/** Shape of a Webex scope id: `family:name`, or a bare OpenID word (webex-oauth.md §1). */
+export const SCOPE_PATTERN = /^(?:[a-z][a-z0-9-]*:[a-z0-9_]+|openid|email|profile)$/
+
+export const FAMILIES = {
+  admin: { title: 'Admin (spark-admin)', blurb: 'Org-wide administration. The signing-in user needs an admin role in Control Hub.' },
+  compliance: { title: 'Compliance (spark-compliance)', blurb: 'eDiscovery and retention across the org. The signing-in user needs the Compliance Officer role.' },
+  audit: { title: 'Audit', blurb: 'The admin audit log. Must be authorized by a full admin.' },
+  analytics: { title: 'Analytics', blurb: 'Reports and historical analytics. Needs Pro Pack and an admin.' },
+  identity: { title: 'Identity (SCIM 2 and tokens)', blurb: 'Users, groups and tokens through the identity APIs. Needs an admin role.' },
+  'meeting-admin': { title: 'Meetings, admin level', blurb: 'Meetings of every user in the org. Needs the meeting admin role.' },
+  user: { title: 'User scopes (spark, meeting)', blurb: 'Act as the signing-in user. spark:all covers every spark:* user scope.' },
+  openid: { title: 'OpenID Connect', blurb: 'Sign-in with Webex. Need not be registered on the integration.' }
+} as const
+
+export type Family = keyof typeof FAMILIES
+
+export const ROLES = {
+  any_user: 'Any user',
+  admin: 'An admin (full or read-only)',
+  full_admin: 'Full admin',
+  compliance_officer: 'Compliance Officer',
+  meeting_admin: 'Meeting admin',
+  partner_admin: 'Partner admin',
+  calling_cdr_admin: 'Admin with the Detailed Call History API access role',
+  pro_pack_admin: 'Admin, with Pro Pack'
+} as const
+
+export type Role = keyof typeof ROLES
+
+export const RISKS = {
+  org_wide_write: 'Writes org-wide',
+  message_content: 'Message or recording content',
+  spark_all: 'Full user access (spark:all)',
+  call_records: 'Call records with phone numbers',
+  credentials: 'Creates or revokes credentials'
+} as const
+
+export type Risk = keyof typeof RISKS
+
+const familyIds = Object.keys(FAMILIES) as [Family, ...Family[]]
+const roleIds = Object.keys(ROLES) as [Role, ...Role[]]
+const riskIds = Object.keys(RISKS) as [Risk, ...Risk[]]
+
+const scopeEntry = z.strictObject({
+  id: z.string({ error: 'missing id' }).regex(SCOPE_PATTERN, 'malformed id'),
+  family: z.enum(familyIds, { error: 'unknown family' }),
+  description: z.string({ error: 'missing description' }).trim().min(1, 'missing description'),
+  access: z.enum(['read', 'write'], { error: 'access must be "read" or "write"' }),
+  role: z.enum(roleIds, { error: 'unknown role' }),
+  who: z.string().min(1),
+  risk: z.array(z.enum(riskIds, { error: 'unknown risk mark' })),
+  notes: z.string().min(1).optional()
+})
+
+const scopeFile = z.strictObject({ scopes: z.array(z.unknown()).min(1, 'no scopes') })
+
+export type Scope = z.infer<typeof scopeEntry>
+
+export interface Catalogue {
+  readonly scopes: readonly Scope[]
+  readonly byId: ReadonlyMap<string, Scope>
+  readonly families: ReadonlyArray<{ id: Family, title: string, blurb: string, scopes: readonly Scope[] }>
+}
+
+export class CatalogueError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'CatalogueError'
+  }
+}
+
+/** Parses the catalogue from file name → file text; every problem names the file and the entry. */
+export function parseCatalogue (files: ReadonlyArray<{ name: string, text: string }>): Catalogue {
+  const byId = new Map<string, Scope>()
+  const where = new Map<string, string>()
+  for (const { name, text } of files) {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new CatalogueError(`scopes/${name}: not valid JSON`)
+    }
+    const file = scopeFile.safeParse(json)
+    if (!file.success) throw new CatalogueError(`scopes/${name}: expected { "scopes": [ … ] } (${file.error.issues[0]?.message ?? 'bad shape'})`)
+    file.data.scopes.forEach((raw, index) => {
+      const label = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? `"${raw.id}"` : `#${index + 1}`
+      const entry = scopeEntry.safeParse(raw)
+      if (!entry.success) {
+        const issue = entry.error.issues[0]
+        const field = issue?.path.join('.') ?? ''
+        throw new CatalogueError(`scopes/${name}: entry ${label}: ${issue?.message ?? 'invalid'}${field === '' ? '' : ` (${field})`}`)
+      }
+      const previous = where.get(entry.data.id)
+      if (previous !== undefined) throw new CatalogueError(`scopes/${name}: entry ${label}: duplicate id, already defined in scopes/${previous}`)
+      where.set(entry.data.id, name)
+      byId.set(entry.data.id, Object.freeze(entry.data))
+    })
+  }
+  const scopes = [...byId.values()]
+  const families = familyIds
+    .map((id) => ({ id, ...FAMILIES[id], scopes: scopes.filter((s) => s.family === id) }))
+    .filter((f) => f.scopes.length > 0)
+  return Object.freeze({ scopes, byId, families })
+}
+
+/** Reads every scopes/*.json file (but presets.json) of a directory. Called once at start-up. */
+export function loadCatalogue (dir: string): Catalogue {
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== 'presets.json').sort()
+  if (names.length === 0) throw new CatalogueError(`${dir}: no scope files`)
+  return parseCatalogue(names.map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })))
+}

@@ -1,0 +1,172 @@
+// Reads the environment, then .env.local, then .env, into one frozen, validated Config.
+// Nothing else in the app reads process.env.
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+
+export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'
+export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'
+export const SANDBOX_PATH = '/sandbox/v1'
+export const DEFAULT_WEBEX_BASE_URL = 'https://webexapis.com/v1'
+
+export type Mode = 'dynamic' | 'static'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** True when no CLIENT_ID is configured: the embedded emulator answers for Webex. */
+  readonly sandbox: boolean
+  readonly clientId: string
+  readonly clientSecret: string
+  /** Exactly as configured: Webex compares it character for character (webex-oauth.md §1). */
+  readonly redirectUri: string
+  /** The callback route: REDIRECT_URI's path. */
+  readonly callbackPath: string
+  readonly redirectOrigin: string
+  /** True when REDIRECT_URI is https: cookies get Secure. */
+  readonly secure: boolean
+  /** Base URL the browser is sent to for /authorize. */
+  readonly webexBaseUrl: string
+  /** Base URL the server itself calls for tokens and people/me (differs only in sandbox mode). */
+  readonly webexApiUrl: string
+  readonly mode: Mode
+  readonly scopes: readonly string[]
+  readonly cookieSecret: string
+  readonly logLevel: string
+  readonly trustProxy: boolean
+  readonly warnings: readonly string[]
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[]
+  constructor (problems: readonly string[]) {
+    super(problems.join('\n'))
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function httpUrl (name: string) {
+  return z.string().superRefine((value, ctx) => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an absolute URL such as http://localhost:8080/oauth (got "${value}")` })
+      return
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `${name} must use http or https (got "${url.protocol}")` })
+    }
+    if (url.hash !== '' || url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: `${name} must not contain a #fragment or user:password@` })
+    }
+  })
+}
+
+const schema = z.object({
+  PORT: z.string().regex(/^\d{1,5}$/, 'PORT must be a whole number from 0 to 65535')
+    .transform(Number)
+    .refine((n) => n <= 65535, 'PORT must be a whole number from 0 to 65535')
+    .default(8080),
+  HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'HOST must be an address or host name such as 127.0.0.1').default('127.0.0.1'),
+  CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{8,200}$/, 'CLIENT_ID must be the integration\'s Client ID from the Webex developer portal (letters and digits)').optional(),
+  CLIENT_SECRET: z.string().min(8, 'CLIENT_SECRET looks too short to be a Webex client secret').optional(),
+  REDIRECT_URI: httpUrl('REDIRECT_URI').optional(),
+  WEBEX_BASE_URL: httpUrl('WEBEX_BASE_URL').optional(),
+  MODE: z.enum(['dynamic', 'static'], { error: 'MODE must be "dynamic" or "static"' }).default('dynamic'),
+  SCOPES: z.string().max(8192, 'SCOPES is too long').optional(),
+  COOKIE_SECRET: z.string().min(32, 'COOKIE_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  DEBUG: z.string().optional(),
+  STATE: z.string().optional(),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'TRUST_PROXY must be true or false' }).optional()
+})
+
+/** Splits a SCOPES value on spaces and commas, keeping the first of any duplicates. */
+export function splitScopes (value: string | undefined): string[] {
+  if (value === undefined) return []
+  return [...new Set(value.split(/[\s,]+/).filter((s) => s !== ''))]
+}
+
+/** Merges sources, first wins; an empty value counts as unset (the old samples shipped CLIENT_ID=). */
+export function mergeSources (...sources: Env[]): Env {
+  const merged: Env = {}
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) {
+      if (merged[key] === undefined && value !== undefined && value.trim() !== '') merged[key] = value.trim()
+    }
+  }
+  return merged
+}
+
+function readDotenv (dir: string, name: string): Env {
+  try {
+    return parseDotenv(readFileSync(join(dir, name)))
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return {}
+    throw new ConfigError([`${name} could not be read: ${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}`])
+  }
+}
+
+/** Loads the configuration as the server and the CLI see it: environment, then .env.local, then .env. */
+export function loadConfig (env: Env, dir: string): Config {
+  return parseConfig(mergeSources(env, readDotenv(dir, '.env.local'), readDotenv(dir, '.env')))
+}
+
+/** Validates merged variables into a Config, or throws ConfigError with one line per problem. */
+export function parseConfig (vars: Env): Config {
+  const parsed = schema.safeParse(vars)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration')
+      return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`
+    }))
+  }
+  const v = parsed.data
+  const problems: string[] = []
+  const warnings: string[] = []
+  if (v.CLIENT_ID !== undefined && v.CLIENT_SECRET === undefined) problems.push('CLIENT_SECRET is missing: set it together with CLIENT_ID (put it in .env.local, never in .env)')
+  if (v.CLIENT_ID === undefined && v.CLIENT_SECRET !== undefined) problems.push('CLIENT_ID is missing: set it together with CLIENT_SECRET, or unset both to use the sandbox')
+  if (v.CLIENT_ID === undefined && v.WEBEX_BASE_URL !== undefined) problems.push('WEBEX_BASE_URL is set but CLIENT_ID is not: set CLIENT_ID and CLIENT_SECRET, or unset WEBEX_BASE_URL to use the sandbox')
+  if (v.MODE === 'static' && splitScopes(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
+  if (v.REDIRECT_URI !== undefined) {
+    const path = new URL(v.REDIRECT_URI).pathname
+    if (path === '/' || /^\/(sandbox|assets|healthz|start|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  if (v.STATE !== undefined) warnings.push('STATE is obsolete and ignored: a fresh random state is made for every flow')
+  const sandbox = v.CLIENT_ID === undefined
+  const redirectUri = v.REDIRECT_URI ?? `http://localhost:${v.PORT}/oauth`
+  const redirect = new URL(redirectUri)
+  const internalHost = v.HOST === '0.0.0.0' || v.HOST === '::' ? '127.0.0.1' : v.HOST
+  const internalOrigin = `http://${internalHost.includes(':') ? `[${internalHost}]` : internalHost}:${v.PORT}`
+  const webexBaseUrl = (sandbox ? `${redirect.origin}${SANDBOX_PATH}` : v.WEBEX_BASE_URL ?? DEFAULT_WEBEX_BASE_URL).replace(/\/+$/, '')
+
+  return Object.freeze({
+    port: v.PORT,
+    host: v.HOST,
+    sandbox,
+    clientId: v.CLIENT_ID ?? SANDBOX_CLIENT_ID,
+    clientSecret: v.CLIENT_SECRET ?? SANDBOX_CLIENT_SECRET,
+    redirectUri,
+    callbackPath: redirect.pathname,
+    redirectOrigin: redirect.origin,
+    secure: redirect.protocol === 'https:',
+    webexBaseUrl,
+    webexApiUrl: sandbox ? `${internalOrigin}${SANDBOX_PATH}` : webexBaseUrl,
+    mode: v.MODE,
+    scopes: Object.freeze(splitScopes(v.SCOPES)),
+    cookieSecret: v.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    logLevel: v.LOG_LEVEL ?? (v.DEBUG !== undefined && /(^|,)\s*oauth/.test(v.DEBUG) ? 'debug' : 'info'),
+    trustProxy: v.TRUST_PROXY === 'true' || v.TRUST_PROXY === '1',
+    warnings: Object.freeze(warnings)
+  })
+}

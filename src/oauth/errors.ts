@@ -1,0 +1,173 @@
+// The one error catalogue (design.md): every failure has a kind, and the kind decides the
+// page's status, its explanation and the CLI's exit code.
+
+export type ErrorKind =
+  | 'bad_request'
+  | 'access_denied'
+  | 'invalid_scope'
+  | 'state_invalid'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'webex_unavailable'
+  | 'timeout'
+  | 'not_found'
+  | 'unknown_error'
+
+export interface ErrorEntry {
+  readonly status: number
+  readonly exitCode: number
+  readonly title: string
+  /** What happened, in one sentence. */
+  readonly summary: string
+  /** The likely causes, in an admin's terms. */
+  readonly causes: readonly string[]
+  /** What to do next. */
+  readonly next: readonly string[]
+}
+
+export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
+  bad_request: {
+    status: 400,
+    exitCode: 2,
+    title: 'That request could not be used',
+    summary: 'The form or link did not contain a usable request, so no sign-in was started.',
+    causes: ['No scope was chosen, an unknown scope was sent, or the form was changed or incomplete.'],
+    next: ['Go back to the start, choose the scopes again and press Start.']
+  },
+  access_denied: {
+    status: 403,
+    exitCode: 3,
+    title: 'Access was declined',
+    summary: 'Webex did not grant access: the consent screen was declined, or an org policy blocks this integration.',
+    causes: [
+      'You (or whoever signed in) pressed Decline on the Webex consent screen.',
+      'Your org restricts which integrations its users may authorize: Control Hub → Apps → Integrations.'
+    ],
+    next: ['Start again and accept the consent screen, or ask a full admin to allow the integration in Control Hub.']
+  },
+  invalid_scope: {
+    status: 403,
+    exitCode: 4,
+    title: 'Webex refused the requested scopes',
+    summary: 'Webex would not issue a token for these scopes to the user who signed in.',
+    causes: [
+      'The signed-in user does not hold the role these scopes need: spark-admin:* scopes need an admin role, spark-compliance:* scopes need the Compliance Officer role, and some need more (audit:events_read a full admin, analytics:read_all Pro Pack).',
+      'Or the integration is not registered for one of these scopes: each scope must be ticked on the integration in the Webex developer portal.'
+    ],
+    next: [
+      'Sign in as a user who holds the role (Control Hub → Users → the user → Administrator roles), or ask a full admin to grant it.',
+      'Compare the scopes below with the ones registered on your integration, and add any that are missing.',
+      'Or start again with fewer scopes.'
+    ]
+  },
+  state_invalid: {
+    status: 400,
+    exitCode: 5,
+    title: 'This sign-in link is no longer valid',
+    summary: 'The answer from Webex could not be matched to a sign-in started in this browser, so it was not used.',
+    causes: [
+      'The page was reloaded, or the back button replayed a finished sign-in: tokens are shown once and never stored.',
+      'The sign-in was started more than 10 minutes ago, in another browser, or cookies are blocked for this site.',
+      'Or someone tried to make this browser accept a sign-in it did not start.'
+    ],
+    next: ['Start a new sign-in from the start page.']
+  },
+  invalid_grant: {
+    status: 400,
+    exitCode: 6,
+    title: 'Webex rejected the authorization code or refresh token',
+    summary: 'The code or refresh token was expired, already used, or did not match this sign-in.',
+    causes: [
+      'The code was already exchanged, or it expired before it reached this app.',
+      'The redirect URI or the PKCE verifier did not match the ones used to start the sign-in.',
+      'A refresh token was revoked, has expired (about 90 days) or belongs to another integration.'
+    ],
+    next: ['Start a new sign-in. For a refresh token, sign in again to get a new one.']
+  },
+  invalid_client: {
+    status: 502,
+    exitCode: 7,
+    title: 'Webex did not accept this integration\'s credentials',
+    summary: 'The token endpoint rejected the client id or client secret this app is configured with.',
+    causes: ['CLIENT_ID or CLIENT_SECRET is wrong, or the secret was regenerated in the developer portal.'],
+    next: ['Copy the Client ID and Client Secret from your integration in the Webex developer portal into .env.local, then restart.']
+  },
+  webex_unavailable: {
+    status: 502,
+    exitCode: 8,
+    title: 'Webex could not be reached or answered badly',
+    summary: 'The request to Webex failed before a usable answer came back.',
+    causes: ['A network problem, a timeout, Webex being busy or rate-limiting, or an answer this app could not read.'],
+    next: ['Wait a moment and start again. If it persists, check status.webex.com and give Cisco support the tracking id below.']
+  },
+  timeout: {
+    status: 504,
+    exitCode: 9,
+    title: 'Timed out waiting for the browser',
+    summary: 'No answer came back from the browser in time.',
+    causes: ['The consent screen was left open, or the browser never reached the redirect URI.'],
+    next: ['Run the command again, and finish the sign-in in the browser within the timeout.']
+  },
+  not_found: {
+    status: 404,
+    exitCode: 2,
+    title: 'Page not found',
+    summary: 'There is no page at this address.',
+    causes: ['The link is mistyped or out of date.'],
+    next: ['Go to the start page.']
+  },
+  unknown_error: {
+    status: 502,
+    exitCode: 1,
+    title: 'Something went wrong',
+    summary: 'The sign-in failed for a reason this app does not recognize.',
+    causes: ['Webex answered with an error this app has no explanation for, or the app hit an unexpected problem.'],
+    next: ['Start again. If it persists, report it with the tracking id below.']
+  }
+}
+
+export interface ErrorDetails {
+  /** Webex's own words (error_description or message), shown escaped. */
+  webexDescription?: string
+  /** Webex's error code, such as invalid_request. */
+  webexError?: string
+  trackingId?: string
+  /** Seconds Webex asked us to wait (429, 423). */
+  retryAfter?: number
+  /** Scopes the flow asked for, shown on invalid_scope and access_denied pages. */
+  requestedScopes?: readonly string[]
+  /** A more specific sentence that replaces the summary. */
+  reason?: string
+  /** Overrides the catalogue status (502/503/504 for webex_unavailable). */
+  status?: number
+}
+
+/** A failure with a kind; the web error handler and the CLI turn it into a page or an exit. */
+export class AppError extends Error {
+  readonly kind: ErrorKind
+  readonly details: ErrorDetails
+  constructor (kind: ErrorKind, details: ErrorDetails = {}) {
+    super(details.reason ?? ERRORS[kind].summary)
+    this.name = 'AppError'
+    this.kind = kind
+    this.details = details
+  }
+
+  get status (): number {
+    return this.details.status ?? ERRORS[this.kind].status
+  }
+}
+
+/** Maps an OAuth error code (from a redirect or a token answer) to our kind. */
+export function kindOfOAuthError (code: string | undefined): ErrorKind | undefined {
+  switch (code) {
+    case 'access_denied': return 'access_denied'
+    case 'invalid_scope': return 'invalid_scope'
+    case 'invalid_grant': return 'invalid_grant'
+    case 'invalid_client':
+    case 'unauthorized_client': return 'invalid_client'
+    case 'server_error':
+    case 'temporarily_unavailable': return 'webex_unavailable'
+    default: return undefined
+  }
+}

@@ -1,0 +1,104 @@
+// One grant flow's secrets: state and PKCE (S256), the authorize URL, and the compact
+// payload that the flow cookie carries between the start and the callback.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { z } from 'zod'
+
+export const FLOW_TTL_MS = 10 * 60 * 1000
+export const FLOW_COOKIE_PREFIX = 'wti_flow_'
+/** Browsers drop cookies over 4096 bytes; stay well under with the signature and attributes. */
+export const MAX_FLOW_COOKIE_BYTES = 3500
+
+export interface FlowState {
+  state: string
+  verifier: string
+  scopes: string[]
+  createdAt: number
+}
+
+const payloadSchema = z.tuple([
+  z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/),
+  z.array(z.string().max(200)).max(500),
+  z.number().int().nonnegative()
+])
+
+function base64url (bytes: Buffer): string {
+  return bytes.toString('base64url')
+}
+
+export function pkceChallenge (verifier: string): string {
+  return base64url(createHash('sha256').update(verifier).digest())
+}
+
+export function createFlow (scopes: readonly string[], now: number, random: (n: number) => Buffer = randomBytes): FlowState {
+  return { state: base64url(random(32)), verifier: base64url(random(32)), scopes: [...scopes], createdAt: now }
+}
+
+/** The cookie name is derived from the state, so flows in several tabs each keep their own cookie. */
+export function flowCookieName (state: string): string {
+  return FLOW_COOKIE_PREFIX + createHash('sha256').update(state).digest('base64url').slice(0, 16)
+}
+
+export function encodeFlow (flow: FlowState): string {
+  const json = JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt])
+  return base64url(deflateRawSync(json))
+}
+
+/** Decodes a verified cookie value; undefined for anything that is not a flow payload. */
+export function decodeFlow (value: string): FlowState | undefined {
+  try {
+    const json = inflateRawSync(Buffer.from(value, 'base64url'), { maxOutputLength: 64 * 1024 }).toString('utf8')
+    const parsed = payloadSchema.safeParse(JSON.parse(json))
+    if (!parsed.success) return undefined
+    const [state, verifier, scopes, createdAt] = parsed.data
+    return { state, verifier, scopes, createdAt }
+  } catch {
+    return undefined
+  }
+}
+
+export function sameState (a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * The authorize URL. Scopes are joined with %20 and ':' becomes %3A, as Webex's portal
+ * does (webex-oauth.md §1); URLSearchParams would write '+' for spaces.
+ */
+export function authorizeUrl (base: string, params: { clientId: string, redirectUri: string, scopes: readonly string[], state: string, challenge: string }): string {
+  const query: Array<[string, string]> = [
+    ['response_type', 'code'],
+    ['client_id', params.clientId],
+    ['redirect_uri', params.redirectUri],
+    ['scope', params.scopes.join(' ')],
+    ['state', params.state],
+    ['code_challenge', params.challenge],
+    ['code_challenge_method', 'S256']
+  ]
+  return `${base}/authorize?${query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`
+}
+
+/** Remembers consumed states until they expire, so one instance never exchanges a state twice. */
+export class ConsumedStates {
+  readonly #expiries = new Map<string, number>()
+  readonly #max: number
+  constructor (max = 50_000) {
+    this.#max = max
+  }
+
+  /** Returns false when the state was already consumed. */
+  consume (state: string, now: number): boolean {
+    if (this.#expiries.has(state)) return false
+    if (this.#expiries.size >= this.#max) {
+      for (const [key, expiry] of this.#expiries) {
+        if (expiry <= now || this.#expiries.size >= this.#max) this.#expiries.delete(key)
+        else break
+      }
+    }
+    this.#expiries.set(state, now + FLOW_TTL_MS)
+    return true
+  }
+}

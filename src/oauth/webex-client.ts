@@ -1,0 +1,259 @@
+// The one Webex client: token grants, people/me and organizations over undici, with
+// timeouts, bounded bodies, zod-validated answers and errors mapped to kinds.
+import { randomUUID } from 'node:crypto'
+import { request, type Dispatcher } from 'undici'
+import { z } from 'zod'
+import { AppError, kindOfOAuthError, type ErrorKind } from './errors.ts'
+
+export interface Timeouts {
+  /** Longest wait for the status line and headers. */
+  headersMs: number
+  /** Longest silence while the body arrives. */
+  bodyMs: number
+  /** Longest a whole call may take. */
+  totalMs: number
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, bodyMs: 10_000, totalMs: 15_000 }
+/** base64url of ciscospark://us/ROLE/id_full_admin, as people/me lists it (webex-oauth.md §5). */
+export const FULL_ADMIN_ROLE = 'Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg'
+const MAX_BODY_BYTES = 256 * 1024
+const RETRY_DELAYS_MS = [200, 600]
+const MAX_RETRY_AFTER_S = 2
+
+export interface WebexClientOptions {
+  baseUrl: string
+  clientId: string
+  clientSecret: string
+  dispatcher: Dispatcher
+  timeouts?: Timeouts
+  sleep?: (ms: number) => Promise<void>
+  now?: () => number
+}
+
+const tokenAnswer = z.object({
+  access_token: z.string().min(1).max(4096),
+  expires_in: z.coerce.number().int().positive(),
+  refresh_token: z.string().min(1).max(4096).optional(),
+  refresh_token_expires_in: z.coerce.number().int().positive().optional(),
+  token_type: z.string().max(64).optional(),
+  scope: z.string().max(16_384).optional()
+})
+
+const errorAnswer = z.object({
+  error: z.string().max(200).optional(),
+  error_description: z.string().optional(),
+  message: z.string().optional(),
+  errors: z.array(z.object({ description: z.string().optional() }).loose()).optional(),
+  trackingId: z.string().max(200).optional(),
+  trackingID: z.string().max(200).optional()
+}).loose()
+
+const personAnswer = z.object({
+  id: z.string().min(1),
+  emails: z.array(z.string()).default([]),
+  displayName: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  orgId: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  type: z.string().optional()
+}).loose()
+
+const organizationAnswer = z.object({ id: z.string(), displayName: z.string().optional() }).loose()
+const tokenExpiryAnswer = z.object({ exp: z.coerce.number() }).loose()
+
+export interface TokenSet {
+  accessToken: string
+  tokenType: string
+  expiresAt: Date
+  refreshToken?: string
+  refreshTokenExpiresAt?: Date
+  /** Scopes Webex says it granted; undefined when the answer had no `scope`. */
+  grantedScopes?: string[]
+}
+
+export type Person = z.infer<typeof personAnswer>
+export type Organization = z.infer<typeof organizationAnswer>
+
+interface Answer { status: number, headers: Record<string, string | string[] | undefined>, text: string, trackingId: string }
+
+/** Replaces every secret we hold with a marker, so Webex's own words can be shown and logged. */
+export function scrub (text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text
+  for (const secret of secrets) {
+    if (secret !== undefined && secret.length >= 6) out = out.split(secret).join('[redacted]')
+  }
+  return out
+}
+
+function parseRetryAfter (value: string | string[] | undefined, now: number): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value
+  if (raw === undefined) return undefined
+  if (/^\d+$/.test(raw.trim())) return Math.min(Number(raw), 86_400)
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000))
+}
+
+function networkError (err: unknown, trackingId: string): AppError {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : ''
+  const name = err instanceof Error ? err.name : ''
+  const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || name === 'TimeoutError' || name === 'AbortError'
+  const reason = timedOut
+    ? 'Webex did not answer in time.'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'The Webex host name could not be resolved (DNS).'
+      : code === 'ECONNREFUSED'
+        ? 'The connection to Webex was refused.'
+        : 'The connection to Webex failed or was cut off mid-answer.'
+  return new AppError('webex_unavailable', { reason, status: timedOut ? 504 : 502, trackingId })
+}
+
+export function createWebexClient (options: WebexClientOptions) {
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const now = options.now ?? Date.now
+  const base = options.baseUrl.replace(/\/+$/, '')
+
+  async function send (method: 'GET' | 'POST', path: string, init: { form?: Record<string, string>, bearer?: string }): Promise<Answer> {
+    const trackingId = `WTI_${randomUUID()}`
+    const headers: Record<string, string> = { accept: 'application/json', trackingid: trackingId }
+    if (init.bearer !== undefined) headers.authorization = `Bearer ${init.bearer}`
+    let body: string | undefined
+    if (init.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams(init.form).toString()
+    }
+    try {
+      const res = await request(`${base}${path}`, {
+        method,
+        headers,
+        body,
+        dispatcher: options.dispatcher,
+        headersTimeout: timeouts.headersMs,
+        bodyTimeout: timeouts.bodyMs,
+        signal: AbortSignal.timeout(timeouts.totalMs)
+      })
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length
+        if (size > MAX_BODY_BYTES) {
+          res.body.destroy()
+          throw new AppError('webex_unavailable', { reason: 'Webex sent an answer far larger than expected.', trackingId })
+        }
+        chunks.push(chunk as Buffer)
+      }
+      const header = res.headers.trackingid
+      return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), trackingId: typeof header === 'string' ? header : trackingId }
+    } catch (err) {
+      if (err instanceof AppError) throw err
+      throw networkError(err, trackingId)
+    }
+  }
+
+  /** Parses a JSON body without letting the parser's message (which quotes the body) escape. */
+  function json (answer: Answer): unknown {
+    try {
+      return JSON.parse(answer.text)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Turns a non-2xx answer into an AppError of the right kind, with Webex's words scrubbed of secrets. */
+  function failure (answer: Answer, secrets: ReadonlyArray<string | undefined>): AppError {
+    const parsed = errorAnswer.safeParse(json(answer))
+    const body = parsed.success ? parsed.data : {}
+    const rawDescription = body.error_description ?? body.errors?.find((e) => e.description !== undefined)?.description ?? body.message
+    const webexDescription = rawDescription === undefined ? undefined : scrub(rawDescription, [...secrets, options.clientSecret]).slice(0, 500)
+    const trackingId = body.trackingId ?? body.trackingID ?? answer.trackingId
+    const details = { webexDescription, webexError: body.error, trackingId }
+    if (answer.status === 429 || answer.status === 423) {
+      const retryAfter = parseRetryAfter(answer.headers['retry-after'], now())
+      const wait = retryAfter === undefined ? '' : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
+      return new AppError('webex_unavailable', { ...details, status: 503, retryAfter, reason: `Webex is rate-limiting requests (HTTP ${answer.status}).${wait}` })
+    }
+    const kind: ErrorKind | undefined = kindOfOAuthError(body.error)
+    if (kind !== undefined) return new AppError(kind, { ...details, status: kind === 'webex_unavailable' ? 502 : undefined })
+    if (answer.status >= 500) return new AppError('webex_unavailable', { ...details, reason: `Webex answered with a server error (HTTP ${answer.status}).`, status: answer.status === 503 ? 503 : 502 })
+    if (answer.status === 401) return new AppError('invalid_client', details)
+    return new AppError('unknown_error', { ...details, reason: `Webex answered HTTP ${answer.status}${body.error === undefined ? '' : ` (${body.error})`}.` })
+  }
+
+  function parse<T> (answer: Answer, schema: z.ZodType<T>, what: string): T {
+    const parsed = schema.safeParse(json(answer))
+    if (!parsed.success) {
+      throw new AppError('webex_unavailable', { reason: `Webex's answer to ${what} was not the JSON this app expects.`, trackingId: answer.trackingId })
+    }
+    return parsed.data
+  }
+
+  function toTokenSet (answer: z.infer<typeof tokenAnswer>, issuedAt: number): TokenSet {
+    return {
+      accessToken: answer.access_token,
+      tokenType: answer.token_type ?? 'Bearer',
+      expiresAt: new Date(issuedAt + answer.expires_in * 1000),
+      refreshToken: answer.refresh_token,
+      refreshTokenExpiresAt: answer.refresh_token_expires_in === undefined ? undefined : new Date(issuedAt + answer.refresh_token_expires_in * 1000),
+      grantedScopes: answer.scope === undefined ? undefined : answer.scope.split(/[\s,]+/).filter((s) => s !== '')
+    }
+  }
+
+  /** A token grant is never retried: a sent code may already be spent (webex-oauth.md §2). */
+  async function grant (form: Record<string, string>, secrets: ReadonlyArray<string | undefined>): Promise<TokenSet> {
+    const issuedAt = now()
+    const answer = await send('POST', '/access_token', {
+      form: { ...form, client_id: options.clientId, client_secret: options.clientSecret }
+    })
+    if (answer.status < 200 || answer.status >= 300) throw failure(answer, secrets)
+    return toTokenSet(parse(answer, tokenAnswer, 'the token request'), issuedAt)
+  }
+
+  /** Idempotent GETs retry on network errors, 5xx and short Retry-After waits. */
+  async function getJson<T> (path: string, bearer: string, schema: z.ZodType<T>, what: string): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let error: AppError
+      try {
+        const answer = await send('GET', path, { bearer })
+        if (answer.status >= 200 && answer.status < 300) return parse(answer, schema, what)
+        error = failure(answer, [bearer])
+        if (answer.status < 500 && answer.status !== 429 && answer.status !== 423) throw error
+      } catch (err) {
+        if (!(err instanceof AppError) || err.kind !== 'webex_unavailable') throw err
+        error = err
+      }
+      const delay = RETRY_DELAYS_MS[attempt]
+      const retryAfter = error.details.retryAfter
+      if (delay === undefined || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_S)) throw error
+      await sleep(Math.max(delay, (retryAfter ?? 0) * 1000))
+    }
+  }
+
+  return {
+    exchangeCode (input: { code: string, redirectUri: string, codeVerifier: string }): Promise<TokenSet> {
+      return grant({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, code_verifier: input.codeVerifier }, [input.code, input.codeVerifier])
+    },
+    refresh (refreshToken: string): Promise<TokenSet> {
+      return grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, [refreshToken])
+    },
+    getMe (accessToken: string): Promise<Person> {
+      return getJson('/people/me', accessToken, personAnswer, 'people/me')
+    },
+    getOrganization (accessToken: string, orgId: string): Promise<Organization> {
+      return getJson(`/organizations/${encodeURIComponent(orgId)}`, accessToken, organizationAnswer, 'organizations')
+    },
+    async getTokenExpiry (accessToken: string): Promise<Date> {
+      const answer = await getJson('/authorizations/tokenExpiry', accessToken, tokenExpiryAnswer, 'tokenExpiry')
+      return new Date(answer.exp)
+    }
+  }
+}
+
+export type WebexClient = ReturnType<typeof createWebexClient>
+
+/** The org id is the last `_` field of a Webex access token (webex-oauth.md §2). */
+export function orgIdFromToken (token: string): string | undefined {
+  const last = token.split('_').at(-1)
+  return last !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(last) ? last : undefined
+}

@@ -1,0 +1,315 @@
+// An emulator of the Webex OAuth contract (webex-oauth.md): authorize with a consent page
+// and demo users, one-time codes with PKCE, the token endpoint with both grants, people/me,
+// organizations and tokenExpiry. Its state lives in memory, bounded.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
+import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
+
+export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
+export const REFRESH_TOKEN_LIFETIME_S = 7_775_999
+const MAX_ENTRIES = 50_000
+const SCOPE_WORD = /^(?:[a-z][a-z0-9-]*:[a-z0-9_]+|openid|email|profile)$/
+
+export interface EmulatorClient {
+  clientId: string
+  clientSecret: string
+  redirectUris: string[]
+  /** Scopes registered on the integration; undefined accepts any well-formed scope. */
+  scopes?: string[]
+}
+
+export interface EmulatorOptions {
+  clients: EmulatorClient[]
+  now?: () => number
+  codeTtlMs?: number
+}
+
+interface Grant { clientId: string, user: DemoUser, scopes: string[] }
+interface PendingRequest extends Grant { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
+interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
+interface IssuedToken extends Grant { expiresAt: number }
+
+/** What the emulator handed out, for tests to compare with what the app shows. */
+export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, user: string }
+
+/** A Map that forgets its oldest entries past a bound, so a long run cannot leak. */
+class BoundedMap<V> extends Map<string, V> {
+  override set (key: string, value: V): this {
+    if (this.size >= MAX_ENTRIES) {
+      const oldest = this.keys().next()
+      if (oldest.done !== true) this.delete(oldest.value)
+    }
+    return super.set(key, value)
+  }
+}
+
+const authorizeQuery = z.object({
+  response_type: z.string().optional(),
+  client_id: z.string().max(512).optional(),
+  redirect_uri: z.string().max(2048).optional(),
+  scope: z.string().max(16_384).optional(),
+  state: z.string().max(2048).optional(),
+  code_challenge: z.string().max(256).optional(),
+  code_challenge_method: z.string().max(16).optional()
+})
+
+const decisionBody = z.object({
+  request: z.string().max(64),
+  user: z.enum(['admin', 'compliance', 'user']).optional(),
+  decision: z.enum(['accept', 'decline'])
+})
+
+const tokenBody = z.object({
+  grant_type: z.string().max(200).optional(),
+  code: z.string().max(512).optional(),
+  redirect_uri: z.string().max(2048).optional(),
+  client_id: z.string().max(512).optional(),
+  client_secret: z.string().max(512).optional(),
+  code_verifier: z.string().max(512).optional(),
+  refresh_token: z.string().max(4096).optional()
+})
+
+function same (a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest()
+  const y = createHash('sha256').update(b).digest()
+  return timingSafeEqual(x, y)
+}
+
+function trackingId (): string {
+  return `ROUTER_${randomUUID().toUpperCase()}`
+}
+
+function token (): string {
+  return `${randomBytes(48).toString('base64url').replace(/[-_]/g, 'x')}_PF84_${SANDBOX_ORG_ID}`
+}
+
+export class Emulator {
+  readonly faults = new FaultQueue()
+  readonly issued: IssuedRecord[] = []
+  /** How many requests each API route received, so tests can prove a call was never made. */
+  readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0 }
+  /** When true, refresh answers leave out refresh_token, as Webex may (webex-oauth.md §2). */
+  omitRefreshToken = false
+  readonly #clients: Map<string, EmulatorClient>
+  readonly #now: () => number
+  readonly #codeTtlMs: number
+  readonly #pending = new BoundedMap<PendingRequest>()
+  readonly #codes = new BoundedMap<IssuedCode>()
+  readonly #access = new BoundedMap<IssuedToken>()
+  readonly #refresh = new BoundedMap<IssuedToken>()
+  #prefix = ''
+
+  constructor (options: EmulatorOptions) {
+    this.#clients = new Map(options.clients.map((c) => [c.clientId, c]))
+    this.#now = options.now ?? Date.now
+    this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
+  }
+
+  /** Registers the emulator's routes on a Fastify instance (at whatever prefix it was given). */
+  readonly plugin = async (app: FastifyInstance): Promise<void> => {
+    this.#prefix = app.prefix
+    app.get('/authorize', (request, reply) => this.#authorize(request, reply))
+    app.post('/authorize/decision', (request, reply) => this.#decide(request, reply))
+    app.post('/access_token', (request, reply) => this.#token(request, reply))
+    app.get('/people/me', (request, reply) => this.#me(request, reply))
+    app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
+    app.get('/authorizations/tokenExpiry', (request, reply) => this.#tokenExpiry(request, reply))
+  }
+
+  /** Bounded log of issued records; tests read the newest ones. */
+  #record (entry: IssuedRecord): void {
+    this.issued.push(entry)
+    if (this.issued.length > 1000) this.issued.shift()
+  }
+
+  async #authorize (request: FastifyRequest, reply: FastifyReply) {
+    const q = authorizeQuery.safeParse(request.query)
+    const query = q.success ? q.data : {}
+    const client = query.client_id === undefined ? undefined : this.#clients.get(query.client_id)
+    if (client === undefined || query.redirect_uri === undefined || !client.redirectUris.includes(query.redirect_uri)) {
+      // A real provider never redirects to an unregistered URI: it shows its own page (webex-oauth.md §1, §8).
+      return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', {
+        prefix: this.#prefix,
+        clientKnown: client !== undefined,
+        clientId: query.client_id,
+        received: query.redirect_uri,
+        registered: client?.redirectUris ?? []
+      }))
+    }
+    const back = (params: Record<string, string>) => this.#redirectBack(reply, query.redirect_uri ?? '', { ...params, ...(query.state === undefined ? {} : { state: query.state }) })
+    if (query.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response_type must be code' })
+    const scopes = [...new Set((query.scope ?? '').split(' ').filter((s) => s !== ''))]
+    if (scopes.length === 0) return back({ error: 'invalid_scope', error_description: 'No scope was requested' })
+    const notRegistered = scopes.filter((s) => !SCOPE_WORD.test(s) || (client.scopes !== undefined && !client.scopes.includes(s) && !['openid', 'email', 'profile'].includes(s)))
+    if (notRegistered.length > 0) return back({ error: 'invalid_scope', error_description: `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}` })
+    const method = query.code_challenge_method ?? (query.code_challenge === undefined ? undefined : 'plain')
+    if (method !== undefined && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method' })
+    const id = randomBytes(16).toString('hex')
+    this.#pending.set(id, { clientId: client.clientId, user: DEMO_USERS[0] as DemoUser, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + 30 * 60_000 })
+    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('consent', {
+      prefix: this.#prefix,
+      request: id,
+      scopes,
+      redirectUri: query.redirect_uri,
+      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
+    }))
+  }
+
+  #redirectBack (reply: FastifyReply, redirectUri: string, params: Record<string, string>) {
+    const url = new URL(redirectUri)
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
+    return reply.code(302).header('location', url.toString()).send()
+  }
+
+  async #decide (request: FastifyRequest, reply: FastifyReply) {
+    const body = decisionBody.safeParse(request.body)
+    const pending = body.success ? this.#pending.get(body.data.request) : undefined
+    if (!body.success || pending === undefined || pending.expiresAt < this.#now()) {
+      return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
+    }
+    this.#pending.delete(body.data.request)
+    const state: Record<string, string> = pending.state === undefined ? {} : { state: pending.state }
+    if (body.data.decision === 'decline') {
+      return this.#redirectBack(reply, pending.redirectUri, { error: 'access_denied', error_description: 'The user denied the authorization request', ...state })
+    }
+    const user = DEMO_USERS.find((u) => u.key === (body.data.user ?? 'admin')) ?? DEMO_USERS[0] as DemoUser
+    if (pending.scopes.some((s) => !entitled(user, s))) {
+      // The words Webex uses for a user without the needed role (webex-oauth.md §1).
+      return this.#redirectBack(reply, pending.redirectUri, { error: 'invalid_scope', error_description: 'No user entitled service in request scopes', ...state })
+    }
+    const code = randomBytes(16).toString('hex')
+    this.#codes.set(code, { ...pending, user, expiresAt: this.#now() + this.#codeTtlMs })
+    return this.#redirectBack(reply, pending.redirectUri, { code, ...state })
+  }
+
+  #oauthError (reply: FastifyReply, status: number, error: string, description: string) {
+    return reply.code(status).send({ error, error_description: description, trackingID: trackingId() })
+  }
+
+  #apiError (reply: FastifyReply, status: number, message: string) {
+    return reply.code(status).send({ message, errors: [{ description: message }], trackingId: trackingId() })
+  }
+
+  #issue (grant: Grant, withRefresh: boolean) {
+    const accessToken = token()
+    const now = this.#now()
+    this.#access.set(accessToken, { ...grant, expiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000 })
+    const answer: Record<string, string | number> = { access_token: accessToken, expires_in: ACCESS_TOKEN_LIFETIME_S }
+    let refreshToken: string | undefined
+    if (withRefresh) {
+      refreshToken = token()
+      this.#refresh.set(refreshToken, { ...grant, expiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000 })
+      answer.refresh_token = refreshToken
+      answer.refresh_token_expires_in = REFRESH_TOKEN_LIFETIME_S
+    }
+    answer.token_type = 'Bearer'
+    answer.scope = grant.scopes.join(' ')
+    return { answer, accessToken, refreshToken }
+  }
+
+  /** Client credentials from HTTP Basic or the body; either is accepted (webex-oauth.md §2). */
+  #client (request: FastifyRequest, body: z.infer<typeof tokenBody>): EmulatorClient | undefined {
+    let id = body.client_id
+    let secret = body.client_secret
+    const auth = request.headers.authorization
+    if (auth?.startsWith('Basic ') === true) {
+      const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      if (colon > 0) {
+        id = decodeURIComponent(decoded.slice(0, colon))
+        secret = decodeURIComponent(decoded.slice(colon + 1))
+      }
+    }
+    const client = id === undefined ? undefined : this.#clients.get(id)
+    return client !== undefined && secret !== undefined && same(secret, client.clientSecret) ? client : undefined
+  }
+
+  async #token (request: FastifyRequest, reply: FastifyReply) {
+    this.hits.token++
+    const fault = this.faults.take('token')
+    if (fault !== undefined) return playFault(fault, request, reply)
+    const parsed = tokenBody.safeParse(request.body ?? {})
+    if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
+    const body = parsed.data
+    const client = this.#client(request, body)
+    if (client === undefined) return this.#apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
+    if (body.grant_type === 'authorization_code') return this.#codeGrant(reply, client, body)
+    if (body.grant_type === 'refresh_token') return this.#refreshGrant(reply, client, body)
+    return this.#oauthError(reply, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token')
+  }
+
+  #codeGrant (reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
+    const issued = body.code === undefined ? undefined : this.#codes.get(body.code)
+    if (body.code === undefined || issued === undefined) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code is invalid or was already used')
+    this.#codes.delete(body.code) // one-time, even when the rest of the request is wrong
+    if (issued.expiresAt < this.#now()) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code has expired')
+    if (issued.clientId !== client.clientId) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code was issued to another client')
+    if (body.redirect_uri !== issued.redirectUri) return this.#oauthError(reply, 400, 'invalid_grant', 'redirect_uri does not match the one used to authorize')
+    if (issued.challenge !== undefined) {
+      const verifier = body.code_verifier
+      if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return this.#oauthError(reply, 400, 'invalid_grant', 'code_verifier is missing or malformed')
+      const expected = issued.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier
+      if (!same(expected, issued.challenge)) return this.#oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
+    }
+    const { answer, accessToken, refreshToken } = this.#issue(issued, true)
+    this.#record({ code: body.code, accessToken, refreshToken, user: issued.user.key })
+    return reply.header('cache-control', 'no-store').send(answer)
+  }
+
+  #refreshGrant (reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
+    const held = body.refresh_token === undefined ? undefined : this.#refresh.get(body.refresh_token)
+    if (held === undefined || held.clientId !== client.clientId || held.expiresAt < this.#now()) {
+      return this.#oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')
+    }
+    const { answer, accessToken, refreshToken } = this.#issue(held, !this.omitRefreshToken)
+    this.#record({ code: '', accessToken, refreshToken, user: held.user.key })
+    return reply.header('cache-control', 'no-store').send(answer)
+  }
+
+  #bearer (request: FastifyRequest): IssuedToken | undefined {
+    const auth = request.headers.authorization
+    const held = auth?.startsWith('Bearer ') === true ? this.#access.get(auth.slice(7)) : undefined
+    return held !== undefined && held.expiresAt >= this.#now() ? held : undefined
+  }
+
+  async #guarded (route: FaultRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) {
+    this.hits[route]++
+    const fault = this.faults.take(route)
+    if (fault !== undefined) return playFault(fault, request, reply)
+    const held = this.#bearer(request)
+    if (held === undefined) return this.#apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    return answer(held)
+  }
+
+  #me (request: FastifyRequest, reply: FastifyReply) {
+    return this.#guarded('me', request, reply, ({ user }) => reply.send({
+      id: user.personId,
+      emails: [user.email],
+      displayName: user.displayName,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      orgId: Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url'),
+      type: 'person',
+      ...(user.roles.length > 0 ? { roles: user.roles } : {})
+    }))
+  }
+
+  #organization (request: FastifyRequest, reply: FastifyReply) {
+    return this.#guarded('organizations', request, reply, ({ user }) => {
+      if (!user.admin) return this.#apiError(reply, 403, 'The user is not an administrator of this organization.')
+      return reply.send({ id: (request.params as { orgId: string }).orgId, displayName: SANDBOX_ORG_NAME, created: '2024-01-15T09:00:00.000Z' })
+    })
+  }
+
+  #tokenExpiry (request: FastifyRequest, reply: FastifyReply) {
+    return this.#guarded('tokenExpiry', request, reply, (held) => reply.send({ exp: held.expiresAt }))
+  }
+
+  /** Lets a test age a token so the emulator treats it as expired. */
+  expireAccessToken (accessToken: string): void {
+    const held = this.#access.get(accessToken)
+    if (held !== undefined) held.expiresAt = 0
+  }
+}

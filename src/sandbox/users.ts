@@ -1,0 +1,70 @@
+// The sandbox's org and demo users: a full admin, a compliance officer, and a user with no admin role.
+
+export const SANDBOX_ORG_ID = '5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'
+export const SANDBOX_ORG_NAME = 'Sandbox Org (demo)'
+import { FULL_ADMIN_ROLE } from '../oauth/webex-client.ts'
+
+export interface DemoUser {
+  key: 'admin' | 'compliance' | 'user'
+  personId: string
+  displayName: string
+  firstName: string
+  lastName: string
+  email: string
+  roles: string[]
+  /** Holds an admin role in Control Hub: may be granted spark-admin:* and the other admin families. */
+  admin: boolean
+  /** Holds the Compliance Officer role: may be granted spark-compliance:*. */
+  complianceOfficer: boolean
+  summary: string
+}
+
+function personId (n: number): string {
+  return Buffer.from(`ciscospark://us/PEOPLE/00000000-0000-4000-8000-00000000000${n}`).toString('base64url')
+}
+
+export const DEMO_USERS: readonly DemoUser[] = [
+  {
+    key: 'admin',
+    personId: personId(1),
+    displayName: 'Avery Admin',
+    firstName: 'Avery',
+    lastName: 'Admin',
+    email: 'avery.admin@sandbox.example.com',
+    roles: [FULL_ADMIN_ROLE],
+    admin: true,
+    complianceOfficer: false,
+    summary: 'Full administrator: may grant spark-admin, audit, identity, analytics and meeting admin scopes'
+  },
+  {
+    key: 'compliance',
+    personId: personId(2),
+    displayName: 'Casey Compliance',
+    firstName: 'Casey',
+    lastName: 'Compliance',
+    email: 'casey.compliance@sandbox.example.com',
+    roles: [],
+    admin: false,
+    complianceOfficer: true,
+    summary: 'Compliance Officer: may grant spark-compliance scopes, but no admin scopes'
+  },
+  {
+    key: 'user',
+    personId: personId(3),
+    displayName: 'Robin User',
+    firstName: 'Robin',
+    lastName: 'User',
+    email: 'robin.user@sandbox.example.com',
+    roles: [],
+    admin: false,
+    complianceOfficer: false,
+    summary: 'No admin role: may grant only user scopes (spark:*, meeting:*)'
+  }
+]
+
+/** Which role a scope needs, from its prefix, as Webex decides entitlement (webex-oauth.md §5). */
+export function entitled (user: DemoUser, scope: string): boolean {
+  if (scope.startsWith('spark-compliance:') || scope.startsWith('spark-admin:messages_')) return user.complianceOfficer
+  if (/^(spark-admin|audit|identity|analytics):/.test(scope) || scope.startsWith('meeting:admin_')) return user.admin
+  return true
+}

@@ -1,0 +1,76 @@
+// The callback on REDIRECT_URI's path: match the state to this browser's flow cookie,
+// spend the flow once, exchange the code, ask people/me, and show the tokens.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { AppError, kindOfOAuthError } from '../oauth/errors.ts'
+import { decodeFlow, flowCookieName, FLOW_TTL_MS, sameState, type FlowState } from '../oauth/flow.ts'
+import { scrub, type Person } from '../oauth/webex-client.ts'
+import type { WebContext } from './context.ts'
+import { pageRenderer } from './render.ts'
+import { tokensView } from './tokens-view.ts'
+
+const callbackQuery = z.object({
+  code: z.string().min(1).max(2048).optional(),
+  state: z.string().max(2048).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional()
+})
+
+function stateInvalid (reason: string): AppError {
+  return new AppError('state_invalid', { reason })
+}
+
+export function callbackRoutes (ctx: WebContext) {
+  const { config, webex } = ctx
+  const render = pageRenderer(config)
+
+  /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
+  function takeFlow (request: FastifyRequest, reply: FastifyReply, state: string | undefined): FlowState {
+    if (state === undefined || state === '') throw stateInvalid('The answer from Webex carried no state, so it cannot be matched to a sign-in.')
+    const name = flowCookieName(state)
+    const raw = request.cookies[name]
+    if (raw === undefined) {
+      throw stateInvalid('No sign-in with this state is in progress in this browser: it was already finished (tokens are shown only once), it expired, or it was started elsewhere.')
+    }
+    reply.clearCookie(name, { path: config.callbackPath })
+    const unsigned = request.unsignCookie(raw)
+    const flow = unsigned.valid && unsigned.value !== null ? decodeFlow(unsigned.value) : undefined
+    if (flow === undefined) throw stateInvalid('The sign-in cookie was altered or damaged, so it was not trusted.')
+    if (!sameState(flow.state, state)) throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
+    const now = ctx.now()
+    if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) throw stateInvalid('The sign-in was started more than 10 minutes ago and has expired.')
+    if (!ctx.consumed.consume(flow.state, now)) throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
+    return flow
+  }
+
+  return async function callback (app: FastifyInstance): Promise<void> {
+    app.get(config.callbackPath, async (request, reply) => {
+      const parsed = callbackQuery.safeParse(request.query)
+      if (!parsed.success) throw new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
+      const query = parsed.data
+      const flow = takeFlow(request, reply, query.state)
+
+      if (query.error !== undefined) {
+        const webexDescription = query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, config.clientSecret]).slice(0, 500)
+        throw new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
+          webexError: query.error,
+          webexDescription,
+          requestedScopes: flow.scopes
+        })
+      }
+      if (query.code === undefined) throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
+
+      const tokens = await webex.exchangeCode({ code: query.code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
+      let person: Person | undefined
+      let personProblem: string | undefined
+      try {
+        person = await webex.getMe(tokens.accessToken)
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err
+        request.log.info({ kind: err.kind, trackingId: err.details.trackingId }, 'people/me failed')
+        personProblem = err.message
+      }
+      return render(reply, 'pages/tokens', 'Your Webex tokens', tokensView({ tokens, requested: flow.scopes, person, personProblem, now: ctx.now() }), { noStore: true })
+    })
+  }
+}

@@ -1,0 +1,75 @@
+// The app's one error handler and one not-found handler: every failure becomes an
+// explanatory page from the error catalogue, with the right status and no stack trace.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
+import type { WebContext } from './context.ts'
+import { pageRenderer } from './render.ts'
+
+export interface ErrorView {
+  kind: ErrorKind
+  status: number
+  title: string
+  summary: string
+  causes: readonly string[]
+  next: readonly string[]
+  webexDescription?: string
+  webexError?: string
+  trackingId?: string
+  retryAfter?: number
+  requestedScopes?: readonly string[]
+}
+
+/** The view model of an error page: the catalogue entry plus what this failure knows. */
+export function errorView (error: AppError): ErrorView {
+  const entry = ERRORS[error.kind]
+  const d = error.details
+  return {
+    kind: error.kind,
+    status: error.status,
+    title: entry.title,
+    summary: d.reason ?? entry.summary,
+    causes: entry.causes,
+    next: entry.next,
+    webexDescription: d.webexDescription,
+    webexError: d.webexError,
+    trackingId: d.trackingId,
+    retryAfter: d.retryAfter,
+    requestedScopes: d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? d.requestedScopes : undefined
+  }
+}
+
+/** Framework errors (bad body, unsupported type, too large) are the client's: 4xx with their own status. */
+function toAppError (error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error
+  const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500
+  if (status >= 400 && status < 500) {
+    const reason = status === 413 ? 'The request was too large.' : status === 415 ? 'The request was sent in a format this page does not accept.' : 'The request could not be read.'
+    return new AppError('bad_request', { reason, status })
+  }
+  return new AppError('unknown_error', { status: 500, reason: 'The app hit an unexpected problem and stopped this request.' })
+}
+
+export function errorHandler (ctx: WebContext) {
+  const render = pageRenderer(ctx.config)
+  return async function handleError (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+    const appError = toAppError(error)
+    if (appError === error) {
+      request.log.info({ kind: appError.kind, status: appError.status, trackingId: appError.details.trackingId }, 'request failed')
+    } else {
+      // Log the error's type and where it came from, never its message: messages can quote input.
+      const code = 'code' in error ? String(error.code) : undefined
+      request.log[appError.status >= 500 ? 'error' : 'info']({ kind: appError.kind, status: appError.status, errorType: error.name, code, at: error.stack?.split('\n').slice(1, 6).join(' | ') }, 'request failed')
+    }
+    if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
+    const view = errorView(appError)
+    return render(reply, 'pages/error', view.title, { error: view }, { status: view.status, noStore: true })
+  }
+}
+
+export function notFoundHandler (ctx: WebContext) {
+  const render = pageRenderer(ctx.config)
+  return async function handleNotFound (_request: FastifyRequest, reply: FastifyReply) {
+    const view = errorView(new AppError('not_found'))
+    return render(reply, 'pages/error', view.title, { error: view }, { status: 404, noStore: true })
+  }
+}

@@ -1,0 +1,45 @@
+// The tokens page's view model: tokens, expiries, requested vs granted scopes, and whose token it is.
+import { FULL_ADMIN_ROLE, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { formatDateTime, formatRelative } from './render.ts'
+
+export interface ScopeComparison { scope: string, requested: boolean, granted: boolean }
+
+/** Lines up requested and granted scopes; undefined granted means Webex did not say. */
+export function compareScopes (requested: readonly string[], granted: readonly string[] | undefined) {
+  if (granted === undefined) {
+    return { rows: requested.map((scope) => ({ scope, requested: true, granted: true })), known: false, missing: [], extra: [] }
+  }
+  const g = new Set(granted)
+  const r = new Set(requested)
+  const rows: ScopeComparison[] = [
+    ...requested.map((scope) => ({ scope, requested: true, granted: g.has(scope) })),
+    ...granted.filter((s) => !r.has(s)).map((scope) => ({ scope, requested: false, granted: true }))
+  ]
+  return { rows, known: true, missing: requested.filter((s) => !g.has(s)), extra: granted.filter((s) => !r.has(s)) }
+}
+
+function expiry (date: Date | undefined, now: number) {
+  return date === undefined ? undefined : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
+}
+
+export function tokensView (input: { tokens: TokenSet, requested: readonly string[], person?: Person, personProblem?: string, now: number }) {
+  const { tokens, person, now } = input
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    tokenType: tokens.tokenType,
+    accessExpiry: expiry(tokens.expiresAt, now),
+    refreshExpiry: expiry(tokens.refreshTokenExpiresAt, now),
+    scopes: compareScopes(input.requested, tokens.grantedScopes),
+    person: person === undefined
+      ? undefined
+      : {
+          displayName: person.displayName ?? [person.firstName, person.lastName].filter(Boolean).join(' '),
+          email: person.emails[0],
+          fullAdmin: person.roles?.includes(FULL_ADMIN_ROLE) === true,
+          type: person.type
+        },
+    orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),
+    personProblem: input.personProblem
+  }
+}

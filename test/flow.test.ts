@@ -1,0 +1,190 @@
+// The grant flow end to end over real sockets: the app and the emulator on loopback ports.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Browser, CLIENT_SECRET, consent, field, runFlow, startApp, startFlow, type RunningApp } from './helpers.ts'
+
+describe('the dynamic-mode grant flow against the emulator', () => {
+  let app: RunningApp
+  before(async () => { app = await startApp() })
+  after(async () => { await app.close() })
+
+  test('a full admin gets tokens, and the page shows exactly the ones the emulator issued', async () => {
+    const browser = new Browser()
+    const { start, final } = await runFlow(browser, app.url, ['spark-admin:people_read', 'spark-admin:devices_read'])
+    const authorize = new URL(start.location ?? '')
+    assert.equal(authorize.origin + authorize.pathname, `${app.emulator.base}/authorize`)
+    assert.equal(authorize.searchParams.get('response_type'), 'code')
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256')
+    assert.match(authorize.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/)
+    assert.match(start.location ?? '', /scope=spark-admin%3Apeople_read%20spark-admin%3Adevices_read&/)
+
+    assert.equal(final.status, 200)
+    assert.equal(final.headers['cache-control'], 'no-store')
+    const issued = app.emulator.emulator.issued.at(-1)
+    assert.ok(issued?.accessToken !== undefined && issued.refreshToken !== undefined)
+    assert.equal(field(final.body, 'access-token'), issued.accessToken)
+    assert.equal(field(final.body, 'refresh-token'), issued.refreshToken)
+    assert.match(issued.accessToken, /_PF84_[0-9a-f-]{36}$/)
+    assert.match(final.body, /Avery Admin/)
+    assert.match(final.body, /avery\.admin@sandbox\.example\.com/)
+    assert.match(final.body, /Full administrator<\/dt><dd>Yes/)
+    assert.match(final.body, /in 14 days/)
+    assert.match(final.body, /<code>spark-admin:devices_read<\/code><\/td><td>Yes<\/td><td>Yes/)
+    await browser.close()
+  })
+
+  test('two flows started in two tabs of one browser both succeed', async () => {
+    const browser = new Browser()
+    const first = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const second = await startFlow(browser, app.url, ['spark-admin:licenses_read'])
+    const backSecond = await consent(browser, second.location ?? '', 'admin')
+    const backFirst = await consent(browser, first.location ?? '', 'admin')
+    const pageFirst = await browser.fetch(backFirst.location ?? '')
+    const pageSecond = await browser.fetch(backSecond.location ?? '')
+    assert.equal(pageFirst.status, 200)
+    assert.equal(pageSecond.status, 200)
+    assert.match(pageFirst.body, /<code>spark-admin:people_read<\/code><\/td><td>Yes<\/td><td>Yes/)
+    assert.match(pageSecond.body, /<code>spark-admin:licenses_read<\/code><\/td><td>Yes<\/td><td>Yes/)
+    assert.notEqual(field(pageFirst.body, 'access-token'), field(pageSecond.body, 'access-token'))
+    await browser.close()
+  })
+
+  test('declining ends on the access_denied page, naming the requested scopes', async () => {
+    const browser = new Browser()
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin', 'decline')
+    assert.equal(final.status, 403)
+    assert.match(final.body, /Access was declined/)
+    assert.match(final.body, /<li><code>spark-admin:people_read<\/code><\/li>/)
+    assert.match(final.body, /The user denied the authorization request/)
+    assert.match(final.body, /href="\/"/)
+    await browser.close()
+  })
+
+  test('admin scopes for a user without an admin role end on the invalid_scope page explaining the role', async () => {
+    const browser = new Browser()
+    const before = app.emulator.emulator.hits.token
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read', 'spark:kms'], 'user')
+    assert.equal(final.status, 403)
+    assert.match(final.body, /Webex refused the requested scopes/)
+    assert.match(final.body, /No user entitled service in request scopes/)
+    assert.match(final.body, /admin role/)
+    assert.match(final.body, /not registered for one of these scopes/)
+    assert.match(final.body, /<li><code>spark-admin:people_read<\/code><\/li>/)
+    assert.equal(app.emulator.emulator.hits.token, before)
+    await browser.close()
+  })
+
+  test('the compliance officer gets a compliance token, but not admin scopes', async () => {
+    const browser = new Browser()
+    const ok = await runFlow(browser, app.url, ['spark-compliance:messages_read', 'spark-compliance:rooms_read'], 'compliance')
+    assert.equal(ok.final.status, 200)
+    assert.match(ok.final.body, /Casey Compliance/)
+    const refused = await runFlow(browser, app.url, ['spark-admin:people_read'], 'compliance')
+    assert.equal(refused.final.status, 403)
+    await browser.close()
+  })
+
+  test('a replayed callback never exchanges the code twice', async () => {
+    const browser = new Browser()
+    const { back, final } = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    assert.equal(final.status, 200)
+    const hits = app.emulator.emulator.hits.token
+    const replay = await browser.fetch(back.location ?? '')
+    assert.equal(replay.status, 400)
+    assert.match(replay.body, /This sign-in link is no longer valid/)
+    assert.equal(app.emulator.emulator.hits.token, hits)
+    await browser.close()
+  })
+
+  test('a replay that still carries the old cookie is refused too', async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const cookie = await browser.jar.getCookieString(back.location ?? '')
+    const first = await browser.fetch(back.location ?? '')
+    assert.equal(first.status, 200)
+    const hits = app.emulator.emulator.hits.token
+    const replay = await browser.fetch(back.location ?? '', { headers: { cookie } })
+    assert.equal(replay.status, 400)
+    assert.match(replay.body, /already finished/)
+    assert.equal(app.emulator.emulator.hits.token, hits)
+    await browser.close()
+  })
+
+  test('a callback with a tampered, missing or mismatched state never reaches Webex', async () => {
+    const hits = app.emulator.emulator.hits.token
+    // Missing: a browser that never started a flow.
+    const a = new Browser()
+    const start = await startFlow(a, app.url, ['spark-admin:people_read'])
+    const returned = await consent(a, start.location ?? '', 'admin')
+    const stranger = new Browser()
+    const missing = await stranger.fetch(returned.location ?? '')
+    assert.equal(missing.status, 400)
+    assert.match(missing.body, /No sign-in with this state/)
+
+    // Mismatched: the right cookie, another state.
+    const url = new URL(returned.location ?? '')
+    url.searchParams.set('state', 'A'.repeat(43))
+    const mismatched = await a.fetch(url.toString())
+    assert.equal(mismatched.status, 400)
+
+    // No state at all.
+    url.searchParams.delete('state')
+    const none = await a.fetch(url.toString())
+    assert.equal(none.status, 400)
+    assert.match(none.body, /carried no state/)
+
+    // Tampered: the cookie's value changed, signature kept.
+    const cookies = await a.jar.getCookies(returned.location ?? '')
+    const flow = cookies.find((c) => c.key.startsWith('wti_flow_'))
+    assert.ok(flow !== undefined)
+    const [value, signature] = flow.value.split('.')
+    const tampered = await a.fetch(returned.location ?? '', { headers: { cookie: `${flow.key}=${(value ?? '').slice(0, -2)}xx.${signature ?? ''}` } })
+    assert.equal(tampered.status, 400)
+    assert.match(tampered.body, /altered or damaged/)
+    assert.equal(app.emulator.emulator.hits.token, hits)
+    await Promise.all([a.close(), stranger.close()])
+  })
+
+  test('the flow cookie is signed, HttpOnly, SameSite=Lax, scoped to the callback and lives 10 minutes', async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const setCookie = [start.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('wti_flow_')) ?? ''
+    assert.match(setCookie, /Max-Age=600/)
+    assert.match(setCookie, /HttpOnly/)
+    assert.match(setCookie, /SameSite=Lax/)
+    assert.match(setCookie, /Path=\/oauth/)
+    assert.doesNotMatch(setCookie, /Secure/)
+    assert.match(setCookie, /^wti_flow_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+\.[A-Za-z0-9+/]+/)
+    await browser.close()
+  })
+
+  test('bad selections get a 400 page that names the reason, and no redirect', async () => {
+    const browser = new Browser()
+    const none = await browser.fetch(`${app.url}/start`, { method: 'POST', form: {} })
+    assert.equal(none.status, 400)
+    assert.match(none.body, /No scope was chosen/)
+    const unknown = await startFlow(browser, app.url, ['spark-admin:not_a_scope'])
+    assert.equal(unknown.status, 400)
+    assert.match(unknown.body, /Unknown scope: spark-admin:not_a_scope/)
+    const sparkAll = await startFlow(browser, app.url, ['spark:all', 'spark:rooms_read'])
+    assert.equal(sparkAll.status, 400)
+    assert.match(sparkAll.body, /spark:all already covers/)
+    const allowed = await startFlow(browser, app.url, ['spark:all', 'spark:kms', 'spark-admin:people_read'])
+    assert.equal(allowed.status, 303)
+    const injected = await startFlow(browser, app.url, ['<script>alert(1)</script>'])
+    assert.equal(injected.status, 400)
+    assert.doesNotMatch(injected.body, /<script>alert/)
+    await browser.close()
+  })
+
+  test('the client secret never appears in what the browser sees', async () => {
+    const browser = new Browser()
+    const { start, back, final } = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    for (const page of [start, back, final]) {
+      assert.ok(!page.body.includes(CLIENT_SECRET))
+      assert.ok(!(page.location ?? '').includes(CLIENT_SECRET))
+    }
+    await browser.close()
+  })
+})

@@ -1,0 +1,147 @@
+// Test harness: the emulator and the app on ephemeral loopback ports, and a small
+// browser-like client (cookie jar, manual redirects) that walks a grant flow over real HTTP.
+import { createServer } from 'node:net'
+import { Writable } from 'node:stream'
+import { CookieJar } from 'tough-cookie'
+import { Agent, request } from 'undici'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type AppDeps } from '../src/app.ts'
+import { parseConfig, type Config } from '../src/config/index.ts'
+import { buildEmulatorServer, type Emulator } from '../src/sandbox/index.ts'
+
+export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
+export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
+
+/** A loopback port that was free a moment ago. */
+export async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')))
+    })
+  })
+}
+
+export interface RunningEmulator { base: string, emulator: Emulator, app: FastifyInstance }
+
+export async function startEmulator (redirectUris: string[], options: { scopes?: string[], now?: () => number, codeTtlMs?: number } = {}): Promise<RunningEmulator> {
+  const { app, emulator } = await buildEmulatorServer({
+    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris, scopes: options.scopes }],
+    now: options.now,
+    codeTtlMs: options.codeTtlMs
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (typeof address !== 'object' || address === null) throw new Error('emulator did not listen')
+  return { base: `http://127.0.0.1:${address.port}/v1`, emulator, app }
+}
+
+/** Collects every log line the app writes. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = []
+  override _write (chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''))
+    done()
+  }
+
+  get text (): string {
+    return this.lines.join('\n')
+  }
+}
+
+export interface RunningApp { url: string, app: FastifyInstance, config: Config, logs: LogCapture, emulator: RunningEmulator, close: () => Promise<void> }
+
+/**
+ * The app pointed at a separately started emulator, both on loopback ports, as a user
+ * with CLIENT_ID set would run it against Webex.
+ */
+export async function startApp (env: Record<string, string> = {}, deps: AppDeps = {}, emulatorOptions: { scopes?: string[], now?: () => number } = {}): Promise<RunningApp> {
+  const port = await freePort()
+  const redirectUri = `http://127.0.0.1:${port}/oauth`
+  const emulator = await startEmulator([redirectUri], { now: deps.now, ...emulatorOptions })
+  const config = parseConfig({
+    PORT: String(port),
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI: redirectUri,
+    WEBEX_BASE_URL: emulator.base,
+    LOG_LEVEL: 'debug',
+    ...env
+  })
+  const logs = new LogCapture()
+  const app = await buildApp(config, { logStream: logs, timeouts: { headersMs: 1500, bodyMs: 1500, totalMs: 3000 }, ...deps })
+  await app.listen({ port, host: '127.0.0.1' })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    config,
+    logs,
+    emulator,
+    async close () {
+      await app.close()
+      await emulator.app.close()
+    }
+  }
+}
+
+export interface Page { status: number, headers: Record<string, string | string[] | undefined>, body: string, location?: string, url: string }
+
+/** A browser stand-in: one cookie jar, redirects followed by hand so each hop can be checked. */
+export class Browser {
+  readonly jar = new CookieJar()
+  readonly #agent = new Agent({ keepAliveTimeout: 1000 })
+
+  async fetch (url: string, init: { method?: 'GET' | 'POST', form?: Record<string, string | string[]>, headers?: Record<string, string> } = {}): Promise<Page> {
+    const headers: Record<string, string> = { ...init.headers }
+    const cookie = await this.jar.getCookieString(url)
+    if (cookie !== '' && headers.cookie === undefined) headers.cookie = cookie
+    let body: string | undefined
+    if (init.form !== undefined) {
+      const params = new URLSearchParams()
+      for (const [k, v] of Object.entries(init.form)) for (const one of [v].flat()) params.append(k, one)
+      body = params.toString()
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+    }
+    const res = await request(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, dispatcher: this.#agent })
+    const text = await res.body.text()
+    for (const line of [res.headers['set-cookie'] ?? []].flat()) await this.jar.setCookie(line, url)
+    const location = typeof res.headers.location === 'string' ? new URL(res.headers.location, url).toString() : undefined
+    return { status: res.statusCode, headers: res.headers, body: text, location, url }
+  }
+
+  async close (): Promise<void> {
+    await this.#agent.close()
+  }
+}
+
+export function field (html: string, id: string): string | undefined {
+  const match = new RegExp(`id="${id}"[^>]*value="([^"]*)"`).exec(html)
+  return match?.[1]
+}
+
+/** Starts a flow: POST /start and return the authorize URL it redirects to. */
+export async function startFlow (browser: Browser, appUrl: string, scopes: string[]): Promise<Page> {
+  return browser.fetch(`${appUrl}/start`, { method: 'POST', form: { scope: scopes } })
+}
+
+/** Walks the sandbox consent page as a demo user and returns the redirect back to the app. */
+export async function consent (browser: Browser, authorizeUrl: string, user: 'admin' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<Page> {
+  const page = await browser.fetch(authorizeUrl)
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`)
+  const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1]
+  if (requestId === undefined) throw new Error('no consent request id')
+  const action = new URL('authorize/decision', authorizeUrl).toString()
+  return browser.fetch(action, { method: 'POST', form: { request: requestId, user, decision } })
+}
+
+/** A whole flow: start, consent, callback. Returns the final page. */
+export async function runFlow (browser: Browser, appUrl: string, scopes: string[], user: 'admin' | 'compliance' | 'user' = 'admin', decision: 'accept' | 'decline' = 'accept'): Promise<{ start: Page, back: Page, final: Page }> {
+  const start = await startFlow(browser, appUrl, scopes)
+  if (start.status !== 303 || start.location === undefined) throw new Error(`start answered ${start.status}`)
+  const back = await consent(browser, start.location, user, decision)
+  if (back.status !== 302 || back.location === undefined) throw new Error(`consent answered ${back.status}`)
+  const final = await browser.fetch(back.location)
+  return { start, back, final }
+}
