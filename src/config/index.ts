@@ -122,7 +122,7 @@ export function loadConfig (env: Env, dir: string): Config {
 
 /** Validates merged variables into a Config, or throws ConfigError with one line per problem. */
 export function parseConfig (vars: Env): Config {
-  const parsed = schema.safeParse(vars)
+  const parsed = schema.safeParse(mergeSources(vars))
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'configuration')

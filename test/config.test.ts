@@ -1,0 +1,129 @@
+// Configuration: parsed as a plain function, and bad configuration in a real process exits 78.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID, splitScopes } from '../src/config/index.ts'
+
+const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const TSX = import.meta.resolve('tsx')
+
+function problems (vars: Record<string, string>): string[] {
+  try {
+    parseConfig(vars)
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems]
+    throw err
+  }
+  return []
+}
+
+describe('parseConfig', () => {
+  test('no CLIENT_ID means sandbox mode on port 8080 with the default redirect URI', () => {
+    const config = parseConfig({})
+    assert.equal(config.sandbox, true)
+    assert.equal(config.port, 8080)
+    assert.equal(config.host, '127.0.0.1')
+    assert.equal(config.redirectUri, 'http://localhost:8080/oauth')
+    assert.equal(config.callbackPath, '/oauth')
+    assert.equal(config.clientId, SANDBOX_CLIENT_ID)
+    assert.equal(config.webexBaseUrl, 'http://localhost:8080/sandbox/v1')
+    assert.equal(config.webexApiUrl, 'http://127.0.0.1:8080/sandbox/v1')
+    assert.equal(config.mode, 'dynamic')
+    assert.ok(Object.isFrozen(config))
+  })
+
+  test('CLIENT_ID and CLIENT_SECRET select real Webex at its default base URL', () => {
+    const config = parseConfig({ CLIENT_ID: 'C1234567890abcdef', CLIENT_SECRET: 'secret-secret' })
+    assert.equal(config.sandbox, false)
+    assert.equal(config.webexBaseUrl, 'https://webexapis.com/v1')
+    assert.equal(config.webexApiUrl, 'https://webexapis.com/v1')
+  })
+
+  test('an empty value counts as unset, as the old samples shipped CLIENT_ID=', () => {
+    assert.equal(parseConfig({ CLIENT_ID: '', CLIENT_SECRET: '  ' }).sandbox, true)
+  })
+
+  test('REDIRECT_URI is kept exactly as written, and its path is the callback', () => {
+    const config = parseConfig({ REDIRECT_URI: 'https://tokens.example.com/auth/webex' })
+    assert.equal(config.redirectUri, 'https://tokens.example.com/auth/webex')
+    assert.equal(config.callbackPath, '/auth/webex')
+    assert.equal(config.secure, true)
+  })
+
+  test('each bad variable gives one clear line', () => {
+    assert.deepEqual(problems({ PORT: 'abc' }), ['PORT must be a whole number from 0 to 65535'])
+    assert.deepEqual(problems({ PORT: '70000' }), ['PORT must be a whole number from 0 to 65535'])
+    assert.match(problems({ REDIRECT_URI: 'not a url' })[0] ?? '', /^REDIRECT_URI must be an absolute URL/)
+    assert.match(problems({ REDIRECT_URI: 'ftp://x/y' })[0] ?? '', /^REDIRECT_URI must use http or https/)
+    assert.match(problems({ REDIRECT_URI: 'http://localhost:8080/' })[0] ?? '', /path \/ is taken/)
+    assert.match(problems({ CLIENT_ID: 'C1234567890abcdef' })[0] ?? '', /^CLIENT_SECRET is missing/)
+    assert.match(problems({ CLIENT_SECRET: 'secret-secret' })[0] ?? '', /^CLIENT_ID is missing/)
+    assert.match(problems({ MODE: 'foo' })[0] ?? '', /^MODE must be "dynamic" or "static"/)
+    assert.match(problems({ MODE: 'static' })[0] ?? '', /^SCOPES is empty/)
+    assert.match(problems({ LOG_LEVEL: 'loud' })[0] ?? '', /^LOG_LEVEL must be one of/)
+    assert.match(problems({ COOKIE_SECRET: 'short' })[0] ?? '', /^COOKIE_SECRET must be at least 32/)
+    assert.match(problems({ WEBEX_BASE_URL: 'https://webexapis.com/v1' })[0] ?? '', /CLIENT_ID is not/)
+  })
+
+  test('several problems are all reported', () => {
+    assert.equal(problems({ PORT: 'abc', MODE: 'foo' }).length, 2)
+  })
+
+  test('a client secret is never echoed in a problem', () => {
+    const secret = 'sh0rt'
+    assert.ok(!problems({ CLIENT_ID: 'C1234567890abcdef', CLIENT_SECRET: secret }).join(' ').includes(secret))
+  })
+
+  test('DEBUG=oauth* from the old samples means debug logging; STATE warns', () => {
+    assert.equal(parseConfig({ DEBUG: 'oauth*' }).logLevel, 'debug')
+    assert.match(parseConfig({ STATE: 'fixed' }).warnings[0] ?? '', /STATE is obsolete/)
+  })
+
+  test('SCOPES splits on spaces and commas and drops duplicates', () => {
+    assert.deepEqual(splitScopes('a:b, c:d  a:b,,e:f'), ['a:b', 'c:d', 'e:f'])
+  })
+
+  test('the environment wins over .env.local, which wins over .env', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wti-config-'))
+    writeFileSync(join(dir, '.env'), 'PORT=1111\nMODE=dynamic\nLOG_LEVEL=warn\n')
+    writeFileSync(join(dir, '.env.local'), 'PORT=2222\nLOG_LEVEL=error\n')
+    const config = loadConfig({ LOG_LEVEL: 'debug' }, dir)
+    assert.equal(config.port, 2222)
+    assert.equal(config.logLevel, 'debug')
+  })
+})
+
+function runServer (env: Record<string, string>): Promise<{ code: number | null, stderr: string, stdout: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'wti-run-'))
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, SERVER], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    let stdout = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }) })
+  })
+}
+
+describe('the server with bad configuration', () => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['PORT=abc', { PORT: 'abc' }, /^config error: PORT must be a whole number/m],
+    ['a REDIRECT_URI that is not a URL', { REDIRECT_URI: 'localhost/oauth' }, /^config error: REDIRECT_URI must be an absolute URL/m],
+    ['CLIENT_ID without CLIENT_SECRET', { CLIENT_ID: 'C1234567890abcdef' }, /^config error: CLIENT_SECRET is missing/m],
+    ['MODE=foo', { MODE: 'foo' }, /^config error: MODE must be "dynamic" or "static"/m]
+  ]
+  for (const [name, env, message] of cases) {
+    test(`${name} exits 78 with one clear line and no stack trace`, async () => {
+      const { code, stderr, stdout } = await runServer(env)
+      assert.equal(code, 78)
+      assert.match(stderr, message)
+      assert.doesNotMatch(stderr + stdout, /\n\s+at /)
+      assert.equal(stderr.trim().split('\n').length, 1)
+    })
+  }
+})

@@ -1,0 +1,48 @@
+// No token, code, verifier, client secret or cookie value ever reaches the log.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { decodeFlow } from '../src/oauth/flow.ts'
+import { Browser, CLIENT_SECRET, consent, startApp, startFlow } from './helpers.ts'
+
+test('the log of every kind of flow, at debug level, holds no secret', async () => {
+  const app = await startApp({ LOG_LEVEL: 'debug' })
+  const secrets: string[] = [CLIENT_SECRET]
+  const kinds: Array<{ user: 'admin' | 'user', decision: 'accept' | 'decline', fault?: boolean, meFault?: boolean }> = [
+    { user: 'admin', decision: 'accept' },
+    { user: 'admin', decision: 'decline' },
+    { user: 'user', decision: 'accept' },
+    { user: 'admin', decision: 'accept', fault: true },
+    { user: 'admin', decision: 'accept', meFault: true }
+  ]
+  for (const kind of kinds) {
+    const browser = new Browser()
+    if (kind.fault === true) app.emulator.emulator.faults.push('token', { kind: 'status', status: 400, body: '{"error":"invalid_grant"}' })
+    if (kind.meFault === true) app.emulator.emulator.faults.push('me', { kind: 'status', status: 500, body: '' })
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const cookies = await browser.jar.getCookies(`${app.url}/oauth`)
+    for (const cookie of cookies) {
+      secrets.push(cookie.value)
+      const flow = decodeFlow(cookie.value.split('.')[0] ?? '')
+      assert.ok(flow !== undefined)
+      secrets.push(flow.verifier, flow.state)
+    }
+    const back = await consent(browser, start.location ?? '', kind.user, kind.decision)
+    const code = new URL(back.location ?? '').searchParams.get('code')
+    if (code !== null) secrets.push(code)
+    await browser.fetch(back.location ?? '')
+    // A replay, so the state_invalid path is logged too.
+    await browser.fetch(back.location ?? '')
+    await browser.close()
+  }
+  for (const issued of app.emulator.emulator.issued) {
+    if (issued.accessToken !== undefined) secrets.push(issued.accessToken)
+    if (issued.refreshToken !== undefined) secrets.push(issued.refreshToken)
+  }
+  await app.close()
+  assert.ok(app.logs.lines.length >= 20, 'the flows were logged')
+  assert.ok(app.logs.lines.some((l) => l.includes('"path":"/oauth"')), 'the callback was logged, by path')
+  assert.ok(secrets.length >= 15)
+  for (const secret of secrets) {
+    assert.ok(!app.logs.text.includes(secret), `a secret reached the log: ${secret.slice(0, 6)}…`)
+  }
+})
