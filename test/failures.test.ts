@@ -115,8 +115,8 @@ describe('Webex that cannot be reached at all', () => {
     // The DNS failure is made by the dispatcher's lookup, so no query leaves the machine.
     const dispatcher = new Agent({
       connect: {
-        lookup: (_host: string, _options: unknown, callback: (err: Error) => void) => {
-          callback(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }))
+        lookup: (_host, _options, callback) => {
+          callback(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), '', 4)
         }
       }
     })
