@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'invalid_client'
   | 'webex_unavailable'
   | 'timeout'
+  | 'token_invalid'
   | 'not_found'
   | 'unknown_error'
 
@@ -107,6 +108,14 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     summary: 'No answer came back from the browser in time.',
     causes: ['The consent screen was left open, or the browser never reached the redirect URI.'],
     next: ['Run the command again, and finish the sign-in in the browser within the timeout.']
+  },
+  token_invalid: {
+    status: 401,
+    exitCode: 10,
+    title: 'Webex does not accept this access token',
+    summary: 'The access token is invalid, expired or revoked.',
+    causes: ['The token has expired (access tokens live about 14 days), was revoked, was mistyped, or belongs to another environment (FedRAMP, sandbox).'],
+    next: ['Use the refresh token to get a new access token, or sign in again.']
   },
   not_found: {
     status: 404,

@@ -217,6 +217,7 @@ export function createWebexClient (options: WebexClientOptions) {
       try {
         const answer = await send('GET', path, { bearer })
         if (answer.status >= 200 && answer.status < 300) return parse(answer, schema, what)
+        if (answer.status === 401) throw new AppError('token_invalid', { trackingId: answer.trackingId })
         error = failure(answer, [bearer])
         if (answer.status < 500 && answer.status !== 429 && answer.status !== 423) throw error
       } catch (err) {

@@ -1,0 +1,97 @@
+// The emulator keeps Webex's contract: one-time codes, PKCE, redirect and client checks, both grants.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Agent, request } from 'undici'
+import { createFlow, pkceChallenge, authorizeUrl } from '../src/oauth/flow.ts'
+import { createWebexClient } from '../src/oauth/webex-client.ts'
+import { AppError } from '../src/oauth/errors.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, startEmulator, type RunningEmulator } from './helpers.ts'
+
+const REDIRECT = 'http://127.0.0.1:1/cb'
+
+describe('the emulator', () => {
+  let emu: RunningEmulator
+  const dispatcher = new Agent()
+  before(async () => { emu = await startEmulator([REDIRECT], { scopes: ['spark-admin:people_read', 'spark:kms', 'spark-compliance:rooms_read'] }) })
+  after(async () => { await emu.app.close(); await dispatcher.close() })
+
+  async function code (scopes = ['spark-admin:people_read']) {
+    const flow = createFlow(scopes, Date.now())
+    const browser = new Browser()
+    const back = await consent(browser, authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes, state: flow.state, challenge: pkceChallenge(flow.verifier) }), 'admin')
+    await browser.close()
+    const url = new URL(back.location ?? '')
+    assert.equal(url.searchParams.get('state'), flow.state)
+    return { code: url.searchParams.get('code') ?? '', verifier: flow.verifier }
+  }
+
+  function post (form: Record<string, string>, headers: Record<string, string> = {}) {
+    return request(`${emu.base}/access_token`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() })
+  }
+
+  const client = () => createWebexClient({ baseUrl: emu.base, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, dispatcher })
+
+  test('a code is exchanged once, and the second try is invalid_grant', async () => {
+    const { code: c, verifier } = await code()
+    const tokens = await client().exchangeCode({ code: c, redirectUri: REDIRECT, codeVerifier: verifier })
+    assert.match(tokens.accessToken, /_PF84_/)
+    assert.deepEqual(tokens.grantedScopes, ['spark-admin:people_read'])
+    await assert.rejects(client().exchangeCode({ code: c, redirectUri: REDIRECT, codeVerifier: verifier }), (err: AppError) => err.kind === 'invalid_grant')
+  })
+
+  test('a wrong PKCE verifier or redirect URI is invalid_grant', async () => {
+    const a = await code()
+    await assert.rejects(client().exchangeCode({ code: a.code, redirectUri: REDIRECT, codeVerifier: 'x'.repeat(43) }), (err: AppError) => err.kind === 'invalid_grant' && /code_verifier/.test(err.details.webexDescription ?? ''))
+    const b = await code()
+    await assert.rejects(client().exchangeCode({ code: b.code, redirectUri: 'http://127.0.0.1:1/other', codeVerifier: b.verifier }), (err: AppError) => err.kind === 'invalid_grant' && /redirect_uri/.test(err.details.webexDescription ?? ''))
+  })
+
+  test('client credentials are accepted in HTTP Basic, and a wrong secret is 401 invalid_client', async () => {
+    const { code: c, verifier } = await code()
+    const basic = Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')
+    const res = await post({ grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT, code_verifier: verifier }, { authorization: `Basic ${basic}` })
+    assert.equal(res.statusCode, 200)
+    const body = await res.body.json() as Record<string, unknown>
+    assert.equal(body.token_type, 'Bearer')
+    const wrong = createWebexClient({ baseUrl: emu.base, clientId: CLIENT_ID, clientSecret: 'wrong-secret-value', dispatcher })
+    await assert.rejects(wrong.refresh('whatever'), (err: AppError) => err.kind === 'invalid_client' && err.details.webexDescription === 'Client Id is invalid or the client secret does not match')
+  })
+
+  test('the refresh grant issues a new access token, and may leave out the refresh token', async () => {
+    const { code: c, verifier } = await code()
+    const first = await client().exchangeCode({ code: c, redirectUri: REDIRECT, codeVerifier: verifier })
+    const renewed = await client().refresh(first.refreshToken ?? '')
+    assert.notEqual(renewed.accessToken, first.accessToken)
+    assert.ok(renewed.refreshToken !== undefined)
+    emu.emulator.omitRefreshToken = true
+    const again = await client().refresh(first.refreshToken ?? '')
+    emu.emulator.omitRefreshToken = false
+    assert.equal(again.refreshToken, undefined)
+    await assert.rejects(client().refresh('garbage'), (err: AppError) => err.kind === 'invalid_grant')
+  })
+
+  test('people/me, organizations and tokenExpiry answer for a valid token and 401 for others', async () => {
+    const { code: c, verifier } = await code()
+    const tokens = await client().exchangeCode({ code: c, redirectUri: REDIRECT, codeVerifier: verifier })
+    const me = await client().getMe(tokens.accessToken)
+    assert.equal(me.displayName, 'Avery Admin')
+    assert.ok(me.orgId !== undefined)
+    const org = await client().getOrganization(tokens.accessToken, me.orgId)
+    assert.match(org.displayName ?? '', /Sandbox Org/)
+    const exp = await client().getTokenExpiry(tokens.accessToken)
+    assert.ok(Math.abs(exp.getTime() - tokens.expiresAt.getTime()) < 5000)
+    await assert.rejects(client().getMe('nope'), (err: AppError) => err.kind === 'token_invalid')
+    emu.emulator.expireAccessToken(tokens.accessToken)
+    await assert.rejects(client().getMe(tokens.accessToken), (err: AppError) => err.kind === 'token_invalid')
+  })
+
+  test('a scope not registered on the integration comes back as invalid_scope before consent', async () => {
+    const browser = new Browser()
+    const page = await browser.fetch(authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark-admin:devices_write'], state: 's', challenge: 'c' }))
+    assert.equal(page.status, 302)
+    const back = new URL(page.location ?? '')
+    assert.equal(back.searchParams.get('error'), 'invalid_scope')
+    assert.equal(back.searchParams.get('state'), 's')
+    await browser.close()
+  })
+})

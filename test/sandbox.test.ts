@@ -1,0 +1,62 @@
+// Sandbox mode: no CLIENT_ID, the emulator embedded on the app's own port, as `npm start` runs it.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { buildApp } from '../src/app.ts'
+import { parseConfig } from '../src/config/index.ts'
+import { Browser, field, freePort, LogCapture, runFlow } from './helpers.ts'
+import type { FastifyInstance } from 'fastify'
+
+describe('the embedded sandbox', () => {
+  let app: FastifyInstance
+  let url: string
+  before(async () => {
+    const port = await freePort()
+    url = `http://127.0.0.1:${port}`
+    app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth` }), { logStream: new LogCapture() })
+    await app.listen({ port, host: '127.0.0.1' })
+  })
+  after(async () => { await app.close() })
+
+  test('a flow through the embedded emulator shows the demo user\'s tokens, name, email and org', async () => {
+    const browser = new Browser()
+    const { start, final } = await runFlow(browser, url, ['spark-admin:people_read', 'spark-admin:licenses_read'])
+    assert.ok(start.location?.startsWith(`${url}/sandbox/v1/authorize?`))
+    assert.equal(final.status, 200)
+    assert.match(field(final.body, 'access-token') ?? '', /_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b$/)
+    assert.match(field(final.body, 'refresh-token') ?? '', /_PF84_/)
+    assert.match(final.body, /Avery Admin/)
+    assert.match(final.body, /avery\.admin@sandbox\.example\.com/)
+    assert.match(final.body, /Org ID<\/dt><dd><code>[A-Za-z0-9_-]+<\/code>/)
+    await browser.close()
+  })
+
+  test('every page of the app carries the sandbox banner', async () => {
+    const browser = new Browser()
+    const home = await browser.fetch(`${url}/`)
+    const { start, final } = await runFlow(browser, url, ['spark-admin:people_read'], 'user')
+    const consentPage = await browser.fetch(start.location ?? '')
+    const missing = await browser.fetch(`${url}/nope`)
+    for (const page of [home, final, consentPage, missing]) assert.match(page.body, /class="sandbox-banner"[^>]*><strong>SANDBOX<\/strong>/)
+    await browser.close()
+  })
+
+  test('the emulator refuses an unregistered redirect URI with a mismatch page and no redirect', async () => {
+    const browser = new Browser()
+    const page = await browser.fetch(`${url}/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent('http://evil.example/cb')}&scope=spark%3Akms&state=x`)
+    assert.equal(page.status, 400)
+    assert.equal(page.location, undefined)
+    assert.match(page.body, /Configuration mismatch/)
+    const unknownClient = await browser.fetch(`${url}/sandbox/v1/authorize?response_type=code&client_id=Cnope&redirect_uri=${encodeURIComponent(`${url}/oauth`)}&scope=spark%3Akms`)
+    assert.equal(unknownClient.status, 400)
+    assert.match(unknownClient.body, /not registered/)
+    await browser.close()
+  })
+
+  test('healthz answers', async () => {
+    const browser = new Browser()
+    const page = await browser.fetch(`${url}/healthz`)
+    assert.equal(page.status, 200)
+    assert.deepEqual(JSON.parse(page.body), { status: 'ok' })
+    await browser.close()
+  })
+})
