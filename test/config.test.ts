@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { request } from 'undici'
+import { freePort } from './helpers.ts'
 import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID, splitScopes } from '../src/config/index.ts'
 
 const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
@@ -126,4 +128,26 @@ describe('the server with bad configuration', () => {
       assert.equal(stderr.trim().split('\n').length, 1)
     })
   }
+})
+
+describe('the server process', () => {
+  test('starts in sandbox mode, answers /healthz, and exits 0 on SIGTERM', async () => {
+    const port = await freePort()
+    const cwd = mkdtempSync(join(tmpdir(), 'wti-run-'))
+    const child = spawn(process.execPath, ['--import', TSX, SERVER], { cwd, env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start-up line: ${stderr}`)), 20_000)
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+        if (stderr.includes('SANDBOX mode')) { clearTimeout(timer); resolve() }
+      })
+    })
+    const res = await request(`http://127.0.0.1:${port}/healthz`)
+    assert.equal(res.statusCode, 200)
+    await res.body.dump()
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+  })
 })
