@@ -59,12 +59,23 @@ const scopeEntry = z.strictObject({
 
 const scopeFile = z.strictObject({ scopes: z.array(z.unknown()).min(1, 'no scopes') })
 
+const presetsFile = z.strictObject({
+  presets: z.array(z.strictObject({
+    id: z.string().regex(/^[a-z0-9-]{1,40}$/, 'malformed preset id'),
+    name: z.string().trim().min(1, 'missing name'),
+    purpose: z.string().trim().min(1, 'missing purpose'),
+    scopes: z.array(z.string()).min(1, 'no scopes')
+  }))
+})
+
 export type Scope = z.infer<typeof scopeEntry>
+export type Preset = z.infer<typeof presetsFile>['presets'][number]
 
 export interface Catalogue {
   readonly scopes: readonly Scope[]
   readonly byId: ReadonlyMap<string, Scope>
   readonly families: ReadonlyArray<{ id: Family, title: string, blurb: string, scopes: readonly Scope[] }>
+  readonly presets: readonly Preset[]
 }
 
 export class CatalogueError extends Error {
@@ -74,17 +85,43 @@ export class CatalogueError extends Error {
   }
 }
 
+function parseJson (name: string, text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new CatalogueError(`scopes/${name}: not valid JSON`)
+  }
+}
+
+/** Presets may name only catalogue scopes, and must obey the spark:all rule themselves. */
+function parsePresets (text: string, byId: ReadonlyMap<string, Scope>): Preset[] {
+  const parsed = presetsFile.safeParse(parseJson(PRESETS_FILE, text))
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new CatalogueError(`scopes/${PRESETS_FILE}: ${issue?.message ?? 'invalid'} (${issue?.path.join('.') ?? ''})`)
+  }
+  const seen = new Set<string>()
+  for (const preset of parsed.data.presets) {
+    if (seen.has(preset.id)) throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": duplicate id`)
+    seen.add(preset.id)
+    const unknown = preset.scopes.filter((id) => !byId.has(id))
+    if (unknown.length > 0) throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": unknown scope ${unknown.join(', ')}`)
+    if (preset.scopes.includes('spark:all') && preset.scopes.some((id) => id.startsWith('spark:') && id !== 'spark:all' && id !== 'spark:kms')) {
+      throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": spark:all cannot be combined with other spark:* user scopes`)
+    }
+  }
+  return parsed.data.presets.map((p) => Object.freeze(p))
+}
+
+export const PRESETS_FILE = 'presets.json'
+
 /** Parses the catalogue from file name → file text; every problem names the file and the entry. */
 export function parseCatalogue (files: ReadonlyArray<{ name: string, text: string }>): Catalogue {
   const byId = new Map<string, Scope>()
   const where = new Map<string, string>()
-  for (const { name, text } of files) {
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw new CatalogueError(`scopes/${name}: not valid JSON`)
-    }
+  const presets = files.find((f) => f.name === PRESETS_FILE)
+  for (const { name, text } of files.filter((f) => f.name !== PRESETS_FILE)) {
+    const json = parseJson(name, text)
     const file = scopeFile.safeParse(json)
     if (!file.success) throw new CatalogueError(`scopes/${name}: expected { "scopes": [ … ] } (${file.error.issues[0]?.message ?? 'bad shape'})`)
     file.data.scopes.forEach((raw, index) => {
@@ -105,12 +142,12 @@ export function parseCatalogue (files: ReadonlyArray<{ name: string, text: strin
   const families = familyIds
     .map((id) => ({ id, ...FAMILIES[id], scopes: scopes.filter((s) => s.family === id) }))
     .filter((f) => f.scopes.length > 0)
-  return Object.freeze({ scopes, byId, families })
+  return Object.freeze({ scopes, byId, families, presets: presets === undefined ? [] : parsePresets(presets.text, byId) })
 }
 
-/** Reads every scopes/*.json file (but presets.json) of a directory. Called once at start-up. */
+/** Reads every scopes/*.json file of a directory (presets.json holds the presets). Called once at start-up. */
 export function loadCatalogue (dir: string): Catalogue {
-  const names = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== 'presets.json').sort()
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort()
   if (names.length === 0) throw new CatalogueError(`${dir}: no scope files`)
   return parseCatalogue(names.map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })))
 }

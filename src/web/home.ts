@@ -1,9 +1,9 @@
-// GET / (the scope page) and POST /start (validate the selection, set the flow cookie,
-// send the browser to Webex's authorize endpoint).
+// GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
+// POST /start (validate the selection, set the flow cookie, send the browser to Webex).
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
-import { RISKS, ROLES, type Catalogue, type Scope } from '../catalogue/index.ts'
-import { checkSelection } from '../catalogue/rules.ts'
+import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
+import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
 import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, MAX_FLOW_COOKIE_BYTES, pkceChallenge } from '../oauth/flow.ts'
@@ -20,6 +20,7 @@ export interface ScopeRowView {
   access: string
   write: boolean
   role: string
+  roleId: string
   risks: string[]
   notes?: string
   checked: boolean
@@ -33,65 +34,124 @@ function scopeRow (scope: Scope, selected: ReadonlySet<string>): ScopeRowView {
     access: scope.access === 'write' ? 'Write' : 'Read',
     write: scope.access === 'write',
     role: ROLES[scope.role],
+    roleId: scope.role,
     risks: scope.risk.map((r) => RISKS[r]),
     notes: scope.notes,
     checked: selected.has(scope.id)
   }
 }
 
-/** The catalogue page's view model for a given selection. Built once at start-up for the default one. */
-export function homeView (catalogue: Catalogue, config: Config, selected: readonly string[]) {
-  const set = new Set(selected)
-  const fixed = config.mode === 'static'
-    ? config.scopes.map((id) => {
-      const scope = catalogue.byId.get(id)
-      return scope === undefined
-        ? { id, domId: '', description: 'Not in the catalogue: sent to Webex as written.', access: '?', write: false, role: 'Unknown', risks: [], checked: true }
-        : scopeRow(scope, set)
-    })
-    : undefined
+interface Selection { scopes: readonly string[], custom?: readonly string[], problem?: string, notice?: string, unknown?: readonly string[] }
+
+/** The scope page's view model for a given selection. Built at start-up for the default and each preset. */
+export function homeView (catalogue: Catalogue, config: Config, selection: Selection) {
+  const set = new Set(selection.scopes)
+  const staticMode = config.mode === 'static'
   return {
-    staticMode: config.mode === 'static',
-    fixed,
-    families: fixed === undefined
-      ? catalogue.families.map((f) => ({ id: f.id, title: f.title, blurb: f.blurb, scopes: f.scopes.map((s) => scopeRow(s, set)) }))
-      : [],
+    staticMode,
+    fixed: staticMode
+      ? config.scopes.map((id) => {
+        const scope = catalogue.byId.get(id)
+        return scope === undefined
+          ? { id, domId: '', description: 'Not in the catalogue: sent to Webex as written.', access: 'Unknown access', write: false, role: 'Unknown', roleId: 'unknown', risks: ['Not in catalogue'], checked: true }
+          : scopeRow(scope, set)
+      })
+      : undefined,
+    families: staticMode ? [] : catalogue.families.map((f) => ({ id: f.id, title: f.title, blurb: f.blurb, scopes: f.scopes.map((s) => scopeRow(s, set)) })),
+    presets: staticMode ? [] : catalogue.presets.map((p) => ({ id: p.id, name: p.name, purpose: p.purpose, scopes: p.scopes.join(' ') })),
+    custom: (selection.custom ?? []).join(' '),
+    problem: selection.problem,
+    notice: selection.notice,
+    unknown: selection.unknown,
     redirectUri: config.redirectUri,
     clientId: config.clientId,
     scopeCount: catalogue.scopes.length
   }
 }
 
+/** Scopes from an authorize URL pasted from the developer portal: known ones, pattern-valid others, and the rest. */
+export function importAuthorizeUrl (catalogue: Catalogue, text: string): Selection {
+  let url: URL
+  try {
+    url = new URL(text.trim())
+  } catch {
+    return { scopes: [], problem: 'That is not a URL. Paste the whole authorize URL from your integration\'s page on the developer portal.' }
+  }
+  const scope = url.searchParams.get('scope')
+  if (scope === null || scope.trim() === '') return { scopes: [], problem: 'That URL has no scope parameter.' }
+  const ids = [...new Set(splitScopeText(scope))].slice(0, 200)
+  const known = ids.filter((id) => catalogue.byId.has(id))
+  const custom = ids.filter((id) => !catalogue.byId.has(id) && SCOPE_PATTERN.test(id))
+  const unknown = ids.filter((id) => !catalogue.byId.has(id) && !SCOPE_PATTERN.test(id)).map((id) => id.slice(0, 80))
+  const notice = `Imported ${known.length} scope${known.length === 1 ? '' : 's'} from the URL.` +
+    (custom.length > 0 ? ` Not in the catalogue, added to "Other scopes": ${custom.join(', ')}.` : '')
+  return { scopes: known, custom, notice, unknown: unknown.length > 0 ? unknown : undefined }
+}
+
+/** The catalogue and presets for scripts, prepared once. */
+export function catalogueJson (catalogue: Catalogue): string {
+  return JSON.stringify({
+    families: Object.entries(FAMILIES).map(([id, f]) => ({ id, title: f.title, description: f.blurb })),
+    roles: ROLES,
+    risks: RISKS,
+    scopes: catalogue.scopes,
+    presets: catalogue.presets
+  })
+}
+
+const homeQuery = z.object({
+  preset: z.string().max(40).optional(),
+  import: z.string().max(16_384).optional()
+})
+
 const startBody = z.object({
-  scope: z.union([z.string(), z.array(z.string()).max(500)]).optional()
+  scope: z.union([z.string().max(200), z.array(z.string().max(200)).max(500)]).optional(),
+  custom: z.string().max(MAX_CUSTOM_FIELD).optional()
 }).loose()
 
 export function homeRoutes (ctx: WebContext) {
   const { config, catalogue } = ctx
   const render = pageRenderer(config)
-  const defaultView = homeView(catalogue, config, config.scopes)
   const title = config.mode === 'static' ? 'Get a Webex token' : 'Choose Webex scopes'
+  const defaultView = homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) })
+  const presetViews = new Map(catalogue.presets.map((p) => [p.id, homeView(catalogue, config, { scopes: p.scopes, notice: `Preset "${p.name}" selected: ${p.purpose}` })]))
+  const json = catalogueJson(catalogue)
 
   function renderHome (reply: FastifyReply, view: object, status = 200) {
     return render(reply, 'pages/home', title, view, { status })
   }
 
   return async function home (app: FastifyInstance): Promise<void> {
-    app.get('/', (_request, reply) => renderHome(reply, defaultView))
+    app.get('/', (request, reply) => {
+      const query = homeQuery.safeParse(request.query)
+      if (!query.success || config.mode === 'static') return renderHome(reply, defaultView)
+      if (query.data.preset !== undefined) {
+        const view = presetViews.get(query.data.preset)
+        return view === undefined ? renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404) : renderHome(reply, view)
+      }
+      if (query.data.import !== undefined) {
+        const selection = importAuthorizeUrl(catalogue, query.data.import)
+        return renderHome(reply, homeView(catalogue, config, selection), selection.problem === undefined ? 200 : 400)
+      }
+      return renderHome(reply, defaultView)
+    })
+
+    app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json))
 
     app.post('/start', async (request, reply) => {
       const body = startBody.safeParse(request.body ?? {})
       if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
       // Static mode: the scopes are fixed at start-up, whatever the browser posts.
-      const posted = config.mode === 'static' ? [...config.scopes] : [body.data.scope ?? []].flat()
-      const checked = checkSelection(catalogue, posted, { allowCustom: config.mode === 'static' })
+      const checked = config.mode === 'static'
+        ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
+        : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
       if (!checked.ok) {
-        return renderHome(reply, { ...homeView(catalogue, config, checked.scopes), problem: checked.reason }, 400)
+        return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason }), 400)
       }
       const flow = createFlow(checked.scopes, ctx.now())
       const value = encodeFlow(flow)
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
-        return renderHome(reply, { ...homeView(catalogue, config, checked.scopes), problem: 'Too many scopes to carry through the sign-in: choose fewer.' }, 400)
+        return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)
       }
       // Keep the browser's cookie header small: drop the oldest unfinished flows.
       const open = Object.keys(request.cookies).filter((name) => name.startsWith(FLOW_COOKIE_PREFIX))
@@ -113,7 +173,7 @@ export function homeRoutes (ctx: WebContext) {
         state: flow.state,
         challenge: pkceChallenge(flow.verifier)
       })
-      return reply.code(303).header('cache-control', 'no-store').redirect(location, 303)
+      return reply.header('cache-control', 'no-store').redirect(location, 303)
     })
   }
 }

@@ -1,0 +1,16 @@
+// The app in sandbox mode (the emulator embedded on its port), or in another mode, for browser tests.
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import { parseConfig } from '../../src/config/index.ts'
+import { freePort, LogCapture } from '../helpers.ts'
+
+export interface SandboxApp { url: string, app: FastifyInstance, logs: LogCapture, close: () => Promise<void> }
+
+export async function startSandboxApp (env: Record<string, string> = {}): Promise<SandboxApp> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const logs = new LogCapture()
+  const app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth`, ...env }), { logStream: logs })
+  await app.listen({ port, host: '127.0.0.1' })
+  return { url, app, logs, close: () => app.close() }
+}
