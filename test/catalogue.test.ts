@@ -1,0 +1,186 @@
+// The catalogue data, its validation, the selection rules (property-based), presets,
+// authorize-URL import and /scopes.json.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import { CatalogueError, loadCatalogue, parseCatalogue, SCOPE_PATTERN } from '../src/catalogue/index.ts'
+import { checkSelection, sparkAllConflicts } from '../src/catalogue/rules.ts'
+import { buildApp } from '../src/app.ts'
+import { parseConfig } from '../src/config/index.ts'
+import { SCOPES_DIR } from '../src/paths.ts'
+import { LogCapture } from './helpers.ts'
+
+const catalogue = loadCatalogue(SCOPES_DIR)
+
+const good = { id: 'spark-admin:people_read', family: 'admin', description: 'Read people', access: 'read', role: 'admin', who: 'admin', risk: [] }
+function parseOne (entry: object, extra: object[] = []) {
+  return parseCatalogue([{ name: 'admin.json', text: JSON.stringify({ scopes: [entry, ...extra] }) }])
+}
+function rejects (fn: () => unknown, message: RegExp) {
+  assert.throws(fn, (err: unknown) => err instanceof CatalogueError && message.test(err.message))
+}
+
+describe('the catalogue data', () => {
+  test('holds every scope of scopes-reference.md, each with family, access, role and risk', (t) => {
+    const file = new URL('../../shared/scopes-reference.md', import.meta.url)
+    if (!existsSync(file)) {
+      t.skip('shared/scopes-reference.md is not beside this checkout')
+      return
+    }
+    const reference = readFileSync(file, 'utf8')
+    const ids = [...reference.matchAll(/^([a-z][a-z_-]*(?::[a-z_]+)?) \|/gm)].map((m) => m[1])
+    assert.ok(ids.length >= 120)
+    for (const id of ids) assert.ok(catalogue.byId.has(id ?? ''), `${id} is missing`)
+    assert.equal(catalogue.families.length, 8)
+  })
+
+  test('marks risky scopes: org-wide writes, message content and spark:all', () => {
+    assert.ok(catalogue.byId.get('spark:all')?.risk.includes('spark_all'))
+    assert.ok(catalogue.byId.get('spark-compliance:messages_read')?.risk.includes('message_content'))
+    assert.ok(catalogue.byId.get('spark-admin:people_write')?.risk.includes('org_wide_write'))
+    assert.equal(catalogue.byId.get('spark-compliance:messages_read')?.role, 'compliance_officer')
+  })
+
+  test('every preset names only known scopes', () => {
+    assert.ok(catalogue.presets.length >= 7)
+    for (const preset of catalogue.presets) for (const id of preset.scopes) assert.ok(catalogue.byId.has(id))
+  })
+})
+
+describe('a bad catalogue file stops start-up with a message naming the file and the entry', () => {
+  test('a duplicate id', () => rejects(() => parseOne(good, [good]), /^scopes\/admin\.json: entry "spark-admin:people_read": duplicate id/))
+  test('an unknown family', () => rejects(() => parseOne({ ...good, family: 'bogus' }), /^scopes\/admin\.json: entry "spark-admin:people_read": unknown family/))
+  test('a missing description', () => {
+    const { description: _omit, ...rest } = good
+    rejects(() => parseOne(rest), /^scopes\/admin\.json: entry "spark-admin:people_read": missing description/)
+    rejects(() => parseOne({ ...good, description: '  ' }), /missing description/)
+  })
+  test('a malformed id', () => rejects(() => parseOne({ ...good, id: 'Spark Admin:People' }), /^scopes\/admin\.json: entry "Spark Admin:People": malformed id/))
+  test('not JSON', () => rejects(() => parseCatalogue([{ name: 'x.json', text: '{' }]), /^scopes\/x\.json: not valid JSON/))
+  test('a preset naming an unknown scope', () => rejects(() => parseCatalogue([
+    { name: 'admin.json', text: JSON.stringify({ scopes: [good] }) },
+    { name: 'presets.json', text: JSON.stringify({ presets: [{ id: 'p', name: 'P', purpose: 'x', scopes: ['spark-admin:nope'] }] }) }
+  ]), /^scopes\/presets\.json: preset "p": unknown scope spark-admin:nope/))
+})
+
+describe('the selection rules', () => {
+  const ids = catalogue.scopes.map((s) => s.id)
+  const known = fc.constantFrom(...ids)
+  const patterned = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}:[a-z0-9_]{1,20}$/)
+  const anything = fc.oneof(known, patterned, fc.string({ maxLength: 30 }), fc.constantFrom('spark:all', 'spark:kms', 'spark:rooms_read'))
+
+  test('anything accepted obeys spark:all and holds only catalogue or pattern-valid ids', () => {
+    fc.assert(fc.property(fc.array(anything, { maxLength: 20 }), fc.array(anything, { maxLength: 6 }), (ticked, custom) => {
+      const result = checkSelection(catalogue, { ticked, custom })
+      if (!result.ok) return result.reason.length > 0
+      return result.scopes.length > 0 &&
+        sparkAllConflicts(result.scopes).length === 0 &&
+        result.scopes.every((s) => catalogue.byId.has(s) || SCOPE_PATTERN.test(s)) &&
+        ticked.every((t) => catalogue.byId.has(t))
+    }), { numRuns: 500 })
+  })
+
+  test('any set of catalogue scopes without a spark:all conflict is accepted', () => {
+    fc.assert(fc.property(fc.uniqueArray(known, { minLength: 1, maxLength: 30 }), (ticked) => {
+      fc.pre(sparkAllConflicts(ticked).length === 0)
+      return checkSelection(catalogue, { ticked }).ok
+    }), { numRuns: 300 })
+  })
+
+  test('the server answers every rejected selection with a 400 page naming the reason, and every accepted one with a redirect', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    await fc.assert(fc.asyncProperty(fc.array(anything, { maxLength: 12 }), fc.array(patterned, { maxLength: 3 }), async (ticked, custom) => {
+      const body = new URLSearchParams([...ticked.map((t) => ['scope', t]), ['custom', custom.join(' ')]]).toString()
+      const res = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+      const result = checkSelection(catalogue, { ticked, custom })
+      if (result.ok) {
+        assert.equal(res.statusCode, 303)
+        const scope = new URL(res.headers.location as string).searchParams.get('scope') ?? ''
+        assert.deepEqual(scope.split(' '), result.scopes)
+        assert.equal(sparkAllConflicts(result.scopes).length, 0)
+      } else {
+        assert.equal(res.statusCode, 400)
+        assert.match(res.body, /The selection cannot be used/)
+        const reason = result.reason.replace(/&/g, '&amp;').replace(/"/g, '&quot;').slice(0, 20)
+        assert.ok(res.body.includes(reason), `the page names the reason: ${result.reason}`)
+      }
+    }), { numRuns: 200 })
+    await app.close()
+  })
+})
+
+describe('the scope page', () => {
+  test('lists every scope as a labelled checkbox, grouped in fieldsets by family, inside a real form', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const res = await app.inject({ url: '/' })
+    assert.equal(res.statusCode, 200)
+    assert.match(res.body, /<form method="post" action="\/start"/)
+    assert.equal((res.body.match(/<fieldset class="family" id="family-/g) ?? []).length, catalogue.families.length + 1)
+    for (const scope of catalogue.scopes) {
+      const id = `scope-${scope.id.replace(/[^a-z0-9]/g, '-')}`
+      assert.ok(res.body.includes(`name="scope" value="${scope.id}" id="${id}"`), scope.id)
+      assert.ok(res.body.includes(`<label for="${id}">`), scope.id)
+    }
+    assert.match(res.body, /Role: Compliance Officer/)
+    assert.match(res.body, /Risk: Writes org-wide/)
+    await app.close()
+  })
+
+  test('a preset link preselects its scopes without JavaScript', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const res = await app.inject({ url: '/?preset=compliance-read' })
+    assert.equal(res.statusCode, 200)
+    assert.match(res.body, /value="spark-compliance:messages_read" id="[^"]+"[^>]* checked>/)
+    assert.doesNotMatch(res.body, /value="spark-admin:people_read" id="[^"]+"[^>]* checked>/)
+    assert.equal((await app.inject({ url: '/?preset=nope' })).statusCode, 404)
+    await app.close()
+  })
+
+  test('SCOPES preselects boxes in dynamic mode', async () => {
+    const app = await buildApp(parseConfig({ SCOPES: 'spark-admin:devices_read' }), { catalogue, logStream: new LogCapture() })
+    const res = await app.inject({ url: '/' })
+    assert.match(res.body, /value="spark-admin:devices_read" id="[^"]+"[^>]* checked>/)
+    await app.close()
+  })
+
+  test('a pasted authorize URL imports its scopes and names the ones not in the catalogue', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const pasted = 'https://webexapis.com/v1/authorize?client_id=C123&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8080%2Foauth&scope=spark-admin%3Apeople_read%20spark%3Akms%20spark-admin%3Abrand_new_read%20NOT%2FA%2FSCOPE&state=set_state_here'
+    const res = await app.inject({ url: `/?import=${encodeURIComponent(pasted)}` })
+    assert.equal(res.statusCode, 200)
+    assert.match(res.body, /Imported 2 scopes from the URL/)
+    assert.match(res.body, /value="spark-admin:people_read" id="[^"]+"[^>]* checked>/)
+    assert.match(res.body, /value="spark:kms" id="[^"]+"[^>]* checked>/)
+    assert.match(res.body, /Not in the catalogue, added to &quot;Other scopes&quot;: spark-admin:brand_new_read/)
+    assert.match(res.body, /name="custom" value="spark-admin:brand_new_read"/)
+    assert.match(res.body, /<code>NOT\/A\/SCOPE<\/code>/)
+    const bad = await app.inject({ url: '/?import=nonsense' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /That is not a URL/)
+    await app.close()
+  })
+
+  test('custom scope ids are accepted when they match the pattern, and refused otherwise', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const ok = await app.inject({ method: 'POST', url: '/start', payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    assert.equal(ok.statusCode, 303)
+    assert.match(String(ok.headers.location), /scope=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read&/)
+    const bad = await app.inject({ method: 'POST', url: '/start', payload: 'custom=Not+A+Scope', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /Not a scope id/)
+    await app.close()
+  })
+
+  test('GET /scopes.json gives the catalogue and presets for scripts', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const res = await app.inject({ url: '/scopes.json' })
+    assert.equal(res.statusCode, 200)
+    assert.match(String(res.headers['content-type']), /application\/json/)
+    const body = res.json() as { scopes: Array<{ id: string }>, presets: unknown[], families: unknown[] }
+    assert.equal(body.scopes.length, catalogue.scopes.length)
+    assert.equal(body.presets.length, catalogue.presets.length)
+    assert.equal(body.families.length, 8)
+    await app.close()
+  })
+})
