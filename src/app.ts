@@ -20,6 +20,8 @@ import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
 import { homeRoutes } from './web/home.ts'
 import { callbackRoutes } from './web/callback.ts'
+import { tokenRoutes } from './web/tokens.ts'
+import { crossSiteGuard } from './web/cross-site-guard.ts'
 import type { WebContext } from './web/context.ts'
 
 export interface AppDeps {
@@ -90,6 +92,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: config.secure
   })
+  await app.register(crossSiteGuard)
   await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} })
   await app.register(formbody)
   await app.register(view, {
@@ -113,7 +116,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   await app.register(homeRoutes(ctx))
-  await app.register(callbackRoutes(ctx))
+  const tokens = tokenRoutes(ctx)
+  await app.register(tokens.routes)
+  await app.register(callbackRoutes(ctx, tokens.presentTokens))
   if (config.sandbox) {
     const emulator = deps.emulator ?? new Emulator({
       clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }],

@@ -91,7 +91,8 @@ describe('the selection rules', () => {
   test('the server answers every rejected selection with a 400 page naming the reason, and every accepted one with a redirect', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
     await fc.assert(fc.asyncProperty(fc.array(anything, { maxLength: 12 }), fc.array(patterned, { maxLength: 3 }), async (ticked, custom) => {
-      const body = new URLSearchParams([...ticked.map((t) => ['scope', t]), ['custom', custom.join(' ')]]).toString()
+      const pairs: Array<[string, string]> = [...ticked.map((t): [string, string] => ['scope', t]), ['custom', custom.join(' ')]]
+      const body = new URLSearchParams(pairs).toString()
       const res = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
       const result = checkSelection(catalogue, { ticked, custom })
       if (result.ok) {

@@ -71,6 +71,8 @@ export interface TokenSet {
   refreshTokenExpiresAt?: Date
   /** Scopes Webex says it granted; undefined when the answer had no `scope`. */
   grantedScopes?: string[]
+  /** True when a refresh answer had no refresh_token and the one sent was kept. */
+  refreshTokenKept?: boolean
 }
 
 export type Person = z.infer<typeof personAnswer>

@@ -4,10 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { AppError, kindOfOAuthError } from '../oauth/errors.ts'
 import { decodeFlow, flowCookieName, FLOW_TTL_MS, sameState, type FlowState } from '../oauth/flow.ts'
-import { scrub, type Person } from '../oauth/webex-client.ts'
+import { scrub } from '../oauth/webex-client.ts'
 import type { WebContext } from './context.ts'
-import { pageRenderer } from './render.ts'
-import { tokensView } from './tokens-view.ts'
+import type { PresentTokens } from './tokens.ts'
 
 const callbackQuery = z.object({
   code: z.string().min(1).max(2048).optional(),
@@ -20,9 +19,8 @@ function stateInvalid (reason: string): AppError {
   return new AppError('state_invalid', { reason })
 }
 
-export function callbackRoutes (ctx: WebContext) {
+export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
   const { config, webex } = ctx
-  const render = pageRenderer(config)
 
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
   function takeFlow (request: FastifyRequest, reply: FastifyReply, state: string | undefined): FlowState {
@@ -61,16 +59,7 @@ export function callbackRoutes (ctx: WebContext) {
       if (query.code === undefined) throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
 
       const tokens = await webex.exchangeCode({ code: query.code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
-      let person: Person | undefined
-      let personProblem: string | undefined
-      try {
-        person = await webex.getMe(tokens.accessToken)
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err
-        request.log.info({ kind: err.kind, trackingId: err.details.trackingId }, 'people/me failed')
-        personProblem = err.message
-      }
-      return render(reply, 'pages/tokens', 'Your Webex tokens', tokensView({ tokens, requested: flow.scopes, person, personProblem, now: ctx.now() }), { noStore: true })
+      return presentTokens(request, reply, { tokens, requested: flow.scopes })
     })
   }
 }

@@ -1,13 +1,17 @@
-// The tokens page's view model: tokens, expiries, requested vs granted scopes, and whose token it is.
+// The tokens page's view model: tokens, expiries, requested vs granted scopes, whose token
+// it is and where, and what the browser-side downloads need.
 import { FULL_ADMIN_ROLE, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
-import { formatDateTime, formatRelative } from './render.ts'
+import { formatDateTime, formatRelative, type Environment } from './render.ts'
 
 export interface ScopeComparison { scope: string, requested: boolean, granted: boolean }
 
 /** Lines up requested and granted scopes; undefined granted means Webex did not say. */
-export function compareScopes (requested: readonly string[], granted: readonly string[] | undefined) {
+export function compareScopes (requested: readonly string[] | undefined, granted: readonly string[] | undefined) {
+  if (requested === undefined) {
+    return { rows: (granted ?? []).map((scope) => ({ scope, requested: false, granted: true })), known: granted !== undefined, compared: false, missing: [], extra: [] }
+  }
   if (granted === undefined) {
-    return { rows: requested.map((scope) => ({ scope, requested: true, granted: true })), known: false, missing: [], extra: [] }
+    return { rows: requested.map((scope) => ({ scope, requested: true, granted: true })), known: false, compared: true, missing: [], extra: [] }
   }
   const g = new Set(granted)
   const r = new Set(requested)
@@ -15,22 +19,36 @@ export function compareScopes (requested: readonly string[], granted: readonly s
     ...requested.map((scope) => ({ scope, requested: true, granted: g.has(scope) })),
     ...granted.filter((s) => !r.has(s)).map((scope) => ({ scope, requested: false, granted: true }))
   ]
-  return { rows, known: true, missing: requested.filter((s) => !g.has(s)), extra: granted.filter((s) => !r.has(s)) }
+  return { rows, known: true, compared: true, missing: requested.filter((s) => !g.has(s)), extra: granted.filter((s) => !r.has(s)) }
 }
 
 function expiry (date: Date | undefined, now: number) {
   return date === undefined ? undefined : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
 }
 
-export function tokensView (input: { tokens: TokenSet, requested: readonly string[], person?: Person, personProblem?: string, now: number }) {
+export interface TokensInput {
+  tokens: TokenSet
+  requested?: readonly string[]
+  person?: Person
+  personProblem?: string
+  orgName?: string
+  refreshed?: boolean
+  environment: Environment
+  now: number
+}
+
+export function tokensView (input: TokensInput) {
   const { tokens, person, now } = input
   return {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
+    refreshTokenKept: tokens.refreshTokenKept === true,
+    refreshed: input.refreshed === true,
     tokenType: tokens.tokenType,
     accessExpiry: expiry(tokens.expiresAt, now),
     refreshExpiry: expiry(tokens.refreshTokenExpiresAt, now),
     scopes: compareScopes(input.requested, tokens.grantedScopes),
+    scopeString: (tokens.grantedScopes ?? input.requested ?? []).join(' '),
     person: person === undefined
       ? undefined
       : {
@@ -40,6 +58,9 @@ export function tokensView (input: { tokens: TokenSet, requested: readonly strin
           type: person.type
         },
     orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),
-    personProblem: input.personProblem
+    orgName: input.orgName,
+    personProblem: input.personProblem,
+    environmentLabel: input.environment.label,
+    environmentBase: input.environment.baseUrl
   }
 }

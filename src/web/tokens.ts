@@ -1,0 +1,109 @@
+// The token lifecycle in the browser: show tokens (after a grant or a refresh), refresh a
+// token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { AppError } from '../oauth/errors.ts'
+import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import type { WebContext } from './context.ts'
+import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
+import { tokensView } from './tokens-view.ts'
+
+const TOKEN = z.string().trim().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token')
+
+const refreshBody = z.object({
+  refresh_token: TOKEN,
+  /** The expiry of the refresh token being renewed, shown again when Webex keeps it. */
+  refresh_token_expires_at: z.iso.datetime().optional().or(z.literal(''))
+})
+
+const checkBody = z.object({ access_token: TOKEN })
+
+export function tokenRoutes (ctx: WebContext) {
+  const { config, webex } = ctx
+  const render = pageRenderer(config)
+  const environment = describeEnvironment(config)
+
+  /** The org's name when the token may read it; most may not, so any failure falls back quietly to the id. */
+  async function orgNameOf (accessToken: string, orgId: string | undefined): Promise<string | undefined> {
+    if (orgId === undefined) return undefined
+    try {
+      return (await webex.getOrganization(accessToken, orgId)).displayName
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      return undefined
+    }
+  }
+
+  /** people/me and the org name; a failure only adds a note, since the tokens themselves are fine. */
+  async function whoIs (request: FastifyRequest, accessToken: string): Promise<{ person?: Person, personProblem?: string, orgName?: string }> {
+    try {
+      const person = await webex.getMe(accessToken)
+      return { person, orgName: await orgNameOf(accessToken, person.orgId ?? orgIdFromToken(accessToken)) }
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      request.log.info({ kind: err.kind, trackingId: err.details.trackingId }, 'people/me failed')
+      return { personProblem: err.message }
+    }
+  }
+
+  /** Renders the tokens page; never cached, never in a URL. */
+  async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean }) {
+    const who = await whoIs(request, input.tokens.accessToken)
+    const view = tokensView({ ...input, ...who, now: ctx.now(), environment })
+    return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
+  }
+
+  function badToken (what: string, error: z.ZodError): AppError {
+    const issue = error.issues[0]
+    return new AppError('bad_request', { reason: `The ${what} field is ${issue?.path[0] === 'refresh_token_expires_at' ? 'malformed' : (issue?.message ?? 'invalid')}: paste the whole token, nothing else.` })
+  }
+
+  async function routes (app: FastifyInstance): Promise<void> {
+    app.get('/refresh', (_request, reply) => render(reply, 'pages/refresh', 'Renew a refresh token', {}, { noStore: true }))
+
+    app.post('/refresh', async (request, reply) => {
+      const body = refreshBody.safeParse(request.body ?? {})
+      if (!body.success) throw badToken('refresh token', body.error)
+      const tokens = await webex.refresh(body.data.refresh_token)
+      if (tokens.refreshToken === undefined) {
+        // Webex may leave the refresh token out: the one we sent stays valid (webex-oauth.md §2).
+        tokens.refreshToken = body.data.refresh_token
+        const kept = body.data.refresh_token_expires_at
+        tokens.refreshTokenExpiresAt = kept === undefined || kept === '' ? undefined : new Date(kept)
+        tokens.refreshTokenKept = true
+      }
+      return presentTokens(request, reply, { tokens, refreshed: true })
+    })
+
+    app.get('/check', (_request, reply) => render(reply, 'pages/check', 'Check an access token', {}, { noStore: true }))
+
+    app.post('/check', async (request, reply) => {
+      const body = checkBody.safeParse(request.body ?? {})
+      if (!body.success) throw badToken('access token', body.error)
+      const token = body.data.access_token
+      // people/me is the one call every valid token may make: its failure is the answer.
+      const person = await webex.getMe(token)
+      const orgId = person.orgId ?? orgIdFromToken(token)
+      const orgName = await orgNameOf(token, orgId)
+      let expiry: Date | undefined
+      try {
+        expiry = await webex.getTokenExpiry(token)
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err
+      }
+      const now = ctx.now()
+      return render(reply, 'pages/check', 'Check an access token', {
+        result: {
+          person: { displayName: person.displayName, email: person.emails[0] },
+          orgId,
+          orgName,
+          expiry: expiry === undefined ? undefined : { iso: expiry.toISOString(), text: formatDateTime(expiry), relative: formatRelative(expiry, now), past: expiry.getTime() <= now }
+        }
+      }, { noStore: true })
+    })
+  }
+
+  return { routes, presentTokens }
+}
+
+export type PresentTokens = ReturnType<typeof tokenRoutes>['presentTokens']
