@@ -77,7 +77,8 @@ describe('the token lifecycle pages', () => {
 
   test('cross-site POSTs are refused, same-site ones pass', async () => {
     const browser = new Browser()
-    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }]) {
+    const attacks: Array<Record<string, string>> = [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }]
+    for (const headers of attacks) {
       for (const path of ['/refresh', '/check', '/start']) {
         const page = await browser.fetch(`${app.url}${path}`, { form: { refresh_token: 'x', access_token: 'x', scope: 'spark:kms' }, headers })
         assert.equal(page.status, 403, `${path} ${JSON.stringify(headers)}`)
