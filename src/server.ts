@@ -44,5 +44,5 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await serve(process.env)
+  await serve(process.env, process.argv.includes('--static') ? { mode: 'static' } : {})
 }

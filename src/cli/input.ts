@@ -1,0 +1,70 @@
+// Tokens handed to the CLI: a bare token, or a file that `token --out` wrote (json or env),
+// from a flag, a file or stdin. Parsed with zod; nothing is echoed back on failure.
+import { readFile } from 'node:fs/promises'
+import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+import { AppError } from '../oauth/errors.ts'
+
+const MAX_INPUT = 64 * 1024
+const BARE_TOKEN = /^[A-Za-z0-9_.~+/=-]{8,4096}$/
+
+const jsonFile = z.object({
+  access_token: z.string().optional(),
+  refresh_token: z.string().optional(),
+  refresh_token_expires_at: z.string().optional()
+}).loose()
+
+export interface HeldTokens {
+  accessToken?: string
+  refreshToken?: string
+  refreshTokenExpiresAt?: Date
+}
+
+function date (value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined
+  const d = new Date(value)
+  return Number.isNaN(d.getTime()) ? undefined : d
+}
+
+/** Reads what the user gave: a bare token counts as the kind the command asked for. */
+export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): HeldTokens {
+  const trimmed = text.trim()
+  if (BARE_TOKEN.test(trimmed)) return bareIs === 'access' ? { accessToken: trimmed } : { refreshToken: trimmed }
+  if (trimmed.startsWith('{')) {
+    let json: unknown
+    try {
+      json = JSON.parse(trimmed)
+    } catch {
+      throw new AppError('bad_request', { reason: 'The input looks like JSON but could not be parsed.' })
+    }
+    const parsed = jsonFile.safeParse(json)
+    if (parsed.success) return { accessToken: parsed.data.access_token, refreshToken: parsed.data.refresh_token, refreshTokenExpiresAt: date(parsed.data.refresh_token_expires_at) }
+  }
+  const env = parseDotenv(trimmed)
+  if (env.WEBEX_ACCESS_TOKEN !== undefined || env.WEBEX_REFRESH_TOKEN !== undefined) {
+    return { accessToken: env.WEBEX_ACCESS_TOKEN, refreshToken: env.WEBEX_REFRESH_TOKEN, refreshTokenExpiresAt: date(env.WEBEX_REFRESH_TOKEN_EXPIRES_AT) }
+  }
+  throw new AppError('bad_request', { reason: 'The input is neither a token nor a file written by `webex-token-issuer token --out`.' })
+}
+
+export async function readStdin (stdin: NodeJS.ReadStream): Promise<string> {
+  if (stdin.isTTY === true) throw new AppError('bad_request', { reason: 'No token given: pass it as a flag, with --in FILE, or on stdin.' })
+  let text = ''
+  for await (const chunk of stdin) {
+    text += String(chunk)
+    if (text.length > MAX_INPUT) throw new AppError('bad_request', { reason: 'The input on stdin is too large to be a token.' })
+  }
+  return text
+}
+
+export async function readInputFile (path: string): Promise<string> {
+  try {
+    const text = await readFile(path, 'utf8')
+    if (text.length > MAX_INPUT) throw new AppError('bad_request', { reason: `${path} is too large to be a token file.` })
+    return text
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+    throw new AppError('bad_request', { reason: `${path} could not be read (${code}).` })
+  }
+}

@@ -1,0 +1,254 @@
+// The `webex-token-issuer` command: token, refresh, whoami, scopes, serve. Only tokens go to
+// stdout; progress and errors go to stderr; exit codes follow the error catalogue.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { CatalogueError, FAMILIES, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
+import { ConfigError, loadConfig, splitScopes, type Config } from '../config/index.ts'
+import { AppError, ERRORS } from '../oauth/errors.ts'
+import { createWebexClient, orgIdFromToken, type TokenSet } from '../oauth/webex-client.ts'
+import { SCOPES_DIR } from '../paths.ts'
+import { EXIT_CONFIG, serve } from '../server.ts'
+import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format, type TokenOutput } from './output.ts'
+import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
+import { PortInUseError, runTokenFlow } from './token.ts'
+import { Terminal } from './terminal.ts'
+import { Agent } from 'undici'
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0   success
+  1   unexpected error, port in use, or cancelled (130 for Ctrl-C)
+  2   bad request or usage: no scope, unknown scope, bad flag, unreadable input
+  3   access_denied: the user declined, or an org policy blocks the integration
+  4   invalid_scope: the user lacks the role, or the scope is not registered
+  5   state_invalid
+  6   invalid_grant: code or refresh token expired, used or revoked
+  7   invalid_client: wrong CLIENT_ID or CLIENT_SECRET
+  8   webex_unavailable: network error, timeout, 5xx, 429, unreadable answer
+  9   timeout: no answer from the browser in time
+  10  token_invalid: Webex does not accept the access token
+  78  configuration error`
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream
+  stdin: NodeJS.ReadStream
+  env: NodeJS.ProcessEnv
+  cwd: string
+  /** Opens the system browser; rejects when none can be opened. */
+  openBrowser: (url: string) => Promise<void>
+}
+
+class ExitError extends Error {
+  constructor (readonly code: number, message: string) {
+    super(message)
+  }
+}
+
+function parseFormat (value: string): Format {
+  if (!(FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${FORMATS.join(', ')}`)
+  return value as Format
+}
+
+function parseSeconds (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new InvalidArgumentError('a whole number of seconds from 1 to 86400')
+  return n
+}
+
+function load (io: CliIo): { config: Config, catalogue: Catalogue } {
+  try {
+    const config = loadConfig(io.env, io.cwd)
+    const catalogue = loadCatalogue(SCOPES_DIR)
+    return { config, catalogue }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT_CONFIG, err.message.split('\n').map((l) => `config error: ${l}`).join('\n'))
+    throw err
+  }
+}
+
+async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOutput, out: string | undefined, force: boolean): Promise<void> {
+  const text = formatTokens(format, output)
+  if (out === undefined) {
+    io.stdout.write(text)
+    return
+  }
+  try {
+    await writePrivateFile(out, text, force)
+  } catch (err) {
+    if (err instanceof OutputExistsError) throw new ExitError(2, err.message)
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+    throw new ExitError(1, `could not write ${out} (${code})`)
+  }
+  term.info(`wrote ${out} (mode 0600)`)
+}
+
+async function heldTokens (io: CliIo, flag: string | undefined, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
+  if (flag !== undefined) return parseHeldTokens(flag, bareIs)
+  if (file !== undefined) return parseHeldTokens(await readInputFile(file), bareIs)
+  return parseHeldTokens(await readStdin(io.stdin), bareIs)
+}
+
+export function buildProgram (io: CliIo, signal: AbortSignal): Command {
+  const term = new Terminal(io.stderr, io.env)
+  const program = new Command('webex-token-issuer')
+    .description('Get Webex OAuth tokens with exactly the scopes you need.')
+    .version('0.1.0')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)')
+
+  const formatOption = () => new Option('--format <format>', 'json, env or text').default('json').argParser(parseFormat)
+
+  program.command('token')
+    .description('Run the sign-in on a loopback server at REDIRECT_URI\'s port and print the tokens.')
+    .option('--scopes <scopes>', 'scopes to request, space- or comma-separated (default: SCOPES)')
+    .addOption(formatOption())
+    .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
+    .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, timeout: number }) => {
+      const { config, catalogue } = load(io)
+      const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopes(opts.scopes)
+      if (scopes.length === 0) throw new ExitError(2, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
+      const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
+      const result = await runTokenFlow({
+        config,
+        catalogue,
+        scopes,
+        timeoutMs: opts.timeout * 1000,
+        signal,
+        onAuthorizeUrl: async (url) => {
+          if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
+          if (opts.browser && display) {
+            try {
+              await io.openBrowser(url)
+              term.info('Opened the browser for the Webex sign-in. If it did not appear, open this URL:')
+            } catch {
+              term.info('Could not open a browser. Open this URL to sign in:')
+            }
+          } else {
+            term.info('Open this URL in a browser to sign in:')
+          }
+          term.url(url)
+          term.progress(`Waiting for the sign-in to come back to ${config.redirectUri} (Ctrl-C to stop)…`)
+        }
+      })
+      term.done('Signed in.')
+      await emit(io, term, opts.format, { ...result, baseUrl: config.webexBaseUrl, now: Date.now() }, opts.out, opts.force === true)
+    })
+
+  program.command('refresh')
+    .description('Run the refresh grant. The refresh token comes from --refresh-token, --in FILE, or stdin.')
+    .option('--refresh-token <token>', 'the refresh token')
+    .option('--in <file>', 'a file written by `token --out` (json or env)')
+    .addOption(formatOption())
+    .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (opts: { refreshToken?: string, in?: string, format: Format, out?: string, force?: boolean }) => {
+      const { config } = load(io)
+      const held = await heldTokens(io, opts.refreshToken, opts.in, 'refresh')
+      if (held.refreshToken === undefined) throw new ExitError(2, 'the input holds no refresh token')
+      const dispatcher = new Agent()
+      try {
+        const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher })
+        term.progress('Refreshing…')
+        const tokens: TokenSet = await webex.refresh(held.refreshToken)
+        if (tokens.refreshToken === undefined) {
+          // Webex may leave it out: the one we sent stays valid (webex-oauth.md §2).
+          tokens.refreshToken = held.refreshToken
+          tokens.refreshTokenExpiresAt = held.refreshTokenExpiresAt
+          term.info('Webex sent no new refresh token; the one you had stays valid.')
+        }
+        term.done('Refreshed.')
+        await emit(io, term, opts.format, { tokens, baseUrl: config.webexBaseUrl, now: Date.now() }, opts.out, opts.force === true)
+      } finally {
+        await dispatcher.close()
+      }
+    })
+
+  program.command('whoami')
+    .description('Show whom an access token belongs to (people/me). The token comes from --token or stdin.')
+    .option('--token <token>', 'the access token')
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (opts: { token?: string, json?: boolean }) => {
+      const { config } = load(io)
+      const held = await heldTokens(io, opts.token, undefined, 'access')
+      if (held.accessToken === undefined) throw new ExitError(2, 'the input holds no access token')
+      const dispatcher = new Agent()
+      try {
+        const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher })
+        const me = await webex.getMe(held.accessToken)
+        const summary = { id: me.id, displayName: me.displayName, emails: me.emails, orgId: me.orgId ?? orgIdFromToken(held.accessToken), type: me.type }
+        io.stdout.write(opts.json === true
+          ? JSON.stringify(summary, null, 2) + '\n'
+          : `${summary.displayName ?? ''} <${summary.emails[0] ?? ''}>\norg ${summary.orgId ?? 'unknown'}\n`)
+      } finally {
+        await dispatcher.close()
+      }
+    })
+
+  program.command('scopes')
+    .description('List the scope catalogue.')
+    .addOption(new Option('--family <family>', 'only this family').choices(Object.keys(FAMILIES)))
+    .option('--json', 'print JSON')
+    .action((opts: { family?: string, json?: boolean }) => {
+      const catalogue = loadCatalogue(SCOPES_DIR)
+      const scopes = catalogue.scopes.filter((s) => opts.family === undefined || s.family === opts.family)
+      if (opts.json === true) {
+        io.stdout.write(JSON.stringify(scopes, null, 2) + '\n')
+        return
+      }
+      const width = Math.max(...scopes.map((s) => s.id.length))
+      for (const s of scopes) io.stdout.write(`${s.id.padEnd(width)}  ${s.access.padEnd(5)}  ${s.description}\n`)
+    })
+
+  program.command('serve')
+    .description('Run the web app (what npm start runs).')
+    .option('--static', 'static mode: the scopes are fixed by SCOPES')
+    .action(async (opts: { static?: boolean }) => {
+      await serve(io.env, opts.static === true ? { mode: 'static' } : {})
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    })
+  return program
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function runCli (argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
+  const term = new Terminal(io.stderr, io.env)
+  try {
+    await buildProgram(io, signal).parseAsync([...argv], { from: 'user' })
+    return 0
+  } catch (err) {
+    term.stop()
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    if (err instanceof ExitError) {
+      term.error(err.message)
+      return err.code
+    }
+    if (err instanceof PortInUseError) {
+      term.error(err.message)
+      return 1
+    }
+    if (err instanceof AppError) {
+      if (signal.aborted) {
+        term.error('cancelled')
+        return 130
+      }
+      const entry = ERRORS[err.kind]
+      term.error(`${entry.title}: ${err.message}`)
+      if (err.details.webexDescription !== undefined) term.error(`Webex said: ${err.details.webexDescription}`)
+      if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
+      if (err.kind === 'invalid_scope' || err.kind === 'access_denied') for (const cause of entry.causes) term.error(`- ${cause}`)
+      if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
+      if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)
+      return entry.exitCode
+    }
+    term.error(`unexpected error (${err instanceof Error ? err.name : 'unknown'})`)
+    return 1
+  }
+}

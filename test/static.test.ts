@@ -1,0 +1,97 @@
+// Static mode: SCOPES fixed and validated at start-up; the page cannot change them.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadCatalogue } from '../src/catalogue/index.ts'
+import { checkStaticScopes, suggestScope } from '../src/catalogue/static-scopes.ts'
+import { ConfigError, parseConfig } from '../src/config/index.ts'
+import { SCOPES_DIR } from '../src/paths.ts'
+import { Browser, consent, freePort, runFlow, startApp } from './helpers.ts'
+
+const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const TSX = import.meta.resolve('tsx')
+const catalogue = loadCatalogue(SCOPES_DIR)
+
+function start (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stderr: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'wti-static-'))
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, SERVER, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      if (stderr.includes('open http')) child.kill('SIGTERM')
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }) })
+  })
+}
+
+describe('static-mode start-up validation', () => {
+  test('an unknown scope exits 78 with a "did you mean" suggestion', async () => {
+    const { code, stderr } = await start({ MODE: 'static', SCOPES: 'spark-admin:people_read Spark-Admin:Devices_Read' })
+    assert.equal(code, 78)
+    assert.match(stderr, /^config error: SCOPES: unknown scope "Spark-Admin:Devices_Read" \(did you mean spark-admin:devices_read\?\)$/m)
+  })
+
+  test('--static (as npm run start:static passes) turns static mode on, and empty SCOPES is a config error', async () => {
+    const { code, stderr } = await start({}, ['--static'])
+    assert.equal(code, 78)
+    assert.match(stderr, /SCOPES is empty/)
+  })
+
+  test('a pattern-valid id not in the catalogue only warns, and the server starts', async () => {
+    const port = await freePort()
+    const { code, stderr } = await start({ MODE: 'static', PORT: String(port), SCOPES: 'spark-admin:people_read,spark-admin:people_reed' })
+    assert.equal(code, 0)
+    assert.match(stderr, /warning: SCOPES: spark-admin:people_reed is not in the catalogue; it will be sent as written \(did you mean spark-admin:people_read\?\)/)
+  })
+
+  test('spark:all with another spark:* scope stops start-up', () => {
+    assert.throws(() => checkStaticScopes(catalogue, parseConfig({ MODE: 'static', SCOPES: 'spark:all spark:rooms_read' })), (err: ConfigError) => /spark:all already covers/.test(err.message))
+  })
+
+  test('duplicates are removed, in order', () => {
+    assert.deepEqual(parseConfig({ MODE: 'static', SCOPES: 'spark:kms, spark:all spark:kms' }).scopes, ['spark:kms', 'spark:all'])
+  })
+
+  test('suggestions find the closest catalogue id', () => {
+    assert.equal(suggestScope(catalogue, 'spark_admin:people_read'), 'spark-admin:people_read')
+    assert.equal(suggestScope(catalogue, 'totally-unrelated-words-here'), undefined)
+  })
+})
+
+describe('the static-mode page', () => {
+  test('lists the fixed scopes with descriptions and roles, and one Start button', async () => {
+    const app = await startApp({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-admin:devices_write' })
+    const browser = new Browser()
+    const page = await browser.fetch(`${app.url}/`)
+    assert.equal(page.status, 200)
+    assert.doesNotMatch(page.body, /type="checkbox"/)
+    assert.match(page.body, /spark-admin:people_read[\s\S]*Read your org&#x27;s company directory[\s\S]*Role: An admin/)
+    assert.match(page.body, /spark-admin:devices_write[\s\S]*Role: Full admin/)
+    assert.equal((page.body.match(/type="submit"/g) ?? []).length, 1)
+    await browser.close()
+    await app.close()
+  })
+
+  test('the server ignores any scopes a browser posts, and the flow completes with the fixed ones', async () => {
+    const app = await startApp({ MODE: 'static', SCOPES: 'spark-admin:people_read' })
+    const browser = new Browser()
+    const { start, final } = await runFlow(browser, app.url, ['spark:all', 'spark-admin:organizations_write'])
+    assert.equal(new URL(start.location ?? '').searchParams.get('scope'), 'spark-admin:people_read')
+    assert.equal(final.status, 200)
+    assert.match(final.body, /<code>spark-admin:people_read<\/code><\/td><td>Yes<\/td><td>Yes/)
+    assert.doesNotMatch(final.body, /organizations_write/)
+    // Even an empty post starts the fixed flow.
+    const empty = await browser.fetch(`${app.url}/start`, { method: 'POST', form: {} })
+    assert.equal(empty.status, 303)
+    const back = await consent(browser, empty.location ?? '', 'admin')
+    assert.equal(back.status, 302)
+    await browser.close()
+    await app.close()
+  })
+})
