@@ -22,6 +22,9 @@ import { homeRoutes } from './web/home.ts'
 import { callbackRoutes } from './web/callback.ts'
 import { tokenRoutes } from './web/tokens.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
+import { hostGuard } from './web/host-guard.ts'
+import rateLimit from '@fastify/rate-limit'
+import { AppError } from './oauth/errors.ts'
 import type { WebContext } from './web/context.ts'
 
 export interface AppDeps {
@@ -92,7 +95,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: config.secure
   })
+  await app.register(hostGuard, { allowed: config.allowedHosts })
   await app.register(crossSiteGuard)
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new AppError('rate_limited', { retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)) })
+  })
   await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} })
   await app.register(formbody)
   await app.register(view, {

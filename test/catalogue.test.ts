@@ -89,7 +89,7 @@ describe('the selection rules', () => {
   })
 
   test('the server answers every rejected selection with a 400 page naming the reason, and every accepted one with a redirect', async () => {
-    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
     await fc.assert(fc.asyncProperty(fc.array(anything, { maxLength: 12 }), fc.array(patterned, { maxLength: 3 }), async (ticked, custom) => {
       const pairs: Array<[string, string]> = [...ticked.map((t): [string, string] => ['scope', t]), ['custom', custom.join(' ')]]
       const body = new URLSearchParams(pairs).toString()

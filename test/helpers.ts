@@ -68,6 +68,7 @@ export async function startApp (env: Record<string, string> = {}, deps: AppDeps 
     REDIRECT_URI: redirectUri,
     WEBEX_BASE_URL: emulator.base,
     LOG_LEVEL: 'debug',
+    RATE_LIMIT_PER_MINUTE: '0',
     ...env
   })
   const logs = new LogCapture()

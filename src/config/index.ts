@@ -36,6 +36,10 @@ export interface Config {
   readonly cookieSecret: string
   readonly logLevel: string
   readonly trustProxy: boolean
+  /** Requests per minute per client address on the routes that start or finish a flow; 0 is off. */
+  readonly rateLimitPerMinute: number
+  /** Host names the app answers to (DNS-rebinding defence). */
+  readonly allowedHosts: readonly string[]
   readonly warnings: readonly string[]
 }
 
@@ -86,7 +90,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   DEBUG: z.string().optional(),
   STATE: z.string().optional(),
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'TRUST_PROXY must be true or false' }).optional()
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'TRUST_PROXY must be true or false' }).optional(),
+  RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)').transform(Number).default(60)
 })
 
 /** Splits a SCOPES value on spaces and commas, keeping the first of any duplicates. */
@@ -167,6 +172,8 @@ export function parseConfig (vars: Env): Config {
     cookieSecret: v.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     logLevel: v.LOG_LEVEL ?? (v.DEBUG !== undefined && /(^|,)\s*oauth/.test(v.DEBUG) ? 'debug' : 'info'),
     trustProxy: v.TRUST_PROXY === 'true' || v.TRUST_PROXY === '1',
+    rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    allowedHosts: Object.freeze([...new Set([redirect.hostname, 'localhost', '127.0.0.1', '[::1]', ...(v.HOST === '0.0.0.0' || v.HOST === '::' ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])])]),
     warnings: Object.freeze(warnings)
   })
 }

@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'webex_unavailable'
   | 'timeout'
   | 'token_invalid'
+  | 'rate_limited'
+  | 'misdirected'
   | 'not_found'
   | 'unknown_error'
 
@@ -116,6 +118,22 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     summary: 'The access token is invalid, expired or revoked.',
     causes: ['The token has expired (access tokens live about 14 days), was revoked, was mistyped, or belongs to another environment (FedRAMP, sandbox).'],
     next: ['Use the refresh token to get a new access token, or sign in again.']
+  },
+  rate_limited: {
+    status: 429,
+    exitCode: 8,
+    title: 'Too many attempts',
+    summary: 'This app refused the request because too many came from your address in a short time.',
+    causes: ['Many sign-ins, refreshes or checks were started in a row, perhaps by a script or a stuck browser tab.'],
+    next: ['Wait for the time shown below, then start again.']
+  },
+  misdirected: {
+    status: 421,
+    exitCode: 2,
+    title: 'Wrong host name',
+    summary: 'This app answers only to the host names it is configured for.',
+    causes: ['The page was reached through a host name other than the one in REDIRECT_URI, localhost or 127.0.0.1: for instance through a DNS-rebinding page.'],
+    next: ['Open the app at the address it printed when it started.']
   },
   not_found: {
     status: 404,

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { AppError, kindOfOAuthError } from '../oauth/errors.ts'
 import { decodeFlow, flowCookieName, FLOW_TTL_MS, sameState, type FlowState } from '../oauth/flow.ts'
 import { scrub } from '../oauth/webex-client.ts'
-import type { WebContext } from './context.ts'
+import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
 
 const callbackQuery = z.object({
@@ -42,7 +42,7 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
   }
 
   return async function callback (app: FastifyInstance): Promise<void> {
-    app.get(config.callbackPath, async (request, reply) => {
+    app.get(config.callbackPath, rateLimited(config), async (request, reply) => {
       const parsed = callbackQuery.safeParse(request.query)
       if (!parsed.success) throw new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
       const query = parsed.data

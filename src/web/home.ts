@@ -7,7 +7,7 @@ import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/r
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
 import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, MAX_FLOW_COOKIE_BYTES, pkceChallenge } from '../oauth/flow.ts'
-import type { WebContext } from './context.ts'
+import { rateLimited, type WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 
 /** A browser keeps at most this many flows in progress; older ones are dropped. */
@@ -138,7 +138,7 @@ export function homeRoutes (ctx: WebContext) {
 
     app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json))
 
-    app.post('/start', async (request, reply) => {
+    app.post('/start', rateLimited(config), async (request, reply) => {
       const body = startBody.safeParse(request.body ?? {})
       if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
       // Static mode: the scopes are fixed at start-up, whatever the browser posts.

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../oauth/errors.ts'
 import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
-import type { WebContext } from './context.ts'
+import { rateLimited, type WebContext } from './context.ts'
 import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { tokensView } from './tokens-view.ts'
 
@@ -61,7 +61,7 @@ export function tokenRoutes (ctx: WebContext) {
   async function routes (app: FastifyInstance): Promise<void> {
     app.get('/refresh', (_request, reply) => render(reply, 'pages/refresh', 'Renew a refresh token', {}, { noStore: true }))
 
-    app.post('/refresh', async (request, reply) => {
+    app.post('/refresh', rateLimited(config), async (request, reply) => {
       const body = refreshBody.safeParse(request.body ?? {})
       if (!body.success) throw badToken('refresh token', body.error)
       const tokens = await webex.refresh(body.data.refresh_token)
@@ -77,7 +77,7 @@ export function tokenRoutes (ctx: WebContext) {
 
     app.get('/check', (_request, reply) => render(reply, 'pages/check', 'Check an access token', {}, { noStore: true }))
 
-    app.post('/check', async (request, reply) => {
+    app.post('/check', rateLimited(config), async (request, reply) => {
       const body = checkBody.safeParse(request.body ?? {})
       if (!body.success) throw badToken('access token', body.error)
       const token = body.data.access_token

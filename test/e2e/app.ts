@@ -10,7 +10,7 @@ export async function startSandboxApp (env: Record<string, string> = {}): Promis
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logs = new LogCapture()
-  const app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth`, ...env }), { logStream: logs })
+  const app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth`, RATE_LIMIT_PER_MINUTE: '0', ...env }), { logStream: logs })
   await app.listen({ port, host: '127.0.0.1' })
   return { url, app, logs, close: () => app.close() }
 }
