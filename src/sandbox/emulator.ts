@@ -228,9 +228,9 @@ export class Emulator {
 
   async #token (request: FastifyRequest, reply: FastifyReply) {
     this.hits.token++
-    const fault = this.faults.take('token')
-    if (fault !== undefined) return playFault(fault, request, reply)
     const parsed = tokenBody.safeParse(request.body ?? {})
+    const fault = this.faults.take('token', parsed.success ? parsed.data.code : undefined)
+    if (fault !== undefined && await playFault(fault, request, reply)) return reply
     if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const body = parsed.data
     const client = this.#client(request, body)
@@ -277,7 +277,7 @@ export class Emulator {
   async #guarded (route: FaultRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) {
     this.hits[route]++
     const fault = this.faults.take(route)
-    if (fault !== undefined) return playFault(fault, request, reply)
+    if (fault !== undefined && await playFault(fault, request, reply)) return reply
     const held = this.#bearer(request)
     if (held === undefined) return this.#apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     return answer(held)

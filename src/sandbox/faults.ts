@@ -14,20 +14,37 @@ export type Fault =
   | { kind: 'reset' }
   /** Send the headers and part of the body, then destroy the connection. */
   | { kind: 'truncate' }
+  /** Wait, then answer normally. */
+  | { kind: 'delay', ms: number }
 
 export class FaultQueue {
   readonly #queues = new Map<FaultRoute, Fault[]>()
+  readonly #byCode = new Map<string, Fault>()
 
+  /** The next requests to a route get these faults, in order. */
   push (route: FaultRoute, ...faults: Fault[]): void {
     this.#queues.set(route, [...(this.#queues.get(route) ?? []), ...faults])
   }
 
-  take (route: FaultRoute): Fault | undefined {
+  /** The token request that carries this authorization code gets the fault, whatever runs beside it. */
+  pushForCode (code: string, fault: Fault): void {
+    this.#byCode.set(code, fault)
+  }
+
+  take (route: FaultRoute, code?: string): Fault | undefined {
+    if (code !== undefined) {
+      const fault = this.#byCode.get(code)
+      if (fault !== undefined) {
+        this.#byCode.delete(code)
+        return fault
+      }
+    }
     return this.#queues.get(route)?.shift()
   }
 
   clear (): void {
     this.#queues.clear()
+    this.#byCode.clear()
   }
 }
 
@@ -43,30 +60,34 @@ function stall (request: FastifyRequest, maxMs: number): Promise<void> {
   })
 }
 
-/** Plays a fault on the reply. */
-export async function playFault (fault: Fault, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** Plays a fault on the reply; returns false when the request should then be answered normally. */
+export async function playFault (fault: Fault, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
   switch (fault.kind) {
+    case 'delay':
+      await new Promise((resolve) => setTimeout(resolve, fault.ms))
+      return false
     case 'status':
       reply.code(fault.status).headers(fault.headers ?? {}).type(fault.contentType ?? 'application/json')
       await reply.send(fault.body ?? '')
-      return
+      return true
     case 'hang':
       reply.hijack()
       await stall(request, fault.maxMs ?? 30_000)
-      return
+      return true
     case 'slow-body':
       reply.hijack()
       reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' })
       reply.raw.write('{"access_token":"')
       await stall(request, fault.maxMs ?? 30_000)
-      return
+      return true
     case 'reset':
       reply.hijack()
       request.raw.socket.destroy()
-      return
+      return true
     case 'truncate':
       reply.hijack()
       reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' })
       reply.raw.write('{"access_token":"ZmFrZ', () => request.raw.socket.destroy())
+      return true
   }
 }

@@ -1,0 +1,163 @@
+// Browser-side attacks and hostile input: headers, Host allowlist, proxies, cookies, limits.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../src/app.ts'
+import { parseConfig } from '../src/config/index.ts'
+import { Browser, freePort, LogCapture, startApp, type RunningApp } from './helpers.ts'
+
+function assertSecurityHeaders (headers: Record<string, unknown>, where: string) {
+  const csp = String(headers['content-security-policy'] ?? '')
+  assert.match(csp, /default-src 'self'/, where)
+  assert.match(csp, /script-src 'self'(;|$)/, where)
+  assert.match(csp, /style-src 'self'(;|$)/, where)
+  assert.match(csp, /frame-ancestors 'none'/, where)
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, where)
+  assert.equal(headers['referrer-policy'], 'no-referrer', where)
+  assert.equal(headers['x-content-type-options'], 'nosniff', where)
+  assert.equal(headers['x-powered-by'], undefined, where)
+}
+
+/** Sends raw bytes over a socket and returns the status line, for what no HTTP client will send. */
+function raw (port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.on('data', (d) => { answer += d.toString('latin1') })
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''))
+    socket.on('error', reject)
+    socket.setTimeout(5000, () => { socket.destroy(); resolve(answer.split('\r\n')[0] ?? '') })
+    socket.write(bytes)
+  })
+}
+
+describe('security headers and the Host allowlist', () => {
+  let app: RunningApp
+  before(async () => { app = await startApp() })
+  after(async () => { await app.close() })
+
+  test('every kind of response carries the security headers', async () => {
+    const browser = new Browser()
+    const pages = [
+      await browser.fetch(`${app.url}/`),
+      await browser.fetch(`${app.url}/healthz`),
+      await browser.fetch(`${app.url}/assets/app.css`),
+      await browser.fetch(`${app.url}/scopes.json`),
+      await browser.fetch(`${app.url}/nope`),
+      await browser.fetch(`${app.url}/oauth?state=x`),
+      await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' } }),
+      await browser.fetch(`${app.url}/start`, { form: {} }),
+      await browser.fetch(`${app.url}/refresh`),
+      await browser.fetch(`${app.url}/check`)
+    ]
+    for (const page of pages) assertSecurityHeaders(page.headers, page.url)
+    await browser.close()
+  })
+
+  test('a foreign Host header (DNS rebinding) gets 421 and an explanation', async () => {
+    const browser = new Browser()
+    const evil = await browser.fetch(`${app.url}/`, { headers: { host: 'attacker.example' } })
+    assert.equal(evil.status, 421)
+    assert.match(evil.body, /Wrong host name/)
+    const evilPost = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { host: `attacker.example:${new URL(app.url).port}` } })
+    assert.equal(evilPost.status, 421)
+    for (const host of ['localhost', '127.0.0.1', `localhost:${new URL(app.url).port}`, 'LOCALHOST']) {
+      assert.equal((await browser.fetch(`${app.url}/healthz`, { headers: { host } })).status, 200, host)
+    }
+    await browser.close()
+  })
+
+  test('X-Forwarded-* headers are ignored unless TRUST_PROXY is set', async () => {
+    const browser = new Browser()
+    const spoofed = await browser.fetch(`${app.url}/healthz`, { headers: { 'x-forwarded-host': 'attacker.example' } })
+    assert.equal(spoofed.status, 200, 'X-Forwarded-Host is not trusted')
+    const https = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { origin: `https://127.0.0.1:${new URL(app.url).port}`, 'x-forwarded-proto': 'https' } })
+    assert.equal(https.status, 403, 'X-Forwarded-Proto does not turn this http server into an https one')
+    await browser.close()
+
+    const trusting = await buildApp(parseConfig({ TRUST_PROXY: 'true', REDIRECT_URI: 'https://tokens.example.com/oauth' }), { logStream: new LogCapture() })
+    const forwarded = await trusting.inject({ url: '/healthz', headers: { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' } })
+    assert.equal(forwarded.statusCode, 421)
+    const proxied = await trusting.inject({ method: 'POST', url: '/start', headers: { host: '10.0.0.5', 'x-forwarded-host': 'tokens.example.com', 'x-forwarded-proto': 'https', origin: 'https://tokens.example.com', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'scope=spark%3Akms' })
+    assert.equal(proxied.statusCode, 303)
+    await trusting.close()
+  })
+})
+
+describe('cookies, limits and hostile input', () => {
+  let app: FastifyInstance
+  before(async () => { app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() }) })
+  after(async () => { await app.close() })
+
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+
+  test('flow cookies are Secure when REDIRECT_URI is https', async () => {
+    const secure = await buildApp(parseConfig({ REDIRECT_URI: 'https://tokens.example.com/oauth' }), { logStream: new LogCapture() })
+    const res = await secure.inject({ method: 'POST', url: '/start', headers: { ...form, host: 'tokens.example.com' }, payload: 'scope=spark%3Akms' })
+    assert.equal(res.statusCode, 303)
+    assert.match(String(res.headers['set-cookie']), /; Secure/)
+    assert.match(String(res.headers['strict-transport-security']), /max-age=/)
+    await secure.close()
+  })
+
+  test('a body over the limit gets 413, an unknown content type 415, bad JSON 400: all pages, no stack', async () => {
+    const big = await app.inject({ method: 'POST', url: '/start', headers: form, payload: `scope=${'a'.repeat(70_000)}` })
+    assert.equal(big.statusCode, 413)
+    assert.match(big.body, /too large/)
+    const xml = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'text/xml' }, payload: '<a/>' })
+    assert.equal(xml.statusCode, 415)
+    const json = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/json' }, payload: '{"scope":' })
+    assert.equal(json.statusCode, 400)
+    for (const res of [big, xml, json]) {
+      assert.match(res.body, /<h1>/)
+      assert.doesNotMatch(res.body, /at \w+ \(|node_modules/)
+    }
+  })
+
+  test('too many scopes, repeated and odd parameters, unicode and bad percent-encoding get clean 4xx pages', async () => {
+    const many = await app.inject({ method: 'POST', url: '/start', headers: form, payload: Array.from({ length: 400 }, (_, i) => `scope=spark-admin%3As${i}_read`).join('&') })
+    assert.equal(many.statusCode, 400)
+    const repeated = await app.inject({ url: '/oauth?state=a&state=b&code=x&code=y' })
+    assert.equal(repeated.statusCode, 400)
+    const unicode = await app.inject({ method: 'POST', url: '/start', headers: form, payload: `scope=${encodeURIComponent('spark-admin:péople_read☃')}` })
+    assert.equal(unicode.statusCode, 400)
+    const badEncoding = await app.inject({ url: '/oauth?state=%E0%A4%A&code=%FF%FE' })
+    assert.ok(badEncoding.statusCode >= 400 && badEncoding.statusCode < 500, String(badEncoding.statusCode))
+    const badImport = await app.inject({ url: '/?import=%ZZ' })
+    assert.ok(badImport.statusCode < 500)
+  })
+
+  test('huge cookies and invalid UTF-8 on the wire get a 4xx, and the server keeps serving', async () => {
+    const port = await freePort()
+    const live = await buildApp(parseConfig({ PORT: String(port) }), { logStream: new LogCapture() })
+    await live.listen({ port, host: '127.0.0.1' })
+    const hugeCookie = await raw(port, Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wti_flow_x=${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`))
+    assert.match(hugeCookie, /^HTTP\/1\.1 4\d\d/)
+    const invalidUtf8 = await raw(port, Buffer.concat([Buffer.from('GET /oauth?state='), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')]))
+    assert.match(invalidUtf8, /^HTTP\/1\.1 4\d\d/)
+    const badCookie = await raw(port, Buffer.concat([Buffer.from('GET /oauth?state=abc&code=x HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wti_flow_'), Buffer.from([0xff]), Buffer.from('=%%%\r\nConnection: close\r\n\r\n')]))
+    assert.match(badCookie, /^HTTP\/1\.1 4\d\d/)
+    const still = await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'))
+    assert.match(still, /^HTTP\/1\.1 200/)
+    await live.close()
+  })
+
+  test('rate limits on the flow routes answer 429 with a friendly page and Retry-After', async () => {
+    const limited = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '3' }), { logStream: new LogCapture() })
+    const codes: number[] = []
+    let last
+    for (let i = 0; i < 5; i++) {
+      last = await limited.inject({ method: 'POST', url: '/start', headers: form, payload: 'scope=spark%3Akms' })
+      codes.push(last.statusCode)
+    }
+    assert.deepEqual(codes, [303, 303, 303, 429, 429])
+    assert.match(last?.body ?? '', /Too many attempts/)
+    assert.match(String(last?.headers['retry-after']), /^\d+$/)
+    const callbacks = []
+    for (let i = 0; i < 5; i++) callbacks.push((await limited.inject({ url: '/oauth?state=x&code=y' })).statusCode)
+    assert.deepEqual(callbacks, [400, 400, 400, 429, 429])
+    assert.equal((await limited.inject({ url: '/' })).statusCode, 200, 'the page itself is not limited')
+    await limited.close()
+  })
+})
