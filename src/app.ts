@@ -77,6 +77,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
   })
+  // On shutdown, answers to requests still in flight close their connections, so that
+  // keep-alive sockets cannot hold the server open once those requests are done.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
   if (ownDispatcher) app.addHook('onClose', async () => { await dispatcher.close() })
 
   const formTargets = [...new Set([new URL(config.webexBaseUrl).origin, config.redirectOrigin])]
