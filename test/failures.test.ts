@@ -83,6 +83,32 @@ describe('a failing token endpoint', () => {
     await browser.close()
   })
 
+  test('a long Retry-After is not waited for: people/me fails once, and the tokens show with a note', async () => {
+    const browser = new Browser()
+    const hits = app.emulator.emulator.hits.me
+    app.emulator.emulator.faults.push('me', { kind: 'status', status: 429, body: '', headers: { 'retry-after': '60' } })
+    const started = Date.now()
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    assert.equal(final.status, 200)
+    assert.match(final.body, /rate-limiting/)
+    assert.equal(app.emulator.emulator.hits.me, hits + 1)
+    assert.ok(Date.now() - started < 3000)
+    await browser.close()
+  })
+
+  test('a short Retry-After is honoured and people/me succeeds on the retry', async () => {
+    const browser = new Browser()
+    const hits = app.emulator.emulator.hits.me
+    app.emulator.emulator.faults.push('me', { kind: 'status', status: 429, body: '', headers: { 'retry-after': '1' } })
+    const started = Date.now()
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    assert.equal(final.status, 200)
+    assert.match(final.body, /Avery Admin/)
+    assert.equal(app.emulator.emulator.hits.me, hits + 2)
+    assert.ok(Date.now() - started >= 1000, 'waited the second Webex asked for')
+    await browser.close()
+  })
+
   test('a code the emulator no longer knows gives invalid_grant', async () => {
     const browser = new Browser()
     const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
