@@ -1,15 +1,12 @@
 // The app factory: builds the whole Fastify app for a Config without listening, so the
 // server, the CLI and the tests all get the same app.
-import { join } from 'node:path'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import helmet from '@fastify/helmet'
-import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import handlebars from 'handlebars'
 import { pino, type DestinationStream } from 'pino'
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { Config } from './config/index.ts'
 import { SANDBOX_PATH } from './config/index.ts'
 import { loadCatalogue, type Catalogue } from './catalogue/index.ts'
@@ -20,16 +17,18 @@ import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
 import { homeRoutes } from './web/home.ts'
 import { callbackRoutes } from './web/callback.ts'
+import { assetRoutes } from './web/assets.ts'
 import { tokenRoutes } from './web/tokens.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { hostGuard } from './web/host-guard.ts'
+import { securityHeaders } from './web/security-headers.ts'
 import rateLimit from '@fastify/rate-limit'
 import { AppError } from './oauth/errors.ts'
 import type { WebContext } from './web/context.ts'
 
 export interface AppDeps {
   catalogue?: Catalogue
-  /** Outbound HTTP; defaults to one keep-alive Agent for the whole process. */
+  /** Outbound HTTP; defaults to one keep-alive Agent for the whole app, made on first use. */
   dispatcher?: Dispatcher
   timeouts?: Timeouts
   now?: () => number
@@ -39,11 +38,14 @@ export interface AppDeps {
   emulator?: Emulator
 }
 
-/** Paths pino blanks wherever they occur, on top of logging no bodies or query strings at all. */
+/**
+ * Paths pino blanks, a second line of defence: the app logs no bodies, query strings, headers
+ * or tokens at all. Plain paths only: wildcards made redaction a tenth of a flow's CPU time.
+ */
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
-  'headers.authorization', 'headers.cookie', '*.access_token', '*.refresh_token', '*.code',
-  '*.code_verifier', '*.client_secret', '*.accessToken', '*.refreshToken', '*.verifier', 'query', 'body'
+  'req.headers.authorization', 'req.headers.cookie', 'req.query', 'req.body', 'res.headers["set-cookie"]',
+  'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', 'query', 'body', 'cookies',
+  'access_token', 'refresh_token', 'code', 'code_verifier', 'client_secret', 'accessToken', 'refreshToken', 'verifier', 'token'
 ]
 
 export function createLogger (level: string, stream?: DestinationStream): FastifyBaseLogger {
@@ -52,8 +54,6 @@ export function createLogger (level: string, stream?: DestinationStream): Fastif
 
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const catalogue = deps.catalogue ?? loadCatalogue(SCOPES_DIR)
-  const ownDispatcher = deps.dispatcher === undefined
-  const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5_000 } })
   const now = deps.now ?? Date.now
 
   const app = Fastify({
@@ -68,7 +68,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const ctx: WebContext = {
     config,
     catalogue,
-    webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher, timeouts: deps.timeouts, now }),
+    // One keep-alive Agent for the whole process, made by the client on first use (or given).
+    webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher: deps.dispatcher, timeouts: deps.timeouts, now }),
     consumed: new ConsumedStates(),
     now
   }
@@ -82,10 +83,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   let closing = false
   app.addHook('preClose', async () => { closing = true })
   app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
-  if (ownDispatcher) app.addHook('onClose', async () => { await dispatcher.close() })
+  app.addHook('onClose', async () => { await ctx.webex.close() })
 
   const formTargets = [...new Set([new URL(config.webexBaseUrl).origin, config.redirectOrigin])]
-  await app.register(helmet, {
+  await app.register(securityHeaders, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -122,7 +123,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       }
     }
   })
-  await app.register(fastifyStatic, { root: join(TEMPLATES_DIR, 'assets'), prefix: '/assets/', index: false, maxAge: '1h' })
+  await app.register(assetRoutes)
 
   app.setErrorHandler(errorHandler(ctx))
   app.setNotFoundHandler(notFoundHandler(ctx))

@@ -3,12 +3,9 @@ import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
-import { ConfigError, loadConfig } from './config/index.ts'
+import { ConfigError, EXIT_CONFIG, loadConfig } from './config/index.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
-
-/** Exit code for bad configuration (sysexits EX_CONFIG), as design.md's table says. */
-export const EXIT_CONFIG = 78
 
 export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static' } = {}): Promise<void> {
   let config, catalogue

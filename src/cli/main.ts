@@ -2,16 +2,14 @@
 // stdout; progress and errors go to stderr; exit codes follow the error catalogue.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CatalogueError, FAMILIES, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
-import { ConfigError, loadConfig, splitScopes, type Config } from '../config/index.ts'
+import { ConfigError, EXIT_CONFIG, loadConfig, splitScopes, type Config } from '../config/index.ts'
 import { AppError, ERRORS } from '../oauth/errors.ts'
 import { createWebexClient, orgIdFromToken, type TokenSet } from '../oauth/webex-client.ts'
 import { SCOPES_DIR } from '../paths.ts'
-import { EXIT_CONFIG, serve } from '../server.ts'
 import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format, type TokenOutput } from './output.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
 import { PortInUseError, runTokenFlow } from './token.ts'
 import { Terminal } from './terminal.ts'
-import { Agent } from 'undici'
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -152,9 +150,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal): Command {
       const { config } = load(io)
       const held = await heldTokens(io, opts.refreshToken, opts.in, 'refresh')
       if (held.refreshToken === undefined) throw new ExitError(2, 'the input holds no refresh token')
-      const dispatcher = new Agent()
+      const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
-        const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher })
         term.progress('Refreshing…')
         const tokens: TokenSet = await webex.refresh(held.refreshToken)
         if (tokens.refreshToken === undefined) {
@@ -166,7 +163,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal): Command {
         term.done('Refreshed.')
         await emit(io, term, opts.format, { tokens, baseUrl: config.webexBaseUrl, now: Date.now() }, opts.out, opts.force === true)
       } finally {
-        await dispatcher.close()
+        await webex.close()
       }
     })
 
@@ -179,16 +176,15 @@ export function buildProgram (io: CliIo, signal: AbortSignal): Command {
       const { config } = load(io)
       const held = await heldTokens(io, opts.token, undefined, 'access')
       if (held.accessToken === undefined) throw new ExitError(2, 'the input holds no access token')
-      const dispatcher = new Agent()
+      const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
-        const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher })
         const me = await webex.getMe(held.accessToken)
         const summary = { id: me.id, displayName: me.displayName, emails: me.emails, orgId: me.orgId ?? orgIdFromToken(held.accessToken), type: me.type }
         io.stdout.write(opts.json === true
           ? JSON.stringify(summary, null, 2) + '\n'
           : `${summary.displayName ?? ''} <${summary.emails[0] ?? ''}>\norg ${summary.orgId ?? 'unknown'}\n`)
       } finally {
-        await dispatcher.close()
+        await webex.close()
       }
     })
 
@@ -211,6 +207,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal): Command {
     .description('Run the web app (what npm start runs).')
     .option('--static', 'static mode: the scopes are fixed by SCOPES')
     .action(async (opts: { static?: boolean }) => {
+      // The web app is loaded only for `serve`, so the other commands start fast.
+      const { serve } = await import('../server.ts')
       await serve(io.env, opts.static === true ? { mode: 'static' } : {})
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
     })

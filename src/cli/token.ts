@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import view from '@fastify/view'
 import handlebars from 'handlebars'
-import { Agent } from 'undici'
 import { z } from 'zod'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
@@ -13,7 +12,6 @@ import { AppError, ERRORS, kindOfOAuthError } from '../oauth/errors.ts'
 import { authorizeUrl, createFlow, pkceChallenge, sameState } from '../oauth/flow.ts'
 import { createWebexClient, scrub, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
-import { Emulator, sandboxPlugin } from '../sandbox/index.ts'
 
 export interface TokenFlowOptions {
   config: Config
@@ -47,8 +45,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   if (!selection.ok) throw new AppError('bad_request', { reason: selection.reason })
   const requested = selection.scopes
   const flow = createFlow(requested, now())
-  const dispatcher = new Agent({ keepAliveTimeout: 1000, connect: { timeout: 5000 } })
-  const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher, now })
+  const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now })
 
   let settle!: (outcome: { tokens: TokenSet, person?: Person } | AppError) => void
   const outcome = new Promise<{ tokens: TokenSet, person?: Person } | AppError>((resolve) => { settle = resolve })
@@ -91,6 +88,8 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     }
   })
   if (config.sandbox) {
+    // The emulator is loaded only in sandbox mode.
+    const { Emulator, sandboxPlugin } = await import('../sandbox/index.ts')
     await server.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }], now })), { prefix: SANDBOX_PATH })
   }
 
@@ -98,7 +97,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   try {
     await server.listen({ port, host: '127.0.0.1' })
   } catch (err) {
-    await dispatcher.close()
+    await webex.close()
     if (err instanceof Error && 'code' in err && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) throw new PortInUseError(port, config.redirectUri)
     throw err
   }
@@ -116,6 +115,6 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   } finally {
     clearTimeout(timer)
     await server.close()
-    await dispatcher.close()
+    await webex.close()
   }
 }

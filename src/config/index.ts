@@ -11,6 +11,9 @@ export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'
 export const SANDBOX_PATH = '/sandbox/v1'
 export const DEFAULT_WEBEX_BASE_URL = 'https://webexapis.com/v1'
 
+/** Exit code for bad configuration (sysexits EX_CONFIG), as design.md's table says. */
+export const EXIT_CONFIG = 78
+
 export type Mode = 'dynamic' | 'static'
 
 export interface Config {

@@ -40,15 +40,22 @@ export function flowCookieName (state: string): string {
   return FLOW_COOKIE_PREFIX + createHash('sha256').update(state).digest('base64url').slice(0, 16)
 }
 
+/** Payloads up to this size go plain: zlib's set-up cost more CPU than a whole flow's crypto. */
+const PLAIN_LIMIT = 1200
+
+/** 'j' + base64url JSON for the usual few scopes; 'z' + deflated JSON for long selections. */
 export function encodeFlow (flow: FlowState): string {
-  const json = JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt])
-  return base64url(deflateRawSync(json))
+  const json = Buffer.from(JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt]))
+  return json.length <= PLAIN_LIMIT ? `j${base64url(json)}` : `z${base64url(deflateRawSync(json))}`
 }
 
 /** Decodes a verified cookie value; undefined for anything that is not a flow payload. */
 export function decodeFlow (value: string): FlowState | undefined {
   try {
-    const json = inflateRawSync(Buffer.from(value, 'base64url'), { maxOutputLength: 64 * 1024 }).toString('utf8')
+    const body = Buffer.from(value.slice(1), 'base64url')
+    const kind = value[0]
+    if (kind !== 'j' && kind !== 'z') return undefined
+    const json = (kind === 'j' ? body : inflateRawSync(body, { maxOutputLength: 64 * 1024 })).toString('utf8')
     const parsed = payloadSchema.safeParse(JSON.parse(json))
     if (!parsed.success) return undefined
     const [state, verifier, scopes, createdAt] = parsed.data

@@ -1,7 +1,7 @@
 // The one Webex client: token grants, people/me and organizations over undici, with
 // timeouts, bounded bodies, zod-validated answers and errors mapped to kinds.
 import { randomUUID } from 'node:crypto'
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { z } from 'zod'
 import { AppError, kindOfOAuthError, type ErrorKind } from './errors.ts'
 
@@ -25,7 +25,8 @@ export interface WebexClientOptions {
   baseUrl: string
   clientId: string
   clientSecret: string
-  dispatcher: Dispatcher
+  /** The undici dispatcher; without one the client makes its own keep-alive Agent on first use. */
+  dispatcher?: Dispatcher
   timeouts?: Timeouts
   sleep?: (ms: number) => Promise<void>
   now?: () => number
@@ -111,8 +112,21 @@ function networkError (err: unknown, trackingId: string): AppError {
   return new AppError('webex_unavailable', { reason, status: timedOut ? 504 : 502, trackingId })
 }
 
+/** undici is loaded on the first outbound call: start-up (and the CLI) never wait for it. */
+let undiciModule: Promise<typeof import('undici')> | undefined
+function loadUndici (): Promise<typeof import('undici')> {
+  undiciModule ??= import('undici')
+  return undiciModule
+}
+
 export function createWebexClient (options: WebexClientOptions) {
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+  let ownAgent: Promise<Dispatcher> | undefined
+  function dispatcher (): Promise<Dispatcher> {
+    if (options.dispatcher !== undefined) return Promise.resolve(options.dispatcher)
+    ownAgent ??= loadUndici().then(({ Agent }) => new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5_000 } }))
+    return ownAgent
+  }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const now = options.now ?? Date.now
   const base = options.baseUrl.replace(/\/+$/, '')
@@ -127,11 +141,12 @@ export function createWebexClient (options: WebexClientOptions) {
       body = new URLSearchParams(init.form).toString()
     }
     try {
+      const { request } = await loadUndici()
       const res = await request(`${base}${path}`, {
         method,
         headers,
         body,
-        dispatcher: options.dispatcher,
+        dispatcher: await dispatcher(),
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
         signal: AbortSignal.timeout(timeouts.totalMs)
@@ -234,6 +249,10 @@ export function createWebexClient (options: WebexClientOptions) {
   }
 
   return {
+    /** Closes the client's own Agent, if it made one; a dispatcher passed in is the caller's to close. */
+    async close (): Promise<void> {
+      if (ownAgent !== undefined) await (await ownAgent).close()
+    },
     exchangeCode (input: { code: string, redirectUri: string, codeVerifier: string }): Promise<TokenSet> {
       return grant({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, code_verifier: input.codeVerifier }, [input.code, input.codeVerifier])
     },

@@ -8,7 +8,8 @@ import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
 import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, MAX_FLOW_COOKIE_BYTES, pkceChallenge } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
-import { pageRenderer } from './render.ts'
+import { pageRenderer, renderHtml } from './render.ts'
+import { cachePage, sendCachedPage, type CachedPage } from './cached-page.ts'
 
 /** A browser keeps at most this many flows in progress; older ones are dropped. */
 const MAX_OPEN_FLOWS = 5
@@ -114,7 +115,6 @@ export function homeRoutes (ctx: WebContext) {
   const render = pageRenderer(config)
   const title = config.mode === 'static' ? 'Get a Webex token' : 'Choose Webex scopes'
   const defaultView = homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) })
-  const presetViews = new Map(catalogue.presets.map((p) => [p.id, homeView(catalogue, config, { scopes: p.scopes, notice: `Preset "${p.name}" selected: ${p.purpose}` })]))
   const json = catalogueJson(catalogue)
 
   function renderHome (reply: FastifyReply, view: object, status = 200) {
@@ -122,18 +122,35 @@ export function homeRoutes (ctx: WebContext) {
   }
 
   return async function home (app: FastifyInstance): Promise<void> {
+    // The page and each preset's page never change while the app runs: each is rendered
+    // once, the default one here and a preset's the first time it is asked for.
+    const cache = (view: object) => renderHtml(app, config, 'pages/home', title, view).then(cachePage)
+    const defaultPage = await cache(defaultView)
+    const presetPages = new Map<string, Promise<CachedPage>>()
+    const presetPage = (id: string): Promise<CachedPage> | undefined => {
+      const preset = catalogue.presets.find((p) => p.id === id)
+      if (preset === undefined) return undefined
+      let page = presetPages.get(id)
+      if (page === undefined) {
+        page = cache(homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
+        presetPages.set(id, page)
+      }
+      return page
+    }
+
     app.get('/', (request, reply) => {
+      if (config.mode === 'static' || request.url === '/') return sendCachedPage(request, reply, defaultPage)
       const query = homeQuery.safeParse(request.query)
-      if (!query.success || config.mode === 'static') return renderHome(reply, defaultView)
+      if (!query.success) return sendCachedPage(request, reply, defaultPage)
       if (query.data.preset !== undefined) {
-        const view = presetViews.get(query.data.preset)
-        return view === undefined ? renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404) : renderHome(reply, view)
+        const page = presetPage(query.data.preset)
+        return page === undefined ? renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404) : page.then((p) => sendCachedPage(request, reply, p))
       }
       if (query.data.import !== undefined) {
         const selection = importAuthorizeUrl(catalogue, query.data.import)
         return renderHome(reply, homeView(catalogue, config, selection), selection.problem === undefined ? 200 : 400)
       }
-      return renderHome(reply, defaultView)
+      return sendCachedPage(request, reply, defaultPage)
     })
 
     app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json))

@@ -1,5 +1,5 @@
 // Renders a page inside the layout with what every page shows: the environment and the sandbox banner.
-import type { FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Config } from '../config/index.ts'
 import { DEFAULT_WEBEX_BASE_URL } from '../config/index.ts'
 
@@ -33,6 +33,11 @@ export function pageRenderer (config: Config) {
 }
 
 export type RenderPage = ReturnType<typeof pageRenderer>
+
+/** Renders a page inside the layout to a string, outside any request (for pages cached at start-up). */
+export function renderHtml (app: FastifyInstance, config: Config, template: string, title: string, data: object): Promise<string> {
+  return app.view(template, { ...data, title, environment: describeEnvironment(config) })
+}
 
 const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'always' })

@@ -1,0 +1,273 @@
+// `npm run bench`: the app against a hello-world Fastify baseline measured in the same run,
+// every server its own process on loopback, bounded in time. Prints a table and writes
+// test/bench/results.json. `--quick` is a short smoke run (the test suite runs it).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import { Agent, request } from 'undici'
+import { PACKAGE_ROOT } from '../../src/paths.ts'
+
+const quick = process.argv.includes('--quick')
+const outIndex = process.argv.indexOf('--out')
+const OUT = outIndex > 0 ? process.argv[outIndex + 1] ?? '' : join(PACKAGE_ROOT, 'test', 'bench', 'results.json')
+const CLIENT_ID = 'Cbench0client0id0000000000000000'
+const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef'
+const TSX = import.meta.resolve('tsx')
+const SERVER_JS = join(PACKAGE_ROOT, 'dist', 'server.js')
+const CLI_JS = join(PACKAGE_ROOT, 'bin', 'webex-token-issuer.js')
+const HELLO = join(PACKAGE_ROOT, 'test', 'bench', 'hello.mjs')
+const EMULATOR = join(PACKAGE_ROOT, 'test', 'bench', 'emulator.ts')
+
+/** Node flags for the app process, to try GC settings: APP_NODE_FLAGS="--max-semi-space-size=2". */
+const APP_FLAGS = (process.env.APP_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+
+const settings = quick
+  ? { startups: 1, duration: 1, flowsForCpu: 100, flowsTotal: 200, flowsMid: 100 }
+  : process.env.BENCH_FLOWS_ONLY === '1' ? { startups: 1, duration: 1, flowsForCpu: 2000, flowsTotal: 6000, flowsMid: 3000 } : { startups: 5, duration: 8, flowsForCpu: 2000, flowsTotal: 20_000, flowsMid: 10_000 }
+
+if (!existsSync(SERVER_JS)) {
+  process.stderr.write('dist/ is missing: run `npm run build` first (npm run bench does).\n')
+  process.exit(2)
+}
+
+const children = new Set<ChildProcess>()
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
+
+async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')))
+    })
+  })
+}
+
+function start (args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  return child
+}
+
+async function stop (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+const probe = new Agent({ keepAliveTimeout: 1 })
+
+/** Polls /healthz until it answers 200; returns the milliseconds since `since`. */
+async function healthy (port: number, since: number, limitMs = 20_000): Promise<number> {
+  for (;;) {
+    try {
+      const res = await request(`http://127.0.0.1:${port}/healthz`, { dispatcher: probe, headersTimeout: 1000 })
+      await res.body.dump()
+      if (res.statusCode === 200) return performance.now() - since
+    } catch { /* not listening yet */ }
+    if (performance.now() - since > limitMs) throw new Error(`port ${port} never became healthy`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+function percentile (values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+}
+
+async function startupMs (args: string[], env: Record<string, string>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < settings.startups; i++) {
+    const port = await freePort()
+    const t0 = performance.now()
+    const child = start(args, { ...env, PORT: String(port) })
+    times.push(await healthy(port, t0))
+    await stop(child)
+  }
+  return median(times)
+}
+
+const CLK_TCK = 100
+/** user+sys CPU time of a process, in milliseconds, from /proc/PID/stat. */
+function cpuMs (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK
+}
+
+function rssMb (pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+async function cannon (url: string, connections: number): Promise<{ rps: number, p99: number }> {
+  // Headers as a browser sends them: it always accepts compressed pages.
+  const result = await autocannon({ url, connections, duration: settings.duration, headers: { 'accept-encoding': 'gzip, deflate, br', accept: 'text/html' } })
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  return { rps: result.requests.average, p99: result.latency.p99 }
+}
+
+/** One complete flow: POST /start → emulator authorize → consent → callback (code exchange, people/me) → tokens page. */
+async function flow (agent: Agent, appUrl: string): Promise<void> {
+  const startRes = await request(`${appUrl}/start`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scope=spark-admin%3Apeople_read' })
+  await startRes.body.dump()
+  const location = startRes.headers.location
+  const setCookie = [startRes.headers['set-cookie'] ?? []].flat()[0]
+  if (startRes.statusCode !== 303 || typeof location !== 'string' || setCookie === undefined) throw new Error(`start answered ${startRes.statusCode}`)
+  const consentPage = await request(location, { dispatcher: agent })
+  const html = await consentPage.body.text()
+  const id = /name="request" value="([0-9a-f]+)"/.exec(html)?.[1]
+  if (id === undefined) throw new Error('no consent request id')
+  const decision = await request(new URL('authorize/decision', location).toString(), { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `request=${id}&user=admin&decision=accept` })
+  await decision.body.dump()
+  const back = decision.headers.location
+  if (typeof back !== 'string') throw new Error(`decision answered ${decision.statusCode}`)
+  const tokens = await request(back, { dispatcher: agent, headers: { cookie: setCookie.split(';')[0] ?? '' } })
+  const page = await tokens.body.text()
+  if (tokens.statusCode !== 200 || !page.includes('_PF84_')) throw new Error(`callback answered ${tokens.statusCode}`)
+}
+
+async function flows (appUrl: string, count: number, concurrency: number): Promise<{ perSecond: number, latencies: number[] }> {
+  const agent = new Agent({ connections: concurrency * 2, keepAliveTimeout: 10_000 })
+  const latencies: number[] = []
+  let next = 0
+  const t0 = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      next++
+      const t = performance.now()
+      await flow(agent, appUrl)
+      latencies.push(performance.now() - t)
+    }
+  }))
+  const seconds = (performance.now() - t0) / 1000
+  await agent.close()
+  return { perSecond: count / seconds, latencies }
+}
+
+/** Spawns the CLI and times until it prints the authorize URL on stderr. */
+async function cliMs (env: Record<string, string>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < settings.startups; i++) {
+    const port = await freePort()
+    const t0 = performance.now()
+    const child = spawn(process.execPath, [CLI_JS, 'token', '--no-browser', '--scopes', 'spark-admin:people_read'], {
+      env: { PATH: process.env.PATH ?? '', ...env, REDIRECT_URI: `http://127.0.0.1:${port}/oauth` },
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
+    children.add(child)
+    await new Promise<void>((resolve, reject) => {
+      let stderr = ''
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString()
+        if (/\/authorize\?/.test(stderr)) resolve()
+      })
+      child.once('exit', () => reject(new Error(`the CLI exited first: ${stderr}`)))
+    })
+    times.push(performance.now() - t0)
+    await stop(child)
+  }
+  return median(times)
+}
+
+interface Measure { name: string, value: number, unit: string, target: string, pass: boolean | null }
+
+async function main (): Promise<void> {
+  const measures: Measure[] = []
+  const report = (m: Measure) => { measures.push(m); process.stderr.write(`  ${m.name}: ${m.value.toFixed(2)} ${m.unit}${m.pass === null ? '' : m.pass ? '  (pass)' : '  (MISS)'}\n`) }
+  const emulatorPort = await freePort()
+  const appPort = await freePort()
+  const redirectUri = `http://127.0.0.1:${appPort}/oauth`
+  const emulatorBase = `http://127.0.0.1:${emulatorPort}/v1`
+  const appEnv = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emulatorBase, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' }
+
+  process.stderr.write(`webex-token-issuer bench${quick ? ' (quick smoke run: numbers mean nothing)' : ''}\n`)
+  const baselineStart = await startupMs([HELLO], {})
+  report({ name: 'baseline start-up (hello world)', value: baselineStart, unit: 'ms', target: '', pass: null })
+  const appStart = await startupMs([...APP_FLAGS, SERVER_JS], { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
+  report({ name: 'app start-up, median', value: appStart, unit: 'ms', target: `≤ 1.5 × baseline (${(1.5 * baselineStart).toFixed(0)} ms)`, pass: appStart <= 1.5 * baselineStart })
+
+  const emulator = start(['--import', TSX, EMULATOR], { PORT: String(emulatorPort), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri })
+  await waitListening(emulatorPort)
+
+  const cli = await cliMs({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: emulatorBase })
+  report({ name: 'CLI start to authorize URL, median', value: cli, unit: 'ms', target: `≤ 1.5 × baseline start-up (${(1.5 * baselineStart).toFixed(0)} ms)`, pass: cli <= 1.5 * baselineStart })
+
+  const helloPort = await freePort()
+  const hello = start([HELLO], { PORT: String(helloPort) })
+  await healthy(helloPort, performance.now())
+  const base = await cannon(`http://127.0.0.1:${helloPort}/`, 50)
+  await stop(hello)
+  report({ name: 'baseline hello world, 50 connections', value: base.rps, unit: 'req/s', target: '', pass: null })
+  report({ name: 'baseline p99 latency', value: base.p99, unit: 'ms', target: '', pass: null })
+
+  const app = start([...APP_FLAGS, SERVER_JS], { ...appEnv, PORT: String(appPort) })
+  await healthy(appPort, performance.now())
+  const appUrl = `http://127.0.0.1:${appPort}`
+  const page = await cannon(`${appUrl}/`, 50)
+  report({ name: 'catalogue page GET /, 50 connections', value: page.rps, unit: 'req/s', target: `≥ 0.5 × baseline (${(0.5 * base.rps).toFixed(0)} req/s)`, pass: page.rps >= 0.5 * base.rps })
+  report({ name: 'catalogue page p99 latency', value: page.p99, unit: 'ms', target: '', pass: null })
+
+  const pid = app.pid ?? 0
+  await flows(appUrl, Math.min(200, settings.flowsForCpu), 16) // warm-up
+  const cpu0 = cpuMs(pid)
+  const measured = await flows(appUrl, settings.flowsForCpu, 16)
+  const cpuPerFlow = (cpuMs(pid) - cpu0) / settings.flowsForCpu
+  report({ name: 'full flows, 16 concurrent', value: measured.perSecond, unit: 'flows/s', target: '', pass: null })
+  report({ name: 'flow latency p50', value: percentile(measured.latencies, 50), unit: 'ms', target: '', pass: null })
+  report({ name: 'flow latency p99', value: percentile(measured.latencies, 99), unit: 'ms', target: '', pass: null })
+  report({ name: 'app CPU per complete flow', value: cpuPerFlow, unit: 'ms', target: '≤ 1.0 ms', pass: cpuPerFlow <= 1.0 })
+
+  let done = Math.min(200, settings.flowsForCpu) + settings.flowsForCpu
+  await flows(appUrl, Math.max(0, settings.flowsMid - done), 16)
+  done = Math.max(done, settings.flowsMid)
+  const rssMid = rssMb(pid)
+  await flows(appUrl, settings.flowsTotal - done, 16)
+  const rssEnd = rssMb(pid)
+  const growth = (rssEnd - rssMid) / rssMid
+  report({ name: `app RSS after ${settings.flowsTotal} flows`, value: rssEnd, unit: 'MB', target: '≤ 150 MB', pass: rssEnd <= 150 })
+  report({ name: `RSS growth, flow ${settings.flowsMid} → ${settings.flowsTotal}`, value: growth * 100, unit: '%', target: '≤ 10 %', pass: growth <= 0.10 })
+
+  await stop(app)
+  await stop(emulator)
+  await probe.close()
+
+  const table = ['| measure | value | target | result |', '| --- | --- | --- | --- |',
+    ...measures.map((m) => `| ${m.name} | ${m.value.toFixed(m.unit === 'req/s' || m.unit === 'flows/s' ? 0 : 2)} ${m.unit} | ${m.target} | ${m.pass === null ? '' : m.pass ? 'pass' : 'miss'} |`)]
+  process.stdout.write(`${table.join('\n')}\n`)
+  writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick, node: process.version, measures }, null, 2) + '\n')
+  process.stderr.write(`wrote ${OUT}\n`)
+}
+
+async function waitListening (port: number): Promise<void> {
+  const t0 = performance.now()
+  for (;;) {
+    try {
+      const res = await request(`http://127.0.0.1:${port}/v1/people/me`, { dispatcher: probe })
+      await res.body.dump()
+      return
+    } catch {
+      if (performance.now() - t0 > 20_000) throw new Error('the emulator did not start')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+}
+
+try {
+  await main()
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exitCode = 1
+}
