@@ -12,7 +12,7 @@ import { SANDBOX_PATH } from './config/index.ts'
 import { loadCatalogue, type Catalogue } from './catalogue/index.ts'
 import { createWebexClient, type Timeouts } from './oauth/webex-client.ts'
 import { ConsumedStates } from './oauth/flow.ts'
-import { Emulator, sandboxPlugin } from './sandbox/index.ts'
+import type { Emulator } from './sandbox/index.ts'
 import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
 import { homeRoutes } from './web/home.ts'
@@ -75,14 +75,19 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   }
 
   // One line per request, with the path only: query strings can carry codes and states.
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+  app.addHook('onResponse', (request, reply, done) => {
+    const query = request.url.indexOf('?')
+    request.log.info({ method: request.method, path: query < 0 ? request.url : request.url.slice(0, query), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+    done()
   })
   // On shutdown, answers to requests still in flight close their connections, so that
   // keep-alive sockets cannot hold the server open once those requests are done.
   let closing = false
-  app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
+  app.addHook('preClose', (done) => { closing = true; done() })
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
+  })
   app.addHook('onClose', async () => { await ctx.webex.close() })
 
   const formTargets = [...new Set([new URL(config.webexBaseUrl).origin, config.redirectOrigin])]
@@ -99,6 +104,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       }
     },
     referrerPolicy: { policy: 'no-referrer' },
+    // Headers for browsers long gone (IE, Flash) are left out: every byte is sent on every response.
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
     strictTransportSecurity: config.secure
   })
   await app.register(hostGuard, { allowed: config.allowedHosts })
@@ -134,6 +144,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(tokens.routes)
   await app.register(callbackRoutes(ctx, tokens.presentTokens))
   if (config.sandbox) {
+    // The emulator is loaded only in sandbox mode.
+    const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')
     const emulator = deps.emulator ?? new Emulator({
       clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }],
       now

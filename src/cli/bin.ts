@@ -1,5 +1,4 @@
 // Process wiring for the CLI: real streams, the system browser (via `open`), Ctrl-C.
-import open from 'open'
 import { runCli } from './main.ts'
 
 export async function main (): Promise<void> {
@@ -16,7 +15,10 @@ export async function main (): Promise<void> {
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
-    openBrowser: async (url) => { await open(url, { wait: false }) }
+    openBrowser: async (url) => {
+      const { default: open } = await import('open')
+      await open(url, { wait: false })
+    }
   }, controller.signal)
   process.exitCode = interrupted ? 130 : code
   if (code !== 0 || process.argv[2] !== 'serve') {

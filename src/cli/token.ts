@@ -1,9 +1,8 @@
 // `token`: the grant flow on a loopback server at REDIRECT_URI's port. The browser signs in,
 // Webex redirects back here, the code is exchanged, and the tokens go back to the caller.
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Fastify from 'fastify'
-import view from '@fastify/view'
-import handlebars from 'handlebars'
 import { z } from 'zod'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
@@ -51,8 +50,13 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   const outcome = new Promise<{ tokens: TokenSet, person?: Person } | AppError>((resolve) => { settle = resolve })
 
   const server = Fastify({ logger: false, forceCloseConnections: true })
-  await server.register(view, { engine: { handlebars: handlebars.create() }, root: join(TEMPLATES_DIR, 'cli'), production: true })
-  const page = (title: string, message: string, detail?: string) => server.view('done.hbs', { title, message, detail })
+  // The page for the browser is compiled when the first answer comes back, not at start-up.
+  let template: Promise<(data: object) => string> | undefined
+  const page = async (title: string, message: string, detail?: string) => {
+    template ??= Promise.all([import('handlebars'), readFile(join(TEMPLATES_DIR, 'cli', 'done.hbs'), 'utf8')])
+      .then(([{ default: handlebars }, text]) => handlebars.create().compile(text))
+    return (await template)({ title, message, detail })
+  }
 
   let finished = false
   server.get(config.callbackPath, async (request, reply) => {

@@ -16,8 +16,11 @@ export function isCrossSite (request: FastifyRequest): boolean {
 }
 
 export const crossSiteGuard = fp(async function crossSiteGuard (app: FastifyInstance) {
-  app.addHook('onRequest', async (request) => {
-    if (SAFE_METHODS.has(request.method) || !isCrossSite(request)) return
-    throw new AppError('bad_request', { status: 403, reason: 'This form was sent from another site, so it was refused. Use the form on this app\'s own page.' })
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (SAFE_METHODS.has(request.method) || !isCrossSite(request)) {
+      done()
+      return
+    }
+    done(new AppError('bad_request', { status: 403, reason: 'This form was sent from another site, so it was refused. Use the form on this app\'s own page.' }))
   })
 }, { name: 'cross-site-guard' })

@@ -14,10 +14,10 @@ export function hostName (host: string): string {
 
 export const hostGuard = fp(async function hostGuard (app: FastifyInstance, options: { allowed: readonly string[] }) {
   const allowed = new Set(options.allowed.map((h) => h.toLowerCase()))
-  app.addHook('onRequest', async (request) => {
+  const refusal = `This app answers only to ${[...allowed].join(', ')}.`
+  app.addHook('onRequest', (request, _reply, done) => {
     // request.host is the Host header, or X-Forwarded-Host only when TRUST_PROXY is set.
     const host = request.host
-    if (host !== '' && allowed.has(hostName(host))) return
-    throw new AppError('misdirected', { reason: `This app answers only to ${[...allowed].join(', ')}.` })
+    done(host !== '' && allowed.has(hostName(host)) ? undefined : new AppError('misdirected', { reason: refusal }))
   })
 }, { name: 'host-guard' })

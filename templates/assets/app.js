@@ -90,7 +90,7 @@ function setupScopePicker () {
     for (const family of form.querySelectorAll('fieldset[data-family]')) {
       let inFamily = 0
       for (const row of family.querySelectorAll('li.scope')) {
-        const text = row.dataset.search.toLowerCase()
+        const text = row.textContent.toLowerCase()
         const match = words.every((w) => text.includes(w))
         row.hidden = !match
         if (match) inFamily++

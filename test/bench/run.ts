@@ -21,8 +21,13 @@ const CLI_JS = join(PACKAGE_ROOT, 'bin', 'webex-token-issuer.js')
 const HELLO = join(PACKAGE_ROOT, 'test', 'bench', 'hello.mjs')
 const EMULATOR = join(PACKAGE_ROOT, 'test', 'bench', 'emulator.ts')
 
-/** Node flags for the app process, to try GC settings: APP_NODE_FLAGS="--max-semi-space-size=2". */
-const APP_FLAGS = (process.env.APP_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+/** The app runs with the Node flags `npm start` uses (a heap cap), or APP_NODE_FLAGS to try others. */
+function startFlags (): string[] {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const words = (pkg.scripts.start ?? '').split(' ')
+  return words.slice(1, words.indexOf('dist/server.js'))
+}
+const APP_FLAGS = process.env.APP_NODE_FLAGS === undefined ? startFlags() : process.env.APP_NODE_FLAGS.split(' ').filter((f) => f !== '')
 
 const settings = quick
   ? { startups: 1, duration: 1, flowsForCpu: 100, flowsTotal: 200, flowsMid: 100 }
@@ -113,6 +118,8 @@ function rssMb (pid: number): number {
 }
 
 async function cannon (url: string, connections: number): Promise<{ rps: number, p99: number }> {
+  // One second of warm-up for the JIT, for the baseline and the app alike.
+  await autocannon({ url, connections, duration: 1, headers: { 'accept-encoding': 'gzip, deflate, br', accept: 'text/html' } })
   // Headers as a browser sends them: it always accepts compressed pages.
   const result = await autocannon({ url, connections, duration: settings.duration, headers: { 'accept-encoding': 'gzip, deflate, br', accept: 'text/html' } })
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`)
