@@ -3,12 +3,12 @@
 // test/bench/results.json. `--quick` is a short smoke run (the test suite runs it).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import { Agent, request } from 'undici'
 import { PACKAGE_ROOT } from '../../src/paths.ts'
+import { freePort } from '../helpers.ts'
 
 const quick = process.argv.includes('--quick')
 const outIndex = process.argv.indexOf('--out')
@@ -40,17 +40,6 @@ if (!existsSync(SERVER_JS)) {
 
 const children = new Set<ChildProcess>()
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')))
-    })
-  })
-}
 
 function start (args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
