@@ -43,8 +43,9 @@ class ExitError extends Error {
 }
 
 function parseFormat (value: string): Format {
-  if (!(FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${FORMATS.join(', ')}`)
-  return value as Format
+  const format = FORMATS.find((f) => f === value)
+  if (format === undefined) throw new InvalidArgumentError(`choose one of ${FORMATS.join(', ')}`)
+  return format
 }
 
 function parseSeconds (value: string): number {

@@ -154,12 +154,13 @@ export function createWebexClient (options: WebexClientOptions) {
       const chunks: Buffer[] = []
       let size = 0
       for await (const chunk of res.body) {
-        size += (chunk as Buffer).length
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+        size += bytes.length
         if (size > MAX_BODY_BYTES) {
           res.body.destroy()
           throw new AppError('webex_unavailable', { reason: 'Webex sent an answer far larger than expected.', trackingId })
         }
-        chunks.push(chunk as Buffer)
+        chunks.push(bytes)
       }
       const header = res.headers.trackingid
       return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), trackingId: typeof header === 'string' ? header : trackingId }

@@ -27,7 +27,7 @@ export interface EmulatorOptions {
 }
 
 interface Grant { clientId: string, user: DemoUser, scopes: string[] }
-interface PendingRequest extends Grant { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
+interface PendingRequest extends Omit<Grant, 'user'> { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
 interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
 interface IssuedToken extends Grant { expiresAt: number }
 
@@ -147,7 +147,7 @@ export class Emulator {
     const method = query.code_challenge_method ?? (query.code_challenge === undefined ? undefined : 'plain')
     if (method !== undefined && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method' })
     const id = randomBytes(16).toString('hex')
-    this.#pending.set(id, { clientId: client.clientId, user: DEMO_USERS[0] as DemoUser, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + 30 * 60_000 })
+    this.#pending.set(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + 30 * 60_000 })
     return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('consent', {
       prefix: this.#prefix,
       request: id,
@@ -174,7 +174,8 @@ export class Emulator {
     if (body.data.decision === 'decline') {
       return this.#redirectBack(reply, pending.redirectUri, { error: 'access_denied', error_description: 'The user denied the authorization request', ...state })
     }
-    const user = DEMO_USERS.find((u) => u.key === (body.data.user ?? 'admin')) ?? DEMO_USERS[0] as DemoUser
+    const user = DEMO_USERS.find((u) => u.key === (body.data.user ?? 'admin'))
+    if (user === undefined) return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
     if (pending.scopes.some((s) => !entitled(user, s))) {
       // The words Webex uses for a user without the needed role (webex-oauth.md §1).
       return this.#redirectBack(reply, pending.redirectUri, { error: 'invalid_scope', error_description: 'No user entitled service in request scopes', ...state })
