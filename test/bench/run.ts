@@ -16,24 +16,26 @@ const OUT = outIndex > 0 ? process.argv[outIndex + 1] ?? '' : join(PACKAGE_ROOT,
 const CLIENT_ID = 'Cbench0client0id0000000000000000'
 const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef'
 const TSX = import.meta.resolve('tsx')
-const SERVER_JS = join(PACKAGE_ROOT, 'dist', 'server.js')
 const CLI_JS = join(PACKAGE_ROOT, 'bin', 'webex-token-issuer.js')
 const HELLO = join(PACKAGE_ROOT, 'test', 'bench', 'hello.mjs')
 const EMULATOR = join(PACKAGE_ROOT, 'test', 'bench', 'emulator.ts')
 
-/** The app runs with the Node flags `npm start` uses (a heap cap), or APP_NODE_FLAGS to try others. */
-function startFlags (): string[] {
+/** The app runs exactly as `npm start` runs it: `node [flags] <script>`. APP_NODE_FLAGS tries other flags. */
+function startCommand (): { flags: string[], script: string } {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const words = (pkg.scripts.start ?? '').split(' ')
-  return words.slice(1, words.indexOf('dist/server.js'))
+  const words = (pkg.scripts.start ?? '').split(' ').filter((w) => w !== '')
+  return { flags: words.slice(1, -1), script: join(PACKAGE_ROOT, words.at(-1) ?? 'dist/server.js') }
 }
-const APP_FLAGS = process.env.APP_NODE_FLAGS === undefined ? startFlags() : process.env.APP_NODE_FLAGS.split(' ').filter((f) => f !== '')
+const START = startCommand()
+const APP_FLAGS = process.env.APP_NODE_FLAGS === undefined ? START.flags : process.env.APP_NODE_FLAGS.split(' ').filter((f) => f !== '')
+
+const SERVER = START.script
 
 const settings = quick
   ? { startups: 1, duration: 1, flowsForCpu: 100, flowsTotal: 200, flowsMid: 100 }
   : process.env.BENCH_FLOWS_ONLY === '1' ? { startups: 1, duration: 1, flowsForCpu: 2000, flowsTotal: 6000, flowsMid: 3000 } : { startups: 5, duration: 8, flowsForCpu: 2000, flowsTotal: 20_000, flowsMid: 10_000 }
 
-if (!existsSync(SERVER_JS)) {
+if (!existsSync(SERVER)) {
   process.stderr.write('dist/ is missing: run `npm run build` first (npm run bench does).\n')
   process.exit(2)
 }
@@ -192,7 +194,7 @@ async function main (): Promise<void> {
   process.stderr.write(`webex-token-issuer bench${quick ? ' (quick smoke run: numbers mean nothing)' : ''}\n`)
   const baselineStart = await startupMs([HELLO], {})
   report({ name: 'baseline start-up (hello world)', value: baselineStart, unit: 'ms', target: '', pass: null })
-  const appStart = await startupMs([...APP_FLAGS, SERVER_JS], { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
+  const appStart = await startupMs([...APP_FLAGS, SERVER], { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
   report({ name: 'app start-up, median', value: appStart, unit: 'ms', target: `≤ 1.5 × baseline (${(1.5 * baselineStart).toFixed(0)} ms)`, pass: appStart <= 1.5 * baselineStart })
 
   const emulator = start(['--import', TSX, EMULATOR], { PORT: String(emulatorPort), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri })
@@ -209,7 +211,7 @@ async function main (): Promise<void> {
   report({ name: 'baseline hello world, 50 connections', value: base.rps, unit: 'req/s', target: '', pass: null })
   report({ name: 'baseline p99 latency', value: base.p99, unit: 'ms', target: '', pass: null })
 
-  const app = start([...APP_FLAGS, SERVER_JS], { ...appEnv, PORT: String(appPort) })
+  const app = start([...APP_FLAGS, SERVER], { ...appEnv, PORT: String(appPort) })
   await healthy(appPort, performance.now())
   const appUrl = `http://127.0.0.1:${appPort}`
   const page = await cannon(`${appUrl}/`, 50)
