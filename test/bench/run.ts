@@ -29,7 +29,7 @@ function startCommand (): { flags: string[], script: string } {
 const START = startCommand()
 const APP_FLAGS = process.env.APP_NODE_FLAGS === undefined ? START.flags : process.env.APP_NODE_FLAGS.split(' ').filter((f) => f !== '')
 
-const SERVER = START.script
+const SERVER = process.env.APP_SCRIPT ?? START.script
 
 const settings = quick
   ? { startups: 1, duration: 1, flowsForCpu: 100, flowsTotal: 200, flowsMid: 100 }
