@@ -1,30 +1,18 @@
 // axe-core on every page, light and dark: no serious or critical violation; the rest are listed.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { AxeBuilder } from '@axe-core/playwright'
-import type { Browser, Page } from 'playwright-core'
-import { browserUnavailable, launch } from './browser.ts'
-import { startSandboxApp, type SandboxApp } from './app.ts'
+import type { Page } from 'playwright-core'
+import { browserUnavailable } from './browser.ts'
+import { BrowserFixture } from './app.ts'
 
 const skip = browserUnavailable()
 
 describe('accessibility', { skip }, () => {
-  let browser: Browser
-  let app: SandboxApp
-  let fixed: SandboxApp
-  before(async () => {
-    browser = await launch()
-    app = await startSandboxApp()
-    fixed = await startSandboxApp({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-admin:devices_write' })
-  })
-  after(async () => {
-    await browser?.close()
-    await app?.close()
-    await fixed?.close()
-  })
+  const fx = new BrowserFixture('spark-admin:people_read spark-admin:devices_write')
 
   async function flow (page: Page, preset: string, user: string, decision: string) {
-    await page.goto(`${app.url}/?preset=${preset}`)
+    await page.goto(`${fx.app.url}/?preset=${preset}`)
     await page.click('button[type=submit].primary')
     await page.waitForURL(/\/sandbox\/v1\/authorize/)
     await page.check(`#user-${user}`)
@@ -33,31 +21,31 @@ describe('accessibility', { skip }, () => {
   }
 
   const pages: Array<{ name: string, go: (page: Page) => Promise<unknown> }> = [
-    { name: 'home (dynamic)', go: (page) => page.goto(`${app.url}/`) },
-    { name: 'home with a problem', go: async (page) => { await page.goto(`${app.url}/`); await page.click('button[type=submit].primary') } },
-    { name: 'home (static)', go: (page) => page.goto(`${fixed.url}/`) },
+    { name: 'home (dynamic)', go: (page) => page.goto(`${fx.app.url}/`) },
+    { name: 'home with a problem', go: async (page) => { await page.goto(`${fx.app.url}/`); await page.click('button[type=submit].primary') } },
+    { name: 'home (static)', go: (page) => page.goto(`${fx.fixed.url}/`) },
     {
       name: 'sandbox consent page',
       go: async (page) => {
-        await page.goto(`${app.url}/?preset=org-directory`)
+        await page.goto(`${fx.app.url}/?preset=org-directory`)
         await page.click('button[type=submit].primary')
         await page.waitForURL(/\/sandbox\/v1\/authorize/)
       }
     },
-    { name: 'sandbox mismatch page', go: (page) => page.goto(`${app.url}/sandbox/v1/authorize?client_id=nope&redirect_uri=x`) },
+    { name: 'sandbox mismatch page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/authorize?client_id=nope&redirect_uri=x`) },
     { name: 'tokens', go: (page) => flow(page, 'org-directory', 'admin', 'accept') },
     { name: 'error: access_denied', go: (page) => flow(page, 'org-directory', 'admin', 'decline') },
     { name: 'error: invalid_scope', go: (page) => flow(page, 'org-directory', 'user', 'accept') },
-    { name: 'error: state_invalid', go: (page) => page.goto(`${app.url}/oauth?code=x&state=y`) },
-    { name: 'error: not_found', go: (page) => page.goto(`${app.url}/nope`) },
-    { name: 'refresh page', go: (page) => page.goto(`${app.url}/refresh`) },
-    { name: 'check page', go: (page) => page.goto(`${app.url}/check`) }
+    { name: 'error: state_invalid', go: (page) => page.goto(`${fx.app.url}/oauth?code=x&state=y`) },
+    { name: 'error: not_found', go: (page) => page.goto(`${fx.app.url}/nope`) },
+    { name: 'refresh page', go: (page) => page.goto(`${fx.app.url}/refresh`) },
+    { name: 'check page', go: (page) => page.goto(`${fx.app.url}/check`) }
   ]
 
   for (const scheme of ['light', 'dark'] as const) {
     for (const { name, go } of pages) {
       test(`${name} (${scheme}) has no serious or critical axe violation`, async () => {
-        const ctx = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } })
+        const ctx = await fx.browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } })
         const page = await ctx.newPage()
         await go(page)
         const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()

@@ -1,31 +1,19 @@
 // End-to-end journeys in Debian's Chromium against the app in sandbox mode.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { browserUnavailable, launch } from './browser.ts'
-import { startSandboxApp, type SandboxApp } from './app.ts'
+import { browserUnavailable } from './browser.ts'
+import { BrowserFixture } from './app.ts'
 
 const skip = browserUnavailable()
 
 describe('browser journeys', { skip }, () => {
-  let browser: Browser
-  let app: SandboxApp
-  let fixed: SandboxApp
-  before(async () => {
-    browser = await launch()
-    app = await startSandboxApp()
-    fixed = await startSandboxApp({ MODE: 'static', SCOPES: 'spark-admin:people_read,spark-admin:licenses_read' })
-  })
-  after(async () => {
-    await browser?.close()
-    await app?.close()
-    await fixed?.close()
-  })
+  const fx = new BrowserFixture('spark-admin:people_read,spark-admin:licenses_read')
 
   async function context (options: Parameters<Browser['newContext']>[0] = {}): Promise<{ ctx: BrowserContext, page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
+    const ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
     return { ctx, page: await ctx.newPage() }
   }
 
@@ -38,8 +26,8 @@ describe('browser journeys', { skip }, () => {
 
   test('dynamic flow: search, tick, preset, select-all, summary, Start, accept, tokens, reveal, mask, copy', async () => {
     const { ctx, page } = await context()
-    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url })
-    await page.goto(`${app.url}/`)
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.app.url })
+    await page.goto(`${fx.app.url}/`)
 
     await page.fill('#scope-search', 'devices')
     assert.equal(await page.isVisible('li.scope:has(input[value="spark-admin:devices_read"])'), true)
@@ -99,21 +87,21 @@ describe('browser journeys', { skip }, () => {
 
   test('decline: the access_denied page, and the way back to the start', async () => {
     const { ctx, page } = await context()
-    await page.goto(`${app.url}/`)
+    await page.goto(`${fx.app.url}/`)
     await page.check('input[value="spark-admin:people_read"]')
     await page.click('button[type=submit].primary')
     await consentAs(page, 'admin', 'decline')
     assert.equal(await page.textContent('h1'), 'Access was declined')
     assert.match(await page.textContent('main') ?? '', /spark-admin:people_read/)
     await page.click('a:has-text("Back to the start")')
-    await page.waitForURL(`${app.url}/`)
+    await page.waitForURL(`${fx.app.url}/`)
     assert.match(await page.textContent('h1') ?? '', /Choose the scopes/)
     await ctx.close()
   })
 
   test('a user with no admin role asking for admin scopes gets the invalid_scope page explaining the role', async () => {
     const { ctx, page } = await context()
-    await page.goto(`${app.url}/?preset=org-directory`)
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
     await page.click('button[type=submit].primary')
     await consentAs(page, 'user')
     assert.equal(await page.textContent('h1'), 'Webex refused the requested scopes')
@@ -125,7 +113,7 @@ describe('browser journeys', { skip }, () => {
 
   test('the compliance officer gets a compliance token', async () => {
     const { ctx, page } = await context()
-    await page.goto(`${app.url}/`)
+    await page.goto(`${fx.app.url}/`)
     await page.click('a.preset:has-text("Compliance: read everything")')
     await page.click('button[type=submit].primary')
     await consentAs(page, 'compliance')
@@ -136,7 +124,7 @@ describe('browser journeys', { skip }, () => {
 
   test('static mode: the fixed list, and the flow', async () => {
     const { ctx, page } = await context()
-    await page.goto(`${fixed.url}/`)
+    await page.goto(`${fx.fixed.url}/`)
     assert.equal(await page.locator('input[type=checkbox]').count(), 0)
     assert.match(await page.textContent('main') ?? '', /spark-admin:people_read[\s\S]*spark-admin:licenses_read/)
     await page.click('button[type=submit].primary')
@@ -149,12 +137,12 @@ describe('browser journeys', { skip }, () => {
 
   test('refresh from the tokens page, and the downloaded .env, JSON and .ics', async () => {
     const { ctx, page } = await context({ acceptDownloads: true })
-    await page.goto(`${app.url}/?preset=org-directory`)
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
     await page.click('button[type=submit].primary')
     await consentAs(page, 'admin')
     const firstAccess = await page.inputValue('#access-token')
     await page.click('button:has-text("Refresh now")')
-    await page.waitForURL(`${app.url}/refresh`)
+    await page.waitForURL(`${fx.app.url}/refresh`)
     assert.equal(await page.textContent('h1'), 'Your renewed Webex tokens')
     const access = await page.inputValue('#access-token')
     const refresh = await page.inputValue('#refresh-token')
@@ -182,7 +170,7 @@ describe('browser journeys', { skip }, () => {
 
   test('reloading or going back after the flow explains, and shows no tokens', async () => {
     const { ctx, page } = await context()
-    await page.goto(`${app.url}/?preset=org-directory`)
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
     await page.click('button[type=submit].primary')
     await consentAs(page, 'admin')
     await page.reload()
@@ -193,7 +181,7 @@ describe('browser journeys', { skip }, () => {
 
   test('with JavaScript disabled the core flow completes and tokens sit in readonly fields', async () => {
     const { ctx, page } = await context({ javaScriptEnabled: false })
-    await page.goto(`${app.url}/`)
+    await page.goto(`${fx.app.url}/`)
     await page.check('input[value="spark-admin:people_read"]')
     await page.click('button[type=submit].primary')
     await consentAs(page, 'admin')
@@ -206,7 +194,7 @@ describe('browser journeys', { skip }, () => {
 
   test('keyboard only: tick with Space, start with Enter, accept with Enter, focus visible', async () => {
     const { ctx, page } = await context()
-    await page.goto(`${app.url}/`)
+    await page.goto(`${fx.app.url}/`)
     const first = 'input[value="spark-admin:people_read"]'
     for (let i = 0; i < 80 && !(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first)); i++) await page.keyboard.press('Tab')
     assert.equal(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first), true, 'the first scope is reachable by Tab')
@@ -237,11 +225,11 @@ describe('browser journeys', { skip }, () => {
     for (const width of [320, 640]) {
       const { ctx, page } = await context({ viewport: { width, height: 800 } })
       for (const path of ['/', '/refresh', '/check', '/nope']) {
-        await page.goto(`${app.url}${path}`)
+        await page.goto(`${fx.app.url}${path}`)
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
         assert.ok(overflow <= 0, `${path} at ${width}px overflows by ${overflow}px`)
       }
-      await page.goto(`${app.url}/?preset=org-directory`)
+      await page.goto(`${fx.app.url}/?preset=org-directory`)
       await page.click('button[type=submit].primary')
       await consentAs(page, 'admin')
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
