@@ -87,8 +87,7 @@ async function heldTokens (io: CliIo, flag: string | undefined, file: string | u
   return parseHeldTokens(await readStdin(io.stdin), bareIs)
 }
 
-export function buildProgram (io: CliIo, signal: AbortSignal): Command {
-  const term = new Terminal(io.stderr, io.env)
+export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): Command {
   const program = new Command('webex-token-issuer')
     .description('Get Webex OAuth tokens with exactly the scopes you need.')
     .version('0.1.0')
@@ -220,7 +219,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal): Command {
 export async function runCli (argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
   const term = new Terminal(io.stderr, io.env)
   try {
-    await buildProgram(io, signal).parseAsync([...argv], { from: 'user' })
+    // One Terminal for the program and the error report, so an error line first clears the spinner.
+    await buildProgram(io, signal, term).parseAsync([...argv], { from: 'user' })
     return 0
   } catch (err) {
     term.stop()
