@@ -1,5 +1,6 @@
 // The CLI's stderr: a spinner and colour only on a TTY, no colour under NO_COLOR, and an
 // error line always clears the spinner first.
+/* eslint-disable no-control-regex -- terminal escape codes are what these tests check */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
