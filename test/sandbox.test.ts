@@ -60,3 +60,19 @@ describe('the embedded sandbox', () => {
     await browser.close()
   })
 })
+
+describe('opening the app on another loopback name than REDIRECT_URI', () => {
+  test('GET / moves the browser to REDIRECT_URI\'s host, so the flow cookie lands where the callback reads it', async () => {
+    const port = await freePort()
+    const app = await buildApp(parseConfig({ PORT: String(port) }), { logStream: new LogCapture() })
+    await app.listen({ port, host: '127.0.0.1' })
+    const browser = new Browser()
+    const page = await browser.fetch(`http://127.0.0.1:${port}/?preset=org-directory`)
+    assert.equal(page.status, 307)
+    assert.equal(page.location, `http://localhost:${port}/?preset=org-directory`)
+    const canonical = await browser.fetch(`http://127.0.0.1:${port}/`, { headers: { host: `localhost:${port}` } })
+    assert.equal(canonical.status, 200)
+    await browser.close()
+    await app.close()
+  })
+})

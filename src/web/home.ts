@@ -8,6 +8,7 @@ import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
 import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, MAX_FLOW_COOKIE_BYTES, pkceChallenge } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
+import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import { cachePage, sendCachedPage, type CachedPage } from './cached-page.ts'
 
@@ -138,7 +139,11 @@ export function homeRoutes (ctx: WebContext) {
       return page
     }
 
+    const canonicalHost = new URL(config.redirectUri).hostname.toLowerCase()
     app.get('/', (request, reply) => {
+      // Flow cookies are set on the host that serves this page and read on REDIRECT_URI's
+      // host: opened as 127.0.0.1 while REDIRECT_URI says localhost, no flow could finish.
+      if (hostName(request.host) !== canonicalHost) return reply.code(307).header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${request.url}`, 307)
       if (config.mode === 'static' || request.url === '/') return sendCachedPage(request, reply, defaultPage)
       const query = homeQuery.safeParse(request.query)
       if (!query.success) return sendCachedPage(request, reply, defaultPage)
