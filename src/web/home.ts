@@ -124,9 +124,13 @@ export function homeRoutes (ctx: WebContext) {
 
   return async function home (app: FastifyInstance): Promise<void> {
     // The page and each preset's page never change while the app runs: each is rendered
-    // once, the default one here and a preset's the first time it is asked for.
+    // once, the first time it is asked for, then served as bytes.
     const cache = (view: object) => renderHtml(app, config, 'pages/home', title, view).then(cachePage)
-    const defaultPage = await cache(defaultView)
+    let defaultRendering: Promise<CachedPage> | undefined
+    const defaultPage = (): Promise<CachedPage> => {
+      defaultRendering ??= cache(defaultView)
+      return defaultRendering
+    }
     const presetPages = new Map<string, Promise<CachedPage>>()
     const presetPage = (id: string): Promise<CachedPage> | undefined => {
       const preset = catalogue.presets.find((p) => p.id === id)
@@ -144,9 +148,9 @@ export function homeRoutes (ctx: WebContext) {
       // Flow cookies are set on the host that serves this page and read on REDIRECT_URI's
       // host: opened as 127.0.0.1 while REDIRECT_URI says localhost, no flow could finish.
       if (hostName(request.host) !== canonicalHost) return reply.code(307).header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${request.url}`, 307)
-      if (config.mode === 'static' || request.url === '/') return sendCachedPage(request, reply, defaultPage)
+      if (config.mode === 'static' || request.url === '/') return defaultPage().then((page) => sendCachedPage(request, reply, page))
       const query = homeQuery.safeParse(request.query)
-      if (!query.success) return sendCachedPage(request, reply, defaultPage)
+      if (!query.success) return defaultPage().then((page) => sendCachedPage(request, reply, page))
       if (query.data.preset !== undefined) {
         const page = presetPage(query.data.preset)
         return page === undefined ? renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404) : page.then((p) => sendCachedPage(request, reply, p))
@@ -155,7 +159,7 @@ export function homeRoutes (ctx: WebContext) {
         const selection = importAuthorizeUrl(catalogue, query.data.import)
         return renderHome(reply, homeView(catalogue, config, selection), selection.problem === undefined ? 200 : 400)
       }
-      return sendCachedPage(request, reply, defaultPage)
+      return defaultPage().then((page) => sendCachedPage(request, reply, page))
     })
 
     app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json))
