@@ -6,36 +6,17 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parse as parseDotenv } from 'dotenv'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, startEmulator, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, spawnTs, startEmulator, type ProcessRun, type RunningEmulator } from './helpers.ts'
 
-const CLI = fileURLToPath(new URL('../src/cli/index.ts', import.meta.url))
-const TSX = import.meta.resolve('tsx')
+interface Child { done: Promise<ProcessRun>, url: Promise<string>, kill: (signal: NodeJS.Signals) => void }
 
-interface Run { code: number | null, stdout: string, stderr: string, ms: number }
-
-interface Child { done: Promise<Run>, url: Promise<string>, kill: (signal: NodeJS.Signals) => void }
-
+/** The CLI as a real process; `url` is the authorize URL it prints on stderr. */
 function cli (args: string[], env: Record<string, string>, input?: string): Child {
-  const cwd = mkdtempSync(join(tmpdir(), 'wti-cli-'))
-  const started = Date.now()
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  let gotUrl!: (url: string) => void
-  const url = new Promise<string>((resolve) => { gotUrl = resolve })
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
-    const match = /^\s+(http\S+\/authorize\?\S+)$/m.exec(stderr)
-    if (match?.[1] !== undefined) gotUrl(match[1])
-  })
-  if (input !== undefined) child.stdin.end(input)
-  else child.stdin.end()
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-  const done = new Promise<Run>((resolve) => child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, ms: Date.now() - started }) }))
-  return { done, url, kill: (signal) => child.kill(signal) }
+  const run = spawnTs('../src/cli/index.ts', args, env, input)
+  const url = run.waitFor(/^\s+(http\S+\/authorize\?\S+)$/m).then((m) => m[1] ?? '')
+  url.catch(() => {})
+  return { done: run.done, url, kill: run.kill }
 }
 
 describe('webex-token-issuer token', () => {

@@ -1,17 +1,12 @@
 // Configuration: parsed as a plain function, and bad configuration in a real process exits 78.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
-import { freePort } from './helpers.ts'
+import { freePort, spawnTs } from './helpers.ts'
 import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID, splitScopes } from '../src/config/index.ts'
-
-const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
-const TSX = import.meta.resolve('tsx')
 
 function problems (vars: Record<string, string>): string[] {
   try {
@@ -99,19 +94,6 @@ describe('parseConfig', () => {
   })
 })
 
-function runServer (env: Record<string, string>): Promise<{ code: number | null, stderr: string, stdout: string }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'wti-run-'))
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, SERVER], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    let stdout = ''
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }) })
-  })
-}
-
 describe('the server with bad configuration', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['PORT=abc', { PORT: 'abc' }, /^config error: PORT must be a whole number/m],
@@ -121,7 +103,7 @@ describe('the server with bad configuration', () => {
   ]
   for (const [name, env, message] of cases) {
     test(`${name} exits 78 with one clear line and no stack trace`, async () => {
-      const { code, stderr, stdout } = await runServer(env)
+      const { code, stderr, stdout } = await spawnTs('../src/server.ts', [], env).done
       assert.equal(code, 78)
       assert.match(stderr, message)
       assert.doesNotMatch(stderr + stdout, /\n\s+at /)
@@ -133,21 +115,12 @@ describe('the server with bad configuration', () => {
 describe('the server process', () => {
   test('starts in sandbox mode, answers /healthz, and exits 0 on SIGTERM', async () => {
     const port = await freePort()
-    const cwd = mkdtempSync(join(tmpdir(), 'wti-run-'))
-    const child = spawn(process.execPath, ['--import', TSX, SERVER], { cwd, env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start-up line: ${stderr}`)), 20_000)
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString()
-        if (stderr.includes('SANDBOX mode')) { clearTimeout(timer); resolve() }
-      })
-    })
+    const server = spawnTs('../src/server.ts', [], { PORT: String(port) })
+    await server.waitFor(/SANDBOX mode/)
     const res = await request(`http://127.0.0.1:${port}/healthz`)
     assert.equal(res.statusCode, 200)
     await res.body.dump()
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
-    child.kill('SIGTERM')
-    assert.equal(await exited, 0)
+    server.kill('SIGTERM')
+    assert.equal((await server.done).code, 0)
   })
 })

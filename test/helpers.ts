@@ -1,6 +1,11 @@
 // Test harness: the emulator and the app on ephemeral loopback ports, and a small
 // browser-like client (cookie jar, manual redirects) that walks a grant flow over real HTTP.
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
 import { CookieJar } from 'tough-cookie'
 import { Agent, request } from 'undici'
@@ -145,4 +150,50 @@ export async function runFlow (browser: Browser, appUrl: string, scopes: string[
   if (back.status !== 302 || back.location === undefined) throw new Error(`consent answered ${back.status}`)
   const final = await browser.fetch(back.location)
   return { start, back, final }
+}
+
+export interface ProcessRun { code: number | null, stdout: string, stderr: string, ms: number }
+
+export interface Spawned {
+  /** Resolves with the first match of `pattern` in stderr; rejects if the process exits first. */
+  waitFor: (pattern: RegExp) => Promise<RegExpExecArray>
+  done: Promise<ProcessRun>
+  kill: (signal: NodeJS.Signals) => void
+}
+
+/**
+ * Runs one of our TypeScript entry points as a real process (through tsx), in an empty
+ * working directory so no .env leaks in, with only PATH and `env`; killed after 30 s at most.
+ */
+export function spawnTs (file: string, args: string[], env: Record<string, string>, input?: string): Spawned {
+  const started = Date.now()
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(file, import.meta.url)), ...args], {
+    cwd: mkdtempSync(join(tmpdir(), 'wti-proc-')),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  const waiters = new Set<() => void>()
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); for (const check of waiters) check() })
+  child.stdin.end(input)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  const done = new Promise<ProcessRun>((resolve) => child.on('exit', (code) => {
+    clearTimeout(timer)
+    for (const check of waiters) check()
+    resolve({ code, stdout, stderr, ms: Date.now() - started })
+  }))
+  return {
+    done,
+    kill: (signal) => child.kill(signal),
+    waitFor: (pattern) => new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(stderr)
+        if (match !== null) { waiters.delete(check); resolve(match) } else if (child.exitCode !== null || child.signalCode !== null) { waiters.delete(check); reject(new Error(`exited before ${String(pattern)}: ${stderr}`)) }
+      }
+      waiters.add(check)
+      check()
+    })
+  }
 }

@@ -3,13 +3,8 @@
 // SIGTERM in the middle of load lets in-flight requests finish, then exits 0.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Fault } from '../src/sandbox/faults.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, field, freePort, startApp, startEmulator, startFlow } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, field, freePort, spawnTs, startApp, startEmulator, startFlow } from './helpers.ts'
 
 const FLOWS = 60
 const CONCURRENCY = 12
@@ -96,18 +91,8 @@ test('SIGTERM in the middle of load finishes in-flight requests and exits 0', as
   const port = await freePort()
   const redirectUri = `http://127.0.0.1:${port}/oauth`
   const emu = await startEmulator([redirectUri])
-  const server = fileURLToPath(new URL('../src/server.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), server], {
-    cwd: mkdtempSync(join(tmpdir(), 'wti-term-')),
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe']
-  })
-  let stderr = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start: ${stderr}`)), 20_000)
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('open http')) { clearTimeout(timer); resolve() } })
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  const server = spawnTs('../src/server.ts', [], { PORT: String(port), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' })
+  await server.waitFor(/open http/)
 
   const url = `http://127.0.0.1:${port}`
   const browsers = Array.from({ length: 8 }, () => new Browser())
@@ -120,13 +105,13 @@ test('SIGTERM in the middle of load finishes in-flight requests and exits 0', as
   }))
   const pages = Promise.all(callbacks.map((callback, i) => (browsers[i] as Browser).fetch(callback)))
   await new Promise((resolve) => setTimeout(resolve, 300))
-  child.kill('SIGTERM')
+  server.kill('SIGTERM')
   const finished = await pages
   for (const page of finished) {
     assert.equal(page.status, 200)
     assert.match(field(page.body, 'access-token') ?? '', /_PF84_/)
   }
-  assert.equal(await exited, 0)
+  assert.equal((await server.done).code, 0)
   await Promise.all(browsers.map((b) => b.close()))
   await emu.app.close()
 })

@@ -1,33 +1,19 @@
 // Static mode: SCOPES fixed and validated at start-up; the page cannot change them.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadCatalogue } from '../src/catalogue/index.ts'
 import { checkStaticScopes, suggestScope } from '../src/catalogue/static-scopes.ts'
 import { ConfigError, parseConfig } from '../src/config/index.ts'
 import { SCOPES_DIR } from '../src/paths.ts'
-import { Browser, consent, freePort, runFlow, startApp } from './helpers.ts'
+import { Browser, consent, freePort, runFlow, spawnTs, startApp } from './helpers.ts'
 
-const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
-const TSX = import.meta.resolve('tsx')
 const catalogue = loadCatalogue(SCOPES_DIR)
 
-function start (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stderr: string }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'wti-static-'))
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, SERVER, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      if (stderr.includes('open http')) child.kill('SIGTERM')
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }) })
-  })
+/** Starts the server; once it says it listens, stops it with SIGTERM. */
+async function start (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stderr: string }> {
+  const server = spawnTs('../src/server.ts', args, env)
+  server.waitFor(/open http/).then(() => server.kill('SIGTERM'), () => {})
+  return server.done
 }
 
 describe('static-mode start-up validation', () => {

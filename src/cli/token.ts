@@ -3,13 +3,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Fastify from 'fastify'
-import { z } from 'zod'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
-import { AppError, ERRORS, kindOfOAuthError } from '../oauth/errors.ts'
-import { authorizeUrl, createFlow, pkceChallenge, sameState } from '../oauth/flow.ts'
-import { createWebexClient, scrub, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { AppError, ERRORS } from '../oauth/errors.ts'
+import { authorizeUrl, callbackQuery, createFlow, pkceChallenge, redirectError, sameState } from '../oauth/flow.ts'
+import { createWebexClient, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 
 export interface TokenFlowOptions {
@@ -29,13 +28,6 @@ export class PortInUseError extends Error {
     this.name = 'PortInUseError'
   }
 }
-
-const callbackQuery = z.object({
-  code: z.string().min(1).max(2048).optional(),
-  state: z.string().max(2048).optional(),
-  error: z.string().max(200).optional(),
-  error_description: z.string().max(2000).optional()
-})
 
 export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
   const { config, catalogue } = options
@@ -72,11 +64,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     const deliver = (result: { tokens: TokenSet, person?: Person } | AppError) => { reply.raw.once('finish', () => settle(result)); reply.raw.once('close', () => settle(result)) }
     const q = query.data
     if (q.error !== undefined || q.code === undefined) {
-      const error = new AppError(kindOfOAuthError(q.error) ?? 'unknown_error', {
-        webexError: q.error,
-        webexDescription: q.error_description === undefined ? undefined : scrub(q.error_description, [flow.verifier, config.clientSecret]).slice(0, 500),
-        requestedScopes: requested
-      })
+      const error = redirectError(q, flow, config.clientSecret)
       deliver(error)
       return reply.code(error.status).send(await page(ERRORS[error.kind].title, error.message, error.details.webexDescription))
     }

@@ -3,6 +3,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { z } from 'zod'
+import { AppError, kindOfOAuthError } from './errors.ts'
+import { scrub } from './webex-client.ts'
 
 export const FLOW_TTL_MS = 10 * 60 * 1000
 export const FLOW_COOKIE_PREFIX = 'wti_flow_'
@@ -65,6 +67,23 @@ export function decodeFlow (value: string): FlowState | undefined {
   }
 }
 
+/** What Webex appends to the redirect URI (webex-oauth.md §1). */
+export const callbackQuery = z.object({
+  code: z.string().min(1).max(2048).optional(),
+  state: z.string().max(2048).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional()
+})
+
+/** The failure an `?error=` redirect reports, with Webex's words scrubbed of our secrets. */
+export function redirectError (query: z.infer<typeof callbackQuery>, flow: FlowState, clientSecret: string): AppError {
+  return new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
+    webexError: query.error,
+    webexDescription: query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, clientSecret]).slice(0, 500),
+    requestedScopes: flow.scopes
+  })
+}
+
 export function sameState (a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
@@ -99,11 +118,10 @@ export class ConsumedStates {
   /** Returns false when the state was already consumed. */
   consume (state: string, now: number): boolean {
     if (this.#expiries.has(state)) return false
-    if (this.#expiries.size >= this.#max) {
-      for (const [key, expiry] of this.#expiries) {
-        if (expiry <= now || this.#expiries.size >= this.#max) this.#expiries.delete(key)
-        else break
-      }
+    // Insertion order is expiry order: drop what has expired, and the oldest past the bound.
+    for (const [key, expiry] of this.#expiries) {
+      if (expiry > now && this.#expiries.size < this.#max) break
+      this.#expiries.delete(key)
     }
     this.#expiries.set(state, now + FLOW_TTL_MS)
     return true

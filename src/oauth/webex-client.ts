@@ -77,7 +77,6 @@ export interface TokenSet {
 }
 
 export type Person = z.infer<typeof personAnswer>
-export type Organization = z.infer<typeof organizationAnswer>
 
 interface Answer { status: number, headers: Record<string, string | string[] | undefined>, text: string, trackingId: string }
 
@@ -263,7 +262,7 @@ export function createWebexClient (options: WebexClientOptions) {
     getMe (accessToken: string): Promise<Person> {
       return getJson('/people/me', accessToken, personAnswer, 'people/me')
     },
-    getOrganization (accessToken: string, orgId: string): Promise<Organization> {
+    getOrganization (accessToken: string, orgId: string): Promise<z.infer<typeof organizationAnswer>> {
       return getJson(`/organizations/${encodeURIComponent(orgId)}`, accessToken, organizationAnswer, 'organizations')
     },
     async getTokenExpiry (accessToken: string): Promise<Date> {

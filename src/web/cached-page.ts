@@ -1,5 +1,5 @@
-// Pages that never change while the app runs (the scope catalogue) are rendered once at
-// start-up, compressed once, and then sent as bytes: no template or catalogue work per request.
+// Pages that never change while the app runs (the scope catalogue, the assets) are made once,
+// compressed once, and then sent as bytes: no template or catalogue work per request.
 import { createHash } from 'node:crypto'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -29,10 +29,6 @@ export class CachedPage {
     this.#br ??= brotliCompressSync(this.raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })
     return this.#br
   }
-}
-
-export function cachePage (html: string): CachedPage {
-  return new CachedPage(html)
 }
 
 /** Sends a cached page, compressed as the browser accepts, or 304 when it already holds it. */

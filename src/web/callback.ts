@@ -1,19 +1,10 @@
 // The callback on REDIRECT_URI's path: match the state to this browser's flow cookie,
 // spend the flow once, exchange the code, ask people/me, and show the tokens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { z } from 'zod'
-import { AppError, kindOfOAuthError } from '../oauth/errors.ts'
-import { decodeFlow, flowCookieName, FLOW_TTL_MS, sameState, type FlowState } from '../oauth/flow.ts'
-import { scrub } from '../oauth/webex-client.ts'
+import { AppError } from '../oauth/errors.ts'
+import { callbackQuery, decodeFlow, flowCookieName, FLOW_TTL_MS, redirectError, sameState, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
-
-const callbackQuery = z.object({
-  code: z.string().min(1).max(2048).optional(),
-  state: z.string().max(2048).optional(),
-  error: z.string().max(200).optional(),
-  error_description: z.string().max(2000).optional()
-})
 
 function stateInvalid (reason: string): AppError {
   return new AppError('state_invalid', { reason })
@@ -48,14 +39,7 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
       const query = parsed.data
       const flow = takeFlow(request, reply, query.state)
 
-      if (query.error !== undefined) {
-        const webexDescription = query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, config.clientSecret]).slice(0, 500)
-        throw new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
-          webexError: query.error,
-          webexDescription,
-          requestedScopes: flow.scopes
-        })
-      }
+      if (query.error !== undefined) throw redirectError(query, flow, config.clientSecret)
       if (query.code === undefined) throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
 
       const tokens = await webex.exchangeCode({ code: query.code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })

@@ -1,6 +1,6 @@
 // GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
 // POST /start (validate the selection, set the flow cookie, send the browser to Webex).
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
@@ -10,7 +10,7 @@ import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFI
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
-import { cachePage, sendCachedPage, type CachedPage } from './cached-page.ts'
+import { CachedPage, sendCachedPage } from './cached-page.ts'
 
 /** A browser keeps at most this many flows in progress; older ones are dropped. */
 const MAX_OPEN_FLOWS = 5
@@ -125,22 +125,14 @@ export function homeRoutes (ctx: WebContext) {
   return async function home (app: FastifyInstance): Promise<void> {
     // The page and each preset's page never change while the app runs: each is rendered
     // once, the first time it is asked for, then served as bytes.
-    const cache = (view: object) => renderHtml(app, config, 'pages/home', title, view).then(cachePage)
-    let defaultRendering: Promise<CachedPage> | undefined
-    const defaultPage = (): Promise<CachedPage> => {
-      defaultRendering ??= cache(defaultView)
-      return defaultRendering
-    }
-    const presetPages = new Map<string, Promise<CachedPage>>()
-    const presetPage = (id: string): Promise<CachedPage> | undefined => {
-      const preset = catalogue.presets.find((p) => p.id === id)
-      if (preset === undefined) return undefined
-      let page = presetPages.get(id)
+    const pages = new Map<string, Promise<CachedPage>>()
+    const sendPage = (request: FastifyRequest, reply: FastifyReply, key: string, view: () => object) => {
+      let page = pages.get(key)
       if (page === undefined) {
-        page = cache(homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
-        presetPages.set(id, page)
+        page = renderHtml(app, config, 'pages/home', title, view()).then((html) => new CachedPage(html))
+        pages.set(key, page)
       }
-      return page
+      return page.then((cached) => sendCachedPage(request, reply, cached))
     }
 
     const canonicalHost = new URL(config.redirectUri).hostname.toLowerCase()
@@ -148,18 +140,17 @@ export function homeRoutes (ctx: WebContext) {
       // Flow cookies are set on the host that serves this page and read on REDIRECT_URI's
       // host: opened as 127.0.0.1 while REDIRECT_URI says localhost, no flow could finish.
       if (hostName(request.host) !== canonicalHost) return reply.code(307).header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${request.url}`, 307)
-      if (config.mode === 'static' || request.url === '/') return defaultPage().then((page) => sendCachedPage(request, reply, page))
-      const query = homeQuery.safeParse(request.query)
-      if (!query.success) return defaultPage().then((page) => sendCachedPage(request, reply, page))
-      if (query.data.preset !== undefined) {
-        const page = presetPage(query.data.preset)
-        return page === undefined ? renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404) : page.then((p) => sendCachedPage(request, reply, p))
+      const query = config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data
+      if (query?.preset !== undefined) {
+        const preset = catalogue.presets.find((p) => p.id === query.preset)
+        if (preset === undefined) return renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404)
+        return sendPage(request, reply, `preset:${preset.id}`, () => homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
       }
-      if (query.data.import !== undefined) {
-        const selection = importAuthorizeUrl(catalogue, query.data.import)
+      if (query?.import !== undefined) {
+        const selection = importAuthorizeUrl(catalogue, query.import)
         return renderHome(reply, homeView(catalogue, config, selection), selection.problem === undefined ? 200 : 400)
       }
-      return defaultPage().then((page) => sendCachedPage(request, reply, page))
+      return sendPage(request, reply, '', () => defaultView)
     })
 
     app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json))

@@ -32,9 +32,7 @@ export function pageRenderer (config: Config) {
   }
 }
 
-export type RenderPage = ReturnType<typeof pageRenderer>
-
-/** Renders a page inside the layout to a string, outside any request (for pages cached at start-up). */
+/** Renders a page inside the layout to a string, outside any reply (for pages rendered once and cached). */
 export function renderHtml (app: FastifyInstance, config: Config, template: string, title: string, data: object): Promise<string> {
   return app.view(template, { ...data, title, environment: describeEnvironment(config) })
 }
