@@ -1,9 +1,8 @@
 // Entry point: load config, build the app, listen, and shut down gracefully on SIGINT/SIGTERM.
-import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
-import { ConfigError, EXIT_CONFIG, loadConfig } from './config/index.ts'
+import { ConfigError, EXIT_CONFIG, loadConfig, parseConfig } from './config/index.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
 
@@ -40,6 +39,17 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
   process.stderr.write(`webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`)
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await serve(process.env, process.argv.includes('--static') ? { mode: 'static' } : {})
+/**
+ * Walks the start-up path (config, catalogue, app, first pages) in sandbox mode without
+ * listening, logging or reading anything but the package's own files. The build runs it to
+ * make V8's code cache of the bundle (see src/launch.ts).
+ */
+export async function warmUp (): Promise<void> {
+  const config = parseConfig({ LOG_LEVEL: 'silent' })
+  const catalogue = loadCatalogue(SCOPES_DIR)
+  checkStaticScopes(catalogue, config)
+  const app = await buildApp(config, { catalogue })
+  const host = new URL(config.redirectUri).host
+  for (const url of ['/healthz', '/', '/scopes.json']) await app.inject({ url, headers: { host, 'accept-encoding': 'br, gzip' } })
+  await app.close()
 }

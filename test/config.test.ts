@@ -103,7 +103,7 @@ describe('the server with bad configuration', () => {
   ]
   for (const [name, env, message] of cases) {
     test(`${name} exits 78 with one clear line and no stack trace`, async () => {
-      const { code, stderr, stdout } = await spawnTs('../src/server.ts', [], env).done
+      const { code, stderr, stdout } = await spawnTs('../src/main.ts', [], env).done
       assert.equal(code, 78)
       assert.match(stderr, message)
       assert.doesNotMatch(stderr + stdout, /\n\s+at /)
@@ -115,7 +115,7 @@ describe('the server with bad configuration', () => {
 describe('the server process', () => {
   test('starts in sandbox mode, answers /healthz, and exits 0 on SIGTERM', async () => {
     const port = await freePort()
-    const server = spawnTs('../src/server.ts', [], { PORT: String(port) })
+    const server = spawnTs('../src/main.ts', [], { PORT: String(port) })
     await server.waitFor(/SANDBOX mode/)
     const res = await request(`http://127.0.0.1:${port}/healthz`)
     assert.equal(res.statusCode, 200)

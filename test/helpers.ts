@@ -166,8 +166,13 @@ export interface Spawned {
  * working directory so no .env leaks in, with only PATH and `env`; killed after 30 s at most.
  */
 export function spawnTs (file: string, args: string[], env: Record<string, string>, input?: string): Spawned {
+  return spawnNode(['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(file, import.meta.url)), ...args], env, input)
+}
+
+/** Spawns `node <args>` in an empty temporary folder with only PATH and `env`. */
+export function spawnNode (args: string[], env: Record<string, string>, input?: string): Spawned {
   const started = Date.now()
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(file, import.meta.url)), ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: mkdtempSync(join(tmpdir(), 'wti-proc-')),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe']

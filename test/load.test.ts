@@ -91,7 +91,7 @@ test('SIGTERM in the middle of load finishes in-flight requests and exits 0', as
   const port = await freePort()
   const redirectUri = `http://127.0.0.1:${port}/oauth`
   const emu = await startEmulator([redirectUri])
-  const server = spawnTs('../src/server.ts', [], { PORT: String(port), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' })
+  const server = spawnTs('../src/main.ts', [], { PORT: String(port), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' })
   await server.waitFor(/open http/)
 
   const url = `http://127.0.0.1:${port}`

@@ -11,7 +11,7 @@ const catalogue = loadCatalogue(SCOPES_DIR)
 
 /** Starts the server; once it says it listens, stops it with SIGTERM. */
 async function start (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stderr: string }> {
-  const server = spawnTs('../src/server.ts', args, env)
+  const server = spawnTs('../src/main.ts', args, env)
   server.waitFor(/open http/).then(() => server.kill('SIGTERM'), () => {})
   return server.done
 }

@@ -1,7 +1,7 @@
 // The scope catalogue: scopes/*.json parsed with zod once at start-up into a frozen, indexed value.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Shape of a Webex scope id: `family:name`, or a bare OpenID word (webex-oauth.md §1). */
 export const SCOPE_PATTERN = /^(?:[a-z][a-z0-9-]*:[a-z0-9_]+|openid|email|profile)$/

@@ -2,7 +2,7 @@
 // from a flag, a file or stdin. Parsed with zod; nothing is echoed back on failure.
 import { readFile } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
-import { z } from 'zod'
+import * as z from 'zod'
 import { AppError } from '../oauth/errors.ts'
 
 const MAX_INPUT = 64 * 1024

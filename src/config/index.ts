@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
-import { z } from 'zod'
+import * as z from 'zod'
 
 export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'
 export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'

@@ -2,7 +2,7 @@
 // payload that the flow cookie carries between the start and the callback.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import { z } from 'zod'
+import * as z from 'zod'
 import { AppError, kindOfOAuthError } from './errors.ts'
 import { scrub } from './webex-client.ts'
 

@@ -1,8 +1,9 @@
 // The one Webex client: token grants, people/me and organizations over undici, with
 // timeouts, bounded bodies, zod-validated answers and errors mapped to kinds.
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import type { Dispatcher } from 'undici'
-import { z } from 'zod'
+import * as z from 'zod'
 import { AppError, kindOfOAuthError, type ErrorKind } from './errors.ts'
 
 export interface Timeouts {
@@ -111,10 +112,14 @@ function networkError (err: unknown, trackingId: string): AppError {
   return new AppError('webex_unavailable', { reason, status: timedOut ? 504 : 502, trackingId })
 }
 
-/** undici is loaded on the first outbound call: start-up (and the CLI) never wait for it. */
+/**
+ * undici is loaded on the first outbound call: start-up (and the CLI) never wait for it.
+ * require, not import(): the server bundle runs as a vm.Script (src/launch.ts), which has no
+ * module loader of its own for import(); undici is CommonJS either way.
+ */
 let undiciModule: Promise<typeof import('undici')> | undefined
 function loadUndici (): Promise<typeof import('undici')> {
-  undiciModule ??= import('undici')
+  undiciModule ??= Promise.resolve().then(() => createRequire(import.meta.url)('undici') as typeof import('undici'))
   return undiciModule
 }
 

@@ -3,7 +3,7 @@
 // organizations and tokenExpiry. Its state lives in memory, bounded.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
 

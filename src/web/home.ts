@@ -1,7 +1,7 @@
 // GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
 // POST /start (validate the selection, set the flow cookie, send the browser to Webex).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import type { Config } from '../config/index.ts'

@@ -1,7 +1,7 @@
 // The token lifecycle in the browser: show tokens (after a grant or a refresh), refresh a
 // token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import { AppError } from '../oauth/errors.ts'
 import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, type WebContext } from './context.ts'

@@ -1,0 +1,8 @@
+// `npm start`, the Procfile and `npm run dev` run this: the server with the process's own
+// environment. `--static` is `MODE=static`.
+import { serve } from './server.ts'
+
+serve(process.env, process.argv.includes('--static') ? { mode: 'static' } : {}).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})

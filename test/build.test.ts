@@ -1,0 +1,60 @@
+// The built server, run exactly as `npm start` and the Procfile run it: the CommonJS bundle
+// under src/launch.ts with V8's code cache made at build time. The suite's other process
+// tests run src/ through tsx, so this is what proves the shipped artefact works.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { PACKAGE_ROOT } from '../src/paths.ts'
+import { Browser, freePort, runFlow, spawnNode } from './helpers.ts'
+
+/** `npm start` is `node [flags] dist/launch.js`. */
+function startCommand (): { flags: string[], script: string } {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const words = (pkg.scripts.start ?? '').split(' ').filter((w) => w !== '')
+  assert.equal(words[0], 'node')
+  return { flags: words.slice(1, -1), script: join(PACKAGE_ROOT, words.at(-1) ?? '') }
+}
+
+describe('the built server (npm start)', () => {
+  const { flags, script } = startCommand()
+
+  test('the build made the bundle and its code cache', () => {
+    for (const file of [script, join(PACKAGE_ROOT, 'dist', 'server.bundle.cjs'), join(PACKAGE_ROOT, 'dist', 'server.bundle.cjs.cache')]) {
+      assert.ok(existsSync(file), `${file} is missing: npm ci and npm run build make it`)
+    }
+  })
+
+  test('starts with the code cache V8 accepted, serves a whole sandbox flow, and stops cleanly', async () => {
+    const port = await freePort()
+    const server = spawnNode([...flags, script], { PORT: String(port), LOG_LEVEL: 'debug' })
+    await server.waitFor(/open http:\/\/localhost/)
+    const browser = new Browser()
+    try {
+      const { final } = await runFlow(browser, `http://localhost:${port}`, ['spark-admin:people_read'])
+      assert.equal(final.status, 200)
+      assert.match(final.body, /Your Webex tokens/)
+      assert.match(final.body, /_PF84_/)
+    } finally {
+      await browser.close()
+      server.kill('SIGTERM')
+    }
+    const { code, stderr } = await server.done
+    assert.equal(code, 0)
+    assert.match(stderr, /^debug: code cache used$/m)
+  })
+
+  test('other V8 flags make V8 reject the cache, and the server still starts without it', async () => {
+    const port = await freePort()
+    const server = spawnNode(['--max-old-space-size=128', script], { PORT: String(port), LOG_LEVEL: 'debug' })
+    await server.waitFor(/open http:\/\/localhost/)
+    const res = await request(`http://localhost:${port}/healthz`)
+    await res.body.dump()
+    assert.equal(res.statusCode, 200)
+    server.kill('SIGTERM')
+    const { code, stderr } = await server.done
+    assert.equal(code, 0)
+    assert.match(stderr, /^debug: code cache rejected$/m)
+  })
+})
