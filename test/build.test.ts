@@ -26,6 +26,14 @@ describe('the built server (npm start)', () => {
     }
   })
 
+  test('the Procfile runs the same command with the same V8 flags (the code cache depends on them)', () => {
+    const procfile = readFileSync(join(PACKAGE_ROOT, 'Procfile'), 'utf8')
+    const web = /^web: (?:\w+=\S+ )*node (.*) (\S+)$/m.exec(procfile)
+    assert.ok(web !== null, procfile)
+    assert.deepEqual(web[1]?.split(' '), flags)
+    assert.equal(join(PACKAGE_ROOT, web[2] ?? ''), script)
+  })
+
   test('starts with the code cache V8 accepted, serves a whole sandbox flow, and stops cleanly', async () => {
     const port = await freePort()
     const server = spawnNode([...flags, script], { PORT: String(port), LOG_LEVEL: 'debug' })
