@@ -1,13 +1,15 @@
-// The built server, run exactly as `npm start` and the Procfile run it: the CommonJS bundle
-// under src/launch.ts with V8's code cache made at build time. The suite's other process
-// tests run src/ through tsx, so this is what proves the shipped artefact works.
+// The built server and CLI, run exactly as `npm start`, the Procfile and the installed command
+// run them: CommonJS bundles with V8's code cache made at build time (src/bundle.ts). The
+// suite's other process tests run src/ through tsx, so this is what proves the shipped
+// artefacts work.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { PACKAGE_ROOT } from '../src/paths.ts'
-import { Browser, freePort, runFlow, spawnNode } from './helpers.ts'
+import { spawn } from 'node:child_process'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runFlow, spawnNode, startEmulator } from './helpers.ts'
 
 /** `npm start` is `node [flags] dist/launch.js`. */
 function startCommand (): { flags: string[], script: string } {
@@ -64,5 +66,41 @@ describe('the built server (npm start)', () => {
     const { code, stderr } = await server.done
     assert.equal(code, 0)
     assert.match(stderr, /^debug: code cache rejected$/m)
+  })
+})
+
+describe('the built CLI (bin/webex-token-issuer.js)', () => {
+  const BIN = join(PACKAGE_ROOT, 'bin', 'webex-token-issuer.js')
+
+  test('gets tokens against the emulator with the code cache V8 accepted', async () => {
+    const port = await freePort()
+    const redirectUri = `http://127.0.0.1:${port}/oauth`
+    const emu = await startEmulator([redirectUri])
+    const browser = new Browser()
+    try {
+      const run = spawnNode([BIN, 'token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'json'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, LOG_LEVEL: 'debug' })
+      const url = (await run.waitFor(/^\s+(http\S+\/authorize\?\S+)$/m))[1] ?? ''
+      const back = await consent(browser, url, 'admin')
+      await browser.fetch(back.location ?? '')
+      const { code, stdout, stderr } = await run.done
+      assert.equal(code, 0, stderr)
+      assert.match(stderr, /^debug: code cache used$/m)
+      const tokens = JSON.parse(stdout) as { access_token: string, scope: string }
+      assert.match(tokens.access_token, /_PF84_/)
+      assert.equal(tokens.scope, 'spark-admin:people_read')
+    } finally {
+      await browser.close()
+      await emu.app.close()
+    }
+  })
+
+  test('a reader that stops early (| head) ends it with exit 141 and no stack trace', async () => {
+    const child = spawn(process.execPath, [BIN, 'scopes'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    assert.equal(code, 141)
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /)
   })
 })

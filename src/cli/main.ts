@@ -24,7 +24,8 @@ Exit codes:
   8   webex_unavailable: network error, timeout, 5xx, 429, unreadable answer
   9   timeout: no answer from the browser in time
   10  token_invalid: Webex does not accept the access token
-  78  configuration error`
+  78  configuration error
+  141 stdout was closed early (as with | head)`
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
