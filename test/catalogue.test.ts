@@ -9,7 +9,9 @@ import { checkSelection, sparkAllConflicts } from '../src/catalogue/rules.ts'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config/index.ts'
 import { SCOPES_DIR } from '../src/paths.ts'
-import { LogCapture } from './helpers.ts'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { request } from 'undici'
+import { LogCapture, startApp } from './helpers.ts'
 
 const catalogue = loadCatalogue(SCOPES_DIR)
 
@@ -183,5 +185,46 @@ describe('the scope page', () => {
     assert.equal(body.presets.length, catalogue.presets.length)
     assert.equal(body.families.length, 8)
     await app.close()
+  })
+})
+
+describe('the catalogue page is sent compressed as the browser accepts', () => {
+  const get = async (url: string, headers: Record<string, string>) => {
+    const res = await request(url, { headers })
+    return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) }
+  }
+
+  test('gzip at once, brotli as soon as it is made, plain without Accept-Encoding; the same page and ETag each way, 304 on a match', async () => {
+    const app = await startApp()
+    try {
+      const plain = await get(`${app.url}/`, {})
+      assert.equal(plain.status, 200)
+      assert.equal(plain.headers['content-encoding'], undefined)
+      const html = plain.body.toString('utf8')
+      assert.match(html, /spark-admin:people_read/)
+
+      const gzipped = await get(`${app.url}/`, { 'accept-encoding': 'gzip' })
+      assert.equal(gzipped.headers['content-encoding'], 'gzip')
+      assert.equal(gunzipSync(gzipped.body).toString('utf8'), html)
+
+      // Brotli is made off the event loop; until then a browser that accepts it gets gzip.
+      let answer = await get(`${app.url}/`, { 'accept-encoding': 'gzip, deflate, br' })
+      for (let i = 0; i < 100 && answer.headers['content-encoding'] !== 'br'; i++) {
+        assert.equal(answer.headers['content-encoding'], 'gzip')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        answer = await get(`${app.url}/`, { 'accept-encoding': 'gzip, deflate, br' })
+      }
+      assert.equal(answer.headers['content-encoding'], 'br')
+      assert.equal(brotliDecompressSync(answer.body).toString('utf8'), html)
+      assert.ok(answer.body.length < html.length / 8, `brotli: ${answer.body.length} bytes of ${html.length}`)
+      for (const res of [plain, gzipped, answer]) assert.equal(res.headers.vary, 'accept-encoding')
+      assert.equal(answer.headers.etag, plain.headers.etag)
+
+      const again = await get(`${app.url}/`, { 'if-none-match': String(plain.headers.etag), 'accept-encoding': 'br' })
+      assert.equal(again.status, 304)
+      assert.equal(again.body.length, 0)
+    } finally {
+      await app.close()
+    }
   })
 })
