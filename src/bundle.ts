@@ -14,8 +14,6 @@ export const DIST_DIR = dirname(fileURLToPath(import.meta.url))
 
 export interface LoadedBundle<T> {
   exports: T
-  /** What V8 did with the cache. */
-  cache: 'used' | 'rejected' | 'absent'
   /** Saves the code compiled so far (run the start-up path first) as the bundle's cache. */
   writeCache: () => void
 }
@@ -33,9 +31,11 @@ export function loadBundle<T> (name: string): LoadedBundle<T> {
   const module = { exports: {} as T }
   const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void
   run(module.exports as object, createRequire(file), module, file, DIST_DIR)
+  // What V8 did with the cache, for whoever debugs a slow start.
+  const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'used'
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`debug: code cache ${cache}\n`)
   return {
     exports: module.exports,
-    cache: cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'used',
     writeCache: () => writeFileSync(cacheFile, script.createCachedData())
   }
 }

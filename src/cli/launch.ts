@@ -4,12 +4,11 @@
 import { loadBundle } from '../bundle.ts'
 import { openBrowser } from './open-browser.ts'
 
-const { exports: cli, cache, writeCache } = loadBundle<typeof import('./bin.ts')>('cli.bundle.cjs')
+const { exports: cli, writeCache } = loadBundle<typeof import('./bin.ts')>('cli.bundle.cjs')
 if (process.argv[2] === '--write-code-cache') {
   await cli.warmUp()
   writeCache()
   process.exit(0)
 } else {
-  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`debug: code cache ${cache}\n`)
   await cli.main(openBrowser)
 }

@@ -114,7 +114,7 @@ function networkError (err: unknown, trackingId: string): AppError {
 
 /**
  * undici is loaded on the first outbound call: start-up (and the CLI) never wait for it.
- * require, not import(): the server bundle runs as a vm.Script (src/launch.ts), which has no
+ * require, not import(): the bundles run as a vm.Script (src/bundle.ts), which has no
  * module loader of its own for import(); undici is CommonJS either way.
  */
 let undiciModule: Promise<typeof import('undici')> | undefined
