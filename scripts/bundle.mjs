@@ -12,8 +12,6 @@ const common = {
   format: 'cjs',
   target: 'node20',
   packages: 'bundle',
-  // Loaded on the first outbound call only (src/oauth/webex-client.ts).
-  external: ['undici'],
   // import.meta.url has no CommonJS equivalent; src/paths.ts needs it.
   inject: ['scripts/import-meta-url.js'],
   define: { 'import.meta.url': 'importMetaUrl' },

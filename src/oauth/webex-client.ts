@@ -1,7 +1,6 @@
 // The one Webex client: token grants, people/me and organizations over undici, with
 // timeouts, bounded bodies, zod-validated answers and errors mapped to kinds.
 import { randomUUID } from 'node:crypto'
-import { createRequire } from 'node:module'
 import type { Dispatcher } from 'undici'
 import * as z from 'zod'
 import { AppError, kindOfOAuthError, type ErrorKind } from './errors.ts'
@@ -114,12 +113,11 @@ function networkError (err: unknown, trackingId: string): AppError {
 
 /**
  * undici is loaded on the first outbound call: start-up (and the CLI) never wait for it.
- * require, not import(): the bundles run as a vm.Script (src/bundle.ts), which has no
- * module loader of its own for import(); undici is CommonJS either way.
+ * In the bundles, esbuild turns this import() into a lazy require of the bundled copy.
  */
 let undiciModule: Promise<typeof import('undici')> | undefined
 function loadUndici (): Promise<typeof import('undici')> {
-  undiciModule ??= Promise.resolve().then(() => createRequire(import.meta.url)('undici') as typeof import('undici'))
+  undiciModule ??= import('undici')
   return undiciModule
 }
 
