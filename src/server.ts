@@ -1,4 +1,5 @@
-// Entry point: load config, build the app, listen, and shut down gracefully on SIGINT/SIGTERM.
+// The server: load config, build the app, listen, and shut down gracefully on SIGINT/SIGTERM.
+// src/launch.ts (the bundle) and src/main.ts (from source) call serve().
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
@@ -42,7 +43,7 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
 /**
  * Walks the start-up path (config, catalogue, app, first pages) in sandbox mode without
  * listening, logging or reading anything but the package's own files. The build runs it to
- * make V8's code cache of the bundle (see src/launch.ts).
+ * make V8's code cache of the bundle (see src/bundle.ts).
  */
 export async function warmUp (): Promise<void> {
   const config = parseConfig({ LOG_LEVEL: 'silent' })

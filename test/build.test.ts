@@ -3,24 +3,16 @@
 // suite's other process tests run src/ through tsx, so this is what proves the shipped
 // artefacts work.
 import { describe, test } from 'node:test'
+import { spawn } from 'node:child_process'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { PACKAGE_ROOT } from '../src/paths.ts'
-import { spawn } from 'node:child_process'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runFlow, spawnNode, startEmulator } from './helpers.ts'
-
-/** `npm start` is `node [flags] dist/launch.js`. */
-function startCommand (): { flags: string[], script: string } {
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const words = (pkg.scripts.start ?? '').split(' ').filter((w) => w !== '')
-  assert.equal(words[0], 'node')
-  return { flags: words.slice(1, -1), script: join(PACKAGE_ROOT, words.at(-1) ?? '') }
-}
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, npmStartCommand, runFlow, spawnNode, startEmulator } from './helpers.ts'
 
 describe('the built server (npm start)', () => {
-  const { flags, script } = startCommand()
+  const { flags, script } = npmStartCommand()
 
   test('the build made the bundle and its code cache', () => {
     for (const file of [script, join(PACKAGE_ROOT, 'dist', 'server.bundle.cjs'), join(PACKAGE_ROOT, 'dist', 'server.bundle.cjs.cache')]) {

@@ -21,8 +21,6 @@ export class CachedPage {
   readonly cacheControl: string
   #gzip: Buffer
   #br: Buffer | undefined
-  /** Settles once the best compressed forms are in place (or could not be made: the fast gzip stays). */
-  readonly ready: Promise<void>
 
   constructor (content: string | Buffer, type = 'text/html; charset=utf-8', cacheControl = 'no-cache') {
     this.raw = Buffer.from(content)
@@ -30,10 +28,11 @@ export class CachedPage {
     this.cacheControl = cacheControl
     this.etag = `"${createHash('sha256').update(this.raw).digest('base64url').slice(0, 22)}"`
     this.#gzip = gzipSync(this.raw, { level: 1 })
-    this.ready = Promise.all([
+    // Should one fail: without gzip-9 the fast gzip stays; without brotli, brotli is not offered.
+    Promise.all([
       gzipAsync(this.raw, { level: 9 }).then((bytes) => { this.#gzip = bytes }),
       brotliAsync(this.raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: this.raw.length } }).then((bytes) => { this.#br = bytes })
-    ]).then(() => {}, () => {})
+    ]).catch(() => {})
   }
 
   get gzip (): Buffer {

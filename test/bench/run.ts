@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Agent, Pool, request } from 'undici'
 import { PACKAGE_ROOT } from '../../src/paths.ts'
-import { freePort } from '../helpers.ts'
+import { freePort, npmStartCommand } from '../helpers.ts'
 
 const quick = process.argv.includes('--quick')
 const outIndex = process.argv.indexOf('--out')
@@ -20,12 +20,7 @@ const HELLO = join(PACKAGE_ROOT, 'test', 'bench', 'hello.mjs')
 const EMULATOR = join(PACKAGE_ROOT, 'test', 'bench', 'emulator.ts')
 
 /** The app runs exactly as `npm start` runs it: `node [flags] <script>`. APP_NODE_FLAGS tries other flags. */
-function startCommand (): { flags: string[], script: string } {
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const words = (pkg.scripts.start ?? '').split(' ').filter((w) => w !== '')
-  return { flags: words.slice(1, -1), script: join(PACKAGE_ROOT, words.at(-1) ?? 'dist/server.js') }
-}
-const START = startCommand()
+const START = npmStartCommand()
 const APP_FLAGS = process.env.APP_NODE_FLAGS === undefined ? START.flags : process.env.APP_NODE_FLAGS.split(' ').filter((f) => f !== '')
 
 const SERVER = process.env.APP_SCRIPT ?? START.script
