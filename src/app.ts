@@ -32,7 +32,7 @@ export interface AppDeps {
   dispatcher?: Dispatcher
   timeouts?: Timeouts
   now?: () => number
-  /** Where logs go; defaults to stdout. */
+  /** Where logs go; defaults to stdout (readable lines when it is a terminal). */
   logStream?: DestinationStream
   /** The embedded emulator in sandbox mode; made here when not given. */
   emulator?: Emulator
@@ -48,8 +48,19 @@ export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'code', 'code_verifier', 'client_secret', 'accessToken', 'refreshToken', 'verifier', 'token'
 ]
 
-export function createLogger (level: string, stream?: DestinationStream): FastifyBaseLogger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, stream ?? pino.destination(1))
+/**
+ * One JSON line per event; on a terminal, the same events as readable lines (pino-pretty,
+ * loaded only then). Redaction runs before either.
+ */
+async function logDestination (stream: DestinationStream | undefined): Promise<DestinationStream> {
+  if (stream !== undefined) return stream
+  if (!process.stdout.isTTY) return pino.destination(1)
+  const { default: pretty } = await import('pino-pretty')
+  return pretty({ sync: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' })
+}
+
+function createLogger (level: string, destination: DestinationStream): FastifyBaseLogger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
 }
 
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -57,7 +68,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const now = deps.now ?? Date.now
 
   const app = Fastify({
-    loggerInstance: createLogger(config.logLevel, deps.logStream),
+    loggerInstance: createLogger(config.logLevel, await logDestination(deps.logStream)),
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,

@@ -1,6 +1,5 @@
-// The server run from source (`npm run dev`, the tests), with the process's own environment;
-// `npm start` and the Procfile run the built bundle through src/launch.ts. `--static` is
-// `MODE=static`.
+// The server's entry point: `npm start` (through bin/serve.js), the Procfile and `npm run dev`
+// run it. `--static` is MODE=static.
 import { serve } from './server.ts'
 
 serve(process.env, process.argv.includes('--static') ? { mode: 'static' } : {}).catch((err: unknown) => {

@@ -1,9 +1,10 @@
 // The server: load config, build the app, listen, and shut down gracefully on SIGINT/SIGTERM.
-// src/launch.ts (the bundle) and src/main.ts (from source) call serve().
+// src/main.ts and the CLI's `serve` call serve().
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
-import { ConfigError, EXIT_CONFIG, loadConfig, parseConfig } from './config/index.ts'
+import { ConfigError, loadConfig } from './config/index.ts'
+import { EXIT } from './oauth/errors.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
 
@@ -17,7 +18,7 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CatalogueError) {
       for (const line of err.message.split('\n')) process.stderr.write(`config error: ${line}\n`)
-      process.exit(EXIT_CONFIG)
+      process.exit(EXIT.config)
     }
     throw err
   }
@@ -38,19 +39,4 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
   }
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`
   process.stderr.write(`webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`)
-}
-
-/**
- * Walks the start-up path (config, catalogue, app, first pages) in sandbox mode without
- * listening, logging or reading anything but the package's own files. The build runs it to
- * make V8's code cache of the bundle (see src/bundle.ts).
- */
-export async function warmUp (): Promise<void> {
-  const config = parseConfig({ LOG_LEVEL: 'silent' })
-  const catalogue = loadCatalogue(SCOPES_DIR)
-  checkStaticScopes(catalogue, config)
-  const app = await buildApp(config, { catalogue })
-  const host = new URL(config.redirectUri).host
-  for (const url of ['/healthz', '/', '/scopes.json']) await app.inject({ url, headers: { host, 'accept-encoding': 'br, gzip' } })
-  await app.close()
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { freePort, spawnTs } from './helpers.ts'
-import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID, splitScopes } from '../src/config/index.ts'
+import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID } from '../src/config/index.ts'
+import { splitScopeText } from '../src/catalogue/rules.ts'
 
 function problems (vars: Record<string, string>): string[] {
   try {
@@ -81,7 +82,7 @@ describe('parseConfig', () => {
   })
 
   test('SCOPES splits on spaces and commas and drops duplicates', () => {
-    assert.deepEqual(splitScopes('a:b, c:d  a:b,,e:f'), ['a:b', 'c:d', 'e:f'])
+    assert.deepEqual(splitScopeText('a:b, c:d  a:b,,e:f'), ['a:b', 'c:d', 'e:f'])
   })
 
   test('the environment wins over .env.local, which wins over .env', () => {

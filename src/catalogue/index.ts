@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as z from 'zod'
+import { SCOPE_PATTERN, sparkAllConflicts, sparkAllProblem } from './rules.ts'
 
-/** Shape of a Webex scope id: `family:name`, or a bare OpenID word (webex-oauth.md §1). */
-export const SCOPE_PATTERN = /^(?:[a-z][a-z0-9-]*:[a-z0-9_]+|openid|email|profile)$/
+export { SCOPE_PATTERN }
 
 export const FAMILIES = {
   admin: { title: 'Admin (spark-admin)', blurb: 'Org-wide administration. The signing-in user needs an admin role in Control Hub.' },
@@ -106,9 +106,8 @@ function parsePresets (text: string, byId: ReadonlyMap<string, Scope>): Preset[]
     seen.add(preset.id)
     const unknown = preset.scopes.filter((id) => !byId.has(id))
     if (unknown.length > 0) throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": unknown scope ${unknown.join(', ')}`)
-    if (preset.scopes.includes('spark:all') && preset.scopes.some((id) => id.startsWith('spark:') && id !== 'spark:all' && id !== 'spark:kms')) {
-      throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": spark:all cannot be combined with other spark:* user scopes`)
-    }
+    const conflicts = sparkAllConflicts(preset.scopes)
+    if (conflicts.length > 0) throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": ${sparkAllProblem(conflicts)}`)
   }
   return parsed.data.presets.map((p) => Object.freeze(p))
 }

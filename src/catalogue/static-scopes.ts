@@ -2,8 +2,8 @@
 // suggestion, pattern-valid ids the catalogue lacks only warn.
 import type { Config } from '../config/index.ts'
 import { ConfigError } from '../config/index.ts'
-import { SCOPE_PATTERN, type Catalogue } from './index.ts'
-import { sparkAllConflicts } from './rules.ts'
+import type { Catalogue } from './index.ts'
+import { isScopeId, sparkAllConflicts } from './rules.ts'
 
 function distance (a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i)
@@ -39,7 +39,7 @@ export function checkStaticScopes (catalogue: Catalogue, config: Config): string
     if (catalogue.byId.has(id)) continue
     const suggestion = suggestScope(catalogue, id)
     const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`
-    if (SCOPE_PATTERN.test(id)) warnings.push(`SCOPES: ${id} is not in the catalogue; it will be sent as written${hint}`)
+    if (isScopeId(id)) warnings.push(`SCOPES: ${id} is not in the catalogue; it will be sent as written${hint}`)
     else problems.push(`SCOPES: unknown scope "${id.slice(0, 80)}"${hint}`)
   }
   const conflicts = sparkAllConflicts(config.scopes)

@@ -2,30 +2,17 @@
 // stdout; progress and errors go to stderr; exit codes follow the error catalogue.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CatalogueError, FAMILIES, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
-import { ConfigError, EXIT_CONFIG, loadConfig, splitScopes, type Config } from '../config/index.ts'
-import { AppError, ERRORS } from '../oauth/errors.ts'
-import { createWebexClient, orgIdFromToken, type TokenSet } from '../oauth/webex-client.ts'
+import { splitScopeText } from '../catalogue/rules.ts'
+import { ConfigError, loadConfig, type Config } from '../config/index.ts'
+import { AppError, ERRORS, EXIT, exitCodeHelp } from '../oauth/errors.ts'
+import { createWebexClient, orgIdFromToken } from '../oauth/webex-client.ts'
+import type { TokenOutput } from '../oauth/token-record.ts'
 import { SCOPES_DIR } from '../paths.ts'
-import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format, type TokenOutput } from './output.ts'
+import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format } from './output.ts'
+import { UnquotableValueError } from '../oauth/token-file.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
 import { PortInUseError, runTokenFlow } from './token.ts'
 import { Terminal } from './terminal.ts'
-
-export const EXIT_CODES_HELP = `
-Exit codes:
-  0   success
-  1   unexpected error, port in use, or cancelled (130 for Ctrl-C)
-  2   bad request or usage: no scope, unknown scope, bad flag, unreadable input
-  3   access_denied: the user declined, or an org policy blocks the integration
-  4   invalid_scope: the user lacks the role, or the scope is not registered
-  5   state_invalid
-  6   invalid_grant: code or refresh token expired, used or revoked
-  7   invalid_client: wrong CLIENT_ID or CLIENT_SECRET
-  8   webex_unavailable: network error, timeout, 5xx, 429, unreadable answer
-  9   timeout: no answer from the browser in time
-  10  token_invalid: Webex does not accept the access token
-  78  configuration error
-  141 stdout was closed early (as with | head)`
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -61,13 +48,19 @@ function load (io: CliIo): { config: Config, catalogue: Catalogue } {
     const catalogue = loadCatalogue(SCOPES_DIR)
     return { config, catalogue }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT_CONFIG, err.message.split('\n').map((l) => `config error: ${l}`).join('\n'))
+    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT.config, err.message.split('\n').map((l) => `config error: ${l}`).join('\n'))
     throw err
   }
 }
 
 async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOutput, out: string | undefined, force: boolean): Promise<void> {
-  const text = formatTokens(format, output)
+  let text: string
+  try {
+    text = formatTokens(format, output, Date.now())
+  } catch (err) {
+    if (err instanceof UnquotableValueError) throw new ExitError(EXIT.failure, `${err.message}: use --format json`)
+    throw err
+  }
   if (out === undefined) {
     io.stdout.write(text)
     return
@@ -75,9 +68,9 @@ async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOut
   try {
     await writePrivateFile(out, text, force)
   } catch (err) {
-    if (err instanceof OutputExistsError) throw new ExitError(2, err.message)
+    if (err instanceof OutputExistsError) throw new ExitError(EXIT.usage, err.message)
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
-    throw new ExitError(1, `could not write ${out} (${code})`)
+    throw new ExitError(EXIT.failure, `could not write ${out} (${code})`)
   }
   term.info(`wrote ${out} (mode 0600)`)
 }
@@ -92,7 +85,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
   const program = new Command('webex-token-issuer')
     .description('Get Webex OAuth tokens with exactly the scopes you need.')
     .version('0.1.0')
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodeHelp())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
@@ -107,11 +100,11 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .option('--force', 'overwrite --out if it exists')
     .option('--no-browser', 'print the sign-in URL instead of opening a browser')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodeHelp())
     .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, timeout: number }) => {
       const { config, catalogue } = load(io)
-      const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopes(opts.scopes)
-      if (scopes.length === 0) throw new ExitError(2, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
+      const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopeText(opts.scopes)
+      if (scopes.length === 0) throw new ExitError(EXIT.usage, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
       const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
       const result = await runTokenFlow({
         config,
@@ -136,7 +129,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         }
       })
       term.done('Signed in.')
-      await emit(io, term, opts.format, { ...result, baseUrl: config.webexBaseUrl, now: Date.now() }, opts.out, opts.force === true)
+      await emit(io, term, opts.format, { ...result, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
     })
 
   program.command('refresh')
@@ -146,23 +139,18 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .addOption(formatOption())
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
     .option('--force', 'overwrite --out if it exists')
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodeHelp())
     .action(async (opts: { refreshToken?: string, in?: string, format: Format, out?: string, force?: boolean }) => {
       const { config } = load(io)
       const held = await heldTokens(io, opts.refreshToken, opts.in, 'refresh')
-      if (held.refreshToken === undefined) throw new ExitError(2, 'the input holds no refresh token')
+      if (held.refreshToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no refresh token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
         term.progress('Refreshing…')
-        const tokens: TokenSet = await webex.refresh(held.refreshToken)
-        if (tokens.refreshToken === undefined) {
-          // Webex may leave it out: the one we sent stays valid (webex-oauth.md §2).
-          tokens.refreshToken = held.refreshToken
-          tokens.refreshTokenExpiresAt = held.refreshTokenExpiresAt
-          term.info('Webex sent no new refresh token; the one you had stays valid.')
-        }
+        const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt)
+        if (tokens.refreshTokenKept === true) term.info('Webex sent no new refresh token; the one you had stays valid.')
         term.done('Refreshed.')
-        await emit(io, term, opts.format, { tokens, baseUrl: config.webexBaseUrl, now: Date.now() }, opts.out, opts.force === true)
+        await emit(io, term, opts.format, { tokens, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
       } finally {
         await webex.close()
       }
@@ -172,11 +160,11 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .description('Show whom an access token belongs to (people/me). The token comes from --token or stdin.')
     .option('--token <token>', 'the access token')
     .option('--json', 'print JSON')
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodeHelp())
     .action(async (opts: { token?: string, json?: boolean }) => {
       const { config } = load(io)
       const held = await heldTokens(io, opts.token, undefined, 'access')
-      if (held.accessToken === undefined) throw new ExitError(2, 'the input holds no access token')
+      if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
         const me = await webex.getMe(held.accessToken)
@@ -222,22 +210,22 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
   try {
     // One Terminal for the program and the error report, so an error line first clears the spinner.
     await buildProgram(io, signal, term).parseAsync([...argv], { from: 'user' })
-    return 0
+    return EXIT.ok
   } catch (err) {
     term.stop()
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage
     if (err instanceof ExitError) {
       term.error(err.message)
       return err.code
     }
     if (err instanceof PortInUseError) {
       term.error(err.message)
-      return 1
+      return EXIT.failure
     }
     if (err instanceof AppError) {
       if (signal.aborted) {
         term.error('cancelled')
-        return 130
+        return EXIT.cancelled
       }
       const entry = ERRORS[err.kind]
       term.error(`${entry.title}: ${err.message}`)
@@ -249,6 +237,6 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       return entry.exitCode
     }
     term.error(`unexpected error (${err instanceof Error ? err.name : 'unknown'})`)
-    return 1
+    return EXIT.failure
   }
 }

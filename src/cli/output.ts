@@ -1,64 +1,20 @@
-// Token output for scripts: json, env (dotenv and `source` read it back exactly) and text,
+// Token output for scripts: json and env (src/oauth/token-file.ts), text,
 // and an atomic, mode-0600 file writer that will not overwrite without --force.
 import { randomBytes } from 'node:crypto'
 import { link, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import type { Person, TokenSet } from '../oauth/webex-client.ts'
+import { toEnvFile, toJsonFile } from '../oauth/token-file.ts'
+import { tokenRecord, type TokenOutput } from '../oauth/token-record.ts'
 import { orgIdFromToken } from '../oauth/webex-client.ts'
 
 export type Format = 'json' | 'env' | 'text'
 export const FORMATS: readonly Format[] = ['json', 'env', 'text']
 
-export interface TokenOutput {
-  tokens: TokenSet
-  person?: Person
-  requested?: readonly string[]
-  baseUrl: string
-  now: number
-}
-
-function seconds (date: Date | undefined, now: number): number | undefined {
-  return date === undefined ? undefined : Math.max(0, Math.round((date.getTime() - now) / 1000))
-}
-
-/** Webex's fields, plus expires_at, refresh_token_expires_at, a scopes array and the person. */
-export function toJson (out: TokenOutput): string {
-  const { tokens, person, now } = out
-  const scopes = tokens.grantedScopes ?? [...(out.requested ?? [])]
-  return JSON.stringify({
-    access_token: tokens.accessToken,
-    expires_in: seconds(tokens.expiresAt, now),
-    refresh_token: tokens.refreshToken,
-    refresh_token_expires_in: seconds(tokens.refreshTokenExpiresAt, now),
-    token_type: tokens.tokenType,
-    scope: scopes.join(' '),
-    expires_at: tokens.expiresAt.toISOString(),
-    refresh_token_expires_at: tokens.refreshTokenExpiresAt?.toISOString(),
-    scopes,
-    base_url: out.baseUrl,
-    person: person === undefined
-      ? null
-      : { id: person.id, displayName: person.displayName, emails: person.emails, orgId: person.orgId ?? orgIdFromToken(tokens.accessToken) }
-  }, null, 2) + '\n'
-}
-
-/** Single quotes: read literally by POSIX shells and by dotenv. No value we write can hold one. */
-function quote (name: string, value: string): string {
-  if (value.includes('\'') || value.includes('\n')) throw new Error(`${name} cannot be written in env format`)
-  return `${name}='${value}'`
-}
-
-export function toEnv (out: TokenOutput): string {
-  const { tokens } = out
-  const lines = ['# Webex tokens from webex-token-issuer. Keep this file private.']
-  const add = (name: string, value: string | undefined) => { if (value !== undefined) lines.push(quote(name, value)) }
-  add('WEBEX_ACCESS_TOKEN', tokens.accessToken)
-  add('WEBEX_ACCESS_TOKEN_EXPIRES_AT', tokens.expiresAt.toISOString())
-  add('WEBEX_REFRESH_TOKEN', tokens.refreshToken)
-  add('WEBEX_REFRESH_TOKEN_EXPIRES_AT', tokens.refreshTokenExpiresAt?.toISOString())
-  add('WEBEX_SCOPES', (tokens.grantedScopes ?? out.requested ?? []).join(' '))
-  add('WEBEX_BASE_URL', out.baseUrl)
-  return lines.join('\n') + '\n'
+/** The tokens in the chosen format; json and env are the same files the tokens page downloads. */
+export function formatTokens (format: Format, out: TokenOutput, now: number): string {
+  if (format === 'json') return toJsonFile(tokenRecord(out), now)
+  if (format === 'env') return toEnvFile(tokenRecord(out))
+  return toText(out)
 }
 
 export function toText (out: TokenOutput): string {
@@ -76,10 +32,6 @@ export function toText (out: TokenOutput): string {
   const orgId = person?.orgId ?? orgIdFromToken(tokens.accessToken)
   if (orgId !== undefined) lines.push(`Org ID:         ${orgId}`)
   return lines.join('\n') + '\n'
-}
-
-export function formatTokens (format: Format, out: TokenOutput): string {
-  return format === 'json' ? toJson(out) : format === 'env' ? toEnv(out) : toText(out)
 }
 
 export class OutputExistsError extends Error {

@@ -7,7 +7,7 @@ import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AppError, ERRORS } from '../oauth/errors.ts'
-import { authorizeUrl, callbackQuery, createFlow, pkceChallenge, redirectError, sameState } from '../oauth/flow.ts'
+import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type CallbackQuery } from '../oauth/flow.ts'
 import { createWebexClient, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 
@@ -53,8 +53,11 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   let finished = false
   server.get(config.callbackPath, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('text/html; charset=utf-8')
-    const query = callbackQuery.safeParse(request.query)
-    if (finished || !query.success || query.data.state === undefined || !sameState(query.data.state, flow.state)) {
+    let query: CallbackQuery | undefined
+    try {
+      query = parseCallback(request.query)
+    } catch {}
+    if (finished || query === undefined || !belongsTo(query, flow)) {
       // Not the answer to this command's sign-in: refuse it and keep waiting for the real one.
       return reply.code(400).send(await page('Not this sign-in', 'This answer does not belong to the sign-in the command is waiting for, so it was ignored.'))
     }
@@ -62,21 +65,16 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     reply.header('connection', 'close')
     // Hand the outcome over only once the browser has its page, so closing the server cannot cut it off.
     const deliver = (result: { tokens: TokenSet, person?: Person } | AppError) => { reply.raw.once('finish', () => settle(result)); reply.raw.once('close', () => settle(result)) }
-    const q = query.data
-    if (q.error !== undefined || q.code === undefined) {
-      const error = redirectError(q, flow, config.clientSecret)
-      deliver(error)
-      return reply.code(error.status).send(await page(ERRORS[error.kind].title, error.message, error.details.webexDescription))
-    }
     try {
-      const tokens = await webex.exchangeCode({ code: q.code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
+      const code = codeFrom(query, flow, config.clientSecret)
+      const tokens = await webex.exchangeCode({ code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
       const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
       deliver({ tokens, person })
       return reply.send(await page('Signed in', 'The tokens were handed to the terminal.'))
     } catch (err) {
       const error = err instanceof AppError ? err : new AppError('unknown_error')
       deliver(error)
-      return reply.code(error.status).send(await page(ERRORS[error.kind].title, error.message))
+      return reply.code(error.status).send(await page(ERRORS[error.kind].title, error.message, error.details.webexDescription))
     }
   })
   if (config.sandbox) {

@@ -5,14 +5,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
+import { splitScopeText } from '../catalogue/rules.ts'
 
 export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'
 export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'
 export const SANDBOX_PATH = '/sandbox/v1'
 export const DEFAULT_WEBEX_BASE_URL = 'https://webexapis.com/v1'
-
-/** Exit code for bad configuration (sysexits EX_CONFIG), as design.md's table says. */
-export const EXIT_CONFIG = 78
 
 export type Mode = 'dynamic' | 'static'
 
@@ -23,7 +21,7 @@ export interface Config {
   readonly sandbox: boolean
   readonly clientId: string
   readonly clientSecret: string
-  /** Exactly as configured: Webex compares it character for character (webex-oauth.md §1). */
+  /** Exactly as configured: Webex compares it character for character (docs/webex-contract.md, "Authorize"). */
   readonly redirectUri: string
   /** The callback route: REDIRECT_URI's path. */
   readonly callbackPath: string
@@ -97,12 +95,6 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)').transform(Number).default(60)
 })
 
-/** Splits a SCOPES value on spaces and commas, keeping the first of any duplicates. */
-export function splitScopes (value: string | undefined): string[] {
-  if (value === undefined) return []
-  return [...new Set(value.split(/[\s,]+/).filter((s) => s !== ''))]
-}
-
 /** Merges sources, first wins; an empty value counts as unset (the old samples shipped CLIENT_ID=). */
 export function mergeSources (...sources: Env[]): Env {
   const merged: Env = {}
@@ -143,7 +135,7 @@ export function parseConfig (vars: Env): Config {
   if (v.CLIENT_ID !== undefined && v.CLIENT_SECRET === undefined) problems.push('CLIENT_SECRET is missing: set it together with CLIENT_ID (put it in .env.local, never in .env)')
   if (v.CLIENT_ID === undefined && v.CLIENT_SECRET !== undefined) problems.push('CLIENT_ID is missing: set it together with CLIENT_SECRET, or unset both to use the sandbox')
   if (v.CLIENT_ID === undefined && v.WEBEX_BASE_URL !== undefined) problems.push('WEBEX_BASE_URL is set but CLIENT_ID is not: set CLIENT_ID and CLIENT_SECRET, or unset WEBEX_BASE_URL to use the sandbox')
-  if (v.MODE === 'static' && splitScopes(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
+  if (v.MODE === 'static' && splitScopeText(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
   if (v.REDIRECT_URI !== undefined) {
     const path = new URL(v.REDIRECT_URI).pathname
     if (path === '/' || /^\/(sandbox|assets|healthz|start|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
@@ -171,7 +163,7 @@ export function parseConfig (vars: Env): Config {
     webexBaseUrl,
     webexApiUrl: sandbox ? `${internalOrigin}${SANDBOX_PATH}` : webexBaseUrl,
     mode: v.MODE,
-    scopes: Object.freeze(splitScopes(v.SCOPES)),
+    scopes: Object.freeze(splitScopeText(v.SCOPES)),
     cookieSecret: v.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     logLevel: v.LOG_LEVEL ?? (v.DEBUG !== undefined && /(^|,)\s*oauth/.test(v.DEBUG) ? 'debug' : 'info'),
     trustProxy: v.TRUST_PROXY === 'true' || v.TRUST_PROXY === '1',

@@ -1,5 +1,5 @@
-// The one error catalogue (design.md): every failure has a kind, and the kind decides the
-// page's status, its explanation and the CLI's exit code.
+// The one error catalogue: every failure has a kind, and the kind decides the page's status,
+// its explanation and the CLI's exit code. The CLI's --help table is made from it too.
 
 export type ErrorKind =
   | 'bad_request'
@@ -26,6 +26,8 @@ export interface ErrorEntry {
   readonly causes: readonly string[]
   /** What to do next. */
   readonly next: readonly string[]
+  /** The line of the CLI's exit-code table, for the kinds the CLI can end with. */
+  readonly cli?: string
 }
 
 export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
@@ -35,7 +37,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'That request could not be used',
     summary: 'The form or link did not contain a usable request, so no sign-in was started.',
     causes: ['No scope was chosen, an unknown scope was sent, or the form was changed or incomplete.'],
-    next: ['Go back to the start, choose the scopes again and press Start.']
+    next: ['Go back to the start, choose the scopes again and press Start.'],
+    cli: 'bad request or usage: no scope, unknown scope, bad flag, unreadable input'
   },
   access_denied: {
     status: 403,
@@ -46,7 +49,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
       'You (or whoever signed in) pressed Decline on the Webex consent screen.',
       'Your org restricts which integrations its users may authorize: Control Hub → Apps → Integrations.'
     ],
-    next: ['Start again and accept the consent screen, or ask a full admin to allow the integration in Control Hub.']
+    next: ['Start again and accept the consent screen, or ask a full admin to allow the integration in Control Hub.'],
+    cli: 'access_denied: the user declined, or an org policy blocks the integration'
   },
   invalid_scope: {
     status: 403,
@@ -61,7 +65,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
       'Sign in as a user who holds the role (Control Hub → Users → the user → Administrator roles), or ask a full admin to grant it.',
       'Compare the scopes below with the ones registered on your integration, and add any that are missing.',
       'Or start again with fewer scopes.'
-    ]
+    ],
+    cli: 'invalid_scope: the user lacks the role, or the scope is not registered'
   },
   state_invalid: {
     status: 400,
@@ -73,7 +78,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
       'The sign-in was started more than 10 minutes ago, in another browser, or cookies are blocked for this site.',
       'Or someone tried to make this browser accept a sign-in it did not start.'
     ],
-    next: ['Start a new sign-in from the start page.']
+    next: ['Start a new sign-in from the start page.'],
+    cli: 'state_invalid: the answer did not match the sign-in'
   },
   invalid_grant: {
     status: 400,
@@ -85,7 +91,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
       'The redirect URI or the PKCE verifier did not match the ones used to start the sign-in.',
       'A refresh token was revoked, has expired (about 90 days) or belongs to another integration.'
     ],
-    next: ['Start a new sign-in. For a refresh token, sign in again to get a new one.']
+    next: ['Start a new sign-in. For a refresh token, sign in again to get a new one.'],
+    cli: 'invalid_grant: code or refresh token expired, used or revoked'
   },
   invalid_client: {
     status: 502,
@@ -93,7 +100,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'Webex did not accept this integration\'s credentials',
     summary: 'The token endpoint rejected the client id or client secret this app is configured with.',
     causes: ['CLIENT_ID or CLIENT_SECRET is wrong, or the secret was regenerated in the developer portal.'],
-    next: ['Copy the Client ID and Client Secret from your integration in the Webex developer portal into .env.local, then restart.']
+    next: ['Copy the Client ID and Client Secret from your integration in the Webex developer portal into .env.local, then restart.'],
+    cli: 'invalid_client: wrong CLIENT_ID or CLIENT_SECRET'
   },
   webex_unavailable: {
     status: 502,
@@ -101,7 +109,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'Webex could not be reached or answered badly',
     summary: 'The request to Webex failed before a usable answer came back.',
     causes: ['A network problem, a timeout, Webex being busy or rate-limiting, or an answer this app could not read.'],
-    next: ['Wait a moment and start again. If it persists, check status.webex.com and give Cisco support the tracking id below.']
+    next: ['Wait a moment and start again. If it persists, check status.webex.com and give Cisco support the tracking id below.'],
+    cli: 'webex_unavailable: network error, timeout, 5xx, 429, unreadable answer'
   },
   timeout: {
     status: 504,
@@ -109,7 +118,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'Timed out waiting for the browser',
     summary: 'No answer came back from the browser in time.',
     causes: ['The consent screen was left open, or the browser never reached the redirect URI.'],
-    next: ['Run the command again, and finish the sign-in in the browser within the timeout.']
+    next: ['Run the command again, and finish the sign-in in the browser within the timeout.'],
+    cli: 'timeout: no answer from the browser in time'
   },
   token_invalid: {
     status: 401,
@@ -117,7 +127,8 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'Webex does not accept this access token',
     summary: 'The access token is invalid, expired or revoked.',
     causes: ['The token has expired (access tokens live about 14 days), was revoked, was mistyped, or belongs to another environment (FedRAMP, sandbox).'],
-    next: ['Use the refresh token to get a new access token, or sign in again.']
+    next: ['Use the refresh token to get a new access token, or sign in again.'],
+    cli: 'token_invalid: Webex does not accept the access token'
   },
   rate_limited: {
     status: 429,
@@ -149,8 +160,36 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'Something went wrong',
     summary: 'The sign-in failed for a reason this app does not recognize.',
     causes: ['Webex answered with an error this app has no explanation for, or the app hit an unexpected problem.'],
-    next: ['Start again. If it persists, report it with the tracking id below.']
+    next: ['Start again. If it persists, report it with the tracking id below.'],
+    cli: 'unexpected error, or an error Webex gave that this tool does not know'
   }
+}
+
+/** Exit codes that are not error kinds: the CLI's own outcomes. */
+export const EXIT = {
+  ok: 0,
+  /** Unexpected errors, and the CLI's loopback port already taken. */
+  failure: 1,
+  usage: 2,
+  /** Bad configuration (sysexits EX_CONFIG). */
+  config: 78,
+  /** Ctrl-C: 128 + SIGINT. */
+  cancelled: 130,
+  /** stdout closed under us (`… | head`): 128 + SIGPIPE, as the shell reports for other tools. */
+  pipeClosed: 141
+} as const
+
+/** The exit-code table that every subcommand's --help ends with, made from the catalogue above. */
+export function exitCodeHelp (): string {
+  const lines = new Map<number, string[]>([[EXIT.ok, ['success']], [EXIT.failure, ['port in use']]])
+  for (const entry of Object.values(ERRORS)) {
+    if (entry.cli !== undefined) lines.set(entry.exitCode, [...(lines.get(entry.exitCode) ?? []), entry.cli])
+  }
+  lines.set(EXIT.config, ['configuration error'])
+  lines.set(EXIT.cancelled, ['cancelled (Ctrl-C)'])
+  lines.set(EXIT.pipeClosed, ['stdout was closed early (as with | head)'])
+  const rows = [...lines].sort(([a], [b]) => a - b).map(([code, texts]) => `  ${String(code).padEnd(4)}${texts.join('; ')}`)
+  return `\nExit codes:\n${rows.join('\n')}`
 }
 
 export interface ErrorDetails {

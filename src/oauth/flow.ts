@@ -67,32 +67,51 @@ export function decodeFlow (value: string): FlowState | undefined {
   }
 }
 
-/** What Webex appends to the redirect URI (webex-oauth.md §1). */
-export const callbackQuery = z.object({
+/** What Webex appends to the redirect URI (docs/webex-contract.md, "Authorize"). */
+const callbackQuery = z.object({
   code: z.string().min(1).max(2048).optional(),
   state: z.string().max(2048).optional(),
   error: z.string().max(200).optional(),
   error_description: z.string().max(2000).optional()
 })
 
-/** The failure an `?error=` redirect reports, with Webex's words scrubbed of our secrets. */
-export function redirectError (query: z.infer<typeof callbackQuery>, flow: FlowState, clientSecret: string): AppError {
-  return new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
-    webexError: query.error,
-    webexDescription: query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, clientSecret]).slice(0, 500),
-    requestedScopes: flow.scopes
-  })
+export type CallbackQuery = z.infer<typeof callbackQuery>
+
+/** Parses the callback's query string, or throws bad_request. */
+export function parseCallback (query: unknown): CallbackQuery {
+  const parsed = callbackQuery.safeParse(query)
+  if (!parsed.success) throw new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
+  return parsed.data
 }
 
-export function sameState (a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
+/** Whether a callback carries this flow's state (compared in constant time). */
+export function belongsTo (query: CallbackQuery, flow: FlowState): boolean {
+  if (query.state === undefined) return false
+  const x = Buffer.from(query.state)
+  const y = Buffer.from(flow.state)
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
 /**
+ * The authorization code of a callback that belongsTo its flow, or the failure Webex
+ * reported in `?error=`, with Webex's words scrubbed of our secrets. The web app and the
+ * CLI both finish a sign-in through this.
+ */
+export function codeFrom (query: CallbackQuery, flow: FlowState, clientSecret: string): string {
+  if (query.error !== undefined) {
+    throw new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
+      webexError: query.error,
+      webexDescription: query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, clientSecret]).slice(0, 500),
+      requestedScopes: flow.scopes
+    })
+  }
+  if (query.code === undefined) throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
+  return query.code
+}
+
+/**
  * The authorize URL. Scopes are joined with %20 and ':' becomes %3A, as Webex's portal
- * does (webex-oauth.md §1); URLSearchParams would write '+' for spaces.
+ * does (docs/webex-contract.md, "Authorize"); URLSearchParams would write '+' for spaces.
  */
 export function authorizeUrl (base: string, params: { clientId: string, redirectUri: string, scopes: readonly string[], state: string, challenge: string }): string {
   const query: Array<[string, string]> = [

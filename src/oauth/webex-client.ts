@@ -15,7 +15,7 @@ export interface Timeouts {
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, bodyMs: 10_000, totalMs: 15_000 }
-/** base64url of ciscospark://us/ROLE/id_full_admin, as people/me lists it (webex-oauth.md §5). */
+/** base64url of ciscospark://us/ROLE/id_full_admin, as people/me lists it (docs/webex-contract.md, "Roles"). */
 export const FULL_ADMIN_ROLE = 'Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg'
 const MAX_BODY_BYTES = 256 * 1024
 const RETRY_DELAYS_MS = [200, 600]
@@ -111,10 +111,7 @@ function networkError (err: unknown, trackingId: string): AppError {
   return new AppError('webex_unavailable', { reason, status: timedOut ? 504 : 502, trackingId })
 }
 
-/**
- * undici is loaded on the first outbound call: start-up (and the CLI) never wait for it.
- * In the bundles, esbuild turns this import() into a lazy require of the bundled copy.
- */
+/** undici is loaded on the first outbound call: start-up (and the CLI) never wait for it. */
 let undiciModule: Promise<typeof import('undici')> | undefined
 function loadUndici (): Promise<typeof import('undici')> {
   undiciModule ??= import('undici')
@@ -220,7 +217,7 @@ export function createWebexClient (options: WebexClientOptions) {
     }
   }
 
-  /** A token grant is never retried: a sent code may already be spent (webex-oauth.md §2). */
+  /** A token grant is never retried: a sent code may already be spent (docs/webex-contract.md, "Token"). */
   async function grant (form: Record<string, string>, secrets: ReadonlyArray<string | undefined>): Promise<TokenSet> {
     const issuedAt = now()
     const answer = await send('POST', '/access_token', {
@@ -259,8 +256,15 @@ export function createWebexClient (options: WebexClientOptions) {
     exchangeCode (input: { code: string, redirectUri: string, codeVerifier: string }): Promise<TokenSet> {
       return grant({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, code_verifier: input.codeVerifier }, [input.code, input.codeVerifier])
     },
-    refresh (refreshToken: string): Promise<TokenSet> {
-      return grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, [refreshToken])
+    /**
+     * The refresh grant. Webex may leave the refresh token out of its answer; the one sent
+     * then stays valid, and is kept with the expiry the caller knew (docs/webex-contract.md,
+     * "Refresh").
+     */
+    async refresh (refreshToken: string, heldExpiresAt?: Date): Promise<TokenSet> {
+      const tokens = await grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, [refreshToken])
+      if (tokens.refreshToken !== undefined) return tokens
+      return { ...tokens, refreshToken, refreshTokenExpiresAt: heldExpiresAt, refreshTokenKept: true }
     },
     getMe (accessToken: string): Promise<Person> {
       return getJson('/people/me', accessToken, personAnswer, 'people/me')
@@ -277,7 +281,7 @@ export function createWebexClient (options: WebexClientOptions) {
 
 export type WebexClient = ReturnType<typeof createWebexClient>
 
-/** The org id is the last `_` field of a Webex access token (webex-oauth.md §2). */
+/** The org id is the last `_` field of a Webex access token (docs/webex-contract.md, "Token"). */
 export function orgIdFromToken (token: string): string | undefined {
   const last = token.split('_').at(-1)
   return last !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(last) ? last : undefined

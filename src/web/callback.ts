@@ -2,7 +2,7 @@
 // spend the flow once, exchange the code, ask people/me, and show the tokens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../oauth/errors.ts'
-import { callbackQuery, decodeFlow, flowCookieName, FLOW_TTL_MS, redirectError, sameState, type FlowState } from '../oauth/flow.ts'
+import { belongsTo, codeFrom, decodeFlow, flowCookieName, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
 
@@ -14,7 +14,8 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
   const { config, webex } = ctx
 
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
-  function takeFlow (request: FastifyRequest, reply: FastifyReply, state: string | undefined): FlowState {
+  function takeFlow (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): FlowState {
+    const state = query.state
     if (state === undefined || state === '') throw stateInvalid('The answer from Webex carried no state, so it cannot be matched to a sign-in.')
     const name = flowCookieName(state)
     const raw = request.cookies[name]
@@ -25,7 +26,7 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
     const unsigned = request.unsignCookie(raw)
     const flow = unsigned.valid && unsigned.value !== null ? decodeFlow(unsigned.value) : undefined
     if (flow === undefined) throw stateInvalid('The sign-in cookie was altered or damaged, so it was not trusted.')
-    if (!sameState(flow.state, state)) throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
+    if (!belongsTo(query, flow)) throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
     const now = ctx.now()
     if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) throw stateInvalid('The sign-in was started more than 10 minutes ago and has expired.')
     if (!ctx.consumed.consume(flow.state, now)) throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
@@ -34,15 +35,10 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
 
   return async function callback (app: FastifyInstance): Promise<void> {
     app.get(config.callbackPath, rateLimited(config), async (request, reply) => {
-      const parsed = callbackQuery.safeParse(request.query)
-      if (!parsed.success) throw new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
-      const query = parsed.data
-      const flow = takeFlow(request, reply, query.state)
-
-      if (query.error !== undefined) throw redirectError(query, flow, config.clientSecret)
-      if (query.code === undefined) throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
-
-      const tokens = await webex.exchangeCode({ code: query.code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
+      const query = parseCallback(request.query)
+      const flow = takeFlow(request, reply, query)
+      const code = codeFrom(query, flow, config.clientSecret)
+      const tokens = await webex.exchangeCode({ code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
       return presentTokens(request, reply, { tokens, requested: flow.scopes })
     })
   }

@@ -1,5 +1,7 @@
 // The tokens page's view model: tokens, expiries, requested vs granted scopes, whose token
 // it is and where, and what the browser-side downloads need.
+import type { TokenRecordMeta } from '../oauth/token-file.ts'
+import { tokenRecord } from '../oauth/token-record.ts'
 import { FULL_ADMIN_ROLE, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { formatDateTime, formatRelative, type Environment } from './render.ts'
 
@@ -37,9 +39,16 @@ export interface TokensInput {
   now: number
 }
 
+/** The token file's fields without the tokens (the page's fields hold those), for the downloads. */
+function recordMeta (input: TokensInput): string {
+  const { access_token: _access, refresh_token: _refresh, ...meta } = tokenRecord({ ...input, baseUrl: input.environment.baseUrl })
+  return JSON.stringify(meta satisfies TokenRecordMeta)
+}
+
 export function tokensView (input: TokensInput) {
   const { tokens, person, now } = input
   return {
+    record: recordMeta(input),
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     refreshTokenKept: tokens.refreshTokenKept === true,
@@ -48,7 +57,6 @@ export function tokensView (input: TokensInput) {
     accessExpiry: expiry(tokens.expiresAt, now),
     refreshExpiry: expiry(tokens.refreshTokenExpiresAt, now),
     scopes: compareScopes(input.requested, tokens.grantedScopes),
-    scopeString: (tokens.grantedScopes ?? input.requested ?? []).join(' '),
     person: person === undefined
       ? undefined
       : {
@@ -60,7 +68,6 @@ export function tokensView (input: TokensInput) {
     orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),
     orgName: input.orgName,
     personProblem: input.personProblem,
-    environmentLabel: input.environment.label,
-    environmentBase: input.environment.baseUrl
+    environmentLabel: input.environment.label
   }
 }

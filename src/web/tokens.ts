@@ -64,14 +64,8 @@ export function tokenRoutes (ctx: WebContext) {
     app.post('/refresh', rateLimited(config), async (request, reply) => {
       const body = refreshBody.safeParse(request.body ?? {})
       if (!body.success) throw badToken('refresh token', body.error)
-      const tokens = await webex.refresh(body.data.refresh_token)
-      if (tokens.refreshToken === undefined) {
-        // Webex may leave the refresh token out: the one we sent stays valid (webex-oauth.md §2).
-        tokens.refreshToken = body.data.refresh_token
-        const kept = body.data.refresh_token_expires_at
-        tokens.refreshTokenExpiresAt = kept === undefined || kept === '' ? undefined : new Date(kept)
-        tokens.refreshTokenKept = true
-      }
+      const held = body.data.refresh_token_expires_at
+      const tokens = await webex.refresh(body.data.refresh_token, held === undefined || held === '' ? undefined : new Date(held))
       return presentTokens(request, reply, { tokens, refreshed: true })
     })
 

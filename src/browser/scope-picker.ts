@@ -1,0 +1,90 @@
+// The scope page (GET /): per-family counts, search as you type, select-all, presets without
+// a reload, and a live summary whose warnings come from the server's own rules
+// (src/catalogue/rules.ts). Without this script the page is a plain form that works.
+import { matchesSearch, selectionSummary, selectionWarnings, splitScopeText } from '../catalogue/rules.ts'
+import { all, byId } from './dom.ts'
+
+const PREFIX = { error: 'Problem: ', warn: 'Warning: ', info: 'Note: ' } as const
+
+export function setupScopePicker (): void {
+  const form = byId('scopes-form', HTMLFormElement)
+  const customField = byId('custom-scopes', HTMLInputElement)
+  const summaryCount = byId('summary-count', HTMLElement)
+  const summaryString = byId('summary-string', HTMLElement)
+  const summaryLabel = byId('summary-string-label', HTMLElement)
+  const warningsList = byId('summary-warnings', HTMLUListElement)
+  if (form === undefined || customField === undefined || summaryCount === undefined || summaryString === undefined || summaryLabel === undefined || warningsList === undefined) return
+  const boxes = all(form, 'input[type=checkbox][name=scope]', HTMLInputElement)
+  const families = all(form, 'fieldset[data-family]', HTMLFieldSetElement)
+
+  function update (): void {
+    for (const family of families) {
+      const inFamily = all(family, 'input[type=checkbox][name=scope]', HTMLInputElement)
+      const count = family.querySelector('.count')
+      if (count !== null) count.textContent = `(${inFamily.filter((b) => b.checked).length} of ${inFamily.length} selected)`
+    }
+    const checked = boxes.filter((b) => b.checked)
+    const custom = splitScopeText(customField?.value)
+    const summary = selectionSummary([...checked.map((b) => b.value), ...custom])
+    if (summaryCount === undefined || summaryString === undefined || summaryLabel === undefined || warningsList === undefined) return
+    summaryCount.textContent = summary.count
+    summaryLabel.hidden = summary.scopeString === ''
+    summaryString.hidden = summary.scopeString === ''
+    summaryString.textContent = summary.scopeString
+    const ticked = checked.map((b) => ({ id: b.value, role: b.dataset.role ?? '', write: b.dataset.write === 'true' }))
+    warningsList.replaceChildren(...selectionWarnings(ticked, custom).map((w) => {
+      const li = document.createElement('li')
+      li.className = `summary-${w.level}`
+      li.textContent = PREFIX[w.level] + w.text
+      return li
+    }))
+  }
+
+  const search = form.querySelector<HTMLElement>('.search')
+  const searchInput = byId('scope-search', HTMLInputElement)
+  const searchStatus = byId('search-status', HTMLElement)
+  if (search !== null && searchInput !== undefined && searchStatus !== undefined) {
+    search.hidden = false
+    searchInput.addEventListener('input', () => {
+      let shown = 0
+      for (const family of families) {
+        let inFamily = 0
+        for (const row of all(family, 'li.scope', HTMLLIElement)) {
+          const match = matchesSearch(row.textContent ?? '', searchInput.value)
+          row.hidden = !match
+          if (match) inFamily++
+        }
+        family.hidden = inFamily === 0
+        shown += inFamily
+      }
+      searchStatus.textContent = searchInput.value.trim() === '' ? '' : shown === 0 ? 'No scope matches.' : `${shown} scope${shown > 1 ? 's' : ''} match.`
+    })
+  }
+
+  for (const button of all(form, 'button.select-all', HTMLButtonElement)) {
+    button.hidden = false
+    button.addEventListener('click', () => {
+      const family = document.getElementById(`family-${button.dataset.family ?? ''}`)
+      if (family === null) return
+      const visible = all(family, 'li.scope:not([hidden]) input[name=scope]', HTMLInputElement)
+      const allTicked = visible.every((b) => b.checked)
+      for (const box of visible) box.checked = !allTicked
+      update()
+    })
+  }
+
+  for (const link of all(document, 'a.preset', HTMLAnchorElement)) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault()
+      const wanted = new Set((link.dataset.scopes ?? '').split(' '))
+      for (const box of boxes) box.checked = wanted.has(box.value)
+      customField.value = ''
+      update()
+      summaryCount.focus()
+    })
+  }
+  summaryCount.tabIndex = -1
+  form.addEventListener('change', update)
+  customField.addEventListener('input', update)
+  update()
+}
