@@ -1,36 +1,73 @@
-// The built server and CLI, run exactly as `npm start`, the Procfile and the installed command
-// run them: CommonJS bundles with V8's code cache made at build time (src/bundle.ts). The
-// suite's other process tests run src/ through tsx, so this is what proves the shipped
-// artefacts work.
-import { describe, test } from 'node:test'
-import { spawn } from 'node:child_process'
+// The shipped artefacts, from a fresh build: the package's files are copied into a scratch
+// folder, built there with `npm run build`'s script, and run as `npm start` and the installed
+// command run them. The rest of the suite runs src/ through tsx.
+import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { request } from 'undici'
 import { PACKAGE_ROOT } from '../src/paths.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, npmStartCommand, runFlow, spawnNode, startEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runFlow, spawnNode, startEmulator, type Spawned } from './helpers.ts'
+
+let root: string
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'wti-build-'))
+  for (const item of ['bin', 'scripts', 'src', 'templates', 'scopes', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) {
+    cpSync(join(PACKAGE_ROOT, item), join(root, item), { recursive: true })
+  }
+  symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(root, 'node_modules'))
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' })
+})
+after(() => rmSync(root, { recursive: true, force: true }))
+
+/** `npm start` in the scratch copy, with only PATH and `env`. */
+function npmStart (env: Record<string, string>): Spawned {
+  const npm = spawn('npm', ['start', '--silent'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  const done = new Promise<{ code: number | null, stdout: string, stderr: string, ms: number }>((resolve) => {
+    let stdout = ''
+    npm.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    // 'close': npm and the server it ran have both let go of the pipes.
+    npm.on('close', (code) => resolve({ code, stdout, stderr, ms: 0 }))
+  })
+  const waiters = new Set<() => void>()
+  npm.stderr.on('data', (d: Buffer) => { stderr += d.toString(); for (const check of waiters) check() })
+  return {
+    done,
+    kill: (signal) => npm.kill(signal),
+    waitFor: (pattern) => new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(stderr)
+        if (match !== null) { waiters.delete(check); resolve(match) } else if (npm.exitCode !== null) { waiters.delete(check); reject(new Error(`exited before ${String(pattern)}: ${stderr}`)) }
+      }
+      waiters.add(check)
+      npm.on('exit', check)
+      check()
+    })
+  }
+}
 
 describe('the built server (npm start)', () => {
-  const { flags, script } = npmStartCommand()
-
-  test('the build made the bundle and its code cache', () => {
-    for (const file of [script, join(PACKAGE_ROOT, 'dist', 'server.bundle.cjs'), join(PACKAGE_ROOT, 'dist', 'server.bundle.cjs.cache')]) {
-      assert.ok(existsSync(file), `${file} is missing: npm ci and npm run build make it`)
+  test('the build holds the server, the CLI and the browser script, each with its source map', () => {
+    for (const file of ['main.js', 'main.js.map', 'cli/bin.js', 'cli/bin.js.map', 'assets/app.js', 'assets/app.js.map']) {
+      assert.ok(existsSync(join(root, 'dist', file)), `dist/${file} is missing`)
     }
+    const map = JSON.parse(readFileSync(join(root, 'dist', 'assets', 'app.js.map'), 'utf8')) as { sources: string[] }
+    assert.ok(map.sources.some((s) => s.endsWith('src/browser/main.ts')))
+    assert.ok(map.sources.some((s) => s.endsWith('src/catalogue/rules.ts')), 'the browser script uses the server\'s own rules')
   })
 
-  test('the Procfile runs the same command with the same V8 flags (the code cache depends on them)', () => {
-    const procfile = readFileSync(join(PACKAGE_ROOT, 'Procfile'), 'utf8')
-    const web = /^web: (?:\w+=\S+ )*node (.*) (\S+)$/m.exec(procfile)
-    assert.ok(web !== null, procfile)
-    assert.deepEqual(web[1]?.split(' '), flags)
-    assert.equal(join(PACKAGE_ROOT, web[2] ?? ''), script)
+  test('stack traces of the built code name src/ files', () => {
+    const script = `process.setSourceMapsEnabled(true); const { parseCallback } = await import(${JSON.stringify(join(root, 'dist', 'oauth', 'flow.js'))}); try { parseCallback({ code: 5 }) } catch (err) { console.log(err.stack) }`
+    const stack = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    assert.match(stack, /at parseCallback \(\S+\/src\/oauth\/flow\.ts:\d+:\d+\)/)
   })
 
-  test('starts with the code cache V8 accepted, serves a whole sandbox flow, and stops cleanly', async () => {
+  test('npm start serves a whole sandbox flow from dist/ and stops on SIGTERM', async () => {
     const port = await freePort()
-    const server = spawnNode([...flags, script], { PORT: String(port), LOG_LEVEL: 'debug' })
+    const server = npmStart({ PORT: String(port) })
     await server.waitFor(/open http:\/\/localhost/)
     const browser = new Browser()
     try {
@@ -38,45 +75,53 @@ describe('the built server (npm start)', () => {
       assert.equal(final.status, 200)
       assert.match(final.body, /Your Webex tokens/)
       assert.match(final.body, /_PF84_/)
+      const script = await browser.fetch(`http://localhost:${port}/assets/app.js`)
+      assert.equal(script.status, 200)
+      assert.match(script.body, /sourceMappingURL=app\.js\.map/)
     } finally {
       await browser.close()
       server.kill('SIGTERM')
     }
-    const { code, stderr } = await server.done
-    assert.equal(code, 0)
-    assert.match(stderr, /^debug: code cache used$/m)
+    const { stdout } = await server.done
+    assert.match(stdout, /"msg":"shutting down"/, 'one JSON line per event when stdout is not a terminal')
   })
 
-  test('other V8 flags make V8 reject the cache, and the server still starts without it', async () => {
-    const port = await freePort()
-    const server = spawnNode(['--max-old-space-size=128', script], { PORT: String(port), LOG_LEVEL: 'debug' })
-    await server.waitFor(/open http:\/\/localhost/)
-    const res = await request(`http://localhost:${port}/healthz`)
-    await res.body.dump()
-    assert.equal(res.statusCode, 200)
-    server.kill('SIGTERM')
-    const { code, stderr } = await server.done
-    assert.equal(code, 0)
-    assert.match(stderr, /^debug: code cache rejected$/m)
+  test('a build older than src/ is refused in one line, and so is a missing one', async () => {
+    const file = join(root, 'src', 'main.ts')
+    const before = statSync(file)
+    const later = new Date(Date.now() + 60_000)
+    utimesSync(file, later, later)
+    try {
+      const stale = await npmStart({ PORT: String(await freePort()) }).done
+      assert.equal(stale.code, 1)
+      assert.equal(stale.stderr.trim(), 'webex-token-issuer: dist/ is older than src/: run `npm run build` first (or `npm run dev` to run src/ directly).')
+    } finally {
+      utimesSync(file, before.atime, before.mtime)
+    }
+    const copy = mkdtempSync(join(tmpdir(), 'wti-nobuild-'))
+    cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true })
+    const missing = await spawnNode([join(copy, 'bin', 'serve.js')], {}).done
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stderr.trim(), 'webex-token-issuer is not built: run `npm run build` first (npm ci builds it too).')
+    rmSync(copy, { recursive: true, force: true })
   })
 })
 
 describe('the built CLI (bin/webex-token-issuer.js)', () => {
-  const BIN = join(PACKAGE_ROOT, 'bin', 'webex-token-issuer.js')
+  const bin = () => join(root, 'bin', 'webex-token-issuer.js')
 
-  test('gets tokens against the emulator with the code cache V8 accepted', async () => {
+  test('gets tokens against the emulator', async () => {
     const port = await freePort()
     const redirectUri = `http://127.0.0.1:${port}/oauth`
     const emu = await startEmulator([redirectUri])
     const browser = new Browser()
     try {
-      const run = spawnNode([BIN, 'token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'json'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, LOG_LEVEL: 'debug' })
+      const run = spawnNode([bin(), 'token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'json'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base })
       const url = (await run.waitFor(/^\s+(http\S+\/authorize\?\S+)$/m))[1] ?? ''
       const back = await consent(browser, url, 'admin')
       await browser.fetch(back.location ?? '')
       const { code, stdout, stderr } = await run.done
       assert.equal(code, 0, stderr)
-      assert.match(stderr, /^debug: code cache used$/m)
       const tokens = JSON.parse(stdout) as { access_token: string, scope: string }
       assert.match(tokens.access_token, /_PF84_/)
       assert.equal(tokens.scope, 'spark-admin:people_read')
@@ -87,11 +132,10 @@ describe('the built CLI (bin/webex-token-issuer.js)', () => {
   })
 
   test('a reader that stops early (| head) ends it with exit 141 and no stack trace', async () => {
-    const child = spawn(process.execPath, [BIN, 'scopes'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [bin(), 'scopes'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    // The reader is gone before the CLI writes a byte (its start-up alone takes tens of ms),
-    // so its first write fails as `… | head -0` would make it fail.
+    // The reader is gone before the CLI writes a byte, as `… | head -0` would make it.
     child.stdout.destroy()
     const code = await new Promise((resolve) => child.on('exit', resolve))
     assert.equal(code, 141)

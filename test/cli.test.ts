@@ -13,7 +13,7 @@ interface Child { done: Promise<ProcessRun>, url: Promise<string>, kill: (signal
 
 /** The CLI as a real process; `url` is the authorize URL it prints on stderr. */
 function cli (args: string[], env: Record<string, string>, input?: string): Child {
-  const run = spawnTs('../src/cli/index.ts', args, env, input)
+  const run = spawnTs('../src/cli/bin.ts', args, env, input)
   const url = run.waitFor(/^\s+(http\S+\/authorize\?\S+)$/m).then((m) => m[1] ?? '')
   url.catch(() => {})
   return { done: run.done, url, kill: run.kill }

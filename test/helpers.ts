@@ -1,7 +1,7 @@
 // Test harness: the emulator and the app on ephemeral loopback ports, and a small
 // browser-like client (cookie jar, manual redirects) that walks a grant flow over real HTTP.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +13,6 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config/index.ts'
 import { buildEmulatorServer, type Emulator } from '../src/sandbox/index.ts'
-import { PACKAGE_ROOT } from '../src/paths.ts'
 
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
@@ -202,12 +201,4 @@ export function spawnNode (args: string[], env: Record<string, string>, input?: 
       check()
     })
   }
-}
-
-/** `npm start`'s command, `node [flags] <script>`, read from package.json: the bench and the build test run the app exactly so. */
-export function npmStartCommand (): { flags: string[], script: string } {
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const words = (pkg.scripts.start ?? '').split(' ').filter((w) => w !== '')
-  if (words[0] !== 'node' || words.length < 2) throw new Error(`npm start is not \`node [flags] <script>\`: ${pkg.scripts.start ?? ''}`)
-  return { flags: words.slice(1, -1), script: join(PACKAGE_ROOT, words.at(-1) ?? '') }
 }

@@ -1,14 +1,16 @@
 // `token`: the grant flow on a loopback server at REDIRECT_URI's port. The browser signs in,
 // Webex redirects back here, the code is exchanged, and the tokens go back to the caller.
+// The callback is one plain node:http handler, so the command starts without loading a web
+// framework; in sandbox mode the emulator (a Fastify plugin) answers on the same port.
 import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import Fastify from 'fastify'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AppError, ERRORS } from '../oauth/errors.ts'
 import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type CallbackQuery } from '../oauth/flow.ts'
-import { createWebexClient, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import type { Person, TokenSet } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 
 export interface TokenFlowOptions {
@@ -29,6 +31,48 @@ export class PortInUseError extends Error {
   }
 }
 
+type Outcome = { tokens: TokenSet, person?: Person } | AppError
+
+/** The page the browser sees when it comes back, compiled on the first answer, not at start-up. */
+let template: Promise<(data: object) => string> | undefined
+async function donePage (title: string, message: string, detail?: string): Promise<string> {
+  template ??= Promise.all([import('handlebars'), readFile(join(TEMPLATES_DIR, 'cli', 'done.hbs'), 'utf8')])
+    .then(([{ default: handlebars }, text]) => handlebars.create().compile(text))
+  return (await template)({ title, message, detail })
+}
+
+function sendPage (res: ServerResponse, status: number, html: string, close = false): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    ...(close ? { connection: 'close' } : {})
+  })
+  res.end(html)
+}
+
+/** The loopback server: the callback, and in sandbox mode the emulator beside it. */
+async function listen (config: Config, now: () => number, callback: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server, close: () => Promise<void> }> {
+  const isCallback = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://loopback').pathname === config.callbackPath
+  if (!config.sandbox) {
+    const server = createServer((req, res) => {
+      if (isCallback(req)) callback(req, res)
+      else sendPage(res, 404, 'Not found')
+    })
+    return { server, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }) }
+  }
+  // The emulator and Fastify are loaded only in sandbox mode.
+  const [{ default: Fastify }, { Emulator, sandboxPlugin }] = await Promise.all([import('fastify'), import('../sandbox/index.ts')])
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    serverFactory: (handler) => createServer((req, res) => isCallback(req) ? callback(req, res) : handler(req, res))
+  })
+  await app.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }], now })), { prefix: SANDBOX_PATH })
+  await app.ready()
+  return { server: app.server, close: () => app.close() }
+}
+
 export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
   const { config, catalogue } = options
   const now = options.now ?? Date.now
@@ -36,58 +80,53 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   if (!selection.ok) throw new AppError('bad_request', { reason: selection.reason })
   const requested = selection.scopes
   const flow = createFlow(requested, now())
-  const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now })
+  // The Webex client is first needed when the browser comes back.
+  const webex = import('../oauth/webex-client.ts').then(({ createWebexClient }) =>
+    createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
 
-  let settle!: (outcome: { tokens: TokenSet, person?: Person } | AppError) => void
-  const outcome = new Promise<{ tokens: TokenSet, person?: Person } | AppError>((resolve) => { settle = resolve })
-
-  const server = Fastify({ logger: false, forceCloseConnections: true })
-  // The page for the browser is compiled when the first answer comes back, not at start-up.
-  let template: Promise<(data: object) => string> | undefined
-  const page = async (title: string, message: string, detail?: string) => {
-    template ??= Promise.all([import('handlebars'), readFile(join(TEMPLATES_DIR, 'cli', 'done.hbs'), 'utf8')])
-      .then(([{ default: handlebars }, text]) => handlebars.create().compile(text))
-    return (await template)({ title, message, detail })
-  }
+  let settle!: (outcome: Outcome) => void
+  const outcome = new Promise<Outcome>((resolve) => { settle = resolve })
 
   let finished = false
-  server.get(config.callbackPath, async (request, reply) => {
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('text/html; charset=utf-8')
+  async function answer (req: IncomingMessage, res: ServerResponse): Promise<void> {
     let query: CallbackQuery | undefined
     try {
-      query = parseCallback(request.query)
+      query = parseCallback(Object.fromEntries(new URL(req.url ?? '/', 'http://loopback').searchParams))
     } catch {}
     if (finished || query === undefined || !belongsTo(query, flow)) {
       // Not the answer to this command's sign-in: refuse it and keep waiting for the real one.
-      return reply.code(400).send(await page('Not this sign-in', 'This answer does not belong to the sign-in the command is waiting for, so it was ignored.'))
+      sendPage(res, 400, await donePage('Not this sign-in', 'This answer does not belong to the sign-in the command is waiting for, so it was ignored.'))
+      return
     }
     finished = true
-    reply.header('connection', 'close')
     // Hand the outcome over only once the browser has its page, so closing the server cannot cut it off.
-    const deliver = (result: { tokens: TokenSet, person?: Person } | AppError) => { reply.raw.once('finish', () => settle(result)); reply.raw.once('close', () => settle(result)) }
+    const deliver = (result: Outcome) => { res.once('finish', () => settle(result)); res.once('close', () => settle(result)) }
     try {
       const code = codeFrom(query, flow, config.clientSecret)
-      const tokens = await webex.exchangeCode({ code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
-      const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
+      const client = await webex
+      const tokens = await client.exchangeCode({ code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
+      const person = await client.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
       deliver({ tokens, person })
-      return reply.send(await page('Signed in', 'The tokens were handed to the terminal.'))
+      sendPage(res, 200, await donePage('Signed in', 'The tokens were handed to the terminal.'), true)
     } catch (err) {
       const error = err instanceof AppError ? err : new AppError('unknown_error')
       deliver(error)
-      return reply.code(error.status).send(await page(ERRORS[error.kind].title, error.message, error.details.webexDescription))
+      sendPage(res, error.status, await donePage(ERRORS[error.kind].title, error.message, error.details.webexDescription), true)
     }
-  })
-  if (config.sandbox) {
-    // The emulator is loaded only in sandbox mode.
-    const { Emulator, sandboxPlugin } = await import('../sandbox/index.ts')
-    await server.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }], now })), { prefix: SANDBOX_PATH })
   }
 
+  const { server, close } = await listen(config, now, (req, res) => {
+    answer(req, res).catch(() => { if (!res.headersSent) sendPage(res, 500, 'Unexpected error') })
+  })
   const port = Number(new URL(config.redirectUri).port || (config.secure ? 443 : 80))
   try {
-    await server.listen({ port, host: '127.0.0.1' })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+    })
   } catch (err) {
-    await webex.close()
+    await close().catch(() => {})
+    await (await webex).close()
     if (err instanceof Error && 'code' in err && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) throw new PortInUseError(port, config.redirectUri)
     throw err
   }
@@ -104,7 +143,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     return { ...result, requested }
   } finally {
     clearTimeout(timer)
-    await server.close()
-    await webex.close()
+    await close()
+    await (await webex).close()
   }
 }

@@ -1,13 +1,15 @@
 // `npm run bench`: the app against a hello-world Fastify baseline measured in the same run,
 // every server its own process on loopback, bounded in time. Prints a table and writes
 // test/bench/results.json. `--quick` is a short smoke run (the test suite runs it).
+// Start-up is what a person feels: `npm start` (the app, and the baseline through npm too)
+// to the first 200 on /healthz.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Agent, Pool, request } from 'undici'
 import { PACKAGE_ROOT } from '../../src/paths.ts'
-import { freePort, npmStartCommand } from '../helpers.ts'
+import { freePort } from '../helpers.ts'
 
 const quick = process.argv.includes('--quick')
 const outIndex = process.argv.indexOf('--out')
@@ -16,14 +18,10 @@ const CLIENT_ID = 'Cbench0client0id0000000000000000'
 const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef'
 const TSX = import.meta.resolve('tsx')
 const CLI_JS = join(PACKAGE_ROOT, 'bin', 'webex-token-issuer.js')
-const HELLO = join(PACKAGE_ROOT, 'test', 'bench', 'hello.mjs')
+const HELLO_DIR = join(PACKAGE_ROOT, 'test', 'bench', 'hello')
 const EMULATOR = join(PACKAGE_ROOT, 'test', 'bench', 'emulator.ts')
-
-/** The app runs exactly as `npm start` runs it: `node [flags] <script>`. APP_NODE_FLAGS tries other flags. */
-const START = npmStartCommand()
-const APP_FLAGS = process.env.APP_NODE_FLAGS === undefined ? START.flags : process.env.APP_NODE_FLAGS.split(' ').filter((f) => f !== '')
-
-const SERVER = process.env.APP_SCRIPT ?? START.script
+const HEAP_PROBE = join(PACKAGE_ROOT, 'test', 'bench', 'heap-probe.mjs')
+const SERVER = join(PACKAGE_ROOT, 'bin', 'serve.js')
 
 /**
  * Flows run in three stretches: the first `flowsWarm` (V8 is still compiling and optimizing;
@@ -34,7 +32,7 @@ const settings = quick
   ? { startups: 1, rounds: 1, roundMs: 500, flowsWarm: 50, flowsMid: 100, flowsTotal: 200 }
   : process.env.BENCH_FLOWS_ONLY === '1' ? { startups: 1, rounds: 1, roundMs: 500, flowsWarm: 2000, flowsMid: 3000, flowsTotal: 6000 } : { startups: 5, rounds: 4, roundMs: 3000, flowsWarm: 2000, flowsMid: 10_000, flowsTotal: 20_000 }
 
-if (!existsSync(SERVER)) {
+if (!existsSync(join(PACKAGE_ROOT, 'dist', 'main.js'))) {
   process.stderr.write('dist/ is missing: run `npm run build` first (npm run bench does).\n')
   process.exit(2)
 }
@@ -43,17 +41,33 @@ const children = new Set<ChildProcess>()
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
 
 function start (args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  return child
+}
+
+/** `npm start` in a folder, in its own process group so that npm and the server stop together. */
+function npmStart (cwd: string, env: Record<string, string>): ChildProcess {
+  const child = spawn('npm', ['start', '--silent'], { cwd, detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: 'ignore' })
   children.add(child)
   child.on('exit', () => children.delete(child))
   return child
 }
 
 async function stop (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
+  if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
+  if (child.spawnargs[0] === 'npm' && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM')
+  else child.kill('SIGTERM')
   await exited
+}
+
+/** The app's heap in use after a full GC, asked of heap-probe.mjs over IPC. */
+async function heapMb (child: ChildProcess): Promise<number> {
+  const answer = new Promise<number>((resolve) => child.once('message', (m: { heapUsed: number }) => resolve(m.heapUsed)))
+  child.send('heap')
+  return (await answer) / 1024 / 1024
 }
 
 const probe = new Agent({ keepAliveTimeout: 1 })
@@ -82,12 +96,12 @@ function percentile (values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
 }
 
-async function startupMs (args: string[], env: Record<string, string>): Promise<number> {
+async function startupMs (cwd: string, env: Record<string, string>): Promise<number> {
   const times: number[] = []
   for (let i = 0; i < settings.startups; i++) {
     const port = await freePort()
     const t0 = performance.now()
-    const child = start(args, { ...env, PORT: String(port) })
+    const child = npmStart(cwd, { ...env, PORT: String(port) })
     times.push(await healthy(port, t0))
     await stop(child)
   }
@@ -230,21 +244,23 @@ async function main (): Promise<void> {
   const appEnv = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emulatorBase, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' }
 
   process.stderr.write(`webex-token-issuer bench${quick ? ' (quick smoke run: numbers mean nothing)' : ''}\n`)
-  const baselineStart = await startupMs([HELLO], {})
-  report({ name: 'baseline start-up (hello world)', value: baselineStart, unit: 'ms', target: '', pass: null })
-  const appStart = await startupMs([...APP_FLAGS, SERVER], { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
-  report({ name: 'app start-up, median', value: appStart, unit: 'ms', target: `≤ 1.5 × baseline (${(1.5 * baselineStart).toFixed(0)} ms)`, pass: appStart <= 1.5 * baselineStart })
+  const baselineStart = await startupMs(HELLO_DIR, {})
+  report({ name: 'baseline start-up (hello world, npm start), median', value: baselineStart, unit: 'ms', target: '', pass: null })
+  const appStart = await startupMs(PACKAGE_ROOT, { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
+  const startTarget = Math.min(1000, 1.5 * baselineStart)
+  report({ name: 'app start-up (npm start to the first 200), median', value: appStart, unit: 'ms', target: `≤ 1000 ms and ≤ 1.5 × baseline (${startTarget.toFixed(0)} ms)`, pass: appStart <= startTarget })
 
   const emulator = start(['--import', TSX, EMULATOR], { PORT: String(emulatorPort), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri })
   await healthy(emulatorPort, performance.now(), '/v1/people/me', true)
 
   const cli = await cliMs({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: emulatorBase })
-  report({ name: 'CLI start to authorize URL, median', value: cli, unit: 'ms', target: `≤ 1.5 × baseline start-up (${(1.5 * baselineStart).toFixed(0)} ms)`, pass: cli <= 1.5 * baselineStart })
+  report({ name: 'CLI start to authorize URL, median', value: cli, unit: 'ms', target: '≤ 300 ms', pass: cli <= 300 })
 
   const helloPort = await freePort()
-  const hello = start([HELLO], { PORT: String(helloPort) })
+  const hello = start([join(HELLO_DIR, 'hello.mjs')], { PORT: String(helloPort) })
   await healthy(helloPort, performance.now())
-  const app = start([...APP_FLAGS, SERVER], { ...appEnv, PORT: String(appPort) })
+  // The app as npm start runs it, with Node's default heap; the probe only answers the heap question.
+  const app = start(['--expose-gc', '--import', HEAP_PROBE, SERVER], { ...appEnv, PORT: String(appPort) })
   await healthy(appPort, performance.now())
   const appUrl = `http://127.0.0.1:${appPort}`
   const [base, page] = await alternate([`http://127.0.0.1:${helloPort}/`, `${appUrl}/`], 50)
@@ -261,20 +277,23 @@ async function main (): Promise<void> {
   await flows(appUrl, settings.flowsWarm, 16)
   const cpuWarm = (cpuMs(pid) - cpuWarm0) / settings.flowsWarm
   await flows(appUrl, settings.flowsMid - settings.flowsWarm, 16)
-  const rssMid = rssMb(pid)
+  const heapMid = await heapMb(app)
   const cpu0 = cpuMs(pid)
   const measured = await flows(appUrl, settings.flowsTotal - settings.flowsMid, 16)
   const cpuPerFlow = (cpuMs(pid) - cpu0) / (settings.flowsTotal - settings.flowsMid)
   const rssEnd = rssMb(pid)
-  const growth = (rssEnd - rssMid) / rssMid
+  const heapEnd = await heapMb(app)
+  const growth = (heapEnd - heapMid) / heapMid
   const window = `flows ${settings.flowsMid} → ${settings.flowsTotal}`
   report({ name: `full flows, 16 concurrent (${window})`, value: measured.perSecond, unit: 'flows/s', target: '', pass: null })
   report({ name: 'flow latency p50', value: percentile(measured.latencies, 50), unit: 'ms', target: '', pass: null })
   report({ name: 'flow latency p99', value: percentile(measured.latencies, 99), unit: 'ms', target: '', pass: null })
   report({ name: `app CPU per complete flow (${window})`, value: cpuPerFlow, unit: 'ms', target: '≤ 1.0 ms', pass: cpuPerFlow <= 1.0 })
   report({ name: `app CPU per flow, first ${settings.flowsWarm} flows (JIT warm-up)`, value: cpuWarm, unit: 'ms', target: '', pass: null })
-  report({ name: `app RSS after ${settings.flowsTotal} flows`, value: rssEnd, unit: 'MB', target: '≤ 150 MB', pass: rssEnd <= 150 })
-  report({ name: `RSS growth, flow ${settings.flowsMid} → ${settings.flowsTotal}`, value: growth * 100, unit: '%', target: '≤ 10 %', pass: growth <= 0.10 })
+  report({ name: `app heap after a full GC, flow ${settings.flowsMid}`, value: heapMid, unit: 'MB', target: '', pass: null })
+  report({ name: `app heap after a full GC, flow ${settings.flowsTotal}`, value: heapEnd, unit: 'MB', target: '', pass: null })
+  report({ name: `heap growth, flow ${settings.flowsMid} → ${settings.flowsTotal}`, value: growth * 100, unit: '%', target: '≤ 10 %', pass: growth <= 0.10 })
+  report({ name: `app RSS after ${settings.flowsTotal} flows (Node's default heap)`, value: rssEnd, unit: 'MB', target: '', pass: null })
 
   await stop(app)
   await stop(emulator)
