@@ -31,6 +31,8 @@ export interface AppDeps {
   /** Outbound HTTP; defaults to one keep-alive Agent for the whole app, made on first use. */
   dispatcher?: Dispatcher
   timeouts?: Timeouts
+  /** How the Webex client waits between retries; tests record the waits instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>
   now?: () => number
   /** Where logs go; defaults to stdout (readable lines when it is a terminal). */
   logStream?: DestinationStream
@@ -80,7 +82,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     config,
     catalogue,
     // One keep-alive Agent for the whole process, made by the client on first use (or given).
-    webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher: deps.dispatcher, timeouts: deps.timeouts, now }),
+    webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher: deps.dispatcher, timeouts: deps.timeouts, sleep: deps.sleep, now }),
     consumed: new ConsumedStates(),
     now
   }

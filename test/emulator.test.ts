@@ -62,7 +62,8 @@ describe('the emulator', () => {
     const first = await client().exchangeCode({ code: c, redirectUri: REDIRECT, codeVerifier: verifier })
     const renewed = await client().refresh(first.refreshToken ?? '')
     assert.notEqual(renewed.accessToken, first.accessToken)
-    assert.ok(renewed.refreshToken !== undefined)
+    assert.equal(renewed.refreshToken, first.refreshToken, 'Webex answers with the same refresh token')
+    assert.notEqual(renewed.refreshTokenKept, true)
     emu.emulator.omitRefreshToken = true
     const again = await client().refresh(first.refreshToken ?? '')
     emu.emulator.omitRefreshToken = false

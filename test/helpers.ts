@@ -6,13 +6,14 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Writable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
 import { CookieJar } from 'tough-cookie'
 import { Agent, request } from 'undici'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config/index.ts'
 import { buildEmulatorServer, type Emulator } from '../src/sandbox/index.ts'
+import { runCli } from '../src/cli/main.ts'
 
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
@@ -201,4 +202,54 @@ export function spawnNode (args: string[], env: Record<string, string>, input?: 
       check()
     })
   }
+}
+
+export interface CliRun {
+  /** The exit code runCli returned, and what it wrote. */
+  done: Promise<{ code: number, stdout: string, stderr: string }>
+  /** The authorize URL the CLI printed on stderr; rejects if it finished first. */
+  url: Promise<string>
+  /** What Ctrl-C does to the real process. */
+  interrupt: () => void
+}
+
+/**
+ * The CLI in this process, through runCli, with in-memory streams, an empty working folder (so
+ * no .env is read) and only `env`: for what the CLI does, where the process boundary is not the
+ * point. Exit codes, signals, pipes and the installed bin are tested as real processes.
+ */
+export function runCliHere (args: string[], env: Record<string, string>, input = ''): CliRun {
+  let stdout = ''
+  let stderr = ''
+  let onText = () => {}
+  const sink = (append: (text: string) => void) => new Writable({ write (chunk: Buffer, _encoding, callback) { append(chunk.toString()); onText(); callback() } })
+  const controller = new AbortController()
+  const done = runCli(args, {
+    stdout: sink((t) => { stdout += t }),
+    stderr: sink((t) => { stderr += t }),
+    stdin: Readable.from([input]),
+    env,
+    cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
+    openBrowser: async () => { throw new Error('no browser in tests') }
+  }, controller.signal).then((code) => ({ code, stdout, stderr }))
+  const url = new Promise<string>((resolve, reject) => {
+    onText = () => {
+      const match = /^\s+(http\S+\/authorize\?\S+)$/m.exec(stderr)
+      if (match !== null) resolve(match[1] ?? '')
+    }
+    done.then(() => reject(new Error(`the CLI finished before printing a URL: ${stderr}`)), reject)
+  })
+  url.catch(() => {})
+  return { done, url, interrupt: () => controller.abort() }
+}
+
+/**
+ * The seed of a property-based test: FUZZ_SEED to replay a run, otherwise a fresh one. It is
+ * printed as the test's diagnostic, so a failure in CI can be replayed exactly
+ * (`FUZZ_SEED=<seed> node --import tsx --test test/fuzz.test.ts`).
+ */
+export function fuzzSeed (t: { diagnostic: (message: string) => void }): number {
+  const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED)
+  t.diagnostic(`seed ${seed} (replay with FUZZ_SEED=${seed})`)
+  return seed
 }

@@ -47,7 +47,7 @@ export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): He
   throw new AppError('bad_request', { reason: 'The input is neither a token nor a file written by `webex-token-issuer token --out`.' })
 }
 
-export async function readStdin (stdin: NodeJS.ReadStream): Promise<string> {
+export async function readStdin (stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<string> {
   if (stdin.isTTY === true) throw new AppError('bad_request', { reason: 'No token given: pass it as a flag, with --in FILE, or on stdin.' })
   let text = ''
   for await (const chunk of stdin) {

@@ -17,7 +17,7 @@ import { Terminal } from './terminal.ts'
 export interface CliIo {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WriteStream | NodeJS.WritableStream
-  stdin: NodeJS.ReadStream
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean }
   env: NodeJS.ProcessEnv
   cwd: string
   /** Opens the system browser; rejects when none can be opened. */
@@ -149,8 +149,10 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         term.progress('Refreshing…')
         const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt)
         if (tokens.refreshTokenKept === true) term.info('Webex sent no new refresh token; the one you had stays valid.')
+        // Whose token it is, as `token` and the tokens page say; a failure only leaves it out.
+        const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
         term.done('Refreshed.')
-        await emit(io, term, opts.format, { tokens, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
+        await emit(io, term, opts.format, { tokens, person, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
       } finally {
         await webex.close()
       }

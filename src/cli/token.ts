@@ -51,6 +51,13 @@ function sendPage (res: ServerResponse, status: number, html: string, close = fa
   res.end(html)
 }
 
+function closeServer (server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
 /** The loopback server: the callback, and in sandbox mode the emulator beside it. */
 async function listen (config: Config, now: () => number, callback: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server, close: () => Promise<void> }> {
   const isCallback = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://loopback').pathname === config.callbackPath
@@ -59,7 +66,7 @@ async function listen (config: Config, now: () => number, callback: (req: Incomi
       if (isCallback(req)) callback(req, res)
       else sendPage(res, 404, 'Not found')
     })
-    return { server, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }) }
+    return { server, close: () => closeServer(server) }
   }
   // The emulator and Fastify are loaded only in sandbox mode.
   const [{ default: Fastify }, { Emulator, sandboxPlugin }] = await Promise.all([import('fastify'), import('../sandbox/index.ts')])
@@ -70,7 +77,8 @@ async function listen (config: Config, now: () => number, callback: (req: Incomi
   })
   await app.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }], now })), { prefix: SANDBOX_PATH })
   await app.ready()
-  return { server: app.server, close: () => app.close() }
+  // The server is listened on here, not by app.listen, so Fastify's close leaves it to us.
+  return { server: app.server, close: async () => { await closeServer(app.server); await app.close() } }
 }
 
 export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {

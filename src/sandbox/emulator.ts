@@ -90,7 +90,7 @@ export class Emulator {
   readonly issued: IssuedRecord[] = []
   /** How many requests each API route received, so tests can prove a call was never made. */
   readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0 }
-  /** When true, refresh answers leave out refresh_token, as Webex may (webex-oauth.md §2). */
+  /** When true, refresh answers leave out refresh_token, as Webex may (docs/webex-contract.md, "Refresh"). */
   omitRefreshToken = false
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
@@ -193,14 +193,19 @@ export class Emulator {
     return reply.code(status).send({ message, errors: [{ description: message }], trackingId: trackingId() })
   }
 
-  #issue (grant: Grant, withRefresh: boolean) {
+  /**
+   * Issues an access token, and a refresh token unless `refresh` is false. A refresh grant
+   * passes the refresh token it used: Webex answers with that same token, its life renewed
+   * (docs/webex-contract.md, "Refresh").
+   */
+  #issue (grant: Grant, refresh: boolean | string) {
     const accessToken = token()
     const now = this.#now()
     this.#access.set(accessToken, { ...grant, expiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000 })
     const answer: Record<string, string | number> = { access_token: accessToken, expires_in: ACCESS_TOKEN_LIFETIME_S }
     let refreshToken: string | undefined
-    if (withRefresh) {
-      refreshToken = token()
+    if (refresh !== false) {
+      refreshToken = refresh === true ? token() : refresh
       this.#refresh.set(refreshToken, { ...grant, expiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000 })
       answer.refresh_token = refreshToken
       answer.refresh_token_expires_in = REFRESH_TOKEN_LIFETIME_S
@@ -264,7 +269,7 @@ export class Emulator {
     if (held === undefined || held.clientId !== client.clientId || held.expiresAt < this.#now()) {
       return this.#oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')
     }
-    const { answer, accessToken, refreshToken } = this.#issue(held, !this.omitRefreshToken)
+    const { answer, accessToken, refreshToken } = this.#issue(held, this.omitRefreshToken ? false : body.refresh_token ?? false)
     this.#record({ code: '', accessToken, refreshToken, user: held.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
   }

@@ -1,11 +1,15 @@
 // End-to-end journeys in Debian's Chromium against the app in sandbox mode.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
 import { BrowserFixture } from './app.ts'
+import { runCliHere } from '../helpers.ts'
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/config/index.ts'
 
 const skip = browserUnavailable()
 
@@ -166,6 +170,41 @@ describe('browser journeys', { skip }, () => {
     assert.match(ics, /BEGIN:VEVENT[\s\S]*SUMMARY:Renew the Webex refresh token/)
     assert.ok(!ics.includes(refresh) && !ics.includes(access), 'the reminder holds no token')
     await ctx.close()
+  })
+
+  test('the page\'s .env and JSON downloads are the CLI\'s --format env and json files: the CLI reads them back and writes the same fields', async () => {
+    const { ctx, page } = await context({ acceptDownloads: true })
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
+    await page.click('button[type=submit].primary')
+    await consentAs(page, 'admin')
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')])
+    const [envDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-env')])
+    const dir = await mkdtemp(join(tmpdir(), 'wti-downloads-'))
+    const [pageJsonPath, pageEnvPath] = [join(dir, 'webex-tokens.json'), join(dir, 'webex-tokens.env')]
+    await jsonDownload.saveAs(pageJsonPath)
+    await envDownload.saveAs(pageEnvPath)
+    const pageJson = JSON.parse(await readFile(pageJsonPath, 'utf8')) as Record<string, unknown>
+    const pageEnv = await readFile(pageEnvPath, 'utf8')
+    await ctx.close()
+
+    // The CLI, pointed at the same embedded Webex as a real-Webex integration, renews from each file.
+    const env = { CLIENT_ID: SANDBOX_CLIENT_ID, CLIENT_SECRET: SANDBOX_CLIENT_SECRET, WEBEX_BASE_URL: `${fx.app.url}/sandbox/v1`, REDIRECT_URI: `${fx.app.url}/oauth` }
+    const fromJson = await runCliHere(['refresh', '--in', pageJsonPath, '--format', 'json'], env).done
+    assert.equal(fromJson.code, 0, fromJson.stderr)
+    const cliJson = JSON.parse(fromJson.stdout) as Record<string, unknown>
+    assert.deepEqual(Object.keys(pageJson), Object.keys(cliJson))
+    for (const key of ['token_type', 'scope', 'scopes', 'base_url', 'refresh_token']) assert.deepEqual(pageJson[key], cliJson[key], key)
+    assert.equal(typeof pageJson.expires_in, 'number')
+    assert.deepEqual(pageJson.person, cliJson.person, 'the person is the same')
+
+    const fromEnv = await runCliHere(['refresh', '--in', pageEnvPath, '--format', 'env'], env).done
+    assert.equal(fromEnv.code, 0, fromEnv.stderr)
+    const names = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^([A-Z_]+)='[^'\n]*'$/.exec(l)?.[1] ?? `unquoted line: ${l}`)
+    assert.deepEqual(names(pageEnv), names(fromEnv.stdout))
+    const [pageVars, cliVars] = [parseDotenv(pageEnv), parseDotenv(fromEnv.stdout)]
+    assert.equal(pageVars.WEBEX_REFRESH_TOKEN, cliVars.WEBEX_REFRESH_TOKEN)
+    assert.equal(pageVars.WEBEX_SCOPES, cliVars.WEBEX_SCOPES)
+    assert.equal(pageVars.WEBEX_BASE_URL, cliVars.WEBEX_BASE_URL)
   })
 
   test('reloading or going back after the flow explains, and shows no tokens', async () => {
