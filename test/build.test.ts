@@ -22,9 +22,12 @@ before(() => {
 })
 after(() => rmSync(root, { recursive: true, force: true }))
 
-/** `npm start` in the scratch copy, with only PATH and `env`. */
+/**
+ * `npm start` in the scratch copy, with only PATH and `env`, in its own process group, so that
+ * a signal reaches npm and the server alike, as a terminal's Ctrl-C or a platform's stop does.
+ */
 function npmStart (env: Record<string, string>): Spawned {
-  const npm = spawn('npm', ['start', '--silent'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const npm = spawn('npm', ['start', '--silent'], { cwd: root, detached: true, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   const done = new Promise<{ code: number | null, stdout: string, stderr: string, ms: number }>((resolve) => {
     let stdout = ''
@@ -36,7 +39,7 @@ function npmStart (env: Record<string, string>): Spawned {
   npm.stderr.on('data', (d: Buffer) => { stderr += d.toString(); for (const check of waiters) check() })
   return {
     done,
-    kill: (signal) => npm.kill(signal),
+    kill: (signal) => { if (npm.pid !== undefined) process.kill(-npm.pid, signal) },
     waitFor: (pattern) => new Promise((resolve, reject) => {
       const check = () => {
         const match = pattern.exec(stderr)

@@ -1,4 +1,4 @@
-// An emulator of the Webex OAuth contract (webex-oauth.md): authorize with a consent page
+// An emulator of the Webex OAuth contract (docs/webex-contract.md): authorize with a consent page
 // and demo users, one-time codes with PKCE, the token endpoint with both grants, people/me,
 // organizations and tokenExpiry. Its state lives in memory, bounded.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
@@ -129,7 +129,7 @@ export class Emulator {
     const query = q.success ? q.data : {}
     const client = query.client_id === undefined ? undefined : this.#clients.get(query.client_id)
     if (client === undefined || query.redirect_uri === undefined || !client.redirectUris.includes(query.redirect_uri)) {
-      // A real provider never redirects to an unregistered URI: it shows its own page (webex-oauth.md §1, §8).
+      // A real provider never redirects to an unregistered URI: it shows its own page (docs/webex-contract.md, "Authorize").
       return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', {
         prefix: this.#prefix,
         clientKnown: client !== undefined,
@@ -177,7 +177,7 @@ export class Emulator {
     const user = DEMO_USERS.find((u) => u.key === (body.data.user ?? 'admin'))
     if (user === undefined) return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
     if (pending.scopes.some((s) => !entitled(user, s))) {
-      // The words Webex uses for a user without the needed role (webex-oauth.md §1).
+      // The words Webex uses for a user without the needed role (docs/webex-contract.md, "Authorize").
       return this.#redirectBack(reply, pending.redirectUri, { error: 'invalid_scope', error_description: 'No user entitled service in request scopes', ...state })
     }
     const code = randomBytes(16).toString('hex')
@@ -215,7 +215,7 @@ export class Emulator {
     return { answer, accessToken, refreshToken }
   }
 
-  /** Client credentials from HTTP Basic or the body; either is accepted (webex-oauth.md §2). */
+  /** Client credentials from HTTP Basic or the body; either is accepted (docs/webex-contract.md, "Token"). */
   #client (request: FastifyRequest, body: z.infer<typeof tokenBody>): EmulatorClient | undefined {
     let id = body.client_id
     let secret = body.client_secret

@@ -62,7 +62,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
   }
 ]
 
-/** Which role a scope needs, from its prefix, as Webex decides entitlement (webex-oauth.md §5). */
+/** Which role a scope needs, from its prefix, as Webex decides entitlement (docs/webex-contract.md, "Scopes"). */
 export function entitled (user: DemoUser, scope: string): boolean {
   if (scope.startsWith('spark-compliance:') || scope.startsWith('spark-admin:messages_')) return user.complianceOfficer
   if (/^(spark-admin|audit|identity|analytics):/.test(scope) || scope.startsWith('meeting:admin_')) return user.admin

@@ -38,7 +38,7 @@ if (!existsSync(join(PACKAGE_ROOT, 'dist', 'main.js'))) {
 }
 
 const children = new Set<ChildProcess>()
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
+process.on('exit', () => { for (const c of children) { if (c.spawnargs[0] === 'npm' && c.pid !== undefined) process.kill(-c.pid, 'SIGKILL'); else c.kill('SIGKILL') } })
 
 function start (args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
@@ -49,9 +49,14 @@ function start (args: string[], env: Record<string, string>): ChildProcess {
 
 /** `npm start` in a folder, in its own process group so that npm and the server stop together. */
 function npmStart (cwd: string, env: Record<string, string>): ChildProcess {
-  const child = spawn('npm', ['start', '--silent'], { cwd, detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: 'ignore' })
+  const child = spawn('npm', ['start', '--silent'], { cwd, detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
   children.add(child)
-  child.on('exit', () => children.delete(child))
+  child.on('exit', (code) => {
+    children.delete(child)
+    if (code !== 0 && code !== null && stderr !== '') process.stderr.write(`npm start in ${cwd} exited ${code}: ${stderr}`)
+  })
   return child
 }
 
