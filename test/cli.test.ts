@@ -219,9 +219,9 @@ describe('webex-token-issuer token', () => {
 })
 
 describe('webex-token-issuer in sandbox mode', () => {
-  test('token goes through the embedded sandbox consent page', async () => {
+  test('token goes through the embedded sandbox consent page, whatever PORT says', async () => {
     const port = await freePort()
-    const run = cli(['token', '--no-browser', '--scopes', 'spark-compliance:rooms_read'], { PORT: String(port), REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
+    const run = cli(['token', '--no-browser', '--scopes', 'spark-compliance:rooms_read'], { PORT: String(await freePort()), REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
     const url = await run.url
     assert.ok(url.startsWith(`http://127.0.0.1:${port}/sandbox/v1/authorize?`))
     const browser = new Browser()
@@ -234,6 +234,17 @@ describe('webex-token-issuer in sandbox mode', () => {
     assert.match((JSON.parse(result.stdout) as { access_token: string }).access_token, /_PF84_/)
   })
 
+  test('whoami and refresh explain that sandbox tokens live only where they were issued, with exit 11', async () => {
+    for (const args of [['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'], ['refresh', '--refresh-token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b']]) {
+      const run = await cli(args, {}).done
+      assert.equal(run.code, 11, run.stderr)
+      assert.match(run.stderr, /Sandbox tokens work only in the process that issued them/)
+      assert.match(run.stderr, /Check and Renew pages while `npm start` runs/)
+      assert.match(run.stderr, /set CLIENT_ID and CLIENT_SECRET/)
+      assert.doesNotMatch(run.stderr, /could not be reached|connection refused/i)
+    }
+  })
+
   test('scopes lists the catalogue, and --help is on every subcommand', async () => {
     const list = await cli(['scopes', '--family', 'compliance', '--json'], {}).done
     assert.equal(list.code, 0)
@@ -244,6 +255,6 @@ describe('webex-token-issuer in sandbox mode', () => {
       assert.match(help.stdout, new RegExp(`Usage: webex-token-issuer ${sub}`))
     }
     const token = await cli(['token', '--help'], {}).done
-    assert.match(token.stdout, /Exit codes:[\s\S]*9 +timeout/)
+    assert.match(token.stdout, /Exit codes:[\s\S]*9 +timeout[\s\S]*11 +sandbox_token/)
   })
 })

@@ -142,6 +142,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .addHelpText('after', exitCodeHelp())
     .action(async (opts: { refreshToken?: string, in?: string, format: Format, out?: string, force?: boolean }) => {
       const { config } = load(io)
+      if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(io, opts.refreshToken, opts.in, 'refresh')
       if (held.refreshToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no refresh token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
@@ -165,6 +166,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .addHelpText('after', exitCodeHelp())
     .action(async (opts: { token?: string, json?: boolean }) => {
       const { config } = load(io)
+      if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(io, opts.token, undefined, 'access')
       if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
@@ -234,6 +236,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       if (err.details.webexDescription !== undefined) term.error(`Webex said: ${err.details.webexDescription}`)
       if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
       if (err.kind === 'invalid_scope' || err.kind === 'access_denied') for (const cause of entry.causes) term.error(`- ${cause}`)
+      if (err.kind === 'sandbox_token') for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
       if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)
       return entry.exitCode

@@ -88,9 +88,12 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   if (!selection.ok) throw new AppError('bad_request', { reason: selection.reason })
   const requested = selection.scopes
   const flow = createFlow(requested, now())
-  // The Webex client is first needed when the browser comes back.
+  const port = Number(new URL(config.redirectUri).port || (config.secure ? 443 : 80))
+  // The Webex client is first needed when the browser comes back. In sandbox mode the
+  // emulator is this process's own, on the redirect URI's port, whatever PORT says.
+  const apiUrl = config.sandbox ? `http://127.0.0.1:${port}${SANDBOX_PATH}` : config.webexApiUrl
   const webex = import('../oauth/webex-client.ts').then(({ createWebexClient }) =>
-    createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
+    createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
 
   let settle!: (outcome: Outcome) => void
   const outcome = new Promise<Outcome>((resolve) => { settle = resolve })
@@ -126,7 +129,6 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   const { server, close } = await listen(config, now, (req, res) => {
     answer(req, res).catch(() => { if (!res.headersSent) sendPage(res, 500, 'Unexpected error') })
   })
-  const port = Number(new URL(config.redirectUri).port || (config.secure ? 443 : 80))
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

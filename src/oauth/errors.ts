@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'webex_unavailable'
   | 'timeout'
   | 'token_invalid'
+  | 'sandbox_token'
   | 'rate_limited'
   | 'misdirected'
   | 'not_found'
@@ -129,6 +130,18 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     causes: ['The token has expired (access tokens live about 14 days), was revoked, was mistyped, or belongs to another environment (FedRAMP, sandbox).'],
     next: ['Use the refresh token to get a new access token, or sign in again.'],
     cli: 'token_invalid: Webex does not accept the access token'
+  },
+  sandbox_token: {
+    status: 400,
+    exitCode: 11,
+    title: 'Sandbox tokens work only in the process that issued them',
+    summary: 'No CLIENT_ID is set, so this command would ask the sandbox, and a sandbox lives inside the process that started it: its tokens mean nothing anywhere else.',
+    causes: ['The token came from the sandbox (the embedded Webex emulator) of another run: `npm start` or an earlier `token` command.'],
+    next: [
+      'To try Check and Renew with sandbox tokens, use the web app\'s Check and Renew pages while `npm start` runs.',
+      'To use real Webex, set CLIENT_ID and CLIENT_SECRET (in .env.local or the environment) and sign in again.'
+    ],
+    cli: 'sandbox_token: whoami and refresh need real Webex (CLIENT_ID, CLIENT_SECRET)'
   },
   rate_limited: {
     status: 429,
