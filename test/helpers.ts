@@ -111,7 +111,8 @@ export class Browser {
       body = params.toString()
       headers['content-type'] = 'application/x-www-form-urlencoded'
     }
-    const res = await request(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, dispatcher: this.#agent })
+    // Bounded, so an answer that never comes fails the test with a reason instead of stalling the suite.
+    const res = await request(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, dispatcher: this.#agent, headersTimeout: 30_000, bodyTimeout: 30_000 })
     const text = await res.body.text()
     for (const line of [res.headers['set-cookie'] ?? []].flat()) await this.jar.setCookie(line, url)
     const location = typeof res.headers.location === 'string' ? new URL(res.headers.location, url).toString() : undefined
