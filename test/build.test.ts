@@ -89,6 +89,22 @@ describe('the built server (npm start)', () => {
     assert.match(stdout, /"msg":"shutting down"/, 'one JSON line per event when stdout is not a terminal')
   })
 
+  test('on a terminal the log is readable lines, not JSON', { skip: existsSync('/usr/bin/script') ? false : 'needs script(1) for a pseudo-terminal' }, async () => {
+    const port = await freePort()
+    // script(1) runs the server on a pseudo-terminal, as a person's shell does.
+    const child = spawn('/usr/bin/script', ['-qec', `${process.execPath} ${join(root, 'bin', 'serve.js')}`, '/dev/null'], { cwd: root, detached: true, env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    const exited = new Promise((resolve) => child.on('close', resolve))
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('Server listening')) resolve() })
+      exited.then(() => resolve(), () => resolve())
+    })
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM')
+    await exited
+    assert.match(out, /INFO.*Server listening at http:\/\/127\.0\.0\.1:\d+/)
+    assert.doesNotMatch(out, /"level":30/)
+  })
+
   test('a build older than src/ is refused in one line, and so is a missing one', async () => {
     const file = join(root, 'src', 'main.ts')
     const before = statSync(file)
