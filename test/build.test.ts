@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlin
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../src/paths.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runFlow, spawnNode, startEmulator, type Spawned } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runFlow, spawnNode, spawnProcess, startEmulator, type Spawned } from './helpers.ts'
 
 let root: string
 
@@ -22,34 +22,9 @@ before(() => {
 })
 after(() => rmSync(root, { recursive: true, force: true }))
 
-/**
- * `npm start` in the scratch copy, with only PATH and `env`, in its own process group, so that
- * a signal reaches npm and the server alike, as a terminal's Ctrl-C or a platform's stop does.
- */
+/** `npm start` in the scratch copy, in its own process group, so a signal reaches npm and the server alike. */
 function npmStart (env: Record<string, string>): Spawned {
-  const npm = spawn('npm', ['start', '--silent'], { cwd: root, detached: true, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  const done = new Promise<{ code: number | null, stdout: string, stderr: string, ms: number }>((resolve) => {
-    let stdout = ''
-    npm.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    // 'close': npm and the server it ran have both let go of the pipes.
-    npm.on('close', (code) => resolve({ code, stdout, stderr, ms: 0 }))
-  })
-  const waiters = new Set<() => void>()
-  npm.stderr.on('data', (d: Buffer) => { stderr += d.toString(); for (const check of waiters) check() })
-  return {
-    done,
-    kill: (signal) => { if (npm.pid !== undefined) process.kill(-npm.pid, signal) },
-    waitFor: (pattern) => new Promise((resolve, reject) => {
-      const check = () => {
-        const match = pattern.exec(stderr)
-        if (match !== null) { waiters.delete(check); resolve(match) } else if (npm.exitCode !== null) { waiters.delete(check); reject(new Error(`exited before ${String(pattern)}: ${stderr}`)) }
-      }
-      waiters.add(check)
-      npm.on('exit', check)
-      check()
-    })
-  }
+  return spawnProcess('npm', ['start', '--silent'], env, { cwd: root, group: true })
 }
 
 describe('the built server (npm start)', () => {

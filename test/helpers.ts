@@ -154,7 +154,7 @@ export async function runFlow (browser: Browser, appUrl: string, scopes: string[
   return { start, back, final }
 }
 
-export interface ProcessRun { code: number | null, stdout: string, stderr: string, ms: number }
+export interface ProcessRun { code: number | null, stdout: string, stderr: string }
 
 export interface Spawned {
   /** Resolves with the first match of `pattern` in stderr; rejects if the process exits first. */
@@ -173,27 +173,41 @@ export function spawnTs (file: string, args: string[], env: Record<string, strin
 
 /** Spawns `node <args>` in an empty temporary folder with only PATH and `env`. */
 export function spawnNode (args: string[], env: Record<string, string>, input?: string): Spawned {
-  const started = Date.now()
-  const child = spawn(process.execPath, args, {
-    cwd: mkdtempSync(join(tmpdir(), 'wti-proc-')),
+  return spawnProcess(process.execPath, args, env, { input })
+}
+
+/**
+ * Spawns a command with only PATH and `env`, in `cwd` (default: an empty temporary folder) so
+ * no .env leaks in; killed after 30 s at most. With `group`, it leads its own process group
+ * and kill() signals the whole group (as a terminal's Ctrl-C reaches npm and what it runs).
+ */
+export function spawnProcess (command: string, args: string[], env: Record<string, string>, options: { input?: string, cwd?: string, group?: boolean } = {}): Spawned {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'wti-proc-')),
+    detached: options.group === true,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe']
   })
+  const kill = (signal: NodeJS.Signals) => {
+    if (options.group === true && child.pid !== undefined) process.kill(-child.pid, signal)
+    else child.kill(signal)
+  }
   let stdout = ''
   let stderr = ''
   const waiters = new Set<() => void>()
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); for (const check of waiters) check() })
-  child.stdin.end(input)
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-  const done = new Promise<ProcessRun>((resolve) => child.on('exit', (code) => {
+  child.stdin.end(options.input)
+  const timer = setTimeout(() => kill('SIGKILL'), 30_000)
+  // 'close': the child and anything it started have let go of the pipes.
+  const done = new Promise<ProcessRun>((resolve) => child.on('close', (code) => {
     clearTimeout(timer)
     for (const check of waiters) check()
-    resolve({ code, stdout, stderr, ms: Date.now() - started })
+    resolve({ code, stdout, stderr })
   }))
   return {
     done,
-    kill: (signal) => child.kill(signal),
+    kill,
     waitFor: (pattern) => new Promise((resolve, reject) => {
       const check = () => {
         const match = pattern.exec(stderr)
