@@ -5,8 +5,15 @@ import assert from 'node:assert/strict'
 import { parse as parseDotenv } from 'dotenv'
 import { expiryStage, remaining } from '../src/browser/countdown.ts'
 import { reminderIcs } from '../src/browser/ics.ts'
-import { matchesSearch, selectionSummary, selectionWarnings } from '../src/catalogue/rules.ts'
+import { checkSelection, matchesSearch, selectionSummary, selectionWarnings } from '../src/catalogue/rules.ts'
 import { toEnvFile, toJsonFile, UnquotableValueError, type TokenRecord } from '../src/oauth/token-file.ts'
+
+/** The reason the server's check gives for a selection, against a two-scope catalogue. */
+function checkSelectionReason (ticked: string[]): string {
+  const byId = new Map<string, { inSparkAll?: boolean }>([['spark:all', {}], ['spark:messages_read', { inSparkAll: true }]])
+  const result = checkSelection({ byId }, { ticked })
+  return result.ok ? '' : result.reason
+}
 
 describe('the countdown', () => {
   test('counts days, hours, minutes and seconds, then says expired', () => {
@@ -52,9 +59,10 @@ describe('the live summary of a selection', () => {
   })
 
   test('warns about spark:all conflicts with the same words the server refuses them with', () => {
-    const [first] = selectionWarnings([{ id: 'spark:all', role: 'any_user', write: false }], ['spark:messages_read'])
+    const [first] = selectionWarnings([{ id: 'spark:all', role: 'any_user', write: false }, { id: 'spark:messages_read', role: 'any_user', write: false, inSparkAll: true }], [])
     assert.equal(first?.level, 'error')
-    assert.match(first?.text ?? '', /^spark:all already covers every spark:\* user scope, so it cannot be combined with spark:messages_read/)
+    assert.match(first?.text ?? '', /^spark:all already covers spark:messages_read, so it cannot be requested beside it/)
+    assert.equal(first?.text, checkSelectionReason(['spark:all', 'spark:messages_read']))
     assert.deepEqual(selectionWarnings([{ id: 'spark:all', role: 'any_user', write: false }, { id: 'spark:kms', role: 'any_user', write: false }], []), [])
   })
 

@@ -14,7 +14,8 @@ import { fuzzSeed, LogCapture, startApp } from './helpers.ts'
 
 const catalogue = loadCatalogue(SCOPES_DIR)
 
-const good = { id: 'spark-admin:people_read', family: 'admin', description: 'Read people', access: 'read', role: 'admin', who: 'admin', risk: [] }
+const good = { id: 'spark-admin:people_read', family: 'admin', description: 'Read people', access: 'read', role: 'admin', who: 'admin', risk: [], source: 'test' }
+const coveredBySparkAll = (id: string) => catalogue.byId.get(id)?.inSparkAll === true
 function parseOne (entry: object, extra: object[] = []) {
   return parseCatalogue([{ name: 'admin.json', text: JSON.stringify({ scopes: [entry, ...extra] }) }])
 }
@@ -23,10 +24,36 @@ function rejects (fn: () => unknown, message: RegExp) {
 }
 
 describe('the catalogue data', () => {
-  test('holds the 124 known scopes in eight families, each with family, access, role and risk', () => {
-    assert.ok(catalogue.scopes.length >= 124, `${catalogue.scopes.length} scopes`)
-    assert.equal(catalogue.families.length, 8)
-    for (const id of ['spark-admin:people_read', 'spark-compliance:messages_read', 'audit:events_read', 'analytics:read_all', 'spark:all', 'openid']) assert.ok(catalogue.byId.has(id), id)
+  test('holds at least 160 scopes in ten families, each confirmed by a named source', () => {
+    assert.ok(catalogue.scopes.length >= 160, `${catalogue.scopes.length} scopes`)
+    assert.equal(catalogue.families.length, 10)
+    for (const id of ['spark-admin:people_read', 'spark-compliance:messages_read', 'audit:events_read', 'analytics:read_all', 'spark:all', 'openid', 'phone', 'address', 'cjp:config_read', 'guest-issuer:write', 'spark:webrtc_calling']) assert.ok(catalogue.byId.has(id), id)
+    for (const scope of catalogue.scopes) assert.match(scope.source, /\S{6,}/, scope.id)
+  })
+
+  test('keeps the case of capitalised ids: Identity:contact, not the misspelt identity:contact', () => {
+    for (const id of ['Identity:SCIM', 'Identity:contact', 'Identity:Config', 'Identity:Organization', 'Identity:one_time_password']) assert.ok(catalogue.byId.has(id), id)
+    assert.equal(catalogue.byId.has('identity:contact'), false)
+    assert.ok(catalogue.byId.has('identity:one_time_password'), 'the lower-case form is a scope of its own')
+  })
+
+  test('marks the deprecated admin message scopes, and records what spark:all covers', () => {
+    assert.match(catalogue.byId.get('spark-admin:messages_read')?.deprecated ?? '', /spark-compliance:messages_read/)
+    assert.equal(catalogue.byId.get('spark-compliance:messages_read')?.deprecated, undefined)
+    assert.equal(coveredBySparkAll('spark:messages_read'), true)
+    for (const id of ['spark:kms', 'spark:xapi_commands', 'spark:xapi_statuses', 'spark-admin:people_read']) assert.equal(coveredBySparkAll(id), false, id)
+  })
+
+  test('the spark:all rule refuses only what spark:all covers', () => {
+    assert.equal(checkSelection(catalogue, { ticked: ['spark:all', 'spark:kms', 'spark:xapi_commands'] }).ok, true)
+    const refused = checkSelection(catalogue, { ticked: ['spark:all', 'spark:messages_read'] })
+    assert.equal(refused.ok, false)
+    assert.match(refused.ok ? '' : refused.reason, /spark:all already covers spark:messages_read/)
+  })
+
+  test('a capitalised custom id passes the selection check verbatim', () => {
+    const result = checkSelection(catalogue, { ticked: [], custom: ['Identity:NewThing_read'] })
+    assert.deepEqual(result.ok ? result.scopes : [], ['Identity:NewThing_read'])
   })
 
   test('marks risky scopes: org-wide writes, message content and spark:all', () => {
@@ -69,7 +96,7 @@ describe('the selection rules', () => {
       const result = checkSelection(catalogue, { ticked, custom })
       if (!result.ok) return result.reason.length > 0
       return result.scopes.length > 0 &&
-        sparkAllConflicts(result.scopes).length === 0 &&
+        sparkAllConflicts(result.scopes, coveredBySparkAll).length === 0 &&
         result.scopes.every((s) => catalogue.byId.has(s) || SCOPE_PATTERN.test(s)) &&
         ticked.every((id) => catalogue.byId.has(id))
     }), { numRuns: 500, seed: fuzzSeed(t) })
@@ -77,7 +104,7 @@ describe('the selection rules', () => {
 
   test('any set of catalogue scopes without a spark:all conflict is accepted', (t) => {
     fc.assert(fc.property(fc.uniqueArray(known, { minLength: 1, maxLength: 30 }), (ticked) => {
-      fc.pre(sparkAllConflicts(ticked).length === 0)
+      fc.pre(sparkAllConflicts(ticked, coveredBySparkAll).length === 0)
       return checkSelection(catalogue, { ticked }).ok
     }), { numRuns: 300, seed: fuzzSeed(t) })
   })
@@ -93,7 +120,7 @@ describe('the selection rules', () => {
         assert.equal(res.statusCode, 303)
         const scope = new URL(res.headers.location as string).searchParams.get('scope') ?? ''
         assert.deepEqual(scope.split(' '), result.scopes)
-        assert.equal(sparkAllConflicts(result.scopes).length, 0)
+        assert.equal(sparkAllConflicts(result.scopes, coveredBySparkAll).length, 0)
       } else {
         assert.equal(res.statusCode, 400)
         assert.match(res.body, /The selection cannot be used/)
@@ -113,7 +140,7 @@ describe('the scope page', () => {
     assert.match(res.body, /<form method="post" action="\/start"/)
     assert.equal((res.body.match(/<fieldset class="family" id="family-/g) ?? []).length, catalogue.families.length + 1)
     for (const scope of catalogue.scopes) {
-      const id = `scope-${scope.id.replace(/[^a-z0-9]/g, '-')}`
+      const id = `scope-${scope.id.replace(':', '--')}`
       assert.ok(res.body.includes(`name="scope" value="${scope.id}" id="${id}"`), scope.id)
       assert.ok(res.body.includes(`<label for="${id}">`), scope.id)
     }
@@ -175,7 +202,7 @@ describe('the scope page', () => {
     const body = res.json() as { scopes: Array<{ id: string }>, presets: unknown[], families: unknown[] }
     assert.equal(body.scopes.length, catalogue.scopes.length)
     assert.equal(body.presets.length, catalogue.presets.length)
-    assert.equal(body.families.length, 8)
+    assert.equal(body.families.length, 10)
     await app.close()
   })
 })

@@ -17,10 +17,16 @@ async function start (env: Record<string, string>, args: string[] = []): Promise
 }
 
 describe('static-mode start-up validation', () => {
-  test('an unknown scope exits 78 with a "did you mean" suggestion', async () => {
+  test('a likely typo of a catalogue id exits 78 with the suggestion', async () => {
     const { code, stderr } = await start({ MODE: 'static', SCOPES: 'spark-admin:people_read Spark-Admin:Devices_Read' })
     assert.equal(code, 78)
-    assert.match(stderr, /^config error: SCOPES: unknown scope "Spark-Admin:Devices_Read" \(did you mean spark-admin:devices_read\?\)$/m)
+    assert.match(stderr, /^config error: SCOPES: Spark-Admin:Devices_Read is not in the catalogue, and looks like a typo of spark-admin:devices_read\. Fix it, or set ALLOW_UNKNOWN_SCOPES=true/m)
+  })
+
+  test('a malformed id exits 78', async () => {
+    const { code, stderr } = await start({ MODE: 'static', SCOPES: 'spark-admin:people_read not/a/scope' })
+    assert.equal(code, 78)
+    assert.match(stderr, /^config error: SCOPES: unknown scope "not\/a\/scope"/m)
   })
 
   test('--static (as npm run start:static passes) turns static mode on, and empty SCOPES is a config error', async () => {
@@ -29,11 +35,17 @@ describe('static-mode start-up validation', () => {
     assert.match(stderr, /SCOPES is empty/)
   })
 
-  test('a pattern-valid id not in the catalogue only warns, and the server starts', async () => {
+  test('a likely typo only warns with ALLOW_UNKNOWN_SCOPES=true, and the server starts', async () => {
     const port = await freePort()
-    const { code, stderr } = await start({ MODE: 'static', PORT: String(port), SCOPES: 'spark-admin:people_read,spark-admin:people_reed' })
+    const { code, stderr } = await start({ MODE: 'static', PORT: String(port), ALLOW_UNKNOWN_SCOPES: 'true', SCOPES: 'spark-admin:people_read,spark-admin:people_reed' })
     assert.equal(code, 0)
     assert.match(stderr, /warning: SCOPES: spark-admin:people_reed is not in the catalogue; it will be sent as written \(did you mean spark-admin:people_read\?\)/)
+  })
+
+  test('an unknown id with no near catalogue id only warns, and the capitalised one goes out verbatim', () => {
+    const config = parseConfig({ MODE: 'static', SCOPES: 'Identity:SCIM spark-admin:brand_new_feature_read' })
+    assert.deepEqual(checkStaticScopes(catalogue, config), ['SCOPES: spark-admin:brand_new_feature_read is not in the catalogue; it will be sent as written'])
+    assert.deepEqual(config.scopes, ['Identity:SCIM', 'spark-admin:brand_new_feature_read'])
   })
 
   test('spark:all with another spark:* scope stops start-up', () => {
@@ -56,7 +68,7 @@ describe('the static-mode page', () => {
     const browser = new Browser()
     const page = await browser.fetch(`${app.url}/`)
     assert.equal(page.status, 200)
-    assert.doesNotMatch(page.body, /type="checkbox"/)
+    assert.doesNotMatch(page.body, /type="checkbox" name="scope"/)
     assert.match(page.body, /spark-admin:people_read[\s\S]*Read your org&#x27;s company directory[\s\S]*Role: An admin/)
     assert.match(page.body, /spark-admin:devices_write[\s\S]*Role: Full admin/)
     assert.equal((page.body.match(/type="submit"/g) ?? []).length, 1)

@@ -68,7 +68,8 @@ export function setupCountdown (): void {
 function recordFromPage (section: HTMLElement): TokenRecord {
   const meta = JSON.parse(section.dataset.record ?? '{}') as TokenRecordMeta
   const refresh = byId('refresh-token', HTMLInputElement)
-  return { ...meta, access_token: byId('access-token', HTMLInputElement)?.value ?? '', refresh_token: refresh?.value }
+  const id = byId('id-token', HTMLInputElement)
+  return { ...meta, access_token: byId('access-token', HTMLInputElement)?.value ?? '', refresh_token: refresh?.value, ...(id === undefined ? {} : { id_token: id.value }) }
 }
 
 function download (name: string, type: string, text: string): void {

@@ -13,8 +13,10 @@ export const FAMILIES = {
   analytics: { title: 'Analytics', blurb: 'Reports and historical analytics. Needs Pro Pack and an admin.' },
   identity: { title: 'Identity (SCIM 2 and tokens)', blurb: 'Users, groups and tokens through the identity APIs. Needs an admin role.' },
   'meeting-admin': { title: 'Meetings, admin level', blurb: 'Meetings of every user in the org. Needs the meeting admin role.' },
-  user: { title: 'User scopes (spark, meeting)', blurb: 'Act as the signing-in user. spark:all covers every spark:* user scope.' },
-  openid: { title: 'OpenID Connect', blurb: 'Sign-in with Webex. Need not be registered on the integration.' }
+  'contact-center': { title: 'Contact Center (cjp, cjds)', blurb: 'Webex Contact Center configuration, tasks and data. Needs a Contact Center licence and role.' },
+  user: { title: 'User scopes (spark, meeting)', blurb: 'Act as the signing-in user. spark:all covers the messaging user scopes marked below; scopes it does not cover, such as spark:kms and spark:xapi_*, may join it.' },
+  platform: { title: 'Guests, support and service apps', blurb: 'Guest identities issued by service apps, and support issues.' },
+  openid: { title: 'OpenID Connect', blurb: 'Sign-in with Webex: the answer carries a signed id_token, which this app verifies. Need not be registered on the integration.' }
 } as const
 
 export type Family = keyof typeof FAMILIES
@@ -27,7 +29,8 @@ export const ROLES = {
   meeting_admin: 'Meeting admin',
   partner_admin: 'Partner admin',
   calling_cdr_admin: 'Admin with the Detailed Call History API access role',
-  pro_pack_admin: 'Admin, with Pro Pack'
+  pro_pack_admin: 'Admin, with Pro Pack',
+  contact_center: 'Contact Center role (licence needed)'
 } as const
 
 export type Role = keyof typeof ROLES
@@ -54,7 +57,13 @@ const scopeEntry = z.strictObject({
   role: z.enum(roleIds, { error: 'unknown role' }),
   who: z.string().min(1),
   risk: z.array(z.enum(riskIds, { error: 'unknown risk mark' })),
-  notes: z.string().min(1).optional()
+  notes: z.string().min(1).optional(),
+  /** Where the scope was confirmed: a repository, file and commit, or a page. */
+  source: z.string({ error: 'missing source' }).trim().min(1, 'missing source'),
+  /** Why and since when the scope is deprecated, and what replaces it. */
+  deprecated: z.string().min(1).optional(),
+  /** spark:all already covers this scope, so it may not be requested beside it. */
+  inSparkAll: z.literal(true).optional()
 })
 
 const scopeFile = z.strictObject({ scopes: z.array(z.unknown()).min(1, 'no scopes') })
@@ -106,7 +115,7 @@ function parsePresets (text: string, byId: ReadonlyMap<string, Scope>): Preset[]
     seen.add(preset.id)
     const unknown = preset.scopes.filter((id) => !byId.has(id))
     if (unknown.length > 0) throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": unknown scope ${unknown.join(', ')}`)
-    const conflicts = sparkAllConflicts(preset.scopes)
+    const conflicts = sparkAllConflicts(preset.scopes, (id) => byId.get(id)?.inSparkAll === true)
     if (conflicts.length > 0) throw new CatalogueError(`scopes/${PRESETS_FILE}: preset "${preset.id}": ${sparkAllProblem(conflicts)}`)
   }
   return parsed.data.presets.map((p) => Object.freeze(p))

@@ -2,8 +2,18 @@
 // "Scopes"). Pure functions with no Node imports: the server, the CLI, the emulator and the
 // browser script (src/browser) all use this one module, so it imports nothing.
 
-/** Shape of a Webex scope id: `family:name`, or a bare OpenID word. */
-export const SCOPE_PATTERN = /^(?:[a-z][a-z0-9-]*:[a-z0-9_]+|openid|email|profile)$/
+/**
+ * Shape of a Webex scope id: `family:name`, or a bare OpenID word. Ids are case-sensitive
+ * and some carry capitals (`Identity:SCIM`), so the pattern keeps case as written.
+ */
+export const SCOPE_PATTERN = /^(?:[A-Za-z][A-Za-z0-9-]*:[A-Za-z0-9_]+|openid|email|profile|phone|address)$/
+
+/** The OpenID Connect scopes: any of them makes a flow an OpenID sign-in, with a nonce. */
+export const OPENID_SCOPES: readonly string[] = ['openid', 'email', 'profile', 'phone', 'address']
+
+export function isOpenIdScope (id: string): boolean {
+  return OPENID_SCOPES.includes(id)
+}
 
 export const MAX_SCOPES = 150
 export const MAX_CUSTOM_FIELD = 2000
@@ -18,15 +28,22 @@ export function splitScopeText (text: string | undefined): string[] {
   return [...new Set(text.split(/[\s,]+/).filter((s) => s !== ''))]
 }
 
-/** spark:all stands for every spark:* user scope; spark:kms is the one usually asked beside it. */
-export function sparkAllConflicts (scopes: readonly string[]): string[] {
+/** Whether spark:all covers a scope: the catalogue's `inSparkAll` mark. */
+export type CoveredBySparkAll = (id: string) => boolean
+
+/**
+ * The scopes that may not stand beside spark:all: those it already covers (marked in the
+ * catalogue). Scopes it does not aggregate, such as spark:kms, spark:xapi_commands or admin
+ * scopes, may join it, as real authorize URLs do (docs/webex-contract.md, "Scopes").
+ */
+export function sparkAllConflicts (scopes: readonly string[], covered: CoveredBySparkAll): string[] {
   if (!scopes.includes('spark:all')) return []
-  return scopes.filter((s) => s.startsWith('spark:') && s !== 'spark:all' && s !== 'spark:kms')
+  return scopes.filter((s) => s !== 'spark:all' && covered(s))
 }
 
 /** The sentence that explains a spark:all conflict, wherever it is found. */
 export function sparkAllProblem (conflicts: readonly string[]): string {
-  return `spark:all already covers every spark:* user scope, so it cannot be combined with ${conflicts.join(', ')}. Keep spark:all (with spark:kms and any admin scopes), or drop it.`
+  return `spark:all already covers ${conflicts.join(', ')}, so ${conflicts.length > 1 ? 'they' : 'it'} cannot be requested beside it. Keep spark:all (scopes it does not cover, such as spark:kms, spark:xapi_commands and admin scopes, may join it), or drop spark:all and keep the narrower scopes.`
 }
 
 export type SelectionResult =
@@ -38,7 +55,7 @@ export type SelectionResult =
  * pattern, there must be at least one, and spark:all must stand alone among spark:* user
  * scopes. Duplicates are dropped, order kept.
  */
-export function checkSelection (catalogue: { byId: ReadonlyMap<string, unknown> }, input: { ticked: readonly string[], custom?: readonly string[] }): SelectionResult {
+export function checkSelection (catalogue: { byId: ReadonlyMap<string, { inSparkAll?: boolean }> }, input: { ticked: readonly string[], custom?: readonly string[] }): SelectionResult {
   const ticked = [...new Set(input.ticked)]
   const customAll = [...new Set(input.custom ?? [])].filter((id) => !ticked.includes(id))
   const custom = customAll.filter((id) => !catalogue.byId.has(id))
@@ -53,15 +70,15 @@ export function checkSelection (catalogue: { byId: ReadonlyMap<string, unknown> 
   }
   const malformed = custom.filter((id) => !isScopeId(id))
   if (malformed.length > 0) {
-    return fail(`Not a scope id: ${malformed.slice(0, 5).map((id) => `"${id.slice(0, 60)}"`).join(', ')}. Scope ids look like family:name_read (lower case, digits, - and _).`)
+    return fail(`Not a scope id: ${malformed.slice(0, 5).map((id) => `"${id.slice(0, 60)}"`).join(', ')}. Scope ids look like family:name_read (letters, digits, - and _, case as Webex writes it).`)
   }
-  const conflicts = sparkAllConflicts(scopes)
+  const conflicts = sparkAllConflicts(scopes, (id) => catalogue.byId.get(id)?.inSparkAll === true)
   if (conflicts.length > 0) return fail(sparkAllProblem(conflicts))
   return { ok: true, scopes, custom }
 }
 
 /** One ticked scope as the summary sees it. */
-export interface TickedScope { id: string, role: string, write: boolean }
+export interface TickedScope { id: string, role: string, write: boolean, inSparkAll?: boolean, deprecated?: string }
 
 export interface SelectionWarning { level: 'error' | 'warn' | 'info', text: string }
 
@@ -72,6 +89,7 @@ function roleGroup (role: string): string | undefined {
   if (ADMIN_ROLES.has(role)) return 'an admin role'
   if (role === 'compliance_officer') return 'the Compliance Officer role'
   if (role === 'meeting_admin') return 'the meeting admin role'
+  if (role === 'contact_center') return 'a Contact Center role'
   return undefined
 }
 
@@ -82,8 +100,12 @@ function roleGroup (role: string): string | undefined {
 export function selectionWarnings (ticked: readonly TickedScope[], custom: readonly string[]): SelectionWarning[] {
   const wellFormed = custom.filter(isScopeId)
   const warnings: SelectionWarning[] = []
-  const conflicts = sparkAllConflicts([...ticked.map((s) => s.id), ...wellFormed])
+  const covered = new Set(ticked.filter((s) => s.inSparkAll === true).map((s) => s.id))
+  const conflicts = sparkAllConflicts([...ticked.map((s) => s.id), ...wellFormed], (id) => covered.has(id))
   if (conflicts.length > 0) warnings.push({ level: 'error', text: sparkAllProblem(conflicts) })
+  for (const s of ticked) if (s.deprecated !== undefined) warnings.push({ level: 'warn', text: `${s.id} is deprecated. ${s.deprecated}` })
+  const openId = [...ticked.map((s) => s.id), ...wellFormed].filter(isOpenIdScope)
+  if (openId.length > 0) warnings.push({ level: 'info', text: `OpenID scopes (${openId.join(', ')}): the answer carries an id_token, which this app verifies and shows.` })
   const groups = new Set(ticked.map((s) => roleGroup(s.role)).filter((g) => g !== undefined))
   if (groups.size > 1) warnings.push({ level: 'warn', text: `This selection needs several roles: ${[...groups].join(' and ')}. The user who signs in must hold all of them.` })
   const writes = ticked.filter((s) => s.write).map((s) => s.id)

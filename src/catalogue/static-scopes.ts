@@ -1,5 +1,6 @@
-// Start-up validation of SCOPES against the catalogue: unknown ids stop start-up with a
-// suggestion, pattern-valid ids the catalogue lacks only warn.
+// Start-up validation of SCOPES against the catalogue: malformed ids and likely typos (an id
+// close to a catalogue id) stop start-up with the suggestion; other ids the catalogue lacks
+// only warn, since Webex adds scopes before any catalogue does.
 import type { Config } from '../config/index.ts'
 import { ConfigError } from '../config/index.ts'
 import type { Catalogue } from './index.ts'
@@ -21,29 +22,40 @@ function distance (a: string, b: string): number {
 
 /** The catalogue id closest to a mistyped one, if any is close enough to be a likely typo. */
 export function suggestScope (catalogue: Catalogue, id: string): string | undefined {
+  // Case is compared loosely here: identity:scim is a typo of Identity:SCIM.
   const wanted = id.toLowerCase().replace(/^spark_admin/, 'spark-admin').replace(/^spark_compliance/, 'spark-compliance')
   let best: { id: string, d: number } | undefined
   for (const scope of catalogue.scopes) {
-    const d = distance(wanted, scope.id)
+    const d = distance(wanted, scope.id.toLowerCase())
     if (best === undefined || d < best.d) best = { id: scope.id, d }
   }
   return best !== undefined && best.d <= Math.max(3, Math.floor(id.length / 4)) ? best.id : undefined
 }
 
+/**
+ * Checks a list of scope ids against the catalogue: problems for malformed ids and likely
+ * typos (unless allowUnknown), warnings for other ids the catalogue lacks. `label` names the
+ * source in each line (SCOPES, --scopes).
+ */
+export function scopeListProblems (catalogue: Catalogue, ids: readonly string[], label: string, allowUnknown: boolean): { problems: string[], warnings: string[] } {
+  const problems: string[] = []
+  const warnings: string[] = []
+  for (const id of ids) {
+    if (catalogue.byId.has(id)) continue
+    const suggestion = suggestScope(catalogue, id)
+    if (!isScopeId(id)) problems.push(`${label}: unknown scope "${id.slice(0, 80)}"${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`)
+    else if (suggestion !== undefined && !allowUnknown) problems.push(`${label}: ${id} is not in the catalogue, and looks like a typo of ${suggestion}. Fix it, or set ALLOW_UNKNOWN_SCOPES=true to send it as written`)
+    else warnings.push(`${label}: ${id} is not in the catalogue; it will be sent as written${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`)
+  }
+  return { problems, warnings }
+}
+
 /** Checks SCOPES in static mode; returns warnings, throws ConfigError for what cannot run. */
 export function checkStaticScopes (catalogue: Catalogue, config: Config): string[] {
   if (config.mode !== 'static' && config.scopes.length === 0) return []
-  const problems: string[] = []
-  const warnings: string[] = []
-  for (const id of config.scopes) {
-    if (catalogue.byId.has(id)) continue
-    const suggestion = suggestScope(catalogue, id)
-    const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`
-    if (isScopeId(id)) warnings.push(`SCOPES: ${id} is not in the catalogue; it will be sent as written${hint}`)
-    else problems.push(`SCOPES: unknown scope "${id.slice(0, 80)}"${hint}`)
-  }
-  const conflicts = sparkAllConflicts(config.scopes)
-  if (conflicts.length > 0) problems.push(`SCOPES: spark:all already covers every spark:* user scope; remove ${conflicts.join(', ')} or remove spark:all`)
+  const { problems, warnings } = scopeListProblems(catalogue, config.scopes, 'SCOPES', config.allowUnknownScopes)
+  const conflicts = sparkAllConflicts(config.scopes, (id) => catalogue.byId.get(id)?.inSparkAll === true)
+  if (conflicts.length > 0) problems.push(`SCOPES: spark:all already covers ${conflicts.join(', ')}; remove ${conflicts.length > 1 ? 'them' : 'it'} or remove spark:all`)
   if (problems.length > 0) throw new ConfigError(problems)
   return warnings
 }

@@ -3,6 +3,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CatalogueError, FAMILIES, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
 import { splitScopeText } from '../catalogue/rules.ts'
+import { scopeListProblems } from '../catalogue/static-scopes.ts'
+import { LOGIN_HINT } from '../oauth/flow.ts'
 import { ConfigError, loadConfig, type Config } from '../config/index.ts'
 import { AppError, ERRORS, EXIT, exitCodeHelp } from '../oauth/errors.ts'
 import { createWebexClient, orgIdFromToken } from '../oauth/webex-client.ts'
@@ -34,6 +36,12 @@ function parseFormat (value: string): Format {
   const format = FORMATS.find((f) => f === value)
   if (format === undefined) throw new InvalidArgumentError(`choose one of ${FORMATS.join(', ')}`)
   return format
+}
+
+function parseLoginHint (value: string): string {
+  const parsed = LOGIN_HINT.safeParse(value.trim())
+  if (!parsed.success) throw new InvalidArgumentError('one email address, such as admin@example.com')
+  return parsed.data
 }
 
 function parseSeconds (value: string): number {
@@ -99,17 +107,25 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
     .option('--force', 'overwrite --out if it exists')
     .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+    .option('--select-account', 'let the person choose the Webex account (prompt=select_account; the default)')
+    .option('--no-select-account', 'let Webex reuse the account the browser is signed in with')
+    .option('--login-hint <email>', 'prefill this email on the Webex sign-in page', parseLoginHint)
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
     .addHelpText('after', exitCodeHelp())
-    .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, timeout: number }) => {
+    .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, timeout: number }) => {
       const { config, catalogue } = load(io)
       const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopeText(opts.scopes)
       if (scopes.length === 0) throw new ExitError(EXIT.usage, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
+      const fromSetting = opts.scopes === undefined
+      const { problems, warnings } = scopeListProblems(catalogue, scopes, fromSetting ? 'SCOPES' : '--scopes', config.allowUnknownScopes)
+      if (problems.length > 0) throw new ExitError(fromSetting ? EXIT.config : EXIT.usage, problems.map((p) => `${fromSetting ? 'config error' : 'error'}: ${p}`).join('\n'))
+      for (const warning of warnings) term.info(`warning: ${warning}`)
       const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
       const result = await runTokenFlow({
         config,
         catalogue,
         scopes,
+        account: { selectAccount: opts.selectAccount !== false, ...(opts.loginHint === undefined ? {} : { loginHint: opts.loginHint }) },
         timeoutMs: opts.timeout * 1000,
         signal,
         onAuthorizeUrl: async (url) => {

@@ -31,6 +31,8 @@ export function toText (out: TokenOutput): string {
   if (person !== undefined) lines.push(`Person:         ${person.displayName ?? ''} <${person.emails[0] ?? ''}>`)
   const orgId = person?.orgId ?? orgIdFromToken(tokens.accessToken)
   if (orgId !== undefined) lines.push(`Org ID:         ${orgId}`)
+  if (tokens.idToken !== undefined) lines.push(`ID token:       ${tokens.idToken}`)
+  if (out.idClaims !== undefined) lines.push(`  verified:     sub ${out.idClaims.subject}${out.idClaims.email === undefined ? '' : `, ${out.idClaims.email}`}, issuer ${out.idClaims.issuer}`)
   return lines.join('\n') + '\n'
 }
 

@@ -9,7 +9,8 @@ import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AppError, ERRORS } from '../oauth/errors.ts'
-import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type CallbackQuery } from '../oauth/flow.ts'
+import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type AccountChoice, type CallbackQuery } from '../oauth/flow.ts'
+import type { IdClaims } from '../oauth/id-token.ts'
 import type { Person, TokenSet } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 
@@ -17,6 +18,8 @@ export interface TokenFlowOptions {
   config: Config
   catalogue: Catalogue
   scopes: readonly string[]
+  /** prompt=select_account and login_hint for the authorize URL. */
+  account: AccountChoice
   /** Called with the authorize URL once the loopback server listens. */
   onAuthorizeUrl: (url: string) => Promise<void> | void
   timeoutMs: number
@@ -31,7 +34,7 @@ export class PortInUseError extends Error {
   }
 }
 
-type Outcome = { tokens: TokenSet, person?: Person } | AppError
+type Outcome = { tokens: TokenSet, person?: Person, idClaims?: IdClaims } | AppError
 
 /** The page the browser sees when it comes back, compiled on the first answer, not at start-up. */
 let template: Promise<(data: object) => string> | undefined
@@ -81,7 +84,7 @@ async function listen (config: Config, now: () => number, callback: (req: Incomi
   return { server: app.server, close: async () => { await closeServer(app.server); await app.close() } }
 }
 
-export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
+export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, idClaims?: IdClaims, requested: string[] }> {
   const { config, catalogue } = options
   const now = options.now ?? Date.now
   const selection = checkSelection(catalogue, { ticked: [], custom: options.scopes })
@@ -94,6 +97,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
   const apiUrl = config.sandbox ? `http://127.0.0.1:${port}${SANDBOX_PATH}` : config.webexApiUrl
   const webex = import('../oauth/webex-client.ts').then(({ createWebexClient }) =>
     createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
+  const verifier = import('../oauth/id-token.ts')
 
   let settle!: (outcome: Outcome) => void
   const outcome = new Promise<Outcome>((resolve) => { settle = resolve })
@@ -115,9 +119,9 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     try {
       const code = codeFrom(query, flow, config.clientSecret)
       const client = await webex
-      const tokens = await client.exchangeCode({ code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
+      const { tokens, idClaims } = await (await verifier).exchangeAndVerify(client, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now })
       const person = await client.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
-      deliver({ tokens, person })
+      deliver({ tokens, person, idClaims })
       sendPage(res, 200, await donePage('Signed in', 'The tokens were handed to the terminal.'), true)
     } catch (err) {
       const error = err instanceof AppError ? err : new AppError('unknown_error')
@@ -147,7 +151,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     options.signal.addEventListener('abort', () => resolve(new AppError('unknown_error', { reason: 'Cancelled.' })), { once: true })
   })
   try {
-    await options.onAuthorizeUrl(authorizeUrl(config.webexBaseUrl, { clientId: config.clientId, redirectUri: config.redirectUri, scopes: requested, state: flow.state, challenge: pkceChallenge(flow.verifier) }))
+    await options.onAuthorizeUrl(authorizeUrl(config.webexBaseUrl, { clientId: config.clientId, redirectUri: config.redirectUri, scopes: requested, state: flow.state, challenge: pkceChallenge(flow.verifier), nonce: flow.nonce, account: options.account }))
     const result = await Promise.race([outcome, stopped])
     if (result instanceof AppError) throw result
     return { ...result, requested }

@@ -34,6 +34,8 @@ export interface Config {
   readonly webexApiUrl: string
   readonly mode: Mode
   readonly scopes: readonly string[]
+  /** ALLOW_UNKNOWN_SCOPES: a SCOPES id close to a catalogue id (a likely typo) only warns. */
+  readonly allowUnknownScopes: boolean
   readonly cookieSecret: string
   readonly logLevel: string
   readonly trustProxy: boolean
@@ -87,6 +89,7 @@ const schema = z.object({
   WEBEX_BASE_URL: httpUrl('WEBEX_BASE_URL').optional(),
   MODE: z.enum(['dynamic', 'static'], { error: 'MODE must be "dynamic" or "static"' }).default('dynamic'),
   SCOPES: z.string().max(8192, 'SCOPES is too long').optional(),
+  ALLOW_UNKNOWN_SCOPES: z.enum(['true', 'false', '1', '0'], { error: 'ALLOW_UNKNOWN_SCOPES must be true or false' }).optional(),
   COOKIE_SECRET: z.string().min(32, 'COOKIE_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   DEBUG: z.string().optional(),
@@ -164,6 +167,7 @@ export function parseConfig (vars: Env): Config {
     webexApiUrl: sandbox ? `${internalOrigin}${SANDBOX_PATH}` : webexBaseUrl,
     mode: v.MODE,
     scopes: Object.freeze(splitScopeText(v.SCOPES)),
+    allowUnknownScopes: v.ALLOW_UNKNOWN_SCOPES === 'true' || v.ALLOW_UNKNOWN_SCOPES === '1',
     cookieSecret: v.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     logLevel: v.LOG_LEVEL ?? (v.DEBUG !== undefined && /(^|,)\s*oauth/.test(v.DEBUG) ? 'debug' : 'info'),
     trustProxy: v.TRUST_PROXY === 'true' || v.TRUST_PROXY === '1',

@@ -9,6 +9,8 @@ export type ErrorKind =
   | 'invalid_grant'
   | 'invalid_client'
   | 'webex_unavailable'
+  | 'webex_refused'
+  | 'id_token_invalid'
   | 'timeout'
   | 'token_invalid'
   | 'sandbox_token'
@@ -112,6 +114,31 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     causes: ['A network problem, a timeout, Webex being busy or rate-limiting, or an answer this app could not read.'],
     next: ['Wait a moment and start again. If it persists, check status.webex.com and give Cisco support the tracking id below.'],
     cli: 'webex_unavailable: network error, timeout, 5xx, 429, unreadable answer'
+  },
+  webex_refused: {
+    status: 502,
+    exitCode: 12,
+    title: 'Webex refused the request',
+    summary: 'Webex answered the token request with an error this app cannot narrow down further; its own words are below.',
+    causes: [
+      'A parameter Webex expects was missing or malformed (invalid_request), or Webex does not allow this grant for the integration.',
+      'The integration may be disabled, or not allowed in the org of the user who signed in.'
+    ],
+    next: ['Read Webex\'s words below. Start again; if it persists, give Cisco support the tracking id.'],
+    cli: 'webex_refused: Webex refused the token request (invalid_request or another 4xx)'
+  },
+  id_token_invalid: {
+    status: 502,
+    exitCode: 13,
+    title: 'The sign-in proof (id_token) did not verify',
+    summary: 'Webex\'s answer carried an OpenID id_token that failed verification, so nothing from this sign-in was used.',
+    causes: [
+      'The id_token was not signed by a key Webex publishes, was issued to another client, has expired, or carries the wrong nonce.',
+      'A clock far off on this machine makes a fresh id_token look expired or not yet valid.',
+      'Or something between this app and Webex altered the answer, or replayed an old one.'
+    ],
+    next: ['Check that this machine\'s clock is right, then start a new sign-in. If it persists, give Cisco support the tracking id.'],
+    cli: 'id_token_invalid: the OpenID id_token did not verify (signature, aud, iss, exp, nonce)'
   },
   timeout: {
     status: 504,
@@ -247,6 +274,9 @@ export function kindOfOAuthError (code: string | undefined): ErrorKind | undefin
     case 'unauthorized_client': return 'invalid_client'
     case 'server_error':
     case 'temporarily_unavailable': return 'webex_unavailable'
+    case 'invalid_request':
+    case 'unsupported_grant_type':
+    case 'unsupported_response_type': return 'webex_refused'
     default: return undefined
   }
 }

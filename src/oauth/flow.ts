@@ -1,8 +1,10 @@
-// One grant flow's secrets: state and PKCE (S256), the authorize URL, and the compact
-// payload that the flow cookie carries between the start and the callback.
+// One grant flow's secrets: state, PKCE (S256) and, for OpenID sign-ins, the nonce; the
+// authorize URL; and the compact payload that the flow cookie carries between the start and
+// the callback.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import * as z from 'zod'
+import { isOpenIdScope } from '../catalogue/rules.ts'
 import { AppError, kindOfOAuthError } from './errors.ts'
 import { scrub } from './webex-client.ts'
 
@@ -16,13 +18,16 @@ export interface FlowState {
   verifier: string
   scopes: string[]
   createdAt: number
+  /** Sent when an OpenID scope is requested; the id_token must carry it back. */
+  nonce?: string
 }
 
 const payloadSchema = z.tuple([
   z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/),
   z.array(z.string().max(200)).max(500),
-  z.number().int().nonnegative()
+  z.number().int().nonnegative(),
+  z.string().regex(/^[A-Za-z0-9_-]{43}$/).nullable()
 ])
 
 function base64url (bytes: Buffer): string {
@@ -33,8 +38,11 @@ export function pkceChallenge (verifier: string): string {
   return base64url(createHash('sha256').update(verifier).digest())
 }
 
+/** A fresh flow: state and verifier always, a nonce when any OpenID scope is requested. */
 export function createFlow (scopes: readonly string[], now: number, random: (n: number) => Buffer = randomBytes): FlowState {
-  return { state: base64url(random(32)), verifier: base64url(random(32)), scopes: [...scopes], createdAt: now }
+  const flow: FlowState = { state: base64url(random(32)), verifier: base64url(random(32)), scopes: [...scopes], createdAt: now }
+  if (scopes.some(isOpenIdScope)) flow.nonce = base64url(random(32))
+  return flow
 }
 
 /** The cookie name is derived from the state, so flows in several tabs each keep their own cookie. */
@@ -47,7 +55,7 @@ const PLAIN_LIMIT = 1200
 
 /** 'j' + base64url JSON for the usual few scopes; 'z' + deflated JSON for long selections. */
 export function encodeFlow (flow: FlowState): string {
-  const json = Buffer.from(JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt]))
+  const json = Buffer.from(JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt, flow.nonce ?? null]))
   return json.length <= PLAIN_LIMIT ? `j${base64url(json)}` : `z${base64url(deflateRawSync(json))}`
 }
 
@@ -60,8 +68,8 @@ export function decodeFlow (value: string): FlowState | undefined {
     const json = (kind === 'j' ? body : inflateRawSync(body, { maxOutputLength: 64 * 1024 })).toString('utf8')
     const parsed = payloadSchema.safeParse(JSON.parse(json))
     if (!parsed.success) return undefined
-    const [state, verifier, scopes, createdAt] = parsed.data
-    return { state, verifier, scopes, createdAt }
+    const [state, verifier, scopes, createdAt, nonce] = parsed.data
+    return nonce === null ? { state, verifier, scopes, createdAt } : { state, verifier, scopes, createdAt, nonce }
   } catch {
     return undefined
   }
@@ -109,11 +117,20 @@ export function codeFrom (query: CallbackQuery, flow: FlowState, clientSecret: s
   return query.code
 }
 
+/** How the person picks the Webex account: a chooser (prompt=select_account) and an email to prefill. */
+export interface AccountChoice {
+  selectAccount: boolean
+  loginHint?: string
+}
+
+/** An email address as login_hint takes it: one address, no spaces, bounded. */
+export const LOGIN_HINT = z.email({ error: 'not an email address' }).max(254, 'too long')
+
 /**
  * The authorize URL. Scopes are joined with %20 and ':' becomes %3A, as Webex's portal
  * does (docs/webex-contract.md, "Authorize"); URLSearchParams would write '+' for spaces.
  */
-export function authorizeUrl (base: string, params: { clientId: string, redirectUri: string, scopes: readonly string[], state: string, challenge: string }): string {
+export function authorizeUrl (base: string, params: { clientId: string, redirectUri: string, scopes: readonly string[], state: string, challenge: string, nonce?: string, account?: AccountChoice }): string {
   const query: Array<[string, string]> = [
     ['response_type', 'code'],
     ['client_id', params.clientId],
@@ -123,6 +140,9 @@ export function authorizeUrl (base: string, params: { clientId: string, redirect
     ['code_challenge', params.challenge],
     ['code_challenge_method', 'S256']
   ]
+  if (params.nonce !== undefined) query.push(['nonce', params.nonce])
+  if (params.account?.selectAccount === true) query.push(['prompt', 'select_account'])
+  if (params.account?.loginHint !== undefined) query.push(['login_hint', params.account.loginHint])
   return `${base}/authorize?${query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`
 }
 

@@ -12,10 +12,14 @@ export interface TokenRecord {
   scopes: string[]
   base_url: string
   person: { id: string, displayName?: string, emails: string[], orgId?: string } | null
+  /** The OpenID id_token, when the sign-in requested openid. */
+  id_token?: string
+  /** Its claims, verified before they were written (src/oauth/id-token.ts). */
+  id_token_claims?: Record<string, string | boolean>
 }
 
 /** The record without its secrets: what the tokens page puts in a data attribute for the downloads. */
-export type TokenRecordMeta = Omit<TokenRecord, 'access_token' | 'refresh_token'>
+export type TokenRecordMeta = Omit<TokenRecord, 'access_token' | 'refresh_token' | 'id_token'>
 
 function secondsUntil (iso: string | undefined, now: number): number | undefined {
   return iso === undefined ? undefined : Math.max(0, Math.round((Date.parse(iso) - now) / 1000))
@@ -34,7 +38,9 @@ export function toJsonFile (record: TokenRecord, now: number): string {
     refresh_token_expires_at: record.refresh_token_expires_at,
     scopes: record.scopes,
     base_url: record.base_url,
-    person: record.person
+    person: record.person,
+    id_token: record.id_token,
+    id_token_claims: record.id_token_claims
   }, null, 2) + '\n'
 }
 
@@ -61,5 +67,6 @@ export function toEnvFile (record: TokenRecord): string {
   add('WEBEX_REFRESH_TOKEN_EXPIRES_AT', record.refresh_token_expires_at)
   add('WEBEX_SCOPES', record.scopes.join(' '))
   add('WEBEX_BASE_URL', record.base_url)
+  add('WEBEX_ID_TOKEN', record.id_token)
   return lines.join('\n') + '\n'
 }

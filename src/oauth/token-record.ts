@@ -1,5 +1,6 @@
 // A grant's result as the token files hold it (src/oauth/token-file.ts), made once for the
 // CLI's output and the tokens page's downloads.
+import type { IdClaims } from './id-token.ts'
 import type { TokenRecord } from './token-file.ts'
 import { orgIdFromToken, type Person, type TokenSet } from './webex-client.ts'
 
@@ -9,6 +10,26 @@ export interface TokenOutput {
   /** The scopes asked for; shown when Webex's answer does not list the granted ones. */
   requested?: readonly string[]
   baseUrl: string
+  /** The verified claims of tokens.idToken. */
+  idClaims?: IdClaims
+}
+
+/** Verified id_token claims under their OpenID names, for the files. */
+export function idClaimsRecord (claims: IdClaims): Record<string, string | boolean> {
+  const out: Record<string, string | boolean | undefined> = {
+    sub: claims.subject,
+    iss: claims.issuer,
+    email: claims.email,
+    email_verified: claims.emailVerified,
+    name: claims.name,
+    given_name: claims.givenName,
+    family_name: claims.familyName,
+    phone_number: claims.phoneNumber,
+    locale: claims.locale,
+    iat: claims.issuedAt?.toISOString(),
+    exp: claims.expiresAt?.toISOString()
+  }
+  return Object.fromEntries(Object.entries(out).filter((e): e is [string, string | boolean] => e[1] !== undefined))
 }
 
 export function tokenRecord (out: TokenOutput): TokenRecord {
@@ -23,6 +44,8 @@ export function tokenRecord (out: TokenOutput): TokenRecord {
     base_url: out.baseUrl,
     person: person === undefined
       ? null
-      : { id: person.id, displayName: person.displayName, emails: person.emails, orgId: person.orgId ?? orgIdFromToken(tokens.accessToken) }
+      : { id: person.id, displayName: person.displayName, emails: person.emails, orgId: person.orgId ?? orgIdFromToken(tokens.accessToken) },
+    ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
+    ...(out.idClaims === undefined ? {} : { id_token_claims: idClaimsRecord(out.idClaims) })
   }
 }

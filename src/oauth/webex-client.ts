@@ -38,8 +38,25 @@ const tokenAnswer = z.object({
   refresh_token: z.string().min(1).max(4096).optional(),
   refresh_token_expires_in: z.coerce.number().int().positive().optional(),
   token_type: z.string().max(64).optional(),
-  scope: z.string().max(16_384).optional()
+  scope: z.string().max(16_384).optional(),
+  id_token: z.string().min(1).max(16_384).optional()
 })
+
+/** The OpenID discovery document: only what verification needs (docs/webex-contract.md, "OpenID Connect"). */
+const discoveryAnswer = z.object({
+  issuer: z.string().min(1).max(2048),
+  jwks_uri: z.url().max(2048)
+}).loose()
+
+const jwksAnswer = z.object({ keys: z.array(z.object({ kty: z.string() }).loose()).max(100) }).loose()
+
+export interface OpenIdKeys {
+  issuer: string
+  jwks: { keys: Array<Record<string, unknown>> }
+}
+
+/** Discovery and keys are kept this long; an unknown key id fetches them again at once. */
+const OPENID_CACHE_MS = 60 * 60 * 1000
 
 const errorAnswer = z.object({
   error: z.string().max(200).optional(),
@@ -74,6 +91,8 @@ export interface TokenSet {
   grantedScopes?: string[]
   /** True when a refresh answer had no refresh_token and the one sent was kept. */
   refreshTokenKept?: boolean
+  /** The OpenID id_token, when Webex sent one; verify it before trusting any claim. */
+  idToken?: string
 }
 
 export type Person = z.infer<typeof personAnswer>
@@ -130,6 +149,7 @@ export function createWebexClient (options: WebexClientOptions) {
   const now = options.now ?? Date.now
   const base = options.baseUrl.replace(/\/+$/, '')
 
+  /** `path` is relative to the base URL; an absolute URL (a JWKS) is used as it is. */
   async function send (method: 'GET' | 'POST', path: string, init: { form?: Record<string, string>, bearer?: string }): Promise<Answer> {
     const trackingId = `WTI_${randomUUID()}`
     const headers: Record<string, string> = { accept: 'application/json', trackingid: trackingId }
@@ -141,7 +161,7 @@ export function createWebexClient (options: WebexClientOptions) {
     }
     try {
       const { request } = await loadUndici()
-      const res = await request(`${base}${path}`, {
+      const res = await request(/^https?:\/\//.test(path) ? path : `${base}${path}`, {
         method,
         headers,
         body,
@@ -191,11 +211,11 @@ export function createWebexClient (options: WebexClientOptions) {
       const wait = retryAfter === undefined ? '' : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
       return new AppError('webex_unavailable', { ...details, status: 503, retryAfter, reason: `Webex is rate-limiting requests (HTTP ${answer.status}).${wait}` })
     }
-    const kind: ErrorKind | undefined = kindOfOAuthError(body.error)
+    const kind: ErrorKind | undefined = kindOfOAuthError(body.error) ?? (body.error === undefined ? kindOfWebexMessage(answer.status, rawDescription) : undefined)
     if (kind !== undefined) return new AppError(kind, { ...details, status: kind === 'webex_unavailable' ? 502 : undefined })
     if (answer.status >= 500) return new AppError('webex_unavailable', { ...details, reason: `Webex answered with a server error (HTTP ${answer.status}).`, status: answer.status === 503 ? 503 : 502 })
     if (answer.status === 401) return new AppError('invalid_client', details)
-    return new AppError('unknown_error', { ...details, reason: `Webex answered HTTP ${answer.status}${body.error === undefined ? '' : ` (${body.error})`}.` })
+    return new AppError(answer.status >= 400 && answer.status < 500 ? 'webex_refused' : 'unknown_error', { ...details, reason: `Webex answered HTTP ${answer.status}${body.error === undefined ? '' : ` (${body.error})`}.` })
   }
 
   function parse<T> (answer: Answer, schema: z.ZodType<T>, what: string): T {
@@ -213,7 +233,8 @@ export function createWebexClient (options: WebexClientOptions) {
       expiresAt: new Date(issuedAt + answer.expires_in * 1000),
       refreshToken: answer.refresh_token,
       refreshTokenExpiresAt: answer.refresh_token_expires_in === undefined ? undefined : new Date(issuedAt + answer.refresh_token_expires_in * 1000),
-      grantedScopes: answer.scope === undefined ? undefined : answer.scope.split(/[\s,]+/).filter((s) => s !== '')
+      grantedScopes: answer.scope === undefined ? undefined : answer.scope.split(/[\s,]+/).filter((s) => s !== ''),
+      ...(answer.id_token === undefined ? {} : { idToken: answer.id_token })
     }
   }
 
@@ -248,7 +269,32 @@ export function createWebexClient (options: WebexClientOptions) {
     }
   }
 
+  let openId: { keys: OpenIdKeys, at: number } | undefined
+
+  /** A JSON document fetched without a token (discovery, keys), retried like the other GETs' first failure. */
+  async function getPublic<T> (path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+    const answer = await send('GET', path, {})
+    if (answer.status < 200 || answer.status >= 300) throw failure(answer, [])
+    return parse(answer, schema, what)
+  }
+
   return {
+    /**
+     * The issuer and signing keys from `{base}/.well-known/openid-configuration` and its
+     * `jwks_uri`, kept for an hour; `fresh` fetches them again (a key id we do not know yet).
+     */
+    async openIdKeys (fresh = false): Promise<OpenIdKeys> {
+      if (!fresh && openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
+      const discovery = await getPublic('/.well-known/openid-configuration', discoveryAnswer, 'the OpenID discovery document')
+      const jwksUrl = new URL(discovery.jwks_uri)
+      // Keys come over TLS, or from the same origin as the API (the loopback sandbox).
+      if (jwksUrl.protocol !== 'https:' && jwksUrl.origin !== new URL(base).origin) {
+        throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names a key set that is not served over https.' })
+      }
+      const jwks = await getPublic(jwksUrl.toString(), jwksAnswer, 'the OpenID key set')
+      openId = { keys: { issuer: discovery.issuer, jwks }, at: now() }
+      return openId.keys
+    },
     /** Closes the client's own Agent, if it made one; a dispatcher passed in is the caller's to close. */
     async close (): Promise<void> {
       if (ownAgent !== undefined) await (await ownAgent).close()
@@ -281,8 +327,36 @@ export function createWebexClient (options: WebexClientOptions) {
 
 export type WebexClient = ReturnType<typeof createWebexClient>
 
-/** The org id is the last `_` field of a Webex access token (docs/webex-contract.md, "Token"). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The org id a Webex access token names, for display only (never trusted): the last `_` field
+ * of an opaque token, or the `realm` claim of a JWT access token (docs/webex-contract.md, "Token").
+ */
 export function orgIdFromToken (token: string): string | undefined {
+  const parts = token.split('.')
+  if (parts.length === 3) {
+    try {
+      const claims: unknown = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'))
+      const realm = typeof claims === 'object' && claims !== null && 'realm' in claims ? claims.realm : undefined
+      if (typeof realm === 'string' && UUID.test(realm)) return realm
+    } catch {}
+    return undefined
+  }
   const last = token.split('_').at(-1)
-  return last !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(last) ? last : undefined
+  return last !== undefined && UUID.test(last) ? last : undefined
+}
+
+/**
+ * The kind of a token-endpoint failure given in Webex's API shape, `{message, errors[],
+ * trackingId}`, recognised by its words where they are clear (docs/webex-contract.md, "Token").
+ */
+export function kindOfWebexMessage (status: number, text: string | undefined): ErrorKind | undefined {
+  if (text === undefined) return undefined
+  const words = text.toLowerCase()
+  if (/client[ _]?id|client[ _]?secret|client authentication|unknown client|invalid client/.test(words)) return 'invalid_client'
+  if (/grant[ _]?type/.test(words)) return 'webex_refused'
+  if (/code|refresh[ _]?token|verifier|redirect[ _]?uri|expired|revoked|grant/.test(words)) return 'invalid_grant'
+  if (status >= 400 && status < 500) return 'webex_refused'
+  return undefined
 }

@@ -1,16 +1,18 @@
-// An emulator of the Webex OAuth contract (docs/webex-contract.md): authorize with a consent page
-// and demo users, one-time codes with PKCE, the token endpoint with both grants, people/me,
-// organizations and tokenExpiry. Its state lives in memory, bounded.
+// An emulator of the Webex OAuth contract (docs/webex-contract.md): authorize with a consent page,
+// demo users and a browser session (prompt=select_account, login_hint), one-time codes with
+// PKCE, the token endpoint with both grants, OpenID Connect (nonce, RS256 id_token, discovery,
+// keys, userinfo), people/me, organizations and tokenExpiry. Its state lives in memory, bounded.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import * as z from 'zod'
+import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
 export const REFRESH_TOKEN_LIFETIME_S = 7_775_999
 const MAX_ENTRIES = 50_000
-const SCOPE_WORD = /^(?:[a-z][a-z0-9-]*:[a-z0-9_]+|openid|email|profile)$/
 
 export interface EmulatorClient {
   clientId: string
@@ -26,8 +28,15 @@ export interface EmulatorOptions {
   codeTtlMs?: number
 }
 
-interface Grant { clientId: string, user: DemoUser, scopes: string[] }
+interface Grant { clientId: string, user: DemoUser, scopes: string[], nonce?: string }
 interface PendingRequest extends Omit<Grant, 'user'> { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
+
+/** Ways a test can make the next id_tokens wrong, to see the app refuse them. */
+export type IdTokenTamper = 'nonce' | 'audience' | 'expired' | 'signature' | 'issuer'
+
+/** The browser's sandbox "Webex session": which demo user signed in last. */
+const SESSION_COOKIE = 'wti_sandbox_session'
+const KEY_ID = 'sandbox-1'
 interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
 interface IssuedToken extends Grant { expiresAt: number }
 
@@ -52,7 +61,10 @@ const authorizeQuery = z.object({
   scope: z.string().max(16_384).optional(),
   state: z.string().max(2048).optional(),
   code_challenge: z.string().max(256).optional(),
-  code_challenge_method: z.string().max(16).optional()
+  code_challenge_method: z.string().max(16).optional(),
+  nonce: z.string().max(512).optional(),
+  prompt: z.string().max(100).optional(),
+  login_hint: z.string().max(320).optional()
 })
 
 const decisionBody = z.object({
@@ -92,6 +104,11 @@ export class Emulator {
   readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0 }
   /** When true, refresh answers leave out refresh_token, as Webex may (docs/webex-contract.md, "Refresh"). */
   omitRefreshToken = false
+  /** When set, id_tokens come out wrong in this way (tests of the app's verification). */
+  idTokenTamper: IdTokenTamper | undefined
+  /** The authorize requests as received, newest last, so tests can read prompt, login_hint and nonce. */
+  readonly authorizeRequests: Array<Record<string, string | undefined>> = []
+  #keys: Promise<{ privateKey: CryptoKey, jwk: JWK, stranger: CryptoKey }> | undefined
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
   readonly #codeTtlMs: number
@@ -116,6 +133,78 @@ export class Emulator {
     app.get('/people/me', (request, reply) => this.#me(request, reply))
     app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
     app.get('/authorizations/tokenExpiry', (request, reply) => this.#tokenExpiry(request, reply))
+    app.get('/.well-known/openid-configuration', (request, reply) => reply.send(this.#discovery(request)))
+    app.get('/verification', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').send({ keys: [(await this.#signingKeys()).jwk] }))
+    app.get('/userinfo', (request, reply) => this.#userinfo(request, reply))
+  }
+
+  /** The signing key pair, made on first use (an RSA key takes a moment), and a stranger's key for tamper tests. */
+  #signingKeys () {
+    this.#keys ??= (async () => {
+      const [pair, stranger] = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256')])
+      const jwk = { ...(await exportJWK(pair.publicKey)), kid: KEY_ID, alg: 'RS256', use: 'sig' }
+      return { privateKey: pair.privateKey, jwk, stranger: stranger.privateKey }
+    })()
+    return this.#keys
+  }
+
+  /** The issuer is this emulator's own URL, as the API client reaches it. */
+  #issuer (request: FastifyRequest): string {
+    return `${request.protocol}://${request.host}${this.#prefix}`
+  }
+
+  #discovery (request: FastifyRequest) {
+    const issuer = this.#issuer(request)
+    return {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/access_token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
+      jwks_uri: `${issuer}/verification`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'email', 'profile', 'phone', 'address'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'locale'],
+      code_challenge_methods_supported: ['S256', 'plain']
+    }
+  }
+
+  /** The OpenID claims a demo user shares for the granted scopes. */
+  #claims (user: DemoUser, scopes: readonly string[]): Record<string, string | boolean> {
+    return {
+      sub: user.personId,
+      ...(scopes.includes('email') ? { email: user.email, email_verified: true } : {}),
+      ...(scopes.includes('profile') ? { name: user.displayName, given_name: user.firstName, family_name: user.lastName, locale: 'en_US' } : {})
+    }
+  }
+
+  async #idToken (request: FastifyRequest, grant: Grant): Promise<string> {
+    const keys = await this.#signingKeys()
+    const tamper = this.idTokenTamper
+    const now = Math.floor(this.#now() / 1000)
+    const issuedAt = tamper === 'expired' ? now - 7200 : now
+    return await new SignJWT({ ...this.#claims(grant.user, grant.scopes), nonce: tamper === 'nonce' ? randomBytes(32).toString('base64url') : grant.nonce })
+      .setProtectedHeader({ alg: 'RS256', kid: KEY_ID, typ: 'JWT' })
+      .setIssuer(tamper === 'issuer' ? 'https://idbroker.example.invalid/idb' : this.#issuer(request))
+      .setAudience(tamper === 'audience' ? 'C0ther-client-id' : grant.clientId)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + 3600)
+      .sign(tamper === 'signature' ? keys.stranger : keys.privateKey)
+  }
+
+  #userinfo (request: FastifyRequest, reply: FastifyReply) {
+    const held = this.#bearer(request)
+    if (held === undefined) return this.#apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    if (!held.scopes.includes('openid')) return this.#apiError(reply, 403, 'The access token was not issued for the openid scope.')
+    return reply.send(this.#claims(held.user, held.scopes))
+  }
+
+  /** The demo user the browser's sandbox session holds, if any. */
+  #sessionUser (request: FastifyRequest): DemoUser | undefined {
+    const cookie = request.headers.cookie ?? ''
+    const match = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([a-z]+)`).exec(cookie)
+    return DEMO_USERS.find((u) => u.key === match?.[1])
   }
 
   /** Bounded log of issued records; tests read the newest ones. */
@@ -140,20 +229,34 @@ export class Emulator {
     }
     const back = (params: Record<string, string>) => this.#redirectBack(reply, query.redirect_uri ?? '', { ...params, ...(query.state === undefined ? {} : { state: query.state }) })
     if (query.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response_type must be code' })
+    this.authorizeRequests.push({ scope: query.scope, prompt: query.prompt, login_hint: query.login_hint, nonce: query.nonce })
+    if (this.authorizeRequests.length > 100) this.authorizeRequests.shift()
     const scopes = [...new Set((query.scope ?? '').split(' ').filter((s) => s !== ''))]
     if (scopes.length === 0) return back({ error: 'invalid_scope', error_description: 'No scope was requested' })
-    const notRegistered = scopes.filter((s) => !SCOPE_WORD.test(s) || (client.scopes !== undefined && !client.scopes.includes(s) && !['openid', 'email', 'profile'].includes(s)))
+    // Webex requires a nonce with openid (docs/webex-contract.md, "OpenID Connect"); the exact words are unconfirmed.
+    if (scopes.includes('openid') && (query.nonce === undefined || query.nonce === '')) return back({ error: 'invalid_request', error_description: 'nonce is required when the openid scope is requested' })
+    // Ids are matched case-sensitively, as Webex does: identity:scim is not Identity:SCIM.
+    const notRegistered = scopes.filter((s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s) && !isOpenIdScope(s)))
     if (notRegistered.length > 0) return back({ error: 'invalid_scope', error_description: `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}` })
     const method = query.code_challenge_method ?? (query.code_challenge === undefined ? undefined : 'plain')
     if (method !== undefined && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method' })
     const id = randomBytes(16).toString('hex')
-    this.#pending.set(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + 30 * 60_000 })
+    this.#pending.set(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + 30 * 60_000, ...(query.nonce === undefined ? {} : { nonce: query.nonce }) })
+    // Like Webex, the browser's session is reused unless prompt=select_account asks for a choice.
+    const session = this.#sessionUser(request)
+    const hinted = query.login_hint === undefined ? undefined : DEMO_USERS.find((u) => u.email.toLowerCase() === query.login_hint?.toLowerCase())
+    const choose = session === undefined || query.prompt?.split(' ').includes('select_account') === true
+    const preselected = hinted ?? session ?? DEMO_USERS[0]
     return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('consent', {
       prefix: this.#prefix,
       request: id,
       scopes,
       redirectUri: query.redirect_uri,
-      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
+      choose,
+      session: choose ? undefined : session,
+      loginHint: query.login_hint,
+      hintUnknown: query.login_hint !== undefined && hinted === undefined,
+      users: DEMO_USERS.map((u) => ({ ...u, checked: u.key === preselected?.key }))
     }))
   }
 
@@ -182,6 +285,7 @@ export class Emulator {
     }
     const code = randomBytes(16).toString('hex')
     this.#codes.set(code, { ...pending, user, expiresAt: this.#now() + this.#codeTtlMs })
+    reply.header('set-cookie', `${SESSION_COOKIE}=${user.key}; Path=${this.#prefix === '' ? '/' : this.#prefix}; HttpOnly; SameSite=Lax`)
     return this.#redirectBack(reply, pending.redirectUri, { code, ...state })
   }
 
@@ -241,12 +345,12 @@ export class Emulator {
     const body = parsed.data
     const client = this.#client(request, body)
     if (client === undefined) return this.#apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
-    if (body.grant_type === 'authorization_code') return this.#codeGrant(reply, client, body)
+    if (body.grant_type === 'authorization_code') return this.#codeGrant(request, reply, client, body)
     if (body.grant_type === 'refresh_token') return this.#refreshGrant(reply, client, body)
     return this.#oauthError(reply, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token')
   }
 
-  #codeGrant (reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
+  async #codeGrant (request: FastifyRequest, reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
     const issued = body.code === undefined ? undefined : this.#codes.get(body.code)
     if (body.code === undefined || issued === undefined) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code is invalid or was already used')
     this.#codes.delete(body.code) // one-time, even when the rest of the request is wrong
@@ -260,6 +364,7 @@ export class Emulator {
       if (!same(expected, issued.challenge)) return this.#oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
     }
     const { answer, accessToken, refreshToken } = this.#issue(issued, true)
+    if (issued.scopes.includes('openid')) answer.id_token = await this.#idToken(request, issued)
     this.#record({ code: body.code, accessToken, refreshToken, user: issued.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
   }

@@ -65,6 +65,6 @@ export const DEMO_USERS: readonly DemoUser[] = [
 /** Which role a scope needs, from its prefix, as Webex decides entitlement (docs/webex-contract.md, "Scopes"). */
 export function entitled (user: DemoUser, scope: string): boolean {
   if (scope.startsWith('spark-compliance:') || scope.startsWith('spark-admin:messages_')) return user.complianceOfficer
-  if (/^(spark-admin|audit|identity|analytics):/.test(scope) || scope.startsWith('meeting:admin_')) return user.admin
+  if (/^(spark-admin|audit|identity|analytics|cjp|cjp-analyzer|cjds|cloud-contact-center):/i.test(scope) || scope.startsWith('meeting:admin_') || scope.startsWith('support:org_')) return user.admin
   return true
 }

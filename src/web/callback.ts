@@ -2,6 +2,7 @@
 // spend the flow once, exchange the code, ask people/me, and show the tokens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../oauth/errors.ts'
+import { exchangeAndVerify } from '../oauth/id-token.ts'
 import { belongsTo, codeFrom, decodeFlow, flowCookieName, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
@@ -38,8 +39,8 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
       const query = parseCallback(request.query)
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
-      const tokens = await webex.exchangeCode({ code, redirectUri: config.redirectUri, codeVerifier: flow.verifier })
-      return presentTokens(request, reply, { tokens, requested: flow.scopes })
+      const { tokens, idClaims } = await exchangeAndVerify(webex, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now: ctx.now })
+      return presentTokens(request, reply, { tokens, requested: flow.scopes, idClaims })
     })
   }
 }

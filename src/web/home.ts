@@ -6,7 +6,7 @@ import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } fro
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
-import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, MAX_FLOW_COOKIE_BYTES, pkceChallenge } from '../oauth/flow.ts'
+import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, type AccountChoice } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
@@ -25,13 +25,17 @@ export interface ScopeRowView {
   roleId: string
   risks: string[]
   notes?: string
+  deprecated?: string
+  inSparkAll?: boolean
+  source?: string
   checked: boolean
 }
 
 function scopeRow (scope: Scope, selected: ReadonlySet<string>): ScopeRowView {
   return {
     id: scope.id,
-    domId: `scope-${scope.id.replace(/[^a-z0-9]/g, '-')}`,
+    // Case is kept: Identity:one_time_password and identity:one_time_password are two scopes.
+    domId: `scope-${scope.id.replace(':', '--')}`,
     description: scope.description,
     access: scope.access === 'write' ? 'Write' : 'Read',
     write: scope.access === 'write',
@@ -39,11 +43,14 @@ function scopeRow (scope: Scope, selected: ReadonlySet<string>): ScopeRowView {
     roleId: scope.role,
     risks: scope.risk.map((r) => RISKS[r]),
     notes: scope.notes,
+    deprecated: scope.deprecated,
+    inSparkAll: scope.inSparkAll,
+    source: scope.source,
     checked: selected.has(scope.id)
   }
 }
 
-interface Selection { scopes: readonly string[], custom?: readonly string[], problem?: string, notice?: string, unknown?: readonly string[] }
+interface Selection { scopes: readonly string[], custom?: readonly string[], problem?: string, notice?: string, unknown?: readonly string[], account?: { noSelect?: boolean, loginHint?: string } }
 
 /** The scope page's view model for a given selection. Built at start-up for the default and each preset. */
 export function homeView (catalogue: Catalogue, config: Config, selection: Selection) {
@@ -65,6 +72,7 @@ export function homeView (catalogue: Catalogue, config: Config, selection: Selec
     problem: selection.problem,
     notice: selection.notice,
     unknown: selection.unknown,
+    account: selection.account,
     redirectUri: config.redirectUri,
     clientId: config.clientId,
     scopeCount: catalogue.scopes.length
@@ -108,8 +116,25 @@ const homeQuery = z.object({
 
 const startBody = z.object({
   scope: z.union([z.string().max(200), z.array(z.string().max(200)).max(500)]).optional(),
-  custom: z.string().max(MAX_CUSTOM_FIELD).optional()
+  custom: z.string().max(MAX_CUSTOM_FIELD).optional(),
+  /** Present when the form had the account fields: an unticked box is then sent as nothing. */
+  account_choice: z.string().max(8).optional(),
+  select_account: z.string().max(8).optional(),
+  login_hint: z.string().max(1000).optional()
 }).loose()
+
+/**
+ * The account choice of a /start form: the chooser is on unless the form had the box and it
+ * was unticked; the "sign in as" email must be one address.
+ */
+function accountChoice (body: z.infer<typeof startBody>): AccountChoice | { problem: string, loginHint: string } {
+  const selectAccount = body.account_choice === undefined || body.select_account !== undefined
+  const hint = body.login_hint?.trim() ?? ''
+  if (hint === '') return { selectAccount }
+  const parsed = LOGIN_HINT.safeParse(hint)
+  if (!parsed.success) return { problem: `"Sign in as" must be one email address, such as admin@example.com (${parsed.error.issues[0]?.message ?? 'invalid'}).`, loginHint: hint.slice(0, 254) }
+  return { selectAccount, loginHint: parsed.data }
+}
 
 export function homeRoutes (ctx: WebContext) {
   const { config, catalogue } = ctx
@@ -162,9 +187,12 @@ export function homeRoutes (ctx: WebContext) {
       const checked = config.mode === 'static'
         ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
         : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
+      const account = accountChoice(body.data)
+      const kept = 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
       if (!checked.ok) {
-        return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason }), 400)
+        return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
       }
+      if ('problem' in account) return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: account.problem, account: kept }), 400)
       const flow = createFlow(checked.scopes, ctx.now())
       const value = encodeFlow(flow)
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
@@ -188,7 +216,9 @@ export function homeRoutes (ctx: WebContext) {
         redirectUri: config.redirectUri,
         scopes: checked.scopes,
         state: flow.state,
-        challenge: pkceChallenge(flow.verifier)
+        challenge: pkceChallenge(flow.verifier),
+        nonce: flow.nonce,
+        account
       })
       return reply.header('cache-control', 'no-store').redirect(location, 303)
     })

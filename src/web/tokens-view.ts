@@ -1,5 +1,6 @@
 // The tokens page's view model: tokens, expiries, requested vs granted scopes, whose token
 // it is and where, and what the browser-side downloads need.
+import type { IdClaims } from '../oauth/id-token.ts'
 import type { TokenRecordMeta } from '../oauth/token-file.ts'
 import { tokenRecord } from '../oauth/token-record.ts'
 import { FULL_ADMIN_ROLE, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
@@ -35,13 +36,15 @@ export interface TokensInput {
   personProblem?: string
   orgName?: string
   refreshed?: boolean
+  /** The verified claims of the id_token, for an OpenID sign-in. */
+  idClaims?: IdClaims
   environment: Environment
   now: number
 }
 
 /** The token file's fields without the tokens (the page's fields hold those), for the downloads. */
 function recordMeta (input: TokensInput): string {
-  const { access_token: _access, refresh_token: _refresh, ...meta } = tokenRecord({ ...input, baseUrl: input.environment.baseUrl })
+  const { access_token: _access, refresh_token: _refresh, id_token: _id, ...meta } = tokenRecord({ ...input, baseUrl: input.environment.baseUrl })
   return JSON.stringify(meta satisfies TokenRecordMeta)
 }
 
@@ -68,6 +71,20 @@ export function tokensView (input: TokensInput) {
     orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),
     orgName: input.orgName,
     personProblem: input.personProblem,
+    idToken: tokens.idToken,
+    idClaims: input.idClaims === undefined
+      ? undefined
+      : [
+          ['Subject (sub)', input.idClaims.subject],
+          ['Issuer (iss)', input.idClaims.issuer],
+          ['Email', input.idClaims.email === undefined ? undefined : `${input.idClaims.email}${input.idClaims.emailVerified === true ? ' (verified)' : ''}`],
+          ['Name', input.idClaims.name],
+          ['Given name', input.idClaims.givenName],
+          ['Family name', input.idClaims.familyName],
+          ['Phone', input.idClaims.phoneNumber],
+          ['Locale', input.idClaims.locale],
+          ['Signed in at', input.idClaims.issuedAt === undefined ? undefined : formatDateTime(input.idClaims.issuedAt)]
+        ].filter((row): row is [string, string] => row[1] !== undefined).map(([name, value]) => ({ name, value })),
     environmentLabel: input.environment.label
   }
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { AppError } from '../oauth/errors.ts'
+import type { IdClaims } from '../oauth/id-token.ts'
 import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
@@ -47,7 +48,7 @@ export function tokenRoutes (ctx: WebContext) {
   }
 
   /** Renders the tokens page; never cached, never in a URL. */
-  async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean }) {
+  async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, idClaims?: IdClaims }) {
     const who = await whoIs(request, input.tokens.accessToken)
     const view = tokensView({ ...input, ...who, now: ctx.now(), environment })
     return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
