@@ -193,3 +193,22 @@ describe('answers Webex really gives', () => {
     assert.equal(orgIdFromToken('abc_PF84_1eb65fdf-9643-417f-9974-ad72cae0e10f'), '1eb65fdf-9643-417f-9974-ad72cae0e10f')
   })
 })
+
+describe('explanations that name the cause', () => {
+  test('access_denied says "you declined" or "your org blocks it" from Webex\'s words', async () => {
+    const { errorView } = await import('../src/web/errors.ts')
+    const { AppError } = await import('../src/oauth/errors.ts')
+    assert.match(errorView(new AppError('access_denied', { webexDescription: 'The user denied the authorization request' })).summary, /declined the consent screen/)
+    assert.match(errorView(new AppError('access_denied', { webexDescription: 'This integration is blocked by your organization policy' })).summary, /policy blocks this integration/)
+    assert.match(errorView(new AppError('access_denied', {})).summary, /declined, or an org policy blocks/)
+  })
+
+  test('invalid_scope groups the scopes by role and names the most demanding role as the likely cause', async () => {
+    const { loadCatalogue, roleGroups, likelyRoleCause } = await import('../src/catalogue/index.ts')
+    const { SCOPES_DIR } = await import('../src/paths.ts')
+    const catalogue = loadCatalogue(SCOPES_DIR)
+    const groups = roleGroups(catalogue, ['spark:kms', 'spark-admin:people_read', 'spark-compliance:messages_read', 'analytics:read_all'])
+    assert.deepEqual(groups.map((g) => [g.role, g.likely]), [['Compliance Officer', true], ['Admin, with Pro Pack', false], ['An admin (full or read-only)', false], ['No role (any user)', false]])
+    assert.match(likelyRoleCause(roleGroups(catalogue, ['spark:kms'])), /not registered on the integration/)
+  })
+})

@@ -159,3 +159,33 @@ export function loadCatalogue (dir: string): Catalogue {
   if (names.length === 0) throw new CatalogueError(`${dir}: no scope files`)
   return parseCatalogue(names.map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })))
 }
+
+/** Roles from the most to the least demanding: the first one a refused selection needs is the likely cause. */
+const ROLE_ORDER: readonly Role[] = ['compliance_officer', 'calling_cdr_admin', 'pro_pack_admin', 'partner_admin', 'full_admin', 'contact_center', 'meeting_admin', 'admin', 'any_user']
+
+export interface RoleGroup { role: string, scopes: string[], likely: boolean }
+
+/**
+ * The requested scopes grouped by the role each needs, for the invalid_scope explanation
+ * (docs/webex-contract.md, "Scopes"). The most demanding group is marked as the likely cause;
+ * when every scope needs no role, the likely cause is a scope not registered on the integration.
+ */
+export function roleGroups (catalogue: Catalogue, scopes: readonly string[]): RoleGroup[] {
+  const groups = new Map<string, string[]>()
+  for (const id of scopes) {
+    const role = catalogue.byId.get(id)?.role
+    const label = role === undefined ? 'Unknown (not in the catalogue)' : role === 'any_user' ? 'No role (any user)' : ROLES[role]
+    groups.set(label, [...(groups.get(label) ?? []), id])
+  }
+  const demanding = ROLE_ORDER.find((role) => role !== 'any_user' && scopes.some((id) => catalogue.byId.get(id)?.role === role))
+  const likelyLabel = demanding === undefined ? undefined : ROLES[demanding]
+  const order = (label: string) => { const i = ROLE_ORDER.findIndex((r) => ROLES[r] === label); return i === -1 ? ROLE_ORDER.length : i }
+  return [...groups].sort(([a], [b]) => order(a) - order(b)).map(([role, ids]) => ({ role, scopes: ids, likely: role === likelyLabel }))
+}
+
+/** The one sentence that names the likely cause of an invalid_scope for these groups. */
+export function likelyRoleCause (groups: readonly RoleGroup[]): string {
+  const likely = groups.find((g) => g.likely)
+  if (likely === undefined) return 'None of these scopes needs a role, so the likely cause is a scope that is not registered on the integration (or mistyped): compare them with the integration\'s page on the developer portal.'
+  return `Most likely the user who signed in lacks this role: ${likely.role} (for ${likely.scopes.join(', ')}).`
+}

@@ -1,7 +1,7 @@
 // The `webex-token-issuer` command: token, refresh, whoami, scopes, serve. Only tokens go to
 // stdout; progress and errors go to stderr; exit codes follow the error catalogue.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { CatalogueError, FAMILIES, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
+import { CatalogueError, FAMILIES, likelyRoleCause, loadCatalogue, roleGroups, type Catalogue } from '../catalogue/index.ts'
 import { splitScopeText } from '../catalogue/rules.ts'
 import { scopeListProblems } from '../catalogue/static-scopes.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
@@ -251,6 +251,11 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       term.error(`${entry.title}: ${err.message}`)
       if (err.details.webexDescription !== undefined) term.error(`Webex said: ${err.details.webexDescription}`)
       if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
+      if (err.kind === 'invalid_scope' && err.details.requestedScopes !== undefined) {
+        const groups = roleGroups(loadCatalogue(SCOPES_DIR), err.details.requestedScopes)
+        term.error(likelyRoleCause(groups))
+        for (const group of groups) term.error(`- ${group.role}${group.likely ? ' (likely cause)' : ''}: ${group.scopes.join(' ')}`)
+      }
       if (err.kind === 'invalid_scope' || err.kind === 'access_denied') for (const cause of entry.causes) term.error(`- ${cause}`)
       if (err.kind === 'sandbox_token') for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)

@@ -1,6 +1,7 @@
 // The app's one error handler and one not-found handler: every failure becomes an
 // explanatory page from the error catalogue, with the right status and no stack trace.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { likelyRoleCause, roleGroups, type Catalogue, type RoleGroup } from '../catalogue/index.ts'
 import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
@@ -17,24 +18,41 @@ export interface ErrorView {
   trackingId?: string
   retryAfter?: number
   requestedScopes?: readonly string[]
+  /** invalid_scope: the requested scopes by the role each needs, and the likely cause. */
+  roleGroups?: RoleGroup[]
+  likelyRole?: string
+}
+
+/**
+ * access_denied covers two situations Webex reports with one code: the person declined, or an
+ * org policy blocks the integration. Webex's description tells them apart when it has one.
+ */
+function deniedReason (description: string | undefined): string | undefined {
+  if (description === undefined) return undefined
+  if (/polic|not allowed|not permitted|blocked|restrict|disabled|admin/i.test(description)) return 'Your org\'s policy blocks this integration: a full admin must allow it in Control Hub (Apps → Integrations) before anyone in the org can authorize it.'
+  if (/declin|denied|cancel|reject/i.test(description)) return 'You (or whoever signed in) declined the consent screen, so Webex issued nothing.'
+  return undefined
 }
 
 /** The view model of an error page: the catalogue entry plus what this failure knows. */
-export function errorView (error: AppError): ErrorView {
+export function errorView (error: AppError, catalogue?: Catalogue): ErrorView {
   const entry = ERRORS[error.kind]
   const d = error.details
+  const groups = error.kind === 'invalid_scope' && catalogue !== undefined && d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? roleGroups(catalogue, d.requestedScopes) : undefined
   return {
     kind: error.kind,
     status: error.status,
     title: entry.title,
-    summary: d.reason ?? entry.summary,
+    summary: d.reason ?? (error.kind === 'access_denied' ? deniedReason(d.webexDescription) : undefined) ?? entry.summary,
     causes: entry.causes,
     next: entry.next,
     webexDescription: d.webexDescription,
     webexError: d.webexError,
     trackingId: d.trackingId,
     retryAfter: d.retryAfter,
-    requestedScopes: d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? d.requestedScopes : undefined
+    requestedScopes: d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? d.requestedScopes : undefined,
+    roleGroups: groups,
+    likelyRole: groups === undefined ? undefined : likelyRoleCause(groups)
   }
 }
 
@@ -61,7 +79,7 @@ export function errorHandler (ctx: WebContext) {
       request.log[appError.status >= 500 ? 'error' : 'info']({ kind: appError.kind, status: appError.status, errorType: error.name, code, at: error.stack?.split('\n').slice(1, 6).join(' | ') }, 'request failed')
     }
     if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
-    const view = errorView(appError)
+    const view = errorView(appError, ctx.catalogue)
     return render(reply, 'pages/error', view.title, { error: view }, { status: view.status, noStore: true })
   }
 }
