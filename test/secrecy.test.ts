@@ -1,4 +1,4 @@
-// No token, code, verifier, client secret or cookie value ever reaches the log.
+// No token, code, verifier, nonce, id_token, client secret or cookie value ever reaches the log.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeFlow } from '../src/oauth/flow.ts'
@@ -7,8 +7,9 @@ import { Browser, CLIENT_SECRET, consent, startApp, startFlow } from './helpers.
 test('the log of every kind of flow, at debug level, holds no secret', async () => {
   const app = await startApp({ LOG_LEVEL: 'debug' })
   const secrets: string[] = [CLIENT_SECRET]
-  const kinds: Array<{ user: 'admin' | 'user', decision: 'accept' | 'decline', fault?: boolean, meFault?: boolean }> = [
+  const kinds: Array<{ user: 'admin' | 'user', decision: 'accept' | 'decline', fault?: boolean, meFault?: boolean, openid?: boolean }> = [
     { user: 'admin', decision: 'accept' },
+    { user: 'admin', decision: 'accept', openid: true },
     { user: 'admin', decision: 'decline' },
     { user: 'user', decision: 'accept' },
     { user: 'admin', decision: 'accept', fault: true },
@@ -18,13 +19,14 @@ test('the log of every kind of flow, at debug level, holds no secret', async () 
     const browser = new Browser()
     if (kind.fault === true) app.emulator.emulator.faults.push('token', { kind: 'status', status: 400, body: '{"error":"invalid_grant"}' })
     if (kind.meFault === true) app.emulator.emulator.faults.push('me', { kind: 'status', status: 500, body: '' })
-    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const start = await startFlow(browser, app.url, kind.openid === true ? ['openid', 'email', 'spark-admin:people_read'] : ['spark-admin:people_read'])
     const cookies = await browser.jar.getCookies(`${app.url}/oauth`)
     for (const cookie of cookies) {
       secrets.push(cookie.value)
       const flow = decodeFlow(cookie.value.split('.')[0] ?? '')
       assert.ok(flow !== undefined)
       secrets.push(flow.verifier, flow.state)
+      if (kind.openid === true) secrets.push(flow.nonce ?? 'the openid flow has a nonce')
     }
     const back = await consent(browser, start.location ?? '', kind.user, kind.decision)
     const code = new URL(back.location ?? '').searchParams.get('code')
@@ -37,11 +39,13 @@ test('the log of every kind of flow, at debug level, holds no secret', async () 
   for (const issued of app.emulator.emulator.issued) {
     if (issued.accessToken !== undefined) secrets.push(issued.accessToken)
     if (issued.refreshToken !== undefined) secrets.push(issued.refreshToken)
+    if (issued.idToken !== undefined) secrets.push(issued.idToken)
   }
   await app.close()
   assert.ok(app.logs.lines.length >= 20, 'the flows were logged')
   assert.ok(app.logs.lines.some((l) => l.includes('"path":"/oauth"')), 'the callback was logged, by path')
-  assert.ok(secrets.length >= 15)
+  assert.ok(secrets.length >= 18)
+  assert.ok(app.emulator.emulator.issued.some((i) => i.idToken !== undefined), 'an id_token was issued and checked')
   for (const secret of secrets) {
     assert.ok(!app.logs.text.includes(secret), `a secret reached the log: ${secret.slice(0, 6)}…`)
   }

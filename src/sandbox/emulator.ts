@@ -41,7 +41,7 @@ interface IssuedCode extends Grant { redirectUri: string, challenge?: string, me
 interface IssuedToken extends Grant { expiresAt: number }
 
 /** What the emulator handed out, for tests to compare with what the app shows. */
-export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, user: string }
+export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, idToken?: string, user: string }
 
 /** A Map that forgets its oldest entries past a bound, so a long run cannot leak. */
 class BoundedMap<V> extends Map<string, V> {
@@ -364,8 +364,9 @@ export class Emulator {
       if (!same(expected, issued.challenge)) return this.#oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
     }
     const { answer, accessToken, refreshToken } = this.#issue(issued, true)
-    if (issued.scopes.includes('openid')) answer.id_token = await this.#idToken(request, issued)
-    this.#record({ code: body.code, accessToken, refreshToken, user: issued.user.key })
+    const idToken = issued.scopes.includes('openid') ? await this.#idToken(request, issued) : undefined
+    if (idToken !== undefined) answer.id_token = idToken
+    this.#record({ code: body.code, accessToken, refreshToken, ...(idToken === undefined ? {} : { idToken }), user: issued.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
   }
 
