@@ -45,7 +45,7 @@ describe('browser journeys', { skip }, () => {
     await page.click('a.preset:has-text("Read the org directory")')
     assert.equal(await page.textContent('#summary-string'), 'spark-admin:people_read spark-admin:licenses_read spark-admin:roles_read spark-admin:organizations_read')
     assert.equal(await page.isChecked('input[value="spark-admin:devices_read"]'), false, 'a preset replaces the selection')
-    assert.match(await page.textContent('[data-count-for="admin"]') ?? '', /\(4 of 46 selected\)/)
+    assert.match(await page.textContent('[data-count-for="admin"]') ?? '', /\(4 of 53 selected\)/)
 
     await page.click('button.select-all[data-family="audit"]')
     assert.equal(await page.isChecked('input[value="audit:events_read"]'), true)
@@ -135,7 +135,7 @@ describe('browser journeys', { skip }, () => {
   test('static mode: the fixed list, and the flow', async () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.fixed.url}/`)
-    assert.equal(await page.locator('input[type=checkbox]').count(), 0)
+    assert.equal(await page.locator('input[type=checkbox][name=scope]').count(), 0)
     assert.match(await page.textContent('main') ?? '', /spark-admin:people_read[\s\S]*spark-admin:licenses_read/)
     await page.click('button[type=submit].primary')
     await page.waitForURL(/\/sandbox\/v1\/authorize/)
