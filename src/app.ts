@@ -69,10 +69,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const catalogue = deps.catalogue ?? loadCatalogue(SCOPES_DIR)
   const now = deps.now ?? Date.now
 
+  /** A hop count trusts that many proxies nearest the server, as proxy-addr counts them. */
+  function trustProxyOption (trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+    return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
+  }
+
   const app = Fastify({
     loggerInstance: createLogger(config.logLevel, await logDestination(deps.logStream)),
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 }

@@ -68,6 +68,21 @@ describe('security headers and the Host allowlist', () => {
     await browser.close()
   })
 
+  test('an absolute-form request target never reaches the Location of a redirect', async () => {
+    const { port } = new URL(app.url)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(`GET http://evil.example/?preset=x HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`))
+      let text = ''
+      socket.on('data', (chunk) => { text += chunk.toString() })
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    const location = /^location: (.*)$/im.exec(raw)?.[1]?.trim()
+    assert.ok(location !== undefined, raw.slice(0, 200))
+    assert.doesNotMatch(location, /evil\.example/)
+    assert.equal(new URL(location).pathname, '/')
+  })
+
   test('X-Forwarded-* headers are ignored unless TRUST_PROXY is set', async () => {
     const browser = new Browser()
     const spoofed = await browser.fetch(`${app.url}/healthz`, { headers: { 'x-forwarded-host': 'attacker.example' } })
@@ -141,6 +156,22 @@ describe('cookies, limits and hostile input', () => {
     const still = await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'))
     assert.match(still, /^HTTP\/1\.1 200/)
     await live.close()
+  })
+
+  test('with TRUST_PROXY=1 the client-written part of X-Forwarded-For does not reset the limit', async () => {
+    const limited = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '1' }), { logStream: new LogCapture() })
+    const codes: number[] = []
+    for (let i = 0; i < 5; i++) {
+      // The router appends the client's real address (203.0.113.9); the rest is the client's own.
+      const res = await limited.inject({ method: 'POST', url: '/start', headers: { ...form, 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` }, payload: 'scope=spark%3Akms', remoteAddress: '10.0.0.2' })
+      codes.push(res.statusCode)
+    }
+    assert.deepEqual(codes, [303, 303, 303, 429, 429])
+    const other = await limited.inject({ method: 'POST', url: '/start', headers: { ...form, 'x-forwarded-for': '203.0.113.10' }, payload: 'scope=spark%3Akms', remoteAddress: '10.0.0.2' })
+    assert.equal(other.statusCode, 303, 'another real client has its own limit')
+    await limited.close()
+    assert.throws(() => parseConfig({ TRUST_PROXY: 'yes please' }), /TRUST_PROXY must be a hop count/)
+    assert.match(parseConfig({ TRUST_PROXY: 'true' }).warnings.join('\n'), /any client can pick its own address/)
   })
 
   test('rate limits on the flow routes answer 429 with a friendly page and Retry-After', async () => {

@@ -38,7 +38,11 @@ export interface Config {
   readonly allowUnknownScopes: boolean
   readonly cookieSecret: string
   readonly logLevel: string
-  readonly trustProxy: boolean
+  /**
+   * What Fastify may trust in X-Forwarded-*: false, a hop count (1 = one router, as on a
+   * Procfile platform), or proxy addresses/CIDRs. true (every hop) is allowed with a warning.
+   */
+  readonly trustProxy: boolean | number | string[]
   /** Requests per minute per client address on the routes that start or finish a flow; 0 is off. */
   readonly rateLimitPerMinute: number
   /** Host names the app answers to (DNS-rebinding defence). */
@@ -94,9 +98,17 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   DEBUG: z.string().optional(),
   STATE: z.string().optional(),
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'TRUST_PROXY must be true or false' }).optional(),
+  TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, 'TRUST_PROXY must be a hop count (1 for one router), proxy addresses or CIDRs separated by commas, false, or true').optional(),
   RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)').transform(Number).default(60)
 })
+
+/** TRUST_PROXY as Fastify takes it: false, true, a hop count, or a list of addresses/CIDRs. */
+function trustProxyOf (value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false' || value === '0') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  return value.split(',').map((s) => s.trim())
+}
 
 /** Merges sources, first wins; an empty value counts as unset (the old samples shipped CLIENT_ID=). */
 export function mergeSources (...sources: Env[]): Env {
@@ -146,6 +158,7 @@ export function parseConfig (vars: Env): Config {
   if (problems.length > 0) throw new ConfigError(problems)
 
   if (v.STATE !== undefined) warnings.push('STATE is obsolete and ignored: a fresh random state is made for every flow')
+  if (v.TRUST_PROXY === 'true') warnings.push('TRUST_PROXY=true trusts every X-Forwarded-For hop, so any client can pick its own address and escape the rate limit: set the number of proxies instead (TRUST_PROXY=1 for one router)')
   const sandbox = v.CLIENT_ID === undefined
   const redirectUri = v.REDIRECT_URI ?? `http://localhost:${v.PORT}/oauth`
   const redirect = new URL(redirectUri)
@@ -170,7 +183,7 @@ export function parseConfig (vars: Env): Config {
     allowUnknownScopes: v.ALLOW_UNKNOWN_SCOPES === 'true' || v.ALLOW_UNKNOWN_SCOPES === '1',
     cookieSecret: v.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     logLevel: v.LOG_LEVEL ?? (v.DEBUG !== undefined && /(^|,)\s*oauth/.test(v.DEBUG) ? 'debug' : 'info'),
-    trustProxy: v.TRUST_PROXY === 'true' || v.TRUST_PROXY === '1',
+    trustProxy: trustProxyOf(v.TRUST_PROXY),
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     allowedHosts: Object.freeze([...new Set([redirect.hostname, 'localhost', '127.0.0.1', '[::1]', ...(v.HOST === '0.0.0.0' || v.HOST === '::' ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])])]),
     warnings: Object.freeze(warnings)

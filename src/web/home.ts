@@ -164,7 +164,11 @@ export function homeRoutes (ctx: WebContext) {
     app.get('/', (request, reply) => {
       // Flow cookies are set on the host that serves this page and read on REDIRECT_URI's
       // host: opened as 127.0.0.1 while REDIRECT_URI says localhost, no flow could finish.
-      if (hostName(request.host) !== canonicalHost) return reply.code(307).header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${request.url}`, 307)
+      if (hostName(request.host) !== canonicalHost) {
+        // From the path and query only: an absolute-form target (GET http://evil.example/) must not leak into Location.
+        const { pathname, search } = new URL(request.url, 'http://path.invalid')
+        return reply.code(307).header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${pathname}${search}`, 307)
+      }
       const query = config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data
       if (query?.preset !== undefined) {
         const preset = catalogue.presets.find((p) => p.id === query.preset)
