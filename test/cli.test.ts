@@ -200,6 +200,18 @@ describe('webex-token-issuer token', () => {
       assert.equal((JSON.parse(good.stdout) as { displayName: string }).displayName, 'Avery Admin')
       const flag = await cli(['whoami', '--token', tokens.access_token], env).done
       assert.match(flag.stdout, /^Avery Admin <avery\.admin@sandbox\.example\.com>/)
+      assert.match(flag.stderr, /warning: --token puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in WEBEX_ACCESS_TOKEN instead/)
+      const fromEnv = await cli(['whoami'], { ...env, WEBEX_ACCESS_TOKEN: tokens.access_token }).done
+      assert.equal(fromEnv.code, 0, fromEnv.stderr)
+      assert.match(fromEnv.stdout, /^Avery Admin/)
+      assert.doesNotMatch(fromEnv.stderr, /warning/)
+      const fromFile = await cli(['whoami', '--in', file], env).done
+      assert.equal(fromFile.code, 0, fromFile.stderr)
+      const refreshFlag = await cli(['refresh', '--refresh-token', 'NotARealRefreshToken'], env).done
+      assert.match(refreshFlag.stderr, /warning: --refresh-token puts the token in the process list/)
+      const refreshEnv = await cli(['refresh', '--format', 'text'], { ...env, WEBEX_REFRESH_TOKEN: tokens.refresh_token }).done
+      assert.equal(refreshEnv.code, 0, refreshEnv.stderr)
+      assert.match(refreshEnv.stdout, /^Access token: /)
       const bad = await cli(['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'], env).done
       assert.equal(bad.code, 10)
       assert.match(bad.stderr, /does not accept this access token/)

@@ -83,9 +83,24 @@ async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOut
   term.info(`wrote ${out} (mode 0600)`)
 }
 
-async function heldTokens (io: CliIo, flag: string | undefined, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
-  if (flag !== undefined) return parseHeldTokens(flag, bareIs)
+/**
+ * A token the command needs, from the safe places first: --in FILE, the environment
+ * (WEBEX_ACCESS_TOKEN / WEBEX_REFRESH_TOKEN), stdin. The old flag still works, with a warning:
+ * argv is visible to every user of the machine in `ps`.
+ */
+async function heldTokens (io: CliIo, term: Terminal, flag: { name: string, value: string | undefined }, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
+  const variable = bareIs === 'access' ? 'WEBEX_ACCESS_TOKEN' : 'WEBEX_REFRESH_TOKEN'
+  if (flag.value !== undefined) {
+    term.info(`warning: ${flag.name} puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in ${variable} instead`)
+    return parseHeldTokens(flag.value, bareIs)
+  }
   if (file !== undefined) return parseHeldTokens(await readInputFile(file), bareIs)
+  const fromEnv = io.env[variable]
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    const held = parseHeldTokens(fromEnv, bareIs)
+    const expiry = bareIs === 'refresh' ? Date.parse(io.env.WEBEX_REFRESH_TOKEN_EXPIRES_AT ?? '') : Number.NaN
+    return Number.isNaN(expiry) ? held : { ...held, refreshTokenExpiresAt: new Date(expiry) }
+  }
   return parseHeldTokens(await readStdin(io.stdin), bareIs)
 }
 
@@ -149,8 +164,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     })
 
   program.command('refresh')
-    .description('Run the refresh grant. The refresh token comes from --refresh-token, --in FILE, or stdin.')
-    .option('--refresh-token <token>', 'the refresh token')
+    .description('Run the refresh grant. The refresh token comes from --in FILE, WEBEX_REFRESH_TOKEN, or stdin.')
+    .option('--refresh-token <token>', 'the refresh token (deprecated: visible in ps; use stdin, --in or WEBEX_REFRESH_TOKEN)')
     .option('--in <file>', 'a file written by `token --out` (json or env)')
     .addOption(formatOption())
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
@@ -159,7 +174,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .action(async (opts: { refreshToken?: string, in?: string, format: Format, out?: string, force?: boolean }) => {
       const { config } = load(io)
       if (config.sandbox) throw new AppError('sandbox_token')
-      const held = await heldTokens(io, opts.refreshToken, opts.in, 'refresh')
+      const held = await heldTokens(io, term, { name: '--refresh-token', value: opts.refreshToken }, opts.in, 'refresh')
       if (held.refreshToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no refresh token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
@@ -176,14 +191,15 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     })
 
   program.command('whoami')
-    .description('Show whom an access token belongs to (people/me). The token comes from --token or stdin.')
-    .option('--token <token>', 'the access token')
+    .description('Show whom an access token belongs to (people/me). The token comes from --in FILE, WEBEX_ACCESS_TOKEN, or stdin.')
+    .option('--token <token>', 'the access token (deprecated: visible in ps; use stdin, --in or WEBEX_ACCESS_TOKEN)')
+    .option('--in <file>', 'a file written by `token --out` (json or env)')
     .option('--json', 'print JSON')
     .addHelpText('after', exitCodeHelp())
-    .action(async (opts: { token?: string, json?: boolean }) => {
+    .action(async (opts: { token?: string, in?: string, json?: boolean }) => {
       const { config } = load(io)
       if (config.sandbox) throw new AppError('sandbox_token')
-      const held = await heldTokens(io, opts.token, undefined, 'access')
+      const held = await heldTokens(io, term, { name: '--token', value: opts.token }, opts.in, 'access')
       if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
