@@ -171,16 +171,20 @@ export interface RoleGroup { role: string, scopes: string[], likely: boolean }
  * when every scope needs no role, the likely cause is a scope not registered on the integration.
  */
 export function roleGroups (catalogue: Catalogue, scopes: readonly string[]): RoleGroup[] {
-  const groups = new Map<string, string[]>()
+  // Keyed by role id; scopes not in the catalogue go last.
+  const groups = new Map<Role | undefined, string[]>()
   for (const id of scopes) {
     const role = catalogue.byId.get(id)?.role
-    const label = role === undefined ? 'Unknown (not in the catalogue)' : role === 'any_user' ? 'No role (any user)' : ROLES[role]
-    groups.set(label, [...(groups.get(label) ?? []), id])
+    groups.set(role, [...(groups.get(role) ?? []), id])
   }
-  const demanding = ROLE_ORDER.find((role) => role !== 'any_user' && scopes.some((id) => catalogue.byId.get(id)?.role === role))
-  const likelyLabel = demanding === undefined ? undefined : ROLES[demanding]
-  const order = (label: string) => { const i = ROLE_ORDER.findIndex((r) => ROLES[r] === label); return i === -1 ? ROLE_ORDER.length : i }
-  return [...groups].sort(([a], [b]) => order(a) - order(b)).map(([role, ids]) => ({ role, scopes: ids, likely: role === likelyLabel }))
+  const rank = (role: Role | undefined) => role === undefined ? ROLE_ORDER.length : ROLE_ORDER.indexOf(role)
+  const ordered = [...groups].sort(([a], [b]) => rank(a) - rank(b))
+  const likely = ordered[0]?.[0]
+  return ordered.map(([role, ids]) => ({
+    role: role === undefined ? 'Unknown (not in the catalogue)' : role === 'any_user' ? 'No role (any user)' : ROLES[role],
+    scopes: ids,
+    likely: role !== undefined && role !== 'any_user' && role === likely
+  }))
 }
 
 /** The one sentence that names the likely cause of an invalid_scope for these groups. */

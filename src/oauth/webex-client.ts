@@ -271,7 +271,7 @@ export function createWebexClient (options: WebexClientOptions) {
 
   let openId: { keys: OpenIdKeys, at: number } | undefined
 
-  /** A JSON document fetched without a token (discovery, keys), retried like the other GETs' first failure. */
+  /** A JSON document fetched without a token (discovery, keys); not retried: a failure is reported at once. */
   async function getPublic<T> (path: string, schema: z.ZodType<T>, what: string): Promise<T> {
     const answer = await send('GET', path, {})
     if (answer.status < 200 || answer.status >= 300) throw failure(answer, [])

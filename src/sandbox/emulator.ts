@@ -106,8 +106,6 @@ export class Emulator {
   omitRefreshToken = false
   /** When set, id_tokens come out wrong in this way (tests of the app's verification). */
   idTokenTamper: IdTokenTamper | undefined
-  /** The authorize requests as received, newest last, so tests can read prompt, login_hint and nonce. */
-  readonly authorizeRequests: Array<Record<string, string | undefined>> = []
   #keys: Promise<{ privateKey: CryptoKey, jwk: JWK, stranger: CryptoKey }> | undefined
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
@@ -229,8 +227,6 @@ export class Emulator {
     }
     const back = (params: Record<string, string>) => this.#redirectBack(reply, query.redirect_uri ?? '', { ...params, ...(query.state === undefined ? {} : { state: query.state }) })
     if (query.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response_type must be code' })
-    this.authorizeRequests.push({ scope: query.scope, prompt: query.prompt, login_hint: query.login_hint, nonce: query.nonce })
-    if (this.authorizeRequests.length > 100) this.authorizeRequests.shift()
     const scopes = [...new Set((query.scope ?? '').split(' ').filter((s) => s !== ''))]
     if (scopes.length === 0) return back({ error: 'invalid_scope', error_description: 'No scope was requested' })
     // Webex requires a nonce with openid (docs/webex-contract.md, "OpenID Connect"); the exact words are unconfirmed.
