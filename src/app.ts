@@ -11,7 +11,7 @@ import type { Config } from './config/index.ts'
 import { SANDBOX_PATH } from './config/index.ts'
 import { loadCatalogue, type Catalogue } from './catalogue/index.ts'
 import { createWebexClient, type Timeouts } from './oauth/webex-client.ts'
-import { ConsumedStates } from './oauth/flow.ts'
+import { ConsumedStates, flowKey } from './oauth/flow.ts'
 import type { Emulator } from './sandbox/index.ts'
 import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
@@ -89,6 +89,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     // One keep-alive Agent for the whole process, made by the client on first use (or given).
     webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher: deps.dispatcher, timeouts: deps.timeouts, sleep: deps.sleep, now }),
     consumed: new ConsumedStates(),
+    flowKey: flowKey(config.cookieSecret),
     now
   }
 
@@ -130,12 +131,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     strictTransportSecurity: config.secure
   })
   await app.register(hostGuard, { allowed: config.allowedHosts })
-  await app.register(crossSiteGuard)
+  await app.register(crossSiteGuard, { origins: [config.redirectOrigin], apiPrefix: config.sandbox ? SANDBOX_PATH : undefined })
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => new AppError('rate_limited', { retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)) })
   })
-  await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} })
+  await app.register(cookie, { parseOptions: {} })
   await app.register(formbody)
   await app.register(view, {
     engine: { handlebars: handlebars.create() },

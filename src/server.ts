@@ -1,12 +1,15 @@
 // The server: load config, build the app, listen, and shut down gracefully on SIGINT/SIGTERM.
 // src/main.ts and the CLI's `serve` call serve().
+import type { Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
 import { ConfigError, loadConfig } from './config/index.ts'
 import { EXIT } from './oauth/errors.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
+import { closeServer, isLoopbackHost, ListenError, listenIpv6Twin } from './loopback.ts'
 
 export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static' } = {}): Promise<void> {
   let config, catalogue
@@ -30,13 +33,32 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
     await app.close()
   })
   try {
-    await app.listen({ port: config.port, host: config.host })
+    await listenApp(app, config.port, config.host)
   } catch (err) {
-    const code = err instanceof Error && 'code' in err ? String(err.code) : ''
-    const why = code === 'EADDRINUSE' ? `port ${config.port} is already in use` : code === 'EACCES' ? `no permission to listen on port ${config.port}` : `cannot listen on ${config.host}:${config.port} (${code || 'unknown error'})`
+    const why = err instanceof ListenError ? err.message : `cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : 'unknown error'})`
     process.stderr.write(`error: ${why}; set PORT (and REDIRECT_URI) to a free port\n`)
     process.exit(1)
   }
-  const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`
+  const shown = isLoopbackHost(config.host) || config.host === '0.0.0.0' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`
   process.stderr.write(`webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`)
+}
+
+/**
+ * Listens on HOST; a loopback HOST takes the port on both 127.0.0.1 and ::1 (src/loopback.ts),
+ * and the second listener closes with the app. Rejects with a ListenError, the app closed.
+ */
+export async function listenApp (app: FastifyInstance, port: number, host: string): Promise<void> {
+  if (!isLoopbackHost(host)) {
+    await app.listen({ port, host }).catch((err: unknown) => { throw new ListenError(err instanceof Error && 'code' in err ? String(err.code) : 'unknown error', port, host) })
+    return
+  }
+  let twin: Server | undefined
+  app.addHook('preClose', async () => { if (twin !== undefined) await closeServer(twin) })
+  await app.listen({ port, host: '127.0.0.1' }).catch((err: unknown) => { throw new ListenError(err instanceof Error && 'code' in err ? String(err.code) : 'unknown error', port, '127.0.0.1') })
+  try {
+    twin = await listenIpv6Twin(app.server, app.routing, () => app.log.debug('this machine has no IPv6 loopback (::1): listening on 127.0.0.1 only'))
+  } catch (err) {
+    await app.close()
+    throw err
+  }
 }

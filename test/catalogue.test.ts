@@ -114,7 +114,7 @@ describe('the selection rules', () => {
     await fc.assert(fc.asyncProperty(fc.array(anything, { maxLength: 12 }), fc.array(patterned, { maxLength: 3 }), async (ticked, custom) => {
       const pairs: Array<[string, string]> = [...ticked.map((id): [string, string] => ['scope', id]), ['custom', custom.join(' ')]]
       const body = new URLSearchParams(pairs).toString()
-      const res = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+      const res = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }, payload: body })
       const result = checkSelection(catalogue, { ticked, custom })
       if (result.ok) {
         assert.equal(res.statusCode, 303)
@@ -185,10 +185,10 @@ describe('the scope page', () => {
 
   test('custom scope ids are accepted when they match the pattern, and refused otherwise', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
-    const ok = await app.inject({ method: 'POST', url: '/start', payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const ok = await app.inject({ method: 'POST', url: '/start', payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })
     assert.equal(ok.statusCode, 303)
     assert.match(String(ok.headers.location), /scope=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read&/)
-    const bad = await app.inject({ method: 'POST', url: '/start', payload: 'custom=Not+A+Scope', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const bad = await app.inject({ method: 'POST', url: '/start', payload: 'custom=Not+A+Scope', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /Not a scope id/)
     await app.close()

@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runCliHere, spawnTs, startEmulator, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, hasIpv6Loopback, runCliHere, spawnTs, startEmulator, type RunningEmulator } from './helpers.ts'
+
+const IPV6 = await hasIpv6Loopback()
 
 const cli = runCliHere
 
@@ -113,7 +115,15 @@ describe('webex-token-issuer token', () => {
     const run = await cli(['token', '--no-browser', '--scopes', 'spark-admin:people_read'], env).done
     blocker.close()
     assert.equal(run.code, 1)
-    assert.match(run.stderr, new RegExp(`port ${port} is already in use, and REDIRECT_URI http://127\\.0\\.0\\.1:${port}/oauth needs it`))
+    assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already taken by another program, and REDIRECT_URI http://127\\.0\\.0\\.1:${port}/oauth needs port ${port}`))
+    if (!IPV6) return
+    // Review finding 1: the ::1 half of the port, where a browser may send the code, is ours too.
+    const v6 = createServer()
+    await new Promise<void>((resolve) => v6.listen(port, '::1', resolve))
+    const taken = await cli(['token', '--no-browser', '--scopes', 'spark-admin:people_read'], env).done
+    v6.close()
+    assert.equal(taken.code, 1)
+    assert.match(taken.stderr, new RegExp(`\\[::1\\]:${port} is already taken by another program \\(IPv6 loopback`))
   })
 
   test('Ctrl-C stops the real process cleanly, with exit 130', async () => {
@@ -244,6 +254,22 @@ describe('webex-token-issuer in sandbox mode', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stderr, /SANDBOX mode/)
     assert.match((JSON.parse(result.stdout) as { access_token: string }).access_token, /_PF84_/)
+  })
+
+  test('the callback listener answers on [::1] too, so a browser that reaches localhost there finishes the sign-in', { skip: IPV6 ? false : 'this machine has no IPv6 loopback' }, async () => {
+    const port = await freePort()
+    const run = cli(['token', '--no-browser', '--scopes', 'spark:kms'], { REDIRECT_URI: `http://localhost:${port}/oauth` })
+    const viaIpv6 = (url: string) => url.replace(`//localhost:${port}/`, `//[::1]:${port}/`)
+    const url = viaIpv6(await run.url)
+    assert.ok(url.startsWith(`http://[::1]:${port}/sandbox/v1/authorize?`))
+    const browser = new Browser()
+    const back = await consent(browser, url, 'admin')
+    assert.ok(back.location?.startsWith(`http://localhost:${port}/oauth?`))
+    const page = await browser.fetch(viaIpv6(back.location ?? ''))
+    assert.equal(page.status, 200)
+    await browser.close()
+    const result = await run.done
+    assert.equal(result.code, 0, result.stderr)
   })
 
   test('whoami and refresh explain that sandbox tokens live only where they were issued, with exit 11', async () => {

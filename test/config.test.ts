@@ -5,9 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { freePort, spawnTs } from './helpers.ts'
+import { createServer } from 'node:net'
+import { freePort, hasIpv6Loopback, spawnTs } from './helpers.ts'
 import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID } from '../src/config/index.ts'
 import { splitScopeText } from '../src/catalogue/rules.ts'
+
+const IPV6 = await hasIpv6Loopback()
 
 function problems (vars: Record<string, string>): string[] {
   try {
@@ -123,5 +126,25 @@ describe('the server process', () => {
     await res.body.dump()
     server.kill('SIGTERM')
     assert.equal((await server.done).code, 0)
+  })
+
+  // Review finding 1: a browser may reach localhost over ::1, where any local user could listen.
+  test('on a loopback HOST it holds the port on [::1] too, and will not start beside someone else there', { skip: IPV6 ? false : 'this machine has no IPv6 loopback' }, async () => {
+    const port = await freePort()
+    const server = spawnTs('../src/main.ts', [], { PORT: String(port) })
+    await server.waitFor(/SANDBOX mode/)
+    const res = await request(`http://[::1]:${port}/healthz`)
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(await res.body.json(), { status: 'ok' })
+    server.kill('SIGTERM')
+    assert.equal((await server.done).code, 0, 'the second listener does not hold the process open')
+
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(port, '::1', resolve))
+    const refused = await spawnTs('../src/main.ts', [], { PORT: String(port) }).done
+    blocker.close()
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, new RegExp(`error: \\[::1\\]:${port} is already taken by another program \\(IPv6 loopback`))
+    assert.doesNotMatch(refused.stderr, /\n\s+at /)
   })
 })

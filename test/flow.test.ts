@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Browser, CLIENT_SECRET, consent, field, runFlow, startApp, startFlow, type RunningApp } from './helpers.ts'
+import { flowKey, openFlow, pkceChallenge } from '../src/oauth/flow.ts'
 
 describe('the dynamic-mode grant flow against the emulator', () => {
   let app: RunningApp
@@ -150,7 +151,36 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     await Promise.all([a.close(), stranger.close()])
   })
 
-  test('the flow cookie is signed, HttpOnly, SameSite=Lax, scoped to the callback and lives 10 minutes', async () => {
+  test('the flow cookie is encrypted: it shows neither state nor verifier, and an altered, moved or foreign one is refused', async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read', 'openid'])
+    const authorize = new URL(start.location ?? '')
+    const state = authorize.searchParams.get('state') ?? ''
+    const [cookie] = await browser.jar.getCookies(`${app.url}/oauth`)
+    assert.ok(cookie !== undefined && state !== '')
+    // Review finding 8: the old cookie was signed base64url JSON, with the verifier readable in it.
+    for (const reading of [cookie.value, Buffer.from(cookie.value, 'base64url').toString('latin1'), Buffer.from(cookie.value.split('.')[0] ?? '', 'base64url').toString('latin1')]) {
+      assert.ok(!reading.includes(state), 'the state is not readable in the cookie')
+      assert.ok(!reading.includes('people_read'), 'the scopes are not readable in the cookie')
+    }
+    const key = flowKey(app.config.cookieSecret)
+    const flow = openFlow(cookie.value, key, cookie.key)
+    assert.equal(flow?.state, state)
+    assert.equal(pkceChallenge(flow?.verifier ?? ''), authorize.searchParams.get('code_challenge'))
+    assert.equal(flow?.nonce, authorize.searchParams.get('nonce'))
+    const bytes = Buffer.from(cookie.value, 'base64url')
+    bytes[20] = (bytes[20] ?? 0) ^ 1
+    assert.equal(openFlow(bytes.toString('base64url'), key, cookie.key), undefined, 'an altered value is refused')
+    assert.equal(openFlow(cookie.value, key, 'wti_flow_another0000000'), undefined, 'a value moved to another flow\'s cookie is refused')
+    assert.equal(openFlow(cookie.value, flowKey('another-secret-of-at-least-32-characters'), cookie.key), undefined, 'another COOKIE_SECRET cannot open it')
+    // Over HTTP too: the callback with an altered cookie ends on state_invalid.
+    const altered = await browser.fetch(`${app.url}/oauth?state=${encodeURIComponent(state)}&code=abc`, { headers: { cookie: `${cookie.key}=${bytes.toString('base64url')}` } })
+    assert.equal(altered.status, 400)
+    assert.match(altered.body, /altered or damaged/)
+    await browser.close()
+  })
+
+  test('the flow cookie is HttpOnly, SameSite=Lax, scoped to the callback and lives 10 minutes', async () => {
     const browser = new Browser()
     const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
     const setCookie = [start.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('wti_flow_')) ?? ''
@@ -159,7 +189,7 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     assert.match(setCookie, /SameSite=Lax/)
     assert.match(setCookie, /Path=\/oauth/)
     assert.doesNotMatch(setCookie, /Secure/)
-    assert.match(setCookie, /^wti_flow_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+\.[A-Za-z0-9+/]+/)
+    assert.match(setCookie, /^wti_flow_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+;/)
     await browser.close()
   })
 

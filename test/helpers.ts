@@ -18,16 +18,31 @@ import { runCli } from '../src/cli/main.ts'
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
 
-/** A loopback port that was free a moment ago. */
-export async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tryListen (port: number, host: string): Promise<number | string> {
+  return new Promise((resolve) => {
     const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))
+    server.listen(port, host, () => {
       const address = server.address()
-      server.close(() => typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')))
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 'no port'))
     })
   })
+}
+
+/** Whether this machine has an IPv6 loopback (::1). */
+export async function hasIpv6Loopback (): Promise<boolean> {
+  return typeof await tryListen(0, '::1') === 'number'
+}
+
+/** A loopback port that was free a moment ago on 127.0.0.1 and, where there is one, on ::1 (the app takes both). */
+export async function freePort (): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await tryListen(0, '127.0.0.1')
+    if (typeof port !== 'number') throw new Error(`no free port: ${port}`)
+    const twin = await tryListen(port, '::1')
+    if (twin !== 'EADDRINUSE') return port
+  }
+  throw new Error('no port free on both loopback addresses')
 }
 
 export interface RunningEmulator { base: string, emulator: Emulator, app: FastifyInstance }
@@ -106,6 +121,9 @@ export class Browser {
     if (cookie !== '' && headers.cookie === undefined) headers.cookie = cookie
     let body: string | undefined
     if (init.form !== undefined) {
+      // A browser posting this app's own form says where it was sent from; origin '' sends neither header.
+      if (headers.origin === undefined && headers['sec-fetch-site'] === undefined) headers.origin = new URL(url).origin
+      if (headers.origin === '') delete headers.origin
       const params = new URLSearchParams()
       for (const [k, v] of Object.entries(init.form)) for (const one of [v].flat()) params.append(k, one)
       body = params.toString()

@@ -52,6 +52,22 @@ describe('the embedded sandbox', () => {
     await browser.close()
   })
 
+  test('the consent decision needs the same proof of origin as the app\'s own forms', async () => {
+    const browser = new Browser()
+    const start = await browser.fetch(`${url}/start`, { form: { scope: 'spark:kms' } })
+    const page = await browser.fetch(start.location ?? '')
+    const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1] ?? ''
+    const form = { request: requestId, user: 'admin', decision: 'accept' }
+    const attacks: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'http://evil.example' }, { origin: '' }]
+    for (const headers of attacks) {
+      const refused = await browser.fetch(`${url}/sandbox/v1/authorize/decision`, { form, headers })
+      assert.equal(refused.status, 403, JSON.stringify(headers))
+    }
+    const accepted = await browser.fetch(`${url}/sandbox/v1/authorize/decision`, { form })
+    assert.equal(accepted.status, 302)
+    await browser.close()
+  })
+
   test('healthz answers', async () => {
     const browser = new Browser()
     const page = await browser.fetch(`${url}/healthz`)

@@ -105,7 +105,8 @@ describe('cookies, limits and hostile input', () => {
   before(async () => { app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() }) })
   after(async () => { await app.close() })
 
-  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  // What a browser sends with this app's own form.
+  const form = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
 
   test('flow cookies are Secure when REDIRECT_URI is https', async () => {
     const secure = await buildApp(parseConfig({ REDIRECT_URI: 'https://tokens.example.com/oauth' }), { logStream: new LogCapture() })
@@ -120,9 +121,9 @@ describe('cookies, limits and hostile input', () => {
     const big = await app.inject({ method: 'POST', url: '/start', headers: form, payload: `scope=${'a'.repeat(70_000)}` })
     assert.equal(big.statusCode, 413)
     assert.match(big.body, /too large/)
-    const xml = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'text/xml' }, payload: '<a/>' })
+    const xml = await app.inject({ method: 'POST', url: '/start', headers: { ...form, 'content-type': 'text/xml' }, payload: '<a/>' })
     assert.equal(xml.statusCode, 415)
-    const json = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/json' }, payload: '{"scope":' })
+    const json = await app.inject({ method: 'POST', url: '/start', headers: { ...form, 'content-type': 'application/json' }, payload: '{"scope":' })
     assert.equal(json.statusCode, 400)
     for (const res of [big, xml, json]) {
       assert.match(res.body, /<h1>/)

@@ -2,6 +2,7 @@
 // GET /refresh, the check page, cross-site protection, and the headers of token pages.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { request } from 'undici'
 import { Browser, field, runFlow, startApp, type Page, type RunningApp } from './helpers.ts'
 
 function hidden (html: string, name: string): string | undefined {
@@ -85,8 +86,16 @@ describe('the token lifecycle pages', () => {
         assert.match(page.body, /sent from another site/)
       }
     }
+    // Neither Sec-Fetch-Site nor Origin: what an old browser sends on a cross-site form (review finding 6).
+    for (const path of ['/refresh', '/check', '/start']) {
+      const bare = await request(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'refresh_token=x&access_token=x&scope=spark%3Akms' })
+      assert.equal(bare.statusCode, 403, path)
+      assert.match(await bare.body.text(), /neither Sec-Fetch-Site nor Origin/)
+    }
     const same = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { 'sec-fetch-site': 'same-origin', origin: app.url } })
     assert.equal(same.status, 303)
+    const byOrigin = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { origin: app.url } })
+    assert.equal(byOrigin.status, 303)
     await browser.close()
   })
 

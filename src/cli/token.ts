@@ -3,7 +3,8 @@
 // The callback is one plain node:http handler, so the command starts without loading a web
 // framework; in sandbox mode the emulator (a Fastify plugin) answers on the same port.
 import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
+import { ListenError, listenIpv6Twin, listenOn } from '../loopback.ts'
 import { join } from 'node:path'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
@@ -28,8 +29,8 @@ export interface TokenFlowOptions {
 }
 
 export class PortInUseError extends Error {
-  constructor (readonly port: number, readonly redirectUri: string) {
-    super(`port ${port} is already in use, and REDIRECT_URI ${redirectUri} needs it: stop what holds it, or register another redirect URI and set REDIRECT_URI`)
+  constructor (readonly cause: ListenError, readonly redirectUri: string) {
+    super(`${cause.message}, and REDIRECT_URI ${redirectUri} needs port ${cause.port}: stop what holds it, or register another redirect URI and set REDIRECT_URI`)
     this.name = 'PortInUseError'
   }
 }
@@ -61,27 +62,38 @@ function closeServer (server: Server): Promise<void> {
   })
 }
 
-/** The loopback server: the callback, and in sandbox mode the emulator beside it. */
-async function listen (config: Config, now: () => number, callback: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server, close: () => Promise<void> }> {
+/** The loopback server's handler: the callback, and in sandbox mode the emulator beside it. */
+async function loopbackHandler (config: Config, now: () => number, callback: RequestListener): Promise<{ handler: RequestListener, close: () => Promise<void> }> {
   const isCallback = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://loopback').pathname === config.callbackPath
   if (!config.sandbox) {
-    const server = createServer((req, res) => {
-      if (isCallback(req)) callback(req, res)
-      else sendPage(res, 404, 'Not found')
-    })
-    return { server, close: () => closeServer(server) }
+    return { handler: (req, res) => { if (isCallback(req)) callback(req, res); else sendPage(res, 404, 'Not found') }, close: async () => {} }
   }
-  // The emulator and Fastify are loaded only in sandbox mode.
+  // The emulator and Fastify are loaded only in sandbox mode; the servers are ours, Fastify only routes.
   const [{ default: Fastify }, { Emulator, sandboxPlugin }] = await Promise.all([import('fastify'), import('../sandbox/index.ts')])
-  const app = Fastify({
-    logger: false,
-    forceCloseConnections: true,
-    serverFactory: (handler) => createServer((req, res) => isCallback(req) ? callback(req, res) : handler(req, res))
-  })
+  const app = Fastify({ logger: false })
   await app.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }], now })), { prefix: SANDBOX_PATH })
   await app.ready()
-  // The server is listened on here, not by app.listen, so Fastify's close leaves it to us.
-  return { server: app.server, close: async () => { await closeServer(app.server); await app.close() } }
+  return { handler: (req, res) => { if (isCallback(req)) callback(req, res); else app.routing(req, res) }, close: () => app.close() }
+}
+
+/**
+ * The callback listener on the redirect URI's port, on 127.0.0.1 and ::1 both (src/loopback.ts),
+ * so no other local user can take the ::1 half and see the code. Rejects with PortInUseError.
+ */
+async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
+  const { handler, close: closeHandler } = await loopbackHandler(config, now, callback)
+  const servers: Server[] = [createServer(handler)]
+  const close = async () => { await Promise.all(servers.map(closeServer)); await closeHandler() }
+  try {
+    await listenOn(servers[0] as Server, port, '127.0.0.1')
+    const twin = await listenIpv6Twin(servers[0] as Server, handler, () => {})
+    if (twin !== undefined) servers.push(twin)
+  } catch (err) {
+    await close().catch(() => {})
+    if (err instanceof ListenError) throw new PortInUseError(err, config.redirectUri)
+    throw err
+  }
+  return { close }
 }
 
 export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, idClaims?: IdClaims, requested: string[] }> {
@@ -130,18 +142,13 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     }
   }
 
-  const { server, close } = await listen(config, now, (req, res) => {
-    answer(req, res).catch(() => { if (!res.headersSent) sendPage(res, 500, 'Unexpected error') })
-  })
+  let close: () => Promise<void>
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
-    })
+    ({ close } = await listen(config, port, now, (req, res) => {
+      answer(req, res).catch(() => { if (!res.headersSent) sendPage(res, 500, 'Unexpected error') })
+    }))
   } catch (err) {
-    await close().catch(() => {})
     await (await webex).close()
-    if (err instanceof Error && 'code' in err && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) throw new PortInUseError(port, config.redirectUri)
     throw err
   }
 

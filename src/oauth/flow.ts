@@ -1,7 +1,7 @@
 // One grant flow's secrets: state, PKCE (S256) and, for OpenID sign-ins, the nonce; the
 // authorize URL; and the compact payload that the flow cookie carries between the start and
 // the callback.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import * as z from 'zod'
 import { isOpenIdScope } from '../catalogue/rules.ts'
@@ -52,24 +52,54 @@ export function flowCookieName (state: string): string {
 
 /** Payloads up to this size go plain: zlib's set-up cost more CPU than a whole flow's crypto. */
 const PLAIN_LIMIT = 1200
+const PLAIN = 0x6a // 'j': JSON
+const DEFLATED = 0x7a // 'z': deflated JSON, for long selections
+const IV_BYTES = 12
+const TAG_BYTES = 16
 
-/** 'j' + base64url JSON for the usual few scopes; 'z' + deflated JSON for long selections. */
-export function encodeFlow (flow: FlowState): string {
+function encodeFlow (flow: FlowState): Buffer {
   const json = Buffer.from(JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt, flow.nonce ?? null]))
-  return json.length <= PLAIN_LIMIT ? `j${base64url(json)}` : `z${base64url(deflateRawSync(json))}`
+  return json.length <= PLAIN_LIMIT ? Buffer.concat([Buffer.of(PLAIN), json]) : Buffer.concat([Buffer.of(DEFLATED), deflateRawSync(json)])
 }
 
-/** Decodes a verified cookie value; undefined for anything that is not a flow payload. */
-export function decodeFlow (value: string): FlowState | undefined {
+function decodeFlow (bytes: Buffer): FlowState | undefined {
+  const kind = bytes[0]
+  if (kind !== PLAIN && kind !== DEFLATED) return undefined
+  const body = bytes.subarray(1)
+  const json = (kind === PLAIN ? body : inflateRawSync(body, { maxOutputLength: 64 * 1024 })).toString('utf8')
+  const parsed = payloadSchema.safeParse(JSON.parse(json))
+  if (!parsed.success) return undefined
+  const [state, verifier, scopes, createdAt, nonce] = parsed.data
+  return nonce === null ? { state, verifier, scopes, createdAt } : { state, verifier, scopes, createdAt, nonce }
+}
+
+/** The flow cookie's AES-256-GCM key, derived from COOKIE_SECRET with HKDF-SHA256. */
+export function flowKey (cookieSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', cookieSecret, 'webex-token-issuer', 'flow cookie v1', 32))
+}
+
+/**
+ * The flow cookie's value: the flow encrypted with AES-256-GCM under a fresh 96-bit IV, the
+ * cookie's name as associated data (so a value cannot be moved to another flow's cookie).
+ * Whoever sees the cookie learns neither the verifier nor the nonce, and cannot alter it.
+ */
+export function sealFlow (flow: FlowState, key: Buffer): string {
+  const iv = randomBytes(IV_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(Buffer.from(flowCookieName(flow.state)))
+  const body = Buffer.concat([cipher.update(encodeFlow(flow)), cipher.final()])
+  return base64url(Buffer.concat([iv, body, cipher.getAuthTag()]))
+}
+
+/** Opens a flow cookie's value; undefined for anything altered, sealed under another key or name, or not a flow. */
+export function openFlow (value: string, key: Buffer, cookieName: string): FlowState | undefined {
   try {
-    const body = Buffer.from(value.slice(1), 'base64url')
-    const kind = value[0]
-    if (kind !== 'j' && kind !== 'z') return undefined
-    const json = (kind === 'j' ? body : inflateRawSync(body, { maxOutputLength: 64 * 1024 })).toString('utf8')
-    const parsed = payloadSchema.safeParse(JSON.parse(json))
-    if (!parsed.success) return undefined
-    const [state, verifier, scopes, createdAt, nonce] = parsed.data
-    return nonce === null ? { state, verifier, scopes, createdAt } : { state, verifier, scopes, createdAt, nonce }
+    const bytes = Buffer.from(value, 'base64url')
+    if (bytes.length <= IV_BYTES + TAG_BYTES) return undefined
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES })
+    decipher.setAAD(Buffer.from(cookieName))
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
+    return decodeFlow(Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]))
   } catch {
     return undefined
   }

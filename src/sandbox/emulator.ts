@@ -9,6 +9,7 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
+import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
 export const REFRESH_TOKEN_LIFETIME_S = 7_775_999
@@ -263,6 +264,9 @@ export class Emulator {
   }
 
   async #decide (request: FastifyRequest, reply: FastifyReply) {
+    // The consent form is the one browser-facing POST: like Webex's own page, it must come from itself.
+    const proof = originProof(request, new Set())
+    if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, refused: ORIGIN_REFUSALS[proof] }))
     const body = decisionBody.safeParse(request.body)
     const pending = body.success ? this.#pending.get(body.data.request) : undefined
     if (!body.success || pending === undefined || pending.expiresAt < this.#now()) {

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../oauth/errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
-import { belongsTo, codeFrom, decodeFlow, flowCookieName, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
+import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
 
@@ -24,8 +24,7 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
       throw stateInvalid('No sign-in with this state is in progress in this browser: it was already finished (tokens are shown only once), it expired, or it was started elsewhere.')
     }
     reply.clearCookie(name, { path: config.callbackPath })
-    const unsigned = request.unsignCookie(raw)
-    const flow = unsigned.valid && unsigned.value !== null ? decodeFlow(unsigned.value) : undefined
+    const flow = openFlow(raw, ctx.flowKey, name)
     if (flow === undefined) throw stateInvalid('The sign-in cookie was altered or damaged, so it was not trusted.')
     if (!belongsTo(query, flow)) throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
     const now = ctx.now()

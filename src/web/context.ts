@@ -14,5 +14,7 @@ export interface WebContext {
   readonly catalogue: Catalogue
   readonly webex: WebexClient
   readonly consumed: ConsumedStates
+  /** Encrypts the flow cookies (derived from COOKIE_SECRET). */
+  readonly flowKey: Buffer
   readonly now: () => number
 }

@@ -6,7 +6,7 @@ import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } fro
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
-import { authorizeUrl, createFlow, encodeFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, type AccountChoice } from '../oauth/flow.ts'
+import { authorizeUrl, createFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, sealFlow, type AccountChoice } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
@@ -198,7 +198,7 @@ export function homeRoutes (ctx: WebContext) {
       }
       if ('problem' in account) return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: account.problem, account: kept }), 400)
       const flow = createFlow(checked.scopes, ctx.now())
-      const value = encodeFlow(flow)
+      const value = sealFlow(flow, ctx.flowKey)
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)
       }
@@ -208,7 +208,6 @@ export function homeRoutes (ctx: WebContext) {
         reply.clearCookie(name, { path: config.callbackPath })
       }
       reply.setCookie(flowCookieName(flow.state), value, {
-        signed: true,
         httpOnly: true,
         sameSite: 'lax',
         secure: config.secure,

@@ -176,7 +176,8 @@ async function alternate (urls: [string, string], connections: number): Promise<
 
 /** One complete flow: POST /start → emulator authorize → consent → callback (code exchange, people/me) → tokens page. */
 async function flow (agent: Agent, appUrl: string): Promise<void> {
-  const startRes = await request(`${appUrl}/start`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scope=spark-admin%3Apeople_read' })
+  // A browser sends Origin with a form POST; the app refuses POSTs without it.
+  const startRes = await request(`${appUrl}/start`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: appUrl }, body: 'scope=spark-admin%3Apeople_read' })
   await startRes.body.dump()
   const location = startRes.headers.location
   const setCookie = [startRes.headers['set-cookie'] ?? []].flat()[0]
@@ -185,7 +186,7 @@ async function flow (agent: Agent, appUrl: string): Promise<void> {
   const html = await consentPage.body.text()
   const id = /name="request" value="([0-9a-f]+)"/.exec(html)?.[1]
   if (id === undefined) throw new Error('no consent request id')
-  const decision = await request(new URL('authorize/decision', location).toString(), { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `request=${id}&user=admin&decision=accept` })
+  const decision = await request(new URL('authorize/decision', location).toString(), { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(location).origin }, body: `request=${id}&user=admin&decision=accept` })
   await decision.body.dump()
   const back = decision.headers.location
   if (typeof back !== 'string') throw new Error(`decision answered ${decision.statusCode}`)

@@ -1,0 +1,80 @@
+// Listening on loopback without leaving half of it to someone else. Browsers reach `localhost`
+// over ::1 as readily as over 127.0.0.1, and any local user can listen on [::1]:PORT; a
+// relay there would see codes, states, cookies and token pages. So on a loopback HOST the
+// server and the CLI's callback listener take the port on both addresses, and refuse to
+// start when either is held by another program.
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** HOST values that mean "this machine only": they get both loopback addresses. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+export function isLoopbackHost (host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase())
+}
+
+/** Why a port could not be had, in one sentence that names the address. */
+export class ListenError extends Error {
+  constructor (readonly code: string, readonly port: number, readonly address: string) {
+    const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
+    super(code === 'EADDRINUSE'
+      ? `${where} is already taken by another program${address === '::1' ? ' (IPv6 loopback: browsers reach localhost there too, so this app will not start beside it)' : ''}`
+      : code === 'EACCES'
+        ? `no permission to listen on ${where}`
+        : `cannot listen on ${where} (${code})`)
+    this.name = 'ListenError'
+  }
+}
+
+/** Machines without IPv6 answer these for ::1; then 127.0.0.1 alone is all there is. */
+const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT'])
+
+function errorCode (err: unknown): string {
+  return err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+}
+
+/** Listens one server on one address, or rejects with a ListenError. */
+export function listenOn (server: Server, port: number, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown) => reject(new ListenError(errorCode(err), port, address))
+    server.once('error', fail)
+    server.listen(port, address, () => {
+      server.off('error', fail)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+/** Closes a server now: no new connections, idle keep-alive ones dropped, busy ones finish. */
+export function closeServer (server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) { resolve(); return }
+    server.close(() => resolve())
+    server.closeIdleConnections()
+  })
+}
+
+/**
+ * Listens a second server with `handler` on [::1] at the port 127.0.0.1 already holds.
+ * Resolves with that server, or undefined (after `noIpv6`) where the machine has no IPv6;
+ * rejects with a ListenError when another program holds [::1]:port.
+ */
+export async function listenIpv6Twin (primary: Server, handler: RequestListener, noIpv6: () => void): Promise<Server | undefined> {
+  const port = (primary.address() as AddressInfo).port
+  const twin = createServer(handler)
+  // The same patience as the first: Fastify sets these on the server it makes.
+  twin.keepAliveTimeout = primary.keepAliveTimeout
+  twin.requestTimeout = primary.requestTimeout
+  twin.headersTimeout = primary.headersTimeout
+  for (const listener of primary.listeners('clientError')) twin.on('clientError', listener as (...args: unknown[]) => void)
+  try {
+    await listenOn(twin, port, '::1')
+    return twin
+  } catch (err) {
+    if (err instanceof ListenError && NO_IPV6.has(err.code)) {
+      noIpv6()
+      return undefined
+    }
+    throw err
+  }
+}
