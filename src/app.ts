@@ -15,6 +15,7 @@ import { ConsumedStates, flowKey } from './oauth/flow.ts'
 import type { Emulator } from './sandbox/index.ts'
 import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
+import { Refusals } from './web/refusals.ts'
 import { homeRoutes } from './web/home.ts'
 import { callbackRoutes } from './web/callback.ts'
 import { assetRoutes } from './web/assets.ts'
@@ -74,7 +75,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
   }
 
+  const refusals = new Refusals()
   const app = Fastify({
+    clientErrorHandler: refusals.clientError,
+    frameworkErrors: refusals.frameworkError,
     loggerInstance: createLogger(config.logLevel, await logDestination(deps.logStream)),
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxyOption(config.trustProxy),
@@ -153,6 +157,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     }
   })
   await app.register(assetRoutes)
+  app.addHook('onReady', async () => { await refusals.prepare(app, config) })
 
   app.setErrorHandler(errorHandler(ctx))
   app.setNotFoundHandler(notFoundHandler(ctx))

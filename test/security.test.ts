@@ -20,14 +20,19 @@ function assertSecurityHeaders (headers: Record<string, unknown>, where: string)
 }
 
 /** Sends raw bytes over a socket and returns the status line, for what no HTTP client will send. */
-function raw (port: number, bytes: Buffer): Promise<string> {
+async function raw (port: number, bytes: Buffer): Promise<string> {
+  return (await rawAnswer(port, bytes)).split('\r\n')[0] ?? ''
+}
+
+/** The whole raw answer (status line, headers, body) to bytes sent over a socket. */
+function rawAnswer (port: number, bytes: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let answer = ''
     socket.on('data', (d) => { answer += d.toString('latin1') })
-    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''))
+    socket.on('close', () => resolve(answer))
     socket.on('error', reject)
-    socket.setTimeout(5000, () => { socket.destroy(); resolve(answer.split('\r\n')[0] ?? '') })
+    socket.setTimeout(5000, () => { socket.destroy(); resolve(answer) })
     socket.write(bytes)
   })
 }
@@ -156,6 +161,65 @@ describe('cookies, limits and hostile input', () => {
     assert.match(badCookie, /^HTTP\/1\.1 4\d\d/)
     const still = await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'))
     assert.match(still, /^HTTP\/1\.1 200/)
+    await live.close()
+  })
+
+  // Review finding 5: Fastify's own refusals were raw JSON, even to a browser.
+  test('refusals before any route (400, 414, 431) are the app\'s error page, or JSON when the client asks for JSON', async () => {
+    const port = await freePort()
+    const live = await buildApp(parseConfig({ PORT: String(port) }), { logStream: new LogCapture() })
+    await live.listen({ port, host: '127.0.0.1' })
+    const headerOverflow = (accept: string) => Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ${accept}\r\nCookie: wti_flow_x=${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`)
+    const cases: Array<[string, Buffer, number]> = [
+      ['431 headers too large', headerOverflow('text/html,application/xhtml+xml'), 431],
+      ['400 not HTTP', Buffer.from('HELLO THERE\r\n\r\n'), 400],
+      ['400 bad URL', Buffer.from('GET /%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n'), 400],
+      ['414 path part too long', Buffer.from(`GET /sandbox/v1/organizations/${'o'.repeat(300)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n`), 414]
+    ]
+    for (const [name, bytes, status] of cases) {
+      const answer = await rawAnswer(port, bytes)
+      assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), name)
+      assert.match(answer, /\r\ncontent-type: text\/html; charset=utf-8\r\n/i, name)
+      assert.match(answer, /<h1>That request could not be used<\/h1>/, name)
+      assert.match(answer, /\r\ncontent-security-policy: default-src 'self'/i, name)
+      assert.doesNotMatch(answer, /"statusCode"/, name)
+    }
+    const jsonOverflow = await rawAnswer(port, headerOverflow('application/json'))
+    assert.match(jsonOverflow, /^HTTP\/1\.1 431 /)
+    assert.equal((JSON.parse(jsonOverflow.slice(jsonOverflow.indexOf('\r\n\r\n') + 4)) as { statusCode: number }).statusCode, 431)
+    const jsonNotFound = await live.inject({ url: '/nope', headers: { accept: 'application/json' } })
+    assert.equal(jsonNotFound.statusCode, 404)
+    assert.equal(jsonNotFound.json<{ error: string }>().error, 'not_found')
+    assert.match(await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')), /^HTTP\/1\.1 200/)
+    await live.close()
+  })
+
+  test('a browser keeps at most 5 open sign-ins in at most 8 KB of cookies, so the callback never hits the header limit', async () => {
+    const port = await freePort()
+    const live = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() })
+    await live.listen({ port, host: '127.0.0.1' })
+    const url = `http://127.0.0.1:${port}`
+    const browser = new Browser()
+    const flowCookies = async () => (await browser.jar.getCookies(`${url}/oauth`)).filter((c) => c.key.startsWith('wti_flow_'))
+    const states: string[] = []
+    for (let i = 0; i < 8; i++) {
+      const start = await browser.fetch(`${url}/start`, { form: { scope: 'spark:kms' } })
+      states.push(new URL(start.location ?? '').searchParams.get('state') ?? '')
+    }
+    assert.equal((await flowCookies()).length, 5, 'the three oldest sign-ins were dropped')
+    const oldest = await browser.fetch(`${url}/oauth?state=${encodeURIComponent(states[0] ?? '')}&code=x`)
+    assert.match(oldest.body, /No sign-in with this state is in progress/)
+    // Long selections make big cookies: the byte cap drops more of them.
+    const many = (await live.inject({ url: '/scopes.json' })).json<{ scopes: Array<{ id: string }> }>().scopes.map((s) => s.id).filter((id) => !id.startsWith('spark:') && !/^(openid|email|profile|phone|address)$/.test(id)).slice(0, 140)
+    for (let i = 0; i < 12; i++) {
+      const start = await browser.fetch(`${url}/start`, { form: { scope: many } })
+      assert.equal(start.status, 303, start.body.slice(0, 300))
+    }
+    const cookieHeader = await browser.jar.getCookieString(`${url}/oauth`)
+    assert.ok(cookieHeader.length <= 8192 + 200, `the callback's Cookie header is ${cookieHeader.length} bytes`)
+    const newest = await browser.fetch(`${url}/oauth?state=nope&code=x`)
+    assert.equal(newest.status, 400, 'the callback is answered by the app, not refused for its headers')
+    await browser.close()
     await live.close()
   })
 

@@ -50,6 +50,41 @@ export function flowCookieName (state: string): string {
   return FLOW_COOKIE_PREFIX + createHash('sha256').update(state).digest('base64url').slice(0, 16)
 }
 
+/** The cookie on /start that lists this browser's open flows, oldest first. */
+export const FLOW_INDEX_COOKIE = 'wti_flows'
+/** A browser keeps at most this many flows in progress, in at most this many cookie bytes; older ones are dropped. */
+export const MAX_OPEN_FLOWS = 5
+export const MAX_OPEN_FLOW_BYTES = 8192
+
+export interface OpenFlow { name: string, bytes: number }
+
+/** The index cookie's entries; anything malformed is ignored (the worst case is a flow kept a little longer). */
+export function parseFlowIndex (value: string | undefined): OpenFlow[] {
+  const entries: OpenFlow[] = []
+  for (const part of (value ?? '').split('.').slice(-MAX_OPEN_FLOWS * 2)) {
+    const match = /^([A-Za-z0-9_-]{16})~(\d{1,5})$/.exec(part)
+    if (match !== null) entries.push({ name: FLOW_COOKIE_PREFIX + (match[1] ?? ''), bytes: Number(match[2]) })
+  }
+  return entries
+}
+
+export function formatFlowIndex (flows: readonly OpenFlow[]): string {
+  return flows.map((f) => `${f.name.slice(FLOW_COOKIE_PREFIX.length)}~${f.bytes}`).join('.')
+}
+
+/** Adds a new flow and drops the oldest ones past the count and byte caps; the new one is always kept. */
+export function capOpenFlows (open: readonly OpenFlow[], added: OpenFlow): { keep: OpenFlow[], drop: OpenFlow[] } {
+  const keep = [...open.filter((f) => f.name !== added.name), added]
+  const drop: OpenFlow[] = []
+  let bytes = keep.reduce((sum, f) => sum + f.bytes, 0)
+  while (keep.length > 1 && (keep.length > MAX_OPEN_FLOWS || bytes > MAX_OPEN_FLOW_BYTES)) {
+    const oldest = keep.shift() as OpenFlow
+    bytes -= oldest.bytes
+    drop.push(oldest)
+  }
+  return { keep, drop }
+}
+
 /** Payloads up to this size go plain: zlib's set-up cost more CPU than a whole flow's crypto. */
 const PLAIN_LIMIT = 1200
 const PLAIN = 0x6a // 'j': JSON

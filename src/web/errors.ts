@@ -5,6 +5,7 @@ import { likelyRoleCause, roleGroups, type Catalogue, type RoleGroup } from '../
 import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
+import { wantsJson } from './refusals.ts'
 
 export interface ErrorView {
   kind: ErrorKind
@@ -67,6 +68,12 @@ function toAppError (error: FastifyError | Error): AppError {
   return new AppError('unknown_error', { status: 500, reason: 'The app hit an unexpected problem and stopped this request.' })
 }
 
+/** The error for a client that asked for JSON: the kind, the summary and the status, nothing more. */
+function sendJson (reply: FastifyReply, view: ErrorView) {
+  return reply.code(view.status).header('cache-control', 'no-store').type('application/json; charset=utf-8')
+    .send({ error: view.kind, message: view.summary, statusCode: view.status, ...(view.retryAfter === undefined ? {} : { retryAfter: view.retryAfter }) })
+}
+
 export function errorHandler (ctx: WebContext) {
   const render = pageRenderer(ctx.config)
   return async function handleError (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
@@ -80,14 +87,16 @@ export function errorHandler (ctx: WebContext) {
     }
     if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
     const view = errorView(appError, ctx.catalogue)
+    if (wantsJson(request.headers.accept)) return sendJson(reply, view)
     return render(reply, 'pages/error', view.title, { error: view }, { status: view.status, noStore: true })
   }
 }
 
 export function notFoundHandler (ctx: WebContext) {
   const render = pageRenderer(ctx.config)
-  return async function handleNotFound (_request: FastifyRequest, reply: FastifyReply) {
+  return async function handleNotFound (request: FastifyRequest, reply: FastifyReply) {
     const view = errorView(new AppError('not_found'))
+    if (wantsJson(request.headers.accept)) return sendJson(reply, view)
     return render(reply, 'pages/error', view.title, { error: view }, { status: 404, noStore: true })
   }
 }

@@ -6,14 +6,12 @@ import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } fro
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
-import { authorizeUrl, createFlow, flowCookieName, FLOW_COOKIE_PREFIX, FLOW_TTL_MS, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, sealFlow, type AccountChoice } from '../oauth/flow.ts'
+import { authorizeUrl, capOpenFlows, createFlow, flowCookieName, FLOW_INDEX_COOKIE, FLOW_TTL_MS, formatFlowIndex, parseFlowIndex, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, sealFlow, type AccountChoice } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import { CachedPage, sendCachedPage } from './cached-page.ts'
 
-/** A browser keeps at most this many flows in progress; older ones are dropped. */
-const MAX_OPEN_FLOWS = 5
 
 export interface ScopeRowView {
   id: string
@@ -202,18 +200,15 @@ export function homeRoutes (ctx: WebContext) {
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)
       }
-      // Keep the browser's cookie header small: drop the oldest unfinished flows.
-      const open = Object.keys(request.cookies).filter((name) => name.startsWith(FLOW_COOKIE_PREFIX))
-      for (const name of open.slice(0, Math.max(0, open.length - MAX_OPEN_FLOWS + 1))) {
-        reply.clearCookie(name, { path: config.callbackPath })
-      }
-      reply.setCookie(flowCookieName(flow.state), value, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: config.secure,
-        path: config.callbackPath,
-        maxAge: FLOW_TTL_MS / 1000
-      })
+      const name = flowCookieName(flow.state)
+      const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: config.secure, maxAge: FLOW_TTL_MS / 1000 } as const
+      // Flow cookies live on the callback's path, out of this route's sight, so an index cookie
+      // here remembers them: past the cap the oldest are dropped, and the callback's Cookie
+      // header stays small however many sign-ins are started and abandoned.
+      const { keep, drop } = capOpenFlows(parseFlowIndex(request.cookies[FLOW_INDEX_COOKIE]), { name, bytes: name.length + value.length })
+      for (const old of drop) reply.clearCookie(old.name, { path: config.callbackPath })
+      reply.setCookie(name, value, { ...cookieOptions, path: config.callbackPath })
+      reply.setCookie(FLOW_INDEX_COOKIE, formatFlowIndex(keep), { ...cookieOptions, path: '/start' })
       const location = authorizeUrl(config.webexBaseUrl, {
         clientId: config.clientId,
         redirectUri: config.redirectUri,

@@ -1,0 +1,75 @@
+// Refusals that happen before a route runs: Node's HTTP parser (400 malformed, 408 too slow,
+// 431 headers too large) and Fastify's router (400 bad URL, 414 a path part too long). Fastify
+// answers these with raw JSON; a person in a browser gets the app's error page instead, with
+// the same status, and a client that asks for JSON (and not HTML) gets JSON.
+import type { Socket } from 'node:net'
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config/index.ts'
+import { AppError } from '../oauth/errors.ts'
+import { errorView } from './errors.ts'
+import { renderHtml } from './render.ts'
+
+const REASONS: Record<number, string> = {
+  400: 'The request was not well-formed, so it could not be read.',
+  408: 'The request took too long to arrive, so it was dropped.',
+  414: 'The address (URL) was too long to be used.',
+  431: 'The request\'s headers were too large. Usually this is too many or too large cookies for this site: clear this site\'s cookies and start again.'
+}
+
+/** Headers for refusals, which helmet's hook never sees. */
+const HEADERS: Record<string, string> = {
+  'Content-Security-Policy': 'default-src \'self\'; frame-ancestors \'none\'',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store'
+}
+const RAW_HEADERS = Object.entries(HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+
+/** Whether a client asked for JSON rather than a page (a script's `Accept: application/json`). */
+export function wantsJson (accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/json\b/i.test(accept) && !/\btext\/html\b/i.test(accept)
+}
+
+function jsonBody (status: number): string {
+  return JSON.stringify({ error: 'bad_request', message: REASONS[status] ?? REASONS[400], statusCode: status })
+}
+
+export class Refusals {
+  readonly #pages = new Map<number, string>()
+
+  /** Renders the error page of each refusal once, when the app is ready. */
+  async prepare (app: FastifyInstance, config: Config): Promise<void> {
+    for (const status of Object.keys(REASONS).map(Number)) {
+      const view = errorView(new AppError('bad_request', { status, reason: REASONS[status] }))
+      this.#pages.set(status, await renderHtml(app, config, 'pages/error', view.title, { error: view }))
+    }
+  }
+
+  #page (status: number): string {
+    return this.#pages.get(status) ?? `<!doctype html><title>Bad request</title><h1>Bad request</h1><p>${REASONS[400] ?? ''}</p>`
+  }
+
+  /** Fastify's clientErrorHandler: the parser gave up, so only the raw bytes say what the client accepts. */
+  readonly clientError = (err: ConnectionError, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+    // Node hands over the bytes it read as a Buffer (Fastify's type says otherwise).
+    const raw: unknown = err.rawPacket
+    const accept = /\r\naccept:([^\r\n]*)/i.exec(Buffer.isBuffer(raw) ? raw.subarray(0, 16_384).toString('latin1') : '')?.[1]
+    const json = wantsJson(accept)
+    const body = json ? jsonBody(status) : this.#page(status)
+    if (socket.writable) {
+      socket.write(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+        `Content-Type: ${json ? 'application/json' : 'text/html'}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${RAW_HEADERS}Connection: close\r\n\r\n${body}`)
+    }
+    socket.destroy()
+  }
+
+  /** Fastify's frameworkErrors: a bad URL (400) or a path part over maxParamLength (414). */
+  readonly frameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400
+    request.log.info({ kind: 'bad_request', status, code: error.code }, 'request refused')
+    const json = wantsJson(request.headers.accept)
+    reply.code(status).headers(HEADERS).type(json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8').send(json ? jsonBody(status) : this.#page(status))
+  }
+}
