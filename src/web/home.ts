@@ -12,7 +12,6 @@ import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import { CachedPage, sendCachedPage } from './cached-page.ts'
 
-
 export interface ScopeRowView {
   id: string
   domId: string
