@@ -172,7 +172,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')
     const emulator = deps.emulator ?? new Emulator({
       clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }],
-      now
+      now,
+      rateLimitPerMinute: config.rateLimitPerMinute
     })
     await app.register(sandboxPlugin(emulator), { prefix: SANDBOX_PATH })
   }

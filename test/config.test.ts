@@ -103,7 +103,9 @@ describe('the server with bad configuration', () => {
     ['PORT=abc', { PORT: 'abc' }, /^config error: PORT must be a whole number/m],
     ['a REDIRECT_URI that is not a URL', { REDIRECT_URI: 'localhost/oauth' }, /^config error: REDIRECT_URI must be an absolute URL/m],
     ['CLIENT_ID without CLIENT_SECRET', { CLIENT_ID: 'C1234567890abcdef' }, /^config error: CLIENT_SECRET is missing/m],
-    ['MODE=foo', { MODE: 'foo' }, /^config error: MODE must be "dynamic" or "static"/m]
+    ['MODE=foo', { MODE: 'foo' }, /^config error: MODE must be "dynamic" or "static"/m],
+    // Review finding 4: the Procfile's HOST without CLIENT_ID served the emulator to the internet.
+    ['the sandbox on a public HOST', { HOST: '0.0.0.0' }, /^config error: HOST=0\.0\.0\.0 without CLIENT_ID would serve the sandbox .* set SANDBOX=public if that is really wanted$/m]
   ]
   for (const [name, env, message] of cases) {
     test(`${name} exits 78 with one clear line and no stack trace`, async () => {
@@ -114,6 +116,13 @@ describe('the server with bad configuration', () => {
       assert.equal(stderr.trim().split('\n').length, 1)
     })
   }
+})
+
+test('SANDBOX=public lets the sandbox serve a non-loopback HOST; loopback HOSTs and real Webex need nothing', () => {
+  assert.equal(parseConfig({ HOST: '0.0.0.0', SANDBOX: 'public' }).sandbox, true)
+  for (const host of ['127.0.0.1', 'localhost', '::1']) assert.equal(parseConfig({ HOST: host }).sandbox, true)
+  assert.equal(parseConfig({ HOST: '0.0.0.0', CLIENT_ID: 'C1234567890abcdef', CLIENT_SECRET: 'secret-0123456789' }).sandbox, false)
+  assert.throws(() => parseConfig({ HOST: '0.0.0.0', SANDBOX: 'yes' }), /SANDBOX can only be "public"/)
 })
 
 describe('the server process', () => {

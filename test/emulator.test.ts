@@ -97,3 +97,28 @@ describe('the emulator', () => {
     await browser.close()
   })
 })
+
+// Review finding 4: any web page can make a browser fire GET /authorize at the sandbox.
+describe('the emulator under a flood of consent requests', () => {
+  test('waiting requests stay under their byte bound, the oldest dropped first, and the newest still completes', async () => {
+    const emu = await startEmulator([REDIRECT], { maxPendingBytes: 64 * 1024 })
+    const browser = new Browser()
+    const big = Array.from({ length: 400 }, (_, i) => `spark-admin:flood_${i}_read`)
+    const first = await browser.fetch(authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark:kms'], state: 'first', challenge: pkceChallenge('v'.repeat(43)) }))
+    const firstId = /name="request" value="([0-9a-f]+)"/.exec(first.body)?.[1] ?? ''
+    for (let i = 0; i < 40; i++) {
+      const page = await browser.fetch(authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: big, state: `s${i}`, challenge: pkceChallenge('v'.repeat(43)) }))
+      assert.equal(page.status, 200)
+      assert.ok(emu.emulator.pendingStats.bytes <= 64 * 1024, `${emu.emulator.pendingStats.bytes} bytes held`)
+    }
+    assert.ok(emu.emulator.pendingStats.count < 41, 'older requests were dropped')
+    const dropped = await browser.fetch(`${emu.base}/authorize/decision`, { form: { request: firstId, user: 'admin', decision: 'accept' } })
+    assert.equal(dropped.status, 400)
+    assert.match(dropped.body, /expired/)
+    const back = await consent(browser, authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark:kms'], state: 'last', challenge: pkceChallenge('v'.repeat(43)) }), 'admin')
+    assert.equal(back.status, 302)
+    assert.ok(new URL(back.location ?? '').searchParams.has('code'))
+    await browser.close()
+    await emu.app.close()
+  })
+})

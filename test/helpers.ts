@@ -47,11 +47,12 @@ export async function freePort (): Promise<number> {
 
 export interface RunningEmulator { base: string, emulator: Emulator, app: FastifyInstance }
 
-export async function startEmulator (redirectUris: string[], options: { scopes?: string[], now?: () => number, codeTtlMs?: number } = {}): Promise<RunningEmulator> {
+export async function startEmulator (redirectUris: string[], options: { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number } = {}): Promise<RunningEmulator> {
   const { app, emulator } = await buildEmulatorServer({
     clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris, scopes: options.scopes }],
     now: options.now,
-    codeTtlMs: options.codeTtlMs
+    codeTtlMs: options.codeTtlMs,
+    maxPendingBytes: options.maxPendingBytes
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()

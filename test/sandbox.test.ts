@@ -77,6 +77,20 @@ describe('the embedded sandbox', () => {
   })
 })
 
+// Review finding 4: a web page firing <img> requests at localhost could fill the emulator.
+test('the embedded sandbox\'s consent routes are rate-limited like the flow routes', async () => {
+  const port = await freePort()
+  const app = await buildApp(parseConfig({ PORT: String(port), RATE_LIMIT_PER_MINUTE: '3' }), { logStream: new LogCapture() })
+  const authorize = `/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent(`http://localhost:${port}/oauth`)}&scope=spark%3Akms&state=x`
+  const codes: number[] = []
+  for (let i = 0; i < 5; i++) codes.push((await app.inject({ url: authorize, headers: { host: `localhost:${port}` } })).statusCode)
+  assert.deepEqual(codes, [200, 200, 200, 429, 429])
+  const decisions: number[] = []
+  for (let i = 0; i < 5; i++) decisions.push((await app.inject({ method: 'POST', url: '/sandbox/v1/authorize/decision', headers: { host: `localhost:${port}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'request=nope&decision=accept' })).statusCode)
+  assert.deepEqual(decisions, [400, 400, 400, 429, 429])
+  await app.close()
+})
+
 describe('opening the app on another loopback name than REDIRECT_URI', () => {
   test('GET / moves the browser to REDIRECT_URI\'s host, so the flow cookie lands where the callback reads it', async () => {
     const port = await freePort()

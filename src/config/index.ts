@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { splitScopeText } from '../catalogue/rules.ts'
+import { isLoopbackHost } from '../loopback.ts'
 
 export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'
 export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'
@@ -99,6 +100,7 @@ const schema = z.object({
   DEBUG: z.string().optional(),
   STATE: z.string().optional(),
   TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, 'TRUST_PROXY must be a hop count (1 for one router), proxy addresses or CIDRs separated by commas, false, or true').optional(),
+  SANDBOX: z.enum(['public'], { error: 'SANDBOX can only be "public" (serve the sandbox on a non-loopback HOST)' }).optional(),
   RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)').transform(Number).default(60)
 })
 
@@ -150,6 +152,9 @@ export function parseConfig (vars: Env): Config {
   if (v.CLIENT_ID !== undefined && v.CLIENT_SECRET === undefined) problems.push('CLIENT_SECRET is missing: set it together with CLIENT_ID (put it in .env.local, never in .env)')
   if (v.CLIENT_ID === undefined && v.CLIENT_SECRET !== undefined) problems.push('CLIENT_ID is missing: set it together with CLIENT_SECRET, or unset both to use the sandbox')
   if (v.CLIENT_ID === undefined && v.WEBEX_BASE_URL !== undefined) problems.push('WEBEX_BASE_URL is set but CLIENT_ID is not: set CLIENT_ID and CLIENT_SECRET, or unset WEBEX_BASE_URL to use the sandbox')
+  if (v.CLIENT_ID === undefined && !isLoopbackHost(v.HOST) && v.SANDBOX !== 'public') {
+    problems.push(`HOST=${v.HOST} without CLIENT_ID would serve the sandbox (demo users, no real sign-in) to the network: set CLIENT_ID and CLIENT_SECRET for real Webex, leave HOST unset, or set SANDBOX=public if that is really wanted`)
+  }
   if (v.MODE === 'static' && splitScopeText(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
   if (v.REDIRECT_URI !== undefined) {
     const path = new URL(v.REDIRECT_URI).pathname

@@ -27,6 +27,10 @@ export interface EmulatorOptions {
   clients: EmulatorClient[]
   now?: () => number
   codeTtlMs?: number
+  /** Requests per minute per client address on the browser-facing routes (authorize, decision); 0 or unset is off. */
+  rateLimitPerMinute?: number
+  /** Bytes that consent requests waiting for a decision may hold together (default 2 MiB). */
+  maxPendingBytes?: number
 }
 
 interface Grant { clientId: string, user: DemoUser, scopes: string[], nonce?: string }
@@ -52,6 +56,53 @@ class BoundedMap<V> extends Map<string, V> {
       if (oldest.done !== true) this.delete(oldest.value)
     }
     return super.set(key, value)
+  }
+}
+
+/** A consent request waits this long for the person's decision. */
+const PENDING_TTL_MS = 10 * 60_000
+
+/**
+ * Consent requests waiting for a decision, bounded by count, total bytes and age, oldest
+ * dropped first: any web page can make a browser fire GET /authorize at the sandbox, and
+ * each request may carry up to about 20 KB of scopes, state and redirect URI.
+ */
+class PendingRequests {
+  readonly #entries = new Map<string, { request: PendingRequest, bytes: number }>()
+  readonly #maxBytes: number
+  #bytes = 0
+  constructor (maxBytes: number) {
+    this.#maxBytes = maxBytes
+  }
+
+  get stats (): { count: number, bytes: number } {
+    return { count: this.#entries.size, bytes: this.#bytes }
+  }
+
+  add (id: string, request: PendingRequest, now: number): void {
+    const bytes = Buffer.byteLength(JSON.stringify(request)) + id.length
+    // Insertion order is expiry order: drop what has expired, then the oldest until the new one fits.
+    for (const [key, entry] of this.#entries) {
+      if (entry.request.expiresAt >= now && this.#bytes + bytes <= this.#maxBytes && this.#entries.size < MAX_ENTRIES) break
+      this.#delete(key)
+    }
+    this.#entries.set(id, { request, bytes })
+    this.#bytes += bytes
+  }
+
+  /** The request for a decision, once; undefined when unknown, dropped or expired. */
+  take (id: string, now: number): PendingRequest | undefined {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return undefined
+    this.#delete(id)
+    return entry.request.expiresAt >= now ? entry.request : undefined
+  }
+
+  #delete (id: string): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return
+    this.#entries.delete(id)
+    this.#bytes -= entry.bytes
   }
 }
 
@@ -111,7 +162,8 @@ export class Emulator {
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
   readonly #codeTtlMs: number
-  readonly #pending = new BoundedMap<PendingRequest>()
+  readonly #pending: PendingRequests
+  readonly #rateLimitPerMinute: number
   readonly #codes = new BoundedMap<IssuedCode>()
   readonly #access = new BoundedMap<IssuedToken>()
   readonly #refresh = new BoundedMap<IssuedToken>()
@@ -121,13 +173,22 @@ export class Emulator {
     this.#clients = new Map(options.clients.map((c) => [c.clientId, c]))
     this.#now = options.now ?? Date.now
     this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
+    this.#pending = new PendingRequests(options.maxPendingBytes ?? 2 * 1024 * 1024)
+    this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
+  }
+
+  /** Consent requests waiting for a decision: how many, and the bytes they hold. */
+  get pendingStats (): { count: number, bytes: number } {
+    return this.#pending.stats
   }
 
   /** Registers the emulator's routes on a Fastify instance (at whatever prefix it was given). */
   readonly plugin = async (app: FastifyInstance): Promise<void> => {
     this.#prefix = app.prefix
-    app.get('/authorize', (request, reply) => this.#authorize(request, reply))
-    app.post('/authorize/decision', (request, reply) => this.#decide(request, reply))
+    // The routes a web page can make a browser call are rate-limited (where @fastify/rate-limit is registered, as in the app).
+    const limited = this.#rateLimitPerMinute > 0 ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } } : {}
+    app.get('/authorize', limited, (request, reply) => this.#authorize(request, reply))
+    app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
     app.post('/access_token', (request, reply) => this.#token(request, reply))
     app.get('/people/me', (request, reply) => this.#me(request, reply))
     app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
@@ -238,7 +299,7 @@ export class Emulator {
     const method = query.code_challenge_method ?? (query.code_challenge === undefined ? undefined : 'plain')
     if (method !== undefined && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method' })
     const id = randomBytes(16).toString('hex')
-    this.#pending.set(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + 30 * 60_000, ...(query.nonce === undefined ? {} : { nonce: query.nonce }) })
+    this.#pending.add(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + PENDING_TTL_MS, ...(query.nonce === undefined ? {} : { nonce: query.nonce }) }, this.#now())
     // Like Webex, the browser's session is reused unless prompt=select_account asks for a choice.
     const session = this.#sessionUser(request)
     const hinted = query.login_hint === undefined ? undefined : DEMO_USERS.find((u) => u.email.toLowerCase() === query.login_hint?.toLowerCase())
@@ -267,17 +328,16 @@ export class Emulator {
     // The consent form is the one browser-facing POST: like Webex's own page, it must come from itself.
     const proof = originProof(request, new Set())
     if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, refused: ORIGIN_REFUSALS[proof] }))
-    const body = decisionBody.safeParse(request.body)
-    const pending = body.success ? this.#pending.get(body.data.request) : undefined
-    if (!body.success || pending === undefined || pending.expiresAt < this.#now()) {
+    const parsed = decisionBody.safeParse(request.body)
+    const pending = parsed.success ? this.#pending.take(parsed.data.request, this.#now()) : undefined
+    if (!parsed.success || pending === undefined) {
       return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
     }
-    this.#pending.delete(body.data.request)
     const state: Record<string, string> = pending.state === undefined ? {} : { state: pending.state }
-    if (body.data.decision === 'decline') {
+    if (parsed.data.decision === 'decline') {
       return this.#redirectBack(reply, pending.redirectUri, { error: 'access_denied', error_description: 'The user denied the authorization request', ...state })
     }
-    const user = DEMO_USERS.find((u) => u.key === (body.data.user ?? 'admin'))
+    const user = DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin'))
     if (user === undefined) return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
     if (pending.scopes.some((s) => !entitled(user, s))) {
       // The words Webex uses for a user without the needed role (docs/webex-contract.md, "Authorize").
