@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody'
 import view from '@fastify/view'
 import handlebars from 'handlebars'
 import { pino, type DestinationStream } from 'pino'
+import { logOutput } from './logging.ts'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/index.ts'
 import { SANDBOX_PATH } from './config/index.ts'
@@ -51,17 +52,6 @@ export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'code', 'code_verifier', 'client_secret', 'accessToken', 'refreshToken', 'verifier', 'token'
 ]
 
-/**
- * One JSON line per event; on a terminal, the same events as readable lines (pino-pretty,
- * loaded only then). Redaction runs before either.
- */
-async function logDestination (stream: DestinationStream | undefined): Promise<DestinationStream> {
-  if (stream !== undefined) return stream
-  if (!process.stdout.isTTY) return pino.destination(1)
-  const { default: pretty } = await import('pino-pretty')
-  return pretty({ sync: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' })
-}
-
 function createLogger (level: string, destination: DestinationStream): FastifyBaseLogger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
 }
@@ -79,7 +69,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const app = Fastify({
     clientErrorHandler: refusals.clientError,
     frameworkErrors: refusals.frameworkError,
-    loggerInstance: createLogger(config.logLevel, await logDestination(deps.logStream)),
+    loggerInstance: createLogger(config.logLevel, deps.logStream ?? (await logOutput()).stream),
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,

@@ -4,12 +4,16 @@ import type { Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
+import { logOutput } from './logging.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
 import { ConfigError, loadConfig } from './config/index.ts'
 import { EXIT } from './oauth/errors.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
 import { closeServer, isLoopbackHost, ListenError, listenIpv6Twin } from './loopback.ts'
+
+/** Requests in flight get this long to finish after SIGTERM/SIGINT; then the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000
 
 export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static' } = {}): Promise<void> {
   let config, catalogue
@@ -26,11 +30,14 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
     throw err
   }
 
-  const app = await buildApp(config, { catalogue })
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  const log = await logOutput()
+  const app = await buildApp(config, { catalogue, logStream: log.stream })
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ errorType: err.name }, 'closing after an unexpected error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()
+    // A stdout nobody reads must not hold the exit past the grace period.
+    await log.settle(1000)
   })
   try {
     await listenApp(app, config.port, config.host)

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { request } from 'undici'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Agent, request } from 'undici'
 import { createServer } from 'node:net'
 import { freePort, hasIpv6Loopback, spawnTs } from './helpers.ts'
 import { ConfigError, loadConfig, parseConfig, SANDBOX_CLIENT_ID } from '../src/config/index.ts'
@@ -135,6 +137,35 @@ describe('the server process', () => {
     await res.body.dump()
     server.kill('SIGTERM')
     assert.equal((await server.done).code, 0)
+  })
+
+  // Review finding 7: with a full stdout pipe the old logger flushed synchronously on exit, forever.
+  test('SIGTERM and SIGINT end the server in its grace period even when nobody reads its stdout, or nobody holds it', async () => {
+    for (const [pipe, signal] of [['full', 'SIGTERM'], ['closed', 'SIGINT']] as const) {
+      const port = await freePort()
+      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+        cwd: mkdtempSync(join(tmpdir(), 'wti-pipe-')),
+        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      // Nothing reads stdout: once the pipe and the stream's buffer are full, every write waits.
+      const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })))
+      const guard = setTimeout(() => child.kill('SIGKILL'), 25_000)
+      let stderr = ''
+      await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('SANDBOX mode')) resolve() }))
+      if (pipe === 'closed') child.stdout.destroy()
+      // Each request is a log line: 3000 of them are far more than any pipe holds.
+      const agent = new Agent({ connections: 8 })
+      let next = 0
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next++ < 3000) await (await request(`http://127.0.0.1:${port}/healthz`, { dispatcher: agent })).body.dump()
+      }))
+      await agent.close()
+      child.kill(signal)
+      const result = await exited
+      clearTimeout(guard)
+      assert.deepEqual(result, { code: 0, signal: null }, `${pipe} pipe, ${signal}: ${stderr}`)
+    }
   })
 
   // Review finding 1: a browser may reach localhost over ::1, where any local user could listen.
