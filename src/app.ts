@@ -21,6 +21,8 @@ import { homeRoutes } from './web/home.ts'
 import { callbackRoutes } from './web/callback.ts'
 import { assetRoutes } from './web/assets.ts'
 import { tokenRoutes } from './web/tokens.ts'
+import { grantsRoutes } from './web/grants.ts'
+import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { hostGuard } from './web/host-guard.ts'
 import { securityHeaders } from './web/security-headers.ts'
@@ -84,7 +86,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher: deps.dispatcher, timeouts: deps.timeouts, sleep: deps.sleep, now }),
     consumed: new ConsumedStates(),
     flowKey: flowKey(config.cookieSecret),
-    now
+    now,
+    ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) })
   }
 
   // One line per request, with the path only: query strings can carry codes and states.
@@ -156,7 +159,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(homeRoutes(ctx))
   const tokens = tokenRoutes(ctx)
   await app.register(tokens.routes)
-  await app.register(callbackRoutes(ctx, tokens.presentTokens))
+  const grants = grantsRoutes(ctx)
+  await app.register(grants.routes)
+  await app.register(callbackRoutes(ctx, tokens.presentTokens, grants.presentGrants))
   if (config.sandbox) {
     // The emulator is loaded only in sandbox mode.
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')

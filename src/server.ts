@@ -4,6 +4,7 @@ import type { Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
+import { AuditLog } from './audit.ts'
 import { logOutput } from './logging.ts'
 import { checkStaticScopes } from './catalogue/static-scopes.ts'
 import { ConfigError, loadConfig } from './config/index.ts'
@@ -20,6 +21,8 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
   try {
     config = loadConfig({ ...env, ...(overrides.mode === undefined ? {} : { MODE: overrides.mode }) }, process.cwd())
     catalogue = loadCatalogue(SCOPES_DIR)
+    // An AUDIT_LOG that cannot be written stops start-up here, rather than losing the first event.
+    if (config.auditLog !== undefined) AuditLog.open(config.auditLog)
     const warnings = [...config.warnings, ...checkStaticScopes(catalogue, config)]
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
   } catch (err) {

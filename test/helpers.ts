@@ -154,7 +154,7 @@ export async function startFlow (browser: Browser, appUrl: string, scopes: strin
 }
 
 /** Walks the sandbox consent page as a demo user and returns the redirect back to the app. */
-export async function consent (browser: Browser, authorizeUrl: string, user: 'admin' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<Page> {
+export async function consent (browser: Browser, authorizeUrl: string, user: 'admin' | 'readonly' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<Page> {
   const page = await browser.fetch(authorizeUrl)
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}`)
   const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1]
@@ -164,7 +164,7 @@ export async function consent (browser: Browser, authorizeUrl: string, user: 'ad
 }
 
 /** A whole flow: start, consent, callback. Returns the final page. */
-export async function runFlow (browser: Browser, appUrl: string, scopes: string[], user: 'admin' | 'compliance' | 'user' = 'admin', decision: 'accept' | 'decline' = 'accept'): Promise<{ start: Page, back: Page, final: Page }> {
+export async function runFlow (browser: Browser, appUrl: string, scopes: string[], user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin', decision: 'accept' | 'decline' = 'accept'): Promise<{ start: Page, back: Page, final: Page }> {
   const start = await startFlow(browser, appUrl, scopes)
   if (start.status !== 303 || start.location === undefined) throw new Error(`start answered ${start.status}`)
   const back = await consent(browser, start.location, user, decision)

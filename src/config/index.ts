@@ -2,7 +2,7 @@
 // Nothing else in the app reads process.env.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { splitScopeText } from '../catalogue/rules.ts'
@@ -46,6 +46,8 @@ export interface Config {
   readonly trustProxy: boolean | number | string[]
   /** Requests per minute per client address on the routes that start or finish a flow; 0 is off. */
   readonly rateLimitPerMinute: number
+  /** AUDIT_LOG: the file the server and the CLI append one JSON line per event to (src/audit.ts); off when unset. */
+  readonly auditLog?: string
   /** Host names the app answers to (DNS-rebinding defence). */
   readonly allowedHosts: readonly string[]
   readonly warnings: readonly string[]
@@ -101,6 +103,7 @@ const schema = z.object({
   STATE: z.string().optional(),
   TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, 'TRUST_PROXY must be a hop count (1 for one router), proxy addresses or CIDRs separated by commas, false, or true').optional(),
   SANDBOX: z.enum(['public'], { error: 'SANDBOX can only be "public" (serve the sandbox on a non-loopback HOST)' }).optional(),
+  AUDIT_LOG: z.string().max(4096, 'AUDIT_LOG is too long').refine((v) => !v.includes('\0'), 'AUDIT_LOG must be a file path').optional(),
   RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)').transform(Number).default(60)
 })
 
@@ -134,7 +137,10 @@ function readDotenv (dir: string, name: string): Env {
 
 /** Loads the configuration as the server and the CLI see it: environment, then .env.local, then .env. */
 export function loadConfig (env: Env, dir: string): Config {
-  return parseConfig(mergeSources(env, readDotenv(dir, '.env.local'), readDotenv(dir, '.env')))
+  const vars = mergeSources(env, readDotenv(dir, '.env.local'), readDotenv(dir, '.env'))
+  // A relative AUDIT_LOG is relative to the folder the configuration was read from.
+  if (vars.AUDIT_LOG !== undefined && !isAbsolute(vars.AUDIT_LOG)) vars.AUDIT_LOG = resolve(dir, vars.AUDIT_LOG)
+  return parseConfig(vars)
 }
 
 /** Validates merged variables into a Config, or throws ConfigError with one line per problem. */
@@ -158,7 +164,7 @@ export function parseConfig (vars: Env): Config {
   if (v.MODE === 'static' && splitScopeText(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
   if (v.REDIRECT_URI !== undefined) {
     const path = new URL(v.REDIRECT_URI).pathname
-    if (path === '/' || /^\/(sandbox|assets|healthz|start|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
+    if (path === '/' || /^\/(sandbox|assets|healthz|start|grants|check|refresh|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
   }
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -190,6 +196,7 @@ export function parseConfig (vars: Env): Config {
     logLevel: v.LOG_LEVEL ?? (v.DEBUG !== undefined && /(^|,)\s*oauth/.test(v.DEBUG) ? 'debug' : 'info'),
     trustProxy: trustProxyOf(v.TRUST_PROXY),
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    ...(v.AUDIT_LOG === undefined ? {} : { auditLog: v.AUDIT_LOG }),
     allowedHosts: Object.freeze([...new Set([redirect.hostname, 'localhost', '127.0.0.1', '[::1]', ...(v.HOST === '0.0.0.0' || v.HOST === '::' ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])])]),
     warnings: Object.freeze(warnings)
   })

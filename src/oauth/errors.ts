@@ -17,6 +17,8 @@ export type ErrorKind =
   | 'rate_limited'
   | 'misdirected'
   | 'not_found'
+  | 'forbidden'
+  | 'webex_not_found'
   | 'unknown_error'
 
 export interface ErrorEntry {
@@ -193,6 +195,28 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     summary: 'There is no page at this address.',
     causes: ['The link is mistyped or out of date.'],
     next: ['Go to the start page.']
+  },
+  forbidden: {
+    status: 403,
+    exitCode: 14,
+    title: 'Webex did not allow this',
+    summary: 'Webex accepted the token but refused the request: the signed-in user or the token may not do this.',
+    causes: [
+      'The signed-in user is not a full, user or device administrator of the org. A read-only administrator may list grants but not revoke them.',
+      'The token lacks the scope this needs: identity:tokens_read to list grants, identity:tokens_write to revoke them.',
+      'To revoke your own grant, the token must come from the same integration (client id) as the grant.'
+    ],
+    next: ['Sign in again as a full, user or device administrator, with identity:tokens_read and identity:tokens_write (the Grants page asks for both).'],
+    cli: 'forbidden: the user lacks the admin role, or the token lacks the scope'
+  },
+  webex_not_found: {
+    status: 404,
+    exitCode: 15,
+    title: 'Webex found no such person or grant',
+    summary: 'Webex answered that what was asked for does not exist.',
+    causes: ['The email address is not a user of this org, or the grant was already revoked (or expired) since the list was shown.'],
+    next: ['Check the email address, or list the grants again.'],
+    cli: 'webex_not_found: no such person, grant or client in the org'
   },
   unknown_error: {
     status: 502,

@@ -20,7 +20,11 @@ export interface FlowState {
   createdAt: number
   /** Sent when an OpenID scope is requested; the id_token must carry it back. */
   nonce?: string
+  /** What the sign-in is for: tokens to show (the default), or the Grants page's own sign-in. */
+  purpose?: FlowPurpose
 }
+
+export type FlowPurpose = 'tokens' | 'grants'
 
 const payloadSchema = z.tuple([
   z.string().regex(/^[A-Za-z0-9_-]{43}$/),
@@ -28,7 +32,7 @@ const payloadSchema = z.tuple([
   z.array(z.string().max(200)).max(500),
   z.number().int().nonnegative(),
   z.string().regex(/^[A-Za-z0-9_-]{43}$/).nullable()
-])
+], z.enum(['grants']))
 
 function base64url (bytes: Buffer): string {
   return bytes.toString('base64url')
@@ -39,8 +43,9 @@ export function pkceChallenge (verifier: string): string {
 }
 
 /** A fresh flow: state and verifier always, a nonce when any OpenID scope is requested. */
-export function createFlow (scopes: readonly string[], now: number, random: (n: number) => Buffer = randomBytes): FlowState {
+export function createFlow (scopes: readonly string[], now: number, random: (n: number) => Buffer = randomBytes, purpose: FlowPurpose = 'tokens'): FlowState {
   const flow: FlowState = { state: base64url(random(32)), verifier: base64url(random(32)), scopes: [...scopes], createdAt: now }
+  if (purpose !== 'tokens') flow.purpose = purpose
   if (scopes.some(isOpenIdScope)) flow.nonce = base64url(random(32))
   return flow
 }
@@ -93,7 +98,9 @@ const IV_BYTES = 12
 const TAG_BYTES = 16
 
 function encodeFlow (flow: FlowState): Buffer {
-  const json = Buffer.from(JSON.stringify([flow.state, flow.verifier, flow.scopes, flow.createdAt, flow.nonce ?? null]))
+  const fields: unknown[] = [flow.state, flow.verifier, flow.scopes, flow.createdAt, flow.nonce ?? null]
+  if (flow.purpose === 'grants') fields.push(flow.purpose)
+  const json = Buffer.from(JSON.stringify(fields))
   return json.length <= PLAIN_LIMIT ? Buffer.concat([Buffer.of(PLAIN), json]) : Buffer.concat([Buffer.of(DEFLATED), deflateRawSync(json)])
 }
 
@@ -104,8 +111,8 @@ function decodeFlow (bytes: Buffer): FlowState | undefined {
   const json = (kind === PLAIN ? body : inflateRawSync(body, { maxOutputLength: 64 * 1024 })).toString('utf8')
   const parsed = payloadSchema.safeParse(JSON.parse(json))
   if (!parsed.success) return undefined
-  const [state, verifier, scopes, createdAt, nonce] = parsed.data
-  return nonce === null ? { state, verifier, scopes, createdAt } : { state, verifier, scopes, createdAt, nonce }
+  const [state, verifier, scopes, createdAt, nonce, purpose] = parsed.data
+  return { state, verifier, scopes, createdAt, ...(nonce === null ? {} : { nonce }), ...(purpose === undefined ? {} : { purpose }) }
 }
 
 /** The flow cookie's AES-256-GCM key, derived from COOKIE_SECRET with HKDF-SHA256. */

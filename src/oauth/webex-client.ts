@@ -1,4 +1,4 @@
-// The one Webex client: token grants, people/me and organizations over undici, with
+// The one Webex client: token grants, people/me, organizations and authorizations over undici, with
 // timeouts, bounded bodies, zod-validated answers and errors mapped to kinds.
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
@@ -17,6 +17,8 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, bodyMs: 10_000, totalMs: 15_000 }
 /** base64url of ciscospark://us/ROLE/id_full_admin, as people/me lists it (docs/webex-contract.md, "Roles"). */
 export const FULL_ADMIN_ROLE = 'Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg'
+/** base64url of ciscospark://us/ROLE/id_readonly_admin. */
+export const READONLY_ADMIN_ROLE = 'Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfcmVhZG9ubHlfYWRtaW4'
 const MAX_BODY_BYTES = 256 * 1024
 const RETRY_DELAYS_MS = [200, 600]
 const MAX_RETRY_AFTER_S = 2
@@ -78,6 +80,20 @@ const personAnswer = z.object({
   type: z.string().optional()
 }).loose()
 
+/** One grant in GET /authorizations (docs/webex-contract.md, "Authorizations"); fields Webex may leave out are optional. */
+const authorizationAnswer = z.object({
+  id: z.string().min(1).max(1000),
+  applicationId: z.string().max(1000).optional(),
+  applicationName: z.string().max(500).optional(),
+  clientId: z.string().max(500).optional(),
+  personId: z.string().max(1000).optional(),
+  created: z.string().max(100).optional(),
+  type: z.string().max(40).optional()
+}).loose()
+const authorizationsAnswer = z.object({ items: z.array(authorizationAnswer).max(10_000) }).loose()
+
+export type Authorization = z.infer<typeof authorizationAnswer>
+
 const organizationAnswer = z.object({ id: z.string(), displayName: z.string().optional() }).loose()
 const tokenExpiryAnswer = z.object({ exp: z.coerce.number() }).loose()
 
@@ -93,6 +109,8 @@ export interface TokenSet {
   refreshTokenKept?: boolean
   /** The OpenID id_token, when Webex sent one; verify it before trusting any claim. */
   idToken?: string
+  /** Webex's tracking id of the token answer, for the audit trail. */
+  trackingId?: string
 }
 
 export type Person = z.infer<typeof personAnswer>
@@ -150,7 +168,7 @@ export function createWebexClient (options: WebexClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '')
 
   /** `path` is relative to the base URL; an absolute URL (a JWKS) is used as it is. */
-  async function send (method: 'GET' | 'POST', path: string, init: { form?: Record<string, string>, bearer?: string }): Promise<Answer> {
+  async function send (method: 'GET' | 'POST' | 'DELETE', path: string, init: { form?: Record<string, string>, bearer?: string }): Promise<Answer> {
     const trackingId = `WTI_${randomUUID()}`
     const headers: Record<string, string> = { accept: 'application/json', trackingid: trackingId }
     if (init.bearer !== undefined) headers.authorization = `Bearer ${init.bearer}`
@@ -245,7 +263,28 @@ export function createWebexClient (options: WebexClientOptions) {
       form: { ...form, client_id: options.clientId, client_secret: options.clientSecret }
     })
     if (answer.status < 200 || answer.status >= 300) throw failure(answer, secrets)
-    return toTokenSet(parse(answer, tokenAnswer, 'the token request'), issuedAt)
+    return { ...toTokenSet(parse(answer, tokenAnswer, 'the token request'), issuedAt), trackingId: answer.trackingId }
+  }
+
+  /**
+   * The failure of an API call made with a token: 401 the token, 403 the user's role or the
+   * token's scopes, 404 what was asked for; the rest as any other failure.
+   */
+  function apiFailure (answer: Answer, bearer: string): AppError {
+    if (answer.status === 401) return new AppError('token_invalid', { trackingId: answer.trackingId })
+    const error = failure(answer, [bearer])
+    if (answer.status === 403) return new AppError('forbidden', { ...error.details, reason: undefined, status: undefined })
+    if (answer.status === 404) return new AppError('webex_not_found', { ...error.details, reason: undefined, status: undefined })
+    // Other 4xx: Webex's words, not the token endpoint's word-matching (an API message may well say "code").
+    if (answer.status >= 400 && answer.status < 500 && error.kind !== 'webex_unavailable') return new AppError('webex_refused', { ...error.details, reason: `Webex refused the request (HTTP ${answer.status}).`, status: undefined })
+    return error
+  }
+
+  /** A DELETE is sent once: a retry after a lost answer would report 404 for what was in fact revoked. */
+  async function remove (path: string, bearer: string): Promise<{ trackingId: string }> {
+    const answer = await send('DELETE', path, { bearer })
+    if (answer.status >= 200 && answer.status < 300) return { trackingId: answer.trackingId }
+    throw apiFailure(answer, bearer)
   }
 
   /** Idempotent GETs retry on network errors, 5xx and short Retry-After waits. */
@@ -255,8 +294,7 @@ export function createWebexClient (options: WebexClientOptions) {
       try {
         const answer = await send('GET', path, { bearer })
         if (answer.status >= 200 && answer.status < 300) return parse(answer, schema, what)
-        if (answer.status === 401) throw new AppError('token_invalid', { trackingId: answer.trackingId })
-        error = failure(answer, [bearer])
+        error = apiFailure(answer, bearer)
         if (answer.status < 500 && answer.status !== 429 && answer.status !== 423) throw error
       } catch (err) {
         if (!(err instanceof AppError) || err.kind !== 'webex_unavailable') throw err
@@ -321,6 +359,20 @@ export function createWebexClient (options: WebexClientOptions) {
     async getTokenExpiry (accessToken: string): Promise<Date> {
       const answer = await getJson('/authorizations/tokenExpiry', accessToken, tokenExpiryAnswer, 'tokenExpiry')
       return new Date(answer.exp)
+    },
+    /** A person's grants, by id or email (docs/webex-contract.md, "Authorizations"); not paginated. */
+    async listAuthorizations (accessToken: string, person: { personId: string } | { personEmail: string }): Promise<Authorization[]> {
+      const query = 'personId' in person ? `personId=${encodeURIComponent(person.personId)}` : `personEmail=${encodeURIComponent(person.personEmail)}`
+      return (await getJson(`/authorizations?${query}`, accessToken, authorizationsAnswer, 'authorizations')).items
+    },
+    /** Revokes one grant; a refresh grant takes its access tokens with it. */
+    deleteAuthorization (accessToken: string, authorizationId: string): Promise<{ trackingId: string }> {
+      return remove(`/authorizations/${encodeURIComponent(authorizationId)}`, accessToken)
+    },
+    /** Revokes every grant of an integration in an org (the token's org when orgId is left out). */
+    deleteClientAuthorizations (accessToken: string, clientId: string, orgId?: string): Promise<{ trackingId: string }> {
+      const query = `clientId=${encodeURIComponent(clientId)}${orgId === undefined ? '' : `&orgId=${encodeURIComponent(orgId)}`}`
+      return remove(`/authorizations?${query}`, accessToken)
     }
   }
 }

@@ -9,6 +9,7 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
+import { GrantRegistry, type GrantRecord } from './grants.ts'
 import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
@@ -21,6 +22,8 @@ export interface EmulatorClient {
   redirectUris: string[]
   /** Scopes registered on the integration; undefined accepts any well-formed scope. */
   scopes?: string[]
+  /** The integration's name, as the Authorizations API lists it. */
+  name?: string
 }
 
 export interface EmulatorOptions {
@@ -41,9 +44,11 @@ export type IdTokenTamper = 'nonce' | 'audience' | 'expired' | 'signature' | 'is
 
 /** The browser's sandbox "Webex session": which demo user signed in last. */
 const SESSION_COOKIE = 'wti_sandbox_session'
+/** The sandbox org's id as people/me gives it. */
+const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url')
 const KEY_ID = 'sandbox-1'
 interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
-interface IssuedToken extends Grant { expiresAt: number }
+interface IssuedToken extends Grant { expiresAt: number, authorizationId?: string }
 
 /** What the emulator handed out, for tests to compare with what the app shows. */
 export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, idToken?: string, user: string }
@@ -121,7 +126,7 @@ const authorizeQuery = z.object({
 
 const decisionBody = z.object({
   request: z.string().max(64),
-  user: z.enum(['admin', 'compliance', 'user']).optional(),
+  user: z.enum(['admin', 'readonly', 'compliance', 'user']).optional(),
   decision: z.enum(['accept', 'decline'])
 })
 
@@ -153,7 +158,7 @@ export class Emulator {
   readonly faults = new FaultQueue()
   readonly issued: IssuedRecord[] = []
   /** How many requests each API route received, so tests can prove a call was never made. */
-  readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0 }
+  readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0, authorizations: 0 }
   /** When true, refresh answers leave out refresh_token, as Webex may (docs/webex-contract.md, "Refresh"). */
   omitRefreshToken = false
   /** When set, id_tokens come out wrong in this way (tests of the app's verification). */
@@ -163,6 +168,8 @@ export class Emulator {
   readonly #now: () => number
   readonly #codeTtlMs: number
   readonly #pending: PendingRequests
+  /** Every grant issued, per person and client, as the Authorizations API lists them. */
+  readonly grants: GrantRegistry
   readonly #rateLimitPerMinute: number
   readonly #codes = new BoundedMap<IssuedCode>()
   readonly #access = new BoundedMap<IssuedToken>()
@@ -175,6 +182,7 @@ export class Emulator {
     this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
     this.#pending = new PendingRequests(options.maxPendingBytes ?? 2 * 1024 * 1024)
     this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
+    this.grants = new GrantRegistry(DEMO_USERS, this.#now)
   }
 
   /** Consent requests waiting for a decision: how many, and the bytes they hold. */
@@ -193,6 +201,9 @@ export class Emulator {
     app.get('/people/me', (request, reply) => this.#me(request, reply))
     app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
     app.get('/authorizations/tokenExpiry', (request, reply) => this.#tokenExpiry(request, reply))
+    app.get('/authorizations', (request, reply) => this.#listAuthorizations(request, reply))
+    app.delete('/authorizations/:authorizationId', (request, reply) => this.#deleteAuthorization(request, reply))
+    app.delete('/authorizations', (request, reply) => this.#deleteClientAuthorizations(request, reply))
     app.get('/.well-known/openid-configuration', (request, reply) => reply.send(this.#discovery(request)))
     app.get('/verification', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').send({ keys: [(await this.#signingKeys()).jwk] }))
     app.get('/userinfo', (request, reply) => this.#userinfo(request, reply))
@@ -362,15 +373,25 @@ export class Emulator {
    * passes the refresh token it used: Webex answers with that same token, its life renewed
    * (docs/webex-contract.md, "Refresh").
    */
-  #issue (grant: Grant, refresh: boolean | string) {
+  #issue (grant: Grant & { authorizationId?: string }, refresh: boolean | string) {
     const accessToken = token()
     const now = this.#now()
-    this.#access.set(accessToken, { ...grant, expiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000 })
-    const answer: Record<string, string | number> = { access_token: accessToken, expires_in: ACCESS_TOKEN_LIFETIME_S }
+    const client = this.#clients.get(grant.clientId)
+    const record = { clientId: grant.clientId, applicationName: client?.name ?? 'webex-token-issuer', personId: grant.user.personId }
+    // A sign-in makes a refresh authorization; every access token is an access authorization under it.
     let refreshToken: string | undefined
-    if (refresh !== false) {
-      refreshToken = refresh === true ? token() : refresh
-      this.#refresh.set(refreshToken, { ...grant, expiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000 })
+    let parent = grant.authorizationId
+    if (refresh === true) {
+      refreshToken = token()
+      parent = this.grants.add({ ...record, type: 'refresh', token: refreshToken }).id
+    } else if (refresh !== false) {
+      refreshToken = refresh
+    }
+    const answer: Record<string, string | number> = { access_token: accessToken, expires_in: ACCESS_TOKEN_LIFETIME_S }
+    const access = this.grants.add({ ...record, type: 'access', token: accessToken, ...(parent === undefined ? {} : { parent }) })
+    this.#access.set(accessToken, { ...grant, expiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000, authorizationId: access.id })
+    if (refreshToken !== undefined) {
+      this.#refresh.set(refreshToken, { ...grant, expiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000, authorizationId: parent })
       answer.refresh_token = refreshToken
       answer.refresh_token_expires_in = REFRESH_TOKEN_LIFETIME_S
     }
@@ -462,7 +483,7 @@ export class Emulator {
       displayName: user.displayName,
       firstName: user.firstName,
       lastName: user.lastName,
-      orgId: Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url'),
+      orgId: ORG_ID,
       type: 'person',
       ...(user.roles.length > 0 ? { roles: user.roles } : {})
     }))
@@ -477,6 +498,63 @@ export class Emulator {
 
   #tokenExpiry (request: FastifyRequest, reply: FastifyReply) {
     return this.#guarded('tokenExpiry', request, reply, (held) => reply.send({ exp: held.expiresAt }))
+  }
+
+  /**
+   * The Authorizations API's routes: a valid token with `scope`, held by an admin, and for
+   * changes not a read-only one (docs/webex-contract.md, "Authorizations").
+   */
+  #authorizations (request: FastifyRequest, reply: FastifyReply, scope: 'identity:tokens_read' | 'identity:tokens_write', answer: (caller: IssuedToken) => unknown) {
+    return this.#guarded('authorizations', request, reply, (held) => {
+      if (!held.scopes.includes(scope)) return this.#apiError(reply, 403, `The access token was not issued for the ${scope} scope.`)
+      if (!held.user.admin) return this.#apiError(reply, 403, 'The user is not an administrator of this organization.')
+      if (scope === 'identity:tokens_write' && held.user.readOnly === true) return this.#apiError(reply, 403, 'A read-only administrator cannot revoke authorizations: a full, user or device administrator must.')
+      return answer(held)
+    })
+  }
+
+  #listAuthorizations (request: FastifyRequest, reply: FastifyReply) {
+    return this.#authorizations(request, reply, 'identity:tokens_read', () => {
+      const query = request.query as { personId?: unknown, personEmail?: unknown }
+      const personId = typeof query.personId === 'string' ? query.personId : undefined
+      const personEmail = typeof query.personEmail === 'string' ? query.personEmail.toLowerCase() : undefined
+      if (personId === undefined && personEmail === undefined) return this.#apiError(reply, 400, 'Either personId or personEmail must be provided.')
+      const person = DEMO_USERS.find((u) => u.personId === personId || u.email === personEmail)
+      if (person === undefined) return this.#apiError(reply, 404, 'Person not found.')
+      return reply.send({ items: this.grants.forPerson(person.personId) })
+    })
+  }
+
+  /** Forgets the tokens of revoked authorizations: people/me answers 401 and refresh invalid_grant. */
+  #forget (removed: readonly GrantRecord[]): void {
+    for (const record of removed) {
+      if (record.token === undefined) continue
+      if (record.type === 'refresh') this.#refresh.delete(record.token)
+      else this.#access.delete(record.token)
+    }
+  }
+
+  #deleteAuthorization (request: FastifyRequest, reply: FastifyReply) {
+    return this.#authorizations(request, reply, 'identity:tokens_write', (caller) => {
+      const record = this.grants.get((request.params as { authorizationId: string }).authorizationId)
+      if (record === undefined) return this.#apiError(reply, 404, 'The requested resource could not be found.')
+      if (record.personId === caller.user.personId && record.clientId !== caller.clientId) {
+        return this.#apiError(reply, 403, 'To delete your own authorization, the token must have been issued to the same client id.')
+      }
+      this.#forget(this.grants.revoke(record.id))
+      return reply.code(204).send()
+    })
+  }
+
+  #deleteClientAuthorizations (request: FastifyRequest, reply: FastifyReply) {
+    return this.#authorizations(request, reply, 'identity:tokens_write', () => {
+      const query = request.query as { clientId?: unknown, orgId?: unknown }
+      if (typeof query.clientId !== 'string' || query.clientId === '') return this.#apiError(reply, 400, 'clientId is required.')
+      const orgId = typeof query.orgId === 'string' ? query.orgId : undefined
+      if (orgId !== undefined && orgId !== SANDBOX_ORG_ID && orgId !== ORG_ID) return this.#apiError(reply, 403, 'The organization is not the one of the access token.')
+      this.#forget(this.grants.revokeClient(query.clientId))
+      return reply.code(204).send()
+    })
   }
 
   /** Lets a test age a token so the emulator treats it as expired. */

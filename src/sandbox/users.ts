@@ -1,11 +1,11 @@
-// The sandbox's org and demo users: a full admin, a compliance officer, and a user with no admin role.
+// The sandbox's org and demo users: a full admin, a read-only admin, a compliance officer, and a user with no admin role.
 
 export const SANDBOX_ORG_ID = '5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'
 export const SANDBOX_ORG_NAME = 'Sandbox Org (demo)'
-import { FULL_ADMIN_ROLE } from '../oauth/webex-client.ts'
+import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE } from '../oauth/webex-client.ts'
 
 export interface DemoUser {
-  key: 'admin' | 'compliance' | 'user'
+  key: 'admin' | 'readonly' | 'compliance' | 'user'
   personId: string
   displayName: string
   firstName: string
@@ -14,6 +14,8 @@ export interface DemoUser {
   roles: string[]
   /** Holds an admin role in Control Hub: may be granted spark-admin:* and the other admin families. */
   admin: boolean
+  /** An admin who may read but change nothing: lists grants, cannot revoke them (docs/webex-contract.md, "Authorizations"). */
+  readOnly?: boolean
   /** Holds the Compliance Officer role: may be granted spark-compliance:*. */
   complianceOfficer: boolean
   summary: string
@@ -35,6 +37,19 @@ export const DEMO_USERS: readonly DemoUser[] = [
     admin: true,
     complianceOfficer: false,
     summary: 'Full administrator: may grant spark-admin, audit, identity, analytics and meeting admin scopes'
+  },
+  {
+    key: 'readonly',
+    personId: personId(4),
+    displayName: 'Riley Readonly',
+    firstName: 'Riley',
+    lastName: 'Readonly',
+    email: 'riley.readonly@sandbox.example.com',
+    roles: [READONLY_ADMIN_ROLE],
+    admin: true,
+    readOnly: true,
+    complianceOfficer: false,
+    summary: 'Read-only administrator: may grant admin scopes, but the admin APIs refuse every change (such as revoking grants)'
   },
   {
     key: 'compliance',

@@ -6,12 +6,15 @@ import { exchangeAndVerify } from '../oauth/id-token.ts'
 import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
+import type { PresentGrants } from './grants.ts'
+import { recordAudit } from './context.ts'
+import { tokenEntry } from '../audit.ts'
 
 function stateInvalid (reason: string): AppError {
   return new AppError('state_invalid', { reason })
 }
 
-export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
+export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens, presentGrants: PresentGrants) {
   const { config, webex } = ctx
 
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
@@ -39,7 +42,11 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens) {
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
       const { tokens, idClaims } = await exchangeAndVerify(webex, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now: ctx.now })
-      return presentTokens(request, reply, { tokens, requested: flow.scopes, idClaims })
+      if (flow.purpose !== 'grants') return presentTokens(request, reply, { tokens, requested: flow.scopes, idClaims })
+      // The Grants sign-in: its token is the page's to use, shown nowhere, and its people/me is the list's default person.
+      const admin = await webex.getMe(tokens.accessToken)
+      await recordAudit(ctx, request, tokenEntry({ event: 'token_issued', via: 'web', purpose: 'grants', clientId: config.clientId, tokens, person: admin, requested: flow.scopes, now: ctx.now() }))
+      return presentGrants(request, reply, tokens.accessToken, admin)
     })
   }
 }

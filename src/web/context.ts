@@ -3,6 +3,8 @@ import type { Config } from '../config/index.ts'
 import type { Catalogue } from '../catalogue/index.ts'
 import type { WebexClient } from '../oauth/webex-client.ts'
 import type { ConsumedStates } from '../oauth/flow.ts'
+import type { FastifyRequest } from 'fastify'
+import type { AuditEntry, AuditLog } from '../audit.ts'
 
 /** Route options that rate-limit a route per client address, as RATE_LIMIT_PER_MINUTE says (0: off). */
 export function rateLimited (config: Config): { config?: { rateLimit: { max: number, timeWindow: number } } } {
@@ -17,4 +19,19 @@ export interface WebContext {
   /** Encrypts the flow cookies (derived from COOKIE_SECRET). */
   readonly flowKey: Buffer
   readonly now: () => number
+  /** The audit trail, when AUDIT_LOG is set. */
+  readonly audit?: AuditLog
+}
+
+/**
+ * Appends an audit line. A failed write is logged (its error code, nothing else) and does not
+ * fail the request: the tokens were issued either way, and the log says the trail has a gap.
+ */
+export async function recordAudit (ctx: WebContext, request: FastifyRequest, entry: AuditEntry): Promise<void> {
+  if (ctx.audit === undefined) return
+  try {
+    await ctx.audit.append(entry)
+  } catch (err) {
+    request.log.error({ event: entry.event, code: err instanceof Error && 'code' in err ? String(err.code) : 'unknown' }, 'audit log write failed')
+  }
 }

@@ -88,7 +88,9 @@ export function errorHandler (ctx: WebContext) {
     if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
     const view = errorView(appError, ctx.catalogue)
     if (wantsJson(request.headers.accept)) return sendJson(reply, view)
-    return render(reply, 'pages/error', view.title, { error: view }, { status: view.status, noStore: true })
+    // A failure on the Grants pages leads back to them, for a new sign-in there.
+    const back = request.url.startsWith('/grants') ? { href: '/grants', label: 'Back to Grants' } : { href: '/', label: 'Back to the start' }
+    return render(reply, 'pages/error', view.title, { error: view, back }, { status: view.status, noStore: true })
   }
 }
 
@@ -97,6 +99,6 @@ export function notFoundHandler (ctx: WebContext) {
   return async function handleNotFound (request: FastifyRequest, reply: FastifyReply) {
     const view = errorView(new AppError('not_found'))
     if (wantsJson(request.headers.accept)) return sendJson(reply, view)
-    return render(reply, 'pages/error', view.title, { error: view }, { status: 404, noStore: true })
+    return render(reply, 'pages/error', view.title, { error: view, back: { href: '/', label: 'Back to the start' } }, { status: 404, noStore: true })
   }
 }

@@ -11,6 +11,8 @@ import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import { CachedPage, sendCachedPage } from './cached-page.ts'
+import { grantsScopes } from '../oauth/grants.ts'
+import { GRANTS_TITLE, grantsIntroView } from './grants.ts'
 
 export interface ScopeRowView {
   id: string
@@ -117,7 +119,9 @@ const startBody = z.object({
   /** Present when the form had the account fields: an unticked box is then sent as nothing. */
   account_choice: z.string().max(8).optional(),
   select_account: z.string().max(8).optional(),
-  login_hint: z.string().max(1000).optional()
+  login_hint: z.string().max(1000).optional(),
+  /** "grants": the Grants page's own sign-in, for its preset's scopes whatever else is posted. */
+  purpose: z.enum(['grants']).optional()
 }).loose()
 
 /**
@@ -142,6 +146,10 @@ export function homeRoutes (ctx: WebContext) {
 
   function renderHome (reply: FastifyReply, view: object, status = 200) {
     return render(reply, 'pages/home', title, view, { status })
+  }
+
+  function renderGrantsIntro (reply: FastifyReply, view: object, status: number) {
+    return render(reply, 'pages/grants-intro', GRANTS_TITLE, { ...grantsIntroView(ctx), ...view }, { status })
   }
 
   return async function home (app: FastifyInstance): Promise<void> {
@@ -184,17 +192,21 @@ export function homeRoutes (ctx: WebContext) {
     app.post('/start', rateLimited(config), async (request, reply) => {
       const body = startBody.safeParse(request.body ?? {})
       if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
-      // Static mode: the scopes are fixed at start-up, whatever the browser posts.
-      const checked = config.mode === 'static'
-        ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
-        : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
+      const purpose = body.data.purpose ?? 'tokens'
+      // Static mode: the scopes are fixed at start-up, whatever the browser posts; the Grants sign-in asks for its preset's.
+      const checked = purpose === 'grants'
+        ? checkSelection(catalogue, { ticked: grantsScopes(catalogue), custom: [] })
+        : config.mode === 'static'
+          ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
+          : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
       const account = accountChoice(body.data)
       const kept = 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
+      if (purpose === 'grants' && 'problem' in account) return renderGrantsIntro(reply, { problem: account.problem, account: kept }, 400)
       if (!checked.ok) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
       }
       if ('problem' in account) return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: account.problem, account: kept }), 400)
-      const flow = createFlow(checked.scopes, ctx.now())
+      const flow = createFlow(checked.scopes, ctx.now(), undefined, purpose)
       const value = sealFlow(flow, ctx.flowKey)
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)

@@ -41,7 +41,7 @@ export class Refusals {
   async prepare (app: FastifyInstance, config: Config): Promise<void> {
     for (const status of Object.keys(REASONS).map(Number)) {
       const view = errorView(new AppError('bad_request', { status, reason: REASONS[status] }))
-      this.#pages.set(status, await renderHtml(app, config, 'pages/error', view.title, { error: view }))
+      this.#pages.set(status, await renderHtml(app, config, 'pages/error', view.title, { error: view, back: { href: '/', label: 'Back to the start' } }))
     }
   }
 

@@ -40,6 +40,8 @@ export interface TokensInput {
   idClaims?: IdClaims
   environment: Environment
   now: number
+  /** Whether the tokens can revoke themselves (both identity scopes), and when they were issued. */
+  revoke?: { revocable: boolean, issuedAt: string }
 }
 
 /** The token file's fields without the tokens (the page's fields hold those), for the downloads. */
@@ -85,6 +87,7 @@ export function tokensView (input: TokensInput) {
           ['Locale', input.idClaims.locale],
           ['Signed in at', input.idClaims.issuedAt === undefined ? undefined : formatDateTime(input.idClaims.issuedAt)]
         ].filter((row): row is [string, string] => row[1] !== undefined).map(([name, value]) => ({ name, value })),
-    environmentLabel: input.environment.label
+    environmentLabel: input.environment.label,
+    revoke: input.revoke
   }
 }

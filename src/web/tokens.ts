@@ -5,11 +5,13 @@ import * as z from 'zod'
 import { AppError } from '../oauth/errors.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
 import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
-import { rateLimited, type WebContext } from './context.ts'
+import { rateLimited, recordAudit, type WebContext } from './context.ts'
+import { tokenEntry, type AuditEventName } from '../audit.ts'
+import { canManageGrants } from '../oauth/grants.ts'
 import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { tokensView } from './tokens-view.ts'
 
-const TOKEN = z.string().trim().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token')
+export const TOKEN = z.string().trim().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token')
 
 const refreshBody = z.object({
   refresh_token: TOKEN,
@@ -50,7 +52,11 @@ export function tokenRoutes (ctx: WebContext) {
   /** Renders the tokens page; never cached, never in a URL. */
   async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, idClaims?: IdClaims }) {
     const who = await whoIs(request, input.tokens.accessToken)
-    const view = tokensView({ ...input, ...who, now: ctx.now(), environment })
+    const now = ctx.now()
+    const event: AuditEventName = input.refreshed === true ? 'token_refreshed' : 'token_issued'
+    await recordAudit(ctx, request, tokenEntry({ event, via: 'web', clientId: config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...(input.refreshed === true ? {} : { purpose: 'tokens' }), now }))
+    const revocable = canManageGrants(input.tokens.grantedScopes ?? input.requested)
+    const view = tokensView({ ...input, ...who, now, environment, revoke: { revocable, issuedAt: new Date(now).toISOString() } })
     return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
   }
 
@@ -87,6 +93,7 @@ export function tokenRoutes (ctx: WebContext) {
         if (!(err instanceof AppError)) throw err
       }
       const now = ctx.now()
+      await recordAudit(ctx, request, tokenEntry({ event: 'token_checked', via: 'web', clientId: config.clientId, accessToken: token, person, now }))
       return render(reply, 'pages/check', 'Check an access token', {
         result: {
           person: { displayName: person.displayName, email: person.emails[0] },

@@ -1,0 +1,162 @@
+// The audit trail: with AUDIT_LOG set, the server and the CLI append one JSON line per event
+// (a token issued, refreshed or checked, a grant revoked) to a file created with mode 0600.
+// A line names who, which org, which client, which scopes and when things expire, and a
+// short SHA-256 fingerprint of each token: never a token, a code or a secret.
+import { createHash } from 'node:crypto'
+import { closeSync, constants, openSync, readFileSync } from 'node:fs'
+import { appendFile } from 'node:fs/promises'
+import * as z from 'zod'
+import { ConfigError } from './config/index.ts'
+import { orgIdFromToken, type Person, type TokenSet } from './oauth/webex-client.ts'
+
+export const AUDIT_EVENTS = ['token_issued', 'token_refreshed', 'token_checked', 'service_app_token_issued', 'grant_revoked'] as const
+export type AuditEventName = typeof AUDIT_EVENTS[number]
+
+const entrySchema = z.object({
+  time: z.iso.datetime({ offset: true }),
+  event: z.enum(AUDIT_EVENTS),
+  via: z.enum(['web', 'cli']),
+  /** Why the token was asked for: tokens to hand out, or the Grants page's own sign-in. */
+  purpose: z.enum(['tokens', 'grants']).optional(),
+  person_id: z.string().optional(),
+  person_email: z.string().optional(),
+  org_id: z.string().optional(),
+  client_id: z.string(),
+  scopes: z.array(z.string()).optional(),
+  expires_at: z.string().optional(),
+  refresh_token_expires_at: z.string().optional(),
+  tracking_id: z.string().optional(),
+  access_token_fingerprint: z.string().optional(),
+  refresh_token_fingerprint: z.string().optional(),
+  /** For grant_revoked: what was revoked. */
+  revoked: z.object({
+    authorization_id: z.string().optional(),
+    client_id: z.string().optional(),
+    application_name: z.string().optional(),
+    type: z.string().optional(),
+    person_email: z.string().optional(),
+    org_id: z.string().optional()
+  }).optional()
+})
+
+export type AuditEntry = z.infer<typeof entrySchema>
+
+/** The first 16 hex digits of a token's SHA-256: enough to match a token someone holds, useless to use one. */
+export function fingerprint (token: string): string {
+  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`
+}
+
+/** What an audit line says about tokens that were issued, refreshed or checked. */
+export function tokenEntry (input: { event: AuditEventName, via: 'web' | 'cli', clientId: string, tokens?: TokenSet, accessToken?: string, person?: Person, requested?: readonly string[], purpose?: 'tokens' | 'grants', trackingId?: string, now: number }): AuditEntry {
+  const { tokens, person } = input
+  const accessToken = tokens?.accessToken ?? input.accessToken
+  const scopes = tokens?.grantedScopes ?? input.requested
+  return {
+    time: new Date(input.now).toISOString(),
+    event: input.event,
+    via: input.via,
+    ...(input.purpose === undefined ? {} : { purpose: input.purpose }),
+    ...(person === undefined ? {} : { person_id: person.id, ...(person.emails[0] === undefined ? {} : { person_email: person.emails[0] }) }),
+    ...orgOf(person?.orgId ?? (accessToken === undefined ? undefined : orgIdFromToken(accessToken))),
+    client_id: input.clientId,
+    ...(scopes === undefined ? {} : { scopes: [...scopes] }),
+    ...(tokens === undefined ? {} : { expires_at: tokens.expiresAt.toISOString() }),
+    ...(tokens?.refreshTokenExpiresAt === undefined ? {} : { refresh_token_expires_at: tokens.refreshTokenExpiresAt.toISOString() }),
+    ...trackingOf(tokens?.trackingId ?? input.trackingId),
+    ...(accessToken === undefined ? {} : { access_token_fingerprint: fingerprint(accessToken) }),
+    ...(tokens?.refreshToken === undefined ? {} : { refresh_token_fingerprint: fingerprint(tokens.refreshToken) })
+  }
+}
+
+/** What an audit line says about a revocation, and who asked for it. */
+export function revokeEntry (input: { via: 'web' | 'cli', clientId: string, admin?: Person, adminToken: string, revoked: NonNullable<AuditEntry['revoked']>, trackingId?: string, now: number }): AuditEntry {
+  return {
+    time: new Date(input.now).toISOString(),
+    event: 'grant_revoked',
+    via: input.via,
+    ...(input.admin === undefined ? {} : { person_id: input.admin.id, ...(input.admin.emails[0] === undefined ? {} : { person_email: input.admin.emails[0] }) }),
+    ...orgOf(input.admin?.orgId ?? orgIdFromToken(input.adminToken)),
+    client_id: input.clientId,
+    ...trackingOf(input.trackingId),
+    access_token_fingerprint: fingerprint(input.adminToken),
+    revoked: input.revoked
+  }
+}
+
+function orgOf (orgId: string | undefined): { org_id?: string } {
+  return orgId === undefined ? {} : { org_id: orgId }
+}
+
+function trackingOf (trackingId: string | undefined): { tracking_id?: string } {
+  return trackingId === undefined ? {} : { tracking_id: trackingId }
+}
+
+export class AuditLog {
+  readonly path: string
+  private constructor (path: string) {
+    this.path = path
+  }
+
+  /**
+   * Opens the audit file for appending, creating it with mode 0600, so a path that cannot be
+   * written stops start-up (exit 78) instead of losing the first event.
+   */
+  static open (path: string): AuditLog {
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600))
+    } catch (err) {
+      const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+      throw new ConfigError([`AUDIT_LOG ${path} cannot be written (${code}): point it at a file in a folder this user can write`])
+    }
+    return new AuditLog(path)
+  }
+
+  /**
+   * Appends one line. The file is opened with O_APPEND and the line written in one call, so
+   * lines from the server and CLI runs beside it never interleave.
+   */
+  async append (entry: AuditEntry): Promise<void> {
+    await appendFile(this.path, JSON.stringify(entry) + '\n', { mode: 0o600, flag: 'a' })
+  }
+}
+
+/** The audit file's events since a time, oldest first; lines that are not audit entries are counted, not fatal. */
+export function readAudit (path: string, since?: Date): { entries: AuditEntry[], unreadable: number } {
+  const entries: AuditEntry[] = []
+  let unreadable = 0
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue
+    let parsed: z.ZodSafeParseResult<AuditEntry>
+    try {
+      parsed = entrySchema.safeParse(JSON.parse(line))
+    } catch {
+      unreadable++
+      continue
+    }
+    if (!parsed.success) { unreadable++; continue }
+    if (since === undefined || Date.parse(parsed.data.time) >= since.getTime()) entries.push(parsed.data)
+  }
+  return { entries, unreadable }
+}
+
+/** The entries as a table for a terminal: one row per event. */
+export function auditTable (entries: readonly AuditEntry[]): string {
+  const rows = entries.map((e) => [
+    e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    e.event,
+    e.via,
+    e.person_email ?? e.person_id ?? '',
+    e.event === 'grant_revoked'
+      ? `revoked ${e.revoked?.authorization_id !== undefined ? `grant ${shorten(e.revoked.authorization_id)}` : `client ${e.revoked?.client_id ?? '?'}`}${e.revoked?.application_name === undefined ? '' : ` (${e.revoked.application_name})`}`
+      : (e.scopes ?? []).join(' '),
+    e.expires_at?.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '',
+    e.access_token_fingerprint ?? ''
+  ])
+  const header = ['TIME', 'EVENT', 'VIA', 'WHO', 'SCOPES / WHAT', 'EXPIRES', 'TOKEN']
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))))
+  return [header, ...rows].map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+}
+
+function shorten (id: string): string {
+  return id.length > 24 ? `${id.slice(0, 10)}…${id.slice(-10)}` : id
+}

@@ -1,0 +1,80 @@
+// Grants (Webex's "authorizations"): the sign-in they need, a person's list grouped by
+// application, and what revoking one stops. Shared by the Grants page and `grants` in the CLI
+// (docs/webex-contract.md, "Authorizations").
+import type { Catalogue } from '../catalogue/index.ts'
+import type { Authorization } from './webex-client.ts'
+
+/** The preset whose scopes the grants sign-in asks for: identity:tokens_read and identity:tokens_write. */
+export const GRANTS_PRESET_ID = 'grants'
+export const LIST_SCOPE = 'identity:tokens_read'
+export const REVOKE_SCOPE = 'identity:tokens_write'
+
+/** The grants sign-in's scopes, from the catalogue's preset (checked when the catalogue loads). */
+export function grantsScopes (catalogue: Catalogue): string[] {
+  const preset = catalogue.presets.find((p) => p.id === GRANTS_PRESET_ID)
+  if (preset === undefined) throw new Error(`the catalogue has no "${GRANTS_PRESET_ID}" preset`)
+  return [...preset.scopes]
+}
+
+/** Whether scopes (granted, or requested when Webex did not say) allow listing and revoking grants. */
+export function canManageGrants (scopes: readonly string[] | undefined): boolean {
+  return scopes !== undefined && scopes.includes(LIST_SCOPE) && scopes.includes(REVOKE_SCOPE)
+}
+
+export interface ApplicationGrants {
+  clientId: string
+  name: string
+  /** This tool's own integration (CLIENT_ID). */
+  own: boolean
+  grants: Authorization[]
+  refresh: number
+  access: number
+}
+
+function createdAt (grant: Authorization): number {
+  const t = Date.parse(grant.created ?? '')
+  return Number.isNaN(t) ? 0 : t
+}
+
+/** A person's grants by application, applications by name, grants newest first. */
+export function groupByApplication (grants: readonly Authorization[], ownClientId: string): ApplicationGrants[] {
+  const groups = new Map<string, ApplicationGrants>()
+  for (const grant of grants) {
+    const clientId = grant.clientId ?? ''
+    let group = groups.get(clientId)
+    if (group === undefined) {
+      group = { clientId, name: grant.applicationName ?? (clientId === '' ? 'Unknown application' : clientId), own: clientId !== '' && clientId === ownClientId, grants: [], refresh: 0, access: 0 }
+      groups.set(clientId, group)
+    }
+    group.grants.push(grant)
+    if (grant.type === 'refresh') group.refresh++
+    else group.access++
+  }
+  for (const group of groups.values()) group.grants.sort((a, b) => createdAt(b) - createdAt(a))
+  return [...groups.values()].sort((a, b) => Number(b.own) - Number(a.own) || a.name.localeCompare(b.name))
+}
+
+/** What revoking one grant stops, in an admin's words. */
+export function grantConsequence (grant: Authorization): string {
+  const app = grant.applicationName ?? 'the application'
+  return grant.type === 'refresh'
+    ? `${app} loses this sign-in: its refresh token and every access token made from it stop working at once, and the person must sign in to ${app} again.`
+    : `This one access token of ${app} stops working. If ${app} holds the refresh token it came from, it can get a new access token without asking the person.`
+}
+
+/** What revoking every grant of one application in the org stops. */
+export function clientConsequence (name: string, own: boolean): string {
+  return `Every person in the org who signed in to ${name} loses that sign-in: all its refresh and access tokens stop working, and each must sign in again.` +
+    (own ? ' This is this tool\'s own integration: the token this page is using stops working too, so the next step needs a new sign-in.' : '')
+}
+
+/**
+ * The refresh grant of a sign-in that just happened: this client's newest refresh grant for the
+ * person, created no earlier than a minute before the tokens were issued. Webex does not say
+ * which grant a token belongs to, so this is the best match, shown for the admin to confirm.
+ */
+export function signInGrant (grants: readonly Authorization[], clientId: string, issuedAt: number): Authorization | undefined {
+  return grants
+    .filter((g) => g.clientId === clientId && g.type === 'refresh' && createdAt(g) >= issuedAt - 60_000)
+    .sort((a, b) => createdAt(b) - createdAt(a))[0]
+}

@@ -1,0 +1,198 @@
+// The Grants page: its own sign-in for identity:tokens_read and identity:tokens_write, a
+// person's grants by application, and revoking one grant or every grant of an application
+// after a confirmation page (docs/webex-contract.md, "Authorizations"). Like the tokens page,
+// it keeps nothing: the admin's token travels in the page's own forms, in POST bodies only.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import * as z from 'zod'
+import { revokeEntry } from '../audit.ts'
+import { AppError } from '../oauth/errors.ts'
+import { clientConsequence, grantConsequence, grantsScopes, groupByApplication, signInGrant } from '../oauth/grants.ts'
+import { LOGIN_HINT } from '../oauth/flow.ts'
+import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE, type Authorization, type Person } from '../oauth/webex-client.ts'
+import { rateLimited, recordAudit, type WebContext } from './context.ts'
+import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
+import { TOKEN } from './tokens.ts'
+
+export const GRANTS_TITLE = 'Grants: who holds which token'
+
+/** The intro page's view: what the sign-in asks for. */
+export function grantsIntroView (ctx: WebContext) {
+  return { scopes: grantsScopes(ctx.catalogue), clientId: ctx.config.clientId }
+}
+
+const WEBEX_ID = z.string().trim().min(1).max(1000).regex(/^[A-Za-z0-9_=+/.:-]+$/, 'not a Webex id')
+
+const listBody = z.object({
+  access_token: TOKEN,
+  email: z.string().trim().max(254).optional()
+})
+
+const targetBody = listBody.extend({
+  authorization_id: WEBEX_ID.optional(),
+  client_id: WEBEX_ID.optional(),
+  /** From the tokens page: the sign-in that just happened, issued at this time. */
+  own: z.literal('1').optional(),
+  issued_at: z.iso.datetime().optional()
+})
+
+const revokeBody = targetBody.extend({ confirm: z.literal('yes') })
+
+type ListBody = z.infer<typeof listBody>
+
+function readBody<T extends z.ZodType> (schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body ?? {})
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const field = String(issue?.path[0] ?? 'form')
+    throw new AppError('bad_request', { reason: field === 'access_token' ? 'The form carried no usable access token: sign in again from the Grants page.' : `The ${field.replace('_', ' ')} field is ${issue?.message ?? 'invalid'}.` })
+  }
+  return parsed.data
+}
+
+function when (created: string | undefined, now: number) {
+  const date = created === undefined ? undefined : new Date(created)
+  return date === undefined || Number.isNaN(date.getTime()) ? undefined : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
+}
+
+function adminView (admin: Person) {
+  const roles = admin.roles ?? []
+  return {
+    displayName: admin.displayName ?? admin.emails[0] ?? admin.id,
+    email: admin.emails[0],
+    // A read-only admin may list, not revoke; the buttons stay (Webex decides), with a note.
+    readOnly: roles.includes(READONLY_ADMIN_ROLE) && !roles.includes(FULL_ADMIN_ROLE)
+  }
+}
+
+function plural (n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+function grantView (grant: Authorization, now: number) {
+  return { id: grant.id, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now) }
+}
+
+export function grantsRoutes (ctx: WebContext) {
+  const { config, webex } = ctx
+  const render = pageRenderer(config)
+
+  /** The person a form names (the admin when the email is empty), as the API takes it. */
+  function personOf (body: ListBody, admin: Person): { personId: string } | { personEmail: string } {
+    const email = body.email ?? ''
+    if (email === '' || admin.emails.includes(email)) return { personId: admin.id }
+    const parsed = LOGIN_HINT.safeParse(email)
+    if (!parsed.success) throw new AppError('bad_request', { reason: 'The email field must be one email address, such as alex@example.com.' })
+    return { personEmail: parsed.data }
+  }
+
+  /** The list page for a person, with an optional notice above it (what was just revoked). */
+  async function renderList (reply: FastifyReply, accessToken: string, admin: Person, body: ListBody, extra: { revoked?: object, status?: number } = {}) {
+    const person = personOf(body, admin)
+    const email = 'personEmail' in person ? person.personEmail : (admin.emails[0] ?? '')
+    let grants: Authorization[]
+    try {
+      grants = await webex.listAuthorizations(accessToken, person)
+    } catch (err) {
+      // An unknown person keeps the admin on the page, token and all, to try another address.
+      if (!(err instanceof AppError) || err.kind !== 'webex_not_found') throw err
+      return render(reply, 'pages/grants', GRANTS_TITLE, { accessToken, admin: adminView(admin), email, problem: `Webex found no person with the email ${email} in your org.`, ...extra }, { status: 404, noStore: true })
+    }
+    const now = ctx.now()
+    const applications = groupByApplication(grants, config.clientId).map((app) => ({ ...app, grants: app.grants.map((g) => grantView(g, now)) }))
+    return render(reply, 'pages/grants', GRANTS_TITLE, {
+      accessToken,
+      admin: adminView(admin),
+      email,
+      applications,
+      summary: `${plural(grants.length, 'grant')} for ${email}${'personId' in person ? ' (you)' : ''}, in ${plural(applications.length, 'application')}.`,
+      ...extra
+    }, { status: extra.status ?? 200, noStore: true })
+  }
+
+  /** What a confirm or revoke form points at, described from the person's current list. */
+  async function target (accessToken: string, admin: Person, body: z.infer<typeof targetBody>) {
+    if (body.own === '1') {
+      // "Revoke these tokens" on the tokens page: this client's refresh grant from that sign-in.
+      const issuedAt = body.issued_at === undefined ? ctx.now() : Date.parse(body.issued_at)
+      const grant = signInGrant(await webex.listAuthorizations(accessToken, { personId: admin.id }), config.clientId, issuedAt)
+      if (grant === undefined) throw new AppError('webex_not_found', { reason: 'Webex lists no grant of this sign-in any more: it was revoked already, or has expired.' })
+      return { kind: 'grant' as const, grant, email: admin.emails[0] ?? '' }
+    }
+    if (body.authorization_id !== undefined) {
+      const person = personOf(body, admin)
+      const grant = (await webex.listAuthorizations(accessToken, person)).find((g) => g.id === body.authorization_id)
+      if (grant === undefined) throw new AppError('webex_not_found', { reason: 'This grant is no longer in the person\'s list: it was revoked already, or has expired.' })
+      return { kind: 'grant' as const, grant, email: body.email ?? '' }
+    }
+    if (body.client_id !== undefined) {
+      const person = personOf(body, admin)
+      const named = (await webex.listAuthorizations(accessToken, person)).find((g) => g.clientId === body.client_id)
+      return { kind: 'client' as const, clientId: body.client_id, name: named?.applicationName ?? body.client_id, own: body.client_id === config.clientId, email: body.email ?? '' }
+    }
+    throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
+  }
+
+  async function routes (app: FastifyInstance): Promise<void> {
+    app.get('/grants', (_request, reply) => render(reply, 'pages/grants-intro', GRANTS_TITLE, grantsIntroView(ctx)))
+
+    app.post('/grants/list', rateLimited(config), async (request, reply) => {
+      const body = readBody(listBody, request.body)
+      const admin = await webex.getMe(body.access_token)
+      return renderList(reply, body.access_token, admin, body)
+    })
+
+    app.post('/grants/confirm', rateLimited(config), async (request, reply) => {
+      const body = readBody(targetBody, request.body)
+      const admin = await webex.getMe(body.access_token)
+      const chosen = await target(body.access_token, admin, body)
+      const now = ctx.now()
+      return render(reply, 'pages/grants-confirm', 'Revoke a grant?', {
+        accessToken: body.access_token,
+        email: chosen.email,
+        grant: chosen.kind === 'grant' ? { ...grantView(chosen.grant, now), applicationName: chosen.grant.applicationName ?? chosen.grant.clientId, consequence: grantConsequence(chosen.grant) } : undefined,
+        client: chosen.kind === 'client' ? { clientId: chosen.clientId, name: chosen.name, own: chosen.own, consequence: clientConsequence(chosen.name, chosen.own) } : undefined
+      }, { noStore: true })
+    })
+
+    app.post('/grants/revoke', rateLimited(config), async (request, reply) => {
+      const body = readBody(revokeBody, request.body)
+      const token = body.access_token
+      const admin = await webex.getMe(token)
+      const now = ctx.now()
+      let revoked: { what: string, consequence: string }
+      if (body.authorization_id !== undefined) {
+        // Described before it goes: once revoked, Webex no longer lists it.
+        const described = (await webex.listAuthorizations(token, personOf(body, admin)).catch(() => [])).find((g) => g.id === body.authorization_id)
+        const { trackingId } = await webex.deleteAuthorization(token, body.authorization_id)
+        revoked = { what: `${described?.applicationName ?? 'A'} ${described?.type ?? ''} grant${described?.created === undefined ? '' : ` created ${when(described.created, now)?.text ?? described.created}`}`, consequence: described === undefined ? '' : grantConsequence(described) }
+        await recordAudit(ctx, request, revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: { authorization_id: body.authorization_id, ...(described?.clientId === undefined ? {} : { client_id: described.clientId }), ...(described?.applicationName === undefined ? {} : { application_name: described.applicationName }), ...(described?.type === undefined ? {} : { type: described.type }), ...(body.email === undefined || body.email === '' ? {} : { person_email: body.email }) } }))
+      } else if (body.client_id !== undefined) {
+        const name = (await webex.listAuthorizations(token, personOf(body, admin)).catch(() => [])).find((g) => g.clientId === body.client_id)?.applicationName ?? body.client_id
+        const { trackingId } = await webex.deleteClientAuthorizations(token, body.client_id)
+        const own = body.client_id === config.clientId
+        revoked = { what: `Every grant of ${name} in the org`, consequence: clientConsequence(name, own) }
+        await recordAudit(ctx, request, revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: { client_id: body.client_id, application_name: name, ...(admin.orgId === undefined ? {} : { org_id: admin.orgId }) } }))
+      } else {
+        throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
+      }
+      request.log.info({ event: 'grant_revoked' }, 'grant revoked')
+      try {
+        return await renderList(reply, token, admin, body, { revoked })
+      } catch (err) {
+        // The revocation may have taken this page's own token with it (own client, own sign-in).
+        if (!(err instanceof AppError) || err.kind !== 'token_invalid') throw err
+        return render(reply, 'pages/grants', GRANTS_TITLE, { revoked, signedOut: true }, { noStore: true })
+      }
+    })
+  }
+
+  /** After the Grants sign-in: the signed-in admin's own grants. */
+  async function presentGrants (request: FastifyRequest, reply: FastifyReply, accessToken: string, admin: Person) {
+    request.log.debug({ purpose: 'grants' }, 'grants sign-in')
+    return renderList(reply, accessToken, admin, { access_token: accessToken })
+  }
+
+  return { routes, presentGrants }
+}
+
+export type PresentGrants = ReturnType<typeof grantsRoutes>['presentGrants']
