@@ -252,7 +252,7 @@ export interface CliRun {
  * no .env is read) and only `env`: for what the CLI does, where the process boundary is not the
  * point. Exit codes, signals, pipes and the installed bin are tested as real processes.
  */
-export function runCliHere (args: string[], env: Record<string, string>, input = ''): CliRun {
+export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean } = {}): CliRun {
   let stdout = ''
   let stderr = ''
   let onText = () => {}
@@ -261,7 +261,8 @@ export function runCliHere (args: string[], env: Record<string, string>, input =
   const done = runCli(args, {
     stdout: sink((t) => { stdout += t }),
     stderr: sink((t) => { stderr += t }),
-    stdin: Readable.from([input]),
+    // tty: stdin stands in for a terminal, as a person at a prompt would type into.
+    stdin: Object.assign(Readable.from([input]), options.tty === true ? { isTTY: true } : {}),
     env,
     cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
     openBrowser: async () => { throw new Error('no browser in tests') }

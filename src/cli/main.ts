@@ -1,4 +1,4 @@
-// The `webex-token-issuer` command: token, refresh, whoami, scopes, serve. Only tokens go to
+// The `webex-token-issuer` command: token, refresh, whoami, grants, audit, scopes, serve. Only tokens and lists go to
 // stdout; progress and errors go to stderr; exit codes follow the error catalogue.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CatalogueError, FAMILIES, likelyRoleCause, loadCatalogue, roleGroups, type Catalogue } from '../catalogue/index.ts'
@@ -15,6 +15,10 @@ import { UnquotableValueError } from '../oauth/token-file.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
 import { PortInUseError, runTokenFlow } from './token.ts'
 import { Terminal } from './terminal.ts'
+import { AuditLog, auditTable, readAudit, tokenEntry, revokeEntry, type AuditEntry } from '../audit.ts'
+import { grantsScopes } from '../oauth/grants.ts'
+import type { Person, WebexClient } from '../oauth/webex-client.ts'
+import { confirmOnTerminal, formatGrants, revokeDescription, type GrantsFormat } from './grants.ts'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -50,11 +54,11 @@ function parseSeconds (value: string): number {
   return n
 }
 
-function load (io: CliIo): { config: Config, catalogue: Catalogue } {
+function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?: AuditLog } {
   try {
     const config = loadConfig(io.env, io.cwd)
     const catalogue = loadCatalogue(SCOPES_DIR)
-    return { config, catalogue }
+    return { config, catalogue, ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) }) }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT.config, err.message.split('\n').map((l) => `config error: ${l}`).join('\n'))
     throw err
@@ -83,14 +87,52 @@ async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOut
   term.info(`wrote ${out} (mode 0600)`)
 }
 
+/** Appends an audit line when AUDIT_LOG is set; a failed write is a warning, as the tokens exist either way. */
+async function record (term: Terminal, audit: AuditLog | undefined, entry: AuditEntry): Promise<void> {
+  if (audit === undefined) return
+  try {
+    await audit.append(entry)
+  } catch (err) {
+    term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}): this event is missing from the audit trail`)
+  }
+}
+
+function parseSince (value: string): Date {
+  const relative = /^(\d{1,4})([dh])$/.exec(value.trim())
+  if (relative !== null) return new Date(Date.now() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
+  const date = Date.parse(value)
+  if (Number.isNaN(date)) throw new InvalidArgumentError('a date such as 2026-11-01 or 2026-11-01T09:00Z, or an age such as 7d or 12h')
+  return new Date(date)
+}
+
+/** Says where the sign-in happens: opens the browser when there is a display, else prints the URL. */
+function announceSignIn (io: CliIo, term: Terminal, config: Config, browser: boolean) {
+  const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
+  return async (url: string): Promise<void> => {
+    if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
+    if (browser && display) {
+      try {
+        await io.openBrowser(url)
+        term.info('Opened the browser for the Webex sign-in. If it did not appear, open this URL:')
+      } catch {
+        term.info('Could not open a browser. Open this URL to sign in:')
+      }
+    } else {
+      term.info('Open this URL in a browser to sign in:')
+    }
+    term.url(url)
+    term.progress(`Waiting for the sign-in to come back to ${config.redirectUri} (Ctrl-C to stop)…`)
+  }
+}
+
 /**
  * A token the command needs, from the safe places first: --in FILE, the environment
  * (WEBEX_ACCESS_TOKEN / WEBEX_REFRESH_TOKEN), stdin. The old flag still works, with a warning:
  * argv is visible to every user of the machine in `ps`.
  */
-async function heldTokens (io: CliIo, term: Terminal, flag: { name: string, value: string | undefined }, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
+async function heldTokens (io: CliIo, term: Terminal, flag: { name: string, value: string | undefined } | undefined, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
   const variable = bareIs === 'access' ? 'WEBEX_ACCESS_TOKEN' : 'WEBEX_REFRESH_TOKEN'
-  if (flag.value !== undefined) {
+  if (flag?.value !== undefined) {
     term.info(`warning: ${flag.name} puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in ${variable} instead`)
     return parseHeldTokens(flag.value, bareIs)
   }
@@ -128,14 +170,13 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
     .addHelpText('after', exitCodeHelp())
     .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, timeout: number }) => {
-      const { config, catalogue } = load(io)
+      const { config, catalogue, audit } = load(io)
       const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopeText(opts.scopes)
       if (scopes.length === 0) throw new ExitError(EXIT.usage, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
       const fromSetting = opts.scopes === undefined
       const { problems, warnings } = scopeListProblems(catalogue, scopes, fromSetting ? 'SCOPES' : '--scopes', config.allowUnknownScopes)
       if (problems.length > 0) throw new ExitError(fromSetting ? EXIT.config : EXIT.usage, problems.map((p) => `${fromSetting ? 'config error' : 'error'}: ${p}`).join('\n'))
       for (const warning of warnings) term.info(`warning: ${warning}`)
-      const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
       const result = await runTokenFlow({
         config,
         catalogue,
@@ -143,22 +184,9 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         account: { selectAccount: opts.selectAccount !== false, ...(opts.loginHint === undefined ? {} : { loginHint: opts.loginHint }) },
         timeoutMs: opts.timeout * 1000,
         signal,
-        onAuthorizeUrl: async (url) => {
-          if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
-          if (opts.browser && display) {
-            try {
-              await io.openBrowser(url)
-              term.info('Opened the browser for the Webex sign-in. If it did not appear, open this URL:')
-            } catch {
-              term.info('Could not open a browser. Open this URL to sign in:')
-            }
-          } else {
-            term.info('Open this URL in a browser to sign in:')
-          }
-          term.url(url)
-          term.progress(`Waiting for the sign-in to come back to ${config.redirectUri} (Ctrl-C to stop)…`)
-        }
+        onAuthorizeUrl: announceSignIn(io, term, config, opts.browser)
       })
+      await record(term, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'tokens', clientId: config.clientId, tokens: result.tokens, person: result.person, requested: result.requested, now: Date.now() }))
       term.done('Signed in.')
       await emit(io, term, opts.format, { ...result, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
     })
@@ -172,7 +200,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .option('--force', 'overwrite --out if it exists')
     .addHelpText('after', exitCodeHelp())
     .action(async (opts: { refreshToken?: string, in?: string, format: Format, out?: string, force?: boolean }) => {
-      const { config } = load(io)
+      const { config, audit } = load(io)
       if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(io, term, { name: '--refresh-token', value: opts.refreshToken }, opts.in, 'refresh')
       if (held.refreshToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no refresh token')
@@ -183,6 +211,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         if (tokens.refreshTokenKept === true) term.info('Webex sent no new refresh token; the one you had stays valid.')
         // Whose token it is, as `token` and the tokens page say; a failure only leaves it out.
         const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
+        await record(term, audit, tokenEntry({ event: 'token_refreshed', via: 'cli', clientId: config.clientId, tokens, person, now: Date.now() }))
         term.done('Refreshed.')
         await emit(io, term, opts.format, { tokens, person, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
       } finally {
@@ -197,13 +226,14 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .option('--json', 'print JSON')
     .addHelpText('after', exitCodeHelp())
     .action(async (opts: { token?: string, in?: string, json?: boolean }) => {
-      const { config } = load(io)
+      const { config, audit } = load(io)
       if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(io, term, { name: '--token', value: opts.token }, opts.in, 'access')
       if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
         const me = await webex.getMe(held.accessToken)
+        await record(term, audit, tokenEntry({ event: 'token_checked', via: 'cli', clientId: config.clientId, accessToken: held.accessToken, person: me, now: Date.now() }))
         const summary = { id: me.id, displayName: me.displayName, emails: me.emails, orgId: me.orgId ?? orgIdFromToken(held.accessToken), type: me.type }
         io.stdout.write(opts.json === true
           ? JSON.stringify(summary, null, 2) + '\n'
@@ -211,6 +241,110 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
       } finally {
         await webex.close()
       }
+    })
+
+  interface AdminTokenOptions { tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
+  const adminTokenOptions = (command: Command) => command
+    .option('--token-file <file>', 'the admin\'s access token: a file written by `token --out` (json or env), or the bare token')
+    .option('--sign-in', 'sign in for identity:tokens_read and identity:tokens_write even when a token could be read')
+    .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
+    .addHelpText('after', '\nThe admin token comes from --token-file, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the grants preset, as `token` does.' + exitCodeHelp())
+
+  /**
+   * Runs `work` with an admin token: read the safe ways, or from a sign-in for the grants
+   * preset (on a terminal with no token given, or --sign-in). A sign-in's calls happen while
+   * its loopback server is open, since in sandbox mode the emulator lives there.
+   */
+  async function withAdminToken (opts: AdminTokenOptions, work: (webex: WebexClient, token: string, admin: Person, loaded: { config: Config, audit?: AuditLog }) => Promise<void>): Promise<void> {
+    const { config, catalogue, audit } = load(io)
+    const envToken = (io.env.WEBEX_ACCESS_TOKEN ?? '').trim()
+    const signIn = opts.signIn === true || (opts.tokenFile === undefined && envToken === '' && io.stdin.isTTY === true)
+    if (!signIn) {
+      if (config.sandbox) throw new AppError('sandbox_token', { reason: 'No CLIENT_ID is set, so this would ask the sandbox, whose tokens live only in the process that issued them: pass --sign-in to sign in to this run\'s own sandbox.' })
+      const held = await heldTokens(io, term, undefined, opts.tokenFile, 'access')
+      if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
+      const token = held.accessToken
+      const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+      try {
+        await work(webex, token, await webex.getMe(token), { config, audit })
+      } finally {
+        await webex.close()
+      }
+      return
+    }
+    const scopes = grantsScopes(catalogue)
+    await runTokenFlow({
+      config,
+      catalogue,
+      scopes,
+      account: { selectAccount: true },
+      timeoutMs: opts.timeout * 1000,
+      signal,
+      onAuthorizeUrl: announceSignIn(io, term, config, opts.browser),
+      whileOpen: async ({ tokens, person, requested }, webex) => {
+        term.done('Signed in.')
+        const admin = person ?? await webex.getMe(tokens.accessToken)
+        await record(term, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'grants', clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
+        await work(webex, tokens.accessToken, admin, { config, audit })
+      }
+    })
+  }
+
+  const grants = program.command('grants')
+    .description('See and revoke grants (Webex authorizations): who holds which token. Needs a full, user or device admin.')
+  adminTokenOptions(grants.command('list')
+    .description('List a person\'s grants, by application.')
+    .option('--email <email>', 'whose grants (default: the admin\'s own)', parseLoginHint)
+    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text')))
+    .action(async (opts: AdminTokenOptions & { email?: string, format: GrantsFormat }) => {
+      await withAdminToken(opts, async (webex, token, admin, { config }) => {
+        const person = opts.email === undefined || admin.emails.includes(opts.email) ? { personId: admin.id } : { personEmail: opts.email }
+        const items = await webex.listAuthorizations(token, person).catch((err: unknown) => {
+          if (err instanceof AppError && err.kind === 'webex_not_found') throw new AppError('webex_not_found', { ...err.details, reason: `Webex found no person with the email ${opts.email ?? ''} in the org.` })
+          throw err
+        })
+        io.stdout.write(formatGrants(opts.format, opts.email ?? admin.emails[0] ?? admin.id, items, config.clientId))
+      })
+    })
+  adminTokenOptions(grants.command('revoke')
+    .description('Revoke one grant (--id) or every grant of an integration in the org (--client-id). Asks first on a terminal.')
+    .option('--id <authorizationId>', 'the grant\'s id, as `grants list` shows it')
+    .option('--client-id <clientId>', 'revoke every grant of this integration in the org')
+    .option('--org-id <orgId>', 'with --client-id: the org (default: the admin token\'s org)')
+    .option('--yes', 'do not ask; needed when not on a terminal'))
+    .action(async (opts: AdminTokenOptions & { id?: string, clientId?: string, orgId?: string, yes?: boolean }) => {
+      if ((opts.id === undefined) === (opts.clientId === undefined)) throw new ExitError(EXIT.usage, 'pass exactly one of --id and --client-id')
+      if (opts.id !== undefined && opts.orgId !== undefined) throw new ExitError(EXIT.usage, '--org-id goes with --client-id only')
+      // Refused before any sign-in: a script must say --yes, and nothing is changed without it.
+      if (opts.yes !== true && io.stdin.isTTY !== true) throw new ExitError(EXIT.usage, 'revoke changes Webex and stdin is not a terminal to ask on: pass --yes to confirm')
+      await withAdminToken(opts, async (webex, token, admin, { config, audit }) => {
+        const target: { id: string } | { clientId: string, orgId?: string } = opts.id !== undefined ? { id: opts.id } : { clientId: opts.clientId ?? '', ...(opts.orgId === undefined ? {} : { orgId: opts.orgId }) }
+        const what = revokeDescription(target, config.clientId)
+        if (opts.yes !== true && !await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what}?`, signal)) throw new ExitError(EXIT.cancelled, 'not revoked')
+        const { trackingId } = 'id' in target ? await webex.deleteAuthorization(token, target.id) : await webex.deleteClientAuthorizations(token, target.clientId, target.orgId)
+        await record(term, audit, revokeEntry({ via: 'cli', clientId: config.clientId, admin, adminToken: token, trackingId, now: Date.now(), revoked: 'id' in target ? { authorization_id: target.id } : { client_id: target.clientId, ...(target.orgId === undefined ? {} : { org_id: target.orgId }) } }))
+        term.done(`Revoked ${what}.`)
+      })
+    })
+
+  program.command('audit')
+    .description('Print the audit trail (AUDIT_LOG) as a table.')
+    .option('--since <date>', 'only events since this date (2026-11-01, 2026-11-01T09:00Z) or age (7d, 12h)', parseSince)
+    .option('--file <file>', 'the audit file (default: AUDIT_LOG)')
+    .option('--json', 'print the entries as JSON lines')
+    .action((opts: { since?: Date, file?: string, json?: boolean }) => {
+      const file = opts.file ?? load(io).config.auditLog
+      if (file === undefined) throw new ExitError(EXIT.usage, 'no audit file: set AUDIT_LOG (as the server and the other commands see it) or pass --file')
+      let read: ReturnType<typeof readAudit>
+      try {
+        read = readAudit(file, opts.since)
+      } catch (err) {
+        throw new ExitError(EXIT.failure, `could not read ${file} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'})`)
+      }
+      if (read.unreadable > 0) term.info(`warning: ${read.unreadable} line${read.unreadable === 1 ? ' is' : 's are'} not audit entries and ${read.unreadable === 1 ? 'was' : 'were'} skipped`)
+      if (opts.json === true) io.stdout.write(read.entries.map((e) => JSON.stringify(e) + '\n').join(''))
+      else io.stdout.write(read.entries.length === 0 ? 'No events.\n' : auditTable(read.entries))
     })
 
   program.command('scopes')
@@ -272,7 +406,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
         term.error(likelyRoleCause(groups))
         for (const group of groups) term.error(`- ${group.role}${group.likely ? ' (likely cause)' : ''}: ${group.scopes.join(' ')}`)
       }
-      if (err.kind === 'invalid_scope' || err.kind === 'access_denied') for (const cause of entry.causes) term.error(`- ${cause}`)
+      if (err.kind === 'invalid_scope' || err.kind === 'access_denied' || err.kind === 'forbidden') for (const cause of entry.causes) term.error(`- ${cause}`)
       if (err.kind === 'sandbox_token') for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
       if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)

@@ -12,7 +12,7 @@ import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AppError, ERRORS } from '../oauth/errors.ts'
 import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type AccountChoice, type CallbackQuery } from '../oauth/flow.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
-import type { Person, TokenSet } from '../oauth/webex-client.ts'
+import type { Person, TokenSet, WebexClient } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 
 export interface TokenFlowOptions {
@@ -26,7 +26,14 @@ export interface TokenFlowOptions {
   timeoutMs: number
   signal: AbortSignal
   now?: () => number
+  /**
+   * Work to do with the new tokens before the loopback server closes: in sandbox mode the
+   * emulator that issued them lives in that server, so calls made with them must happen here.
+   */
+  whileOpen?: (result: FlowResult, webex: WebexClient) => Promise<void>
 }
+
+export interface FlowResult { tokens: TokenSet, person?: Person, idClaims?: IdClaims, requested: string[] }
 
 export class PortInUseError extends Error {
   constructor (readonly cause: ListenError, readonly redirectUri: string) {
@@ -96,7 +103,7 @@ async function listen (config: Config, port: number, now: () => number, callback
   return { close }
 }
 
-export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens: TokenSet, person?: Person, idClaims?: IdClaims, requested: string[] }> {
+export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResult> {
   const { config, catalogue } = options
   const now = options.now ?? Date.now
   const selection = checkSelection(catalogue, { ticked: [], custom: options.scopes })
@@ -161,6 +168,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<{ tokens
     await options.onAuthorizeUrl(authorizeUrl(config.webexBaseUrl, { clientId: config.clientId, redirectUri: config.redirectUri, scopes: requested, state: flow.state, challenge: pkceChallenge(flow.verifier), nonce: flow.nonce, account: options.account }))
     const result = await Promise.race([outcome, stopped])
     if (result instanceof AppError) throw result
+    if (options.whileOpen !== undefined) await options.whileOpen({ ...result, requested }, await webex)
     return { ...result, requested }
   } finally {
     clearTimeout(timer)
