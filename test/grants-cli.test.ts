@@ -102,6 +102,9 @@ describe('webex-token-issuer grants and audit', () => {
     assert.match(revoke.stderr, /Webex did not allow this/)
     assert.match(revoke.stderr, /A read-only administrator may list grants but not revoke them/)
     assert.ok(emu.emulator.grants.get(grant.id) !== undefined, 'nothing was revoked')
+    const byClient = await runCliHere(['grants', 'revoke', '--client-id', grant.clientId, '--yes'], env, readonly).done
+    assert.equal(byClient.code, 14)
+    assert.ok(emu.emulator.grants.get(grant.id) !== undefined, 'nothing was revoked by client either')
 
     const plain = await tokenFor('admin', 'spark-admin:people_read')
     const noScope = await runCliHere(['grants', 'list'], env, plain).done

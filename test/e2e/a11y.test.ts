@@ -39,8 +39,28 @@ describe('accessibility', { skip }, () => {
     { name: 'error: state_invalid', go: (page) => page.goto(`${fx.app.url}/oauth?code=x&state=y`) },
     { name: 'error: not_found', go: (page) => page.goto(`${fx.app.url}/nope`) },
     { name: 'refresh page', go: (page) => page.goto(`${fx.app.url}/refresh`) },
-    { name: 'check page', go: (page) => page.goto(`${fx.app.url}/check`) }
+    { name: 'check page', go: (page) => page.goto(`${fx.app.url}/check`) },
+    { name: 'grants intro', go: (page) => page.goto(`${fx.app.url}/grants`) },
+    { name: 'grants list', go: (page) => grants(page) },
+    {
+      name: 'grants confirmation',
+      go: async (page) => {
+        await grants(page)
+        await page.locator('form[action="/grants/confirm"] button').first().click()
+        await page.waitForURL(/\/grants\/confirm$/)
+      }
+    }
   ]
+
+  /** The Grants sign-in as the sandbox's full admin, ending on the list. */
+  async function grants (page: Page) {
+    await page.goto(`${fx.app.url}/grants`)
+    await page.click('button[type=submit].primary')
+    await page.waitForURL(/\/sandbox\/v1\/authorize/)
+    await page.check('#user-admin')
+    await page.click('button[value="accept"]')
+    await page.waitForURL(/\/oauth\?/)
+  }
 
   // Each page is checked in light with every rule, then switched to dark on the same load and
   // checked again for what a colour scheme changes (contrast): axe takes seconds a run here.
