@@ -10,12 +10,18 @@ const BARE_TOKEN = /^[A-Za-z0-9_.~+/=-]{8,4096}$/
 
 const jsonFile = z.object({
   access_token: z.string().optional(),
+  expires_at: z.string().optional(),
+  client_id: z.string().optional(),
   refresh_token: z.string().optional(),
   refresh_token_expires_at: z.string().optional()
 }).loose()
 
 export interface HeldTokens {
   accessToken?: string
+  /** When the access token expires, when the file says. */
+  accessTokenExpiresAt?: Date
+  /** The client the tokens belong to, when the file says (a service app's tokens). */
+  clientId?: string
   refreshToken?: string
   refreshTokenExpiresAt?: Date
 }
@@ -38,11 +44,14 @@ export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): He
       throw new AppError('bad_request', { reason: 'The input looks like JSON but could not be parsed.' })
     }
     const parsed = jsonFile.safeParse(json)
-    if (parsed.success) return { accessToken: parsed.data.access_token, refreshToken: parsed.data.refresh_token, refreshTokenExpiresAt: date(parsed.data.refresh_token_expires_at) }
+    if (parsed.success) {
+      const d = parsed.data
+      return { accessToken: d.access_token, accessTokenExpiresAt: date(d.expires_at), clientId: d.client_id, refreshToken: d.refresh_token, refreshTokenExpiresAt: date(d.refresh_token_expires_at) }
+    }
   }
   const env = parseDotenv(trimmed)
   if (env.WEBEX_ACCESS_TOKEN !== undefined || env.WEBEX_REFRESH_TOKEN !== undefined) {
-    return { accessToken: env.WEBEX_ACCESS_TOKEN, refreshToken: env.WEBEX_REFRESH_TOKEN, refreshTokenExpiresAt: date(env.WEBEX_REFRESH_TOKEN_EXPIRES_AT) }
+    return { accessToken: env.WEBEX_ACCESS_TOKEN, accessTokenExpiresAt: date(env.WEBEX_ACCESS_TOKEN_EXPIRES_AT), clientId: env.WEBEX_CLIENT_ID, refreshToken: env.WEBEX_REFRESH_TOKEN, refreshTokenExpiresAt: date(env.WEBEX_REFRESH_TOKEN_EXPIRES_AT) }
   }
   throw new AppError('bad_request', { reason: 'The input is neither a token nor a file written by `webex-token-issuer token --out`.' })
 }

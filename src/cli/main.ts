@@ -13,11 +13,14 @@ import { SCOPES_DIR } from '../paths.ts'
 import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format } from './output.ts'
 import { UnquotableValueError } from '../oauth/token-file.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { mergeEnvFile, mergeJsonFile } from '../oauth/token-file.ts'
 import { PortInUseError, runTokenFlow } from './token.ts'
 import { Terminal } from './terminal.ts'
 import { AuditLog, auditTable, readAudit, tokenEntry, revokeEntry, type AuditEntry } from '../audit.ts'
 import { grantsScopes } from '../oauth/grants.ts'
-import type { Person, WebexClient } from '../oauth/webex-client.ts'
+import type { ClientCredentials, Person, WebexClient } from '../oauth/webex-client.ts'
 import { confirmOnTerminal, formatGrants, revokeDescription, type GrantsFormat } from './grants.ts'
 
 export interface CliIo {
@@ -65,13 +68,21 @@ function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?: Audit
   }
 }
 
-async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOutput, out: string | undefined, force: boolean): Promise<void> {
+/**
+ * Writes the tokens to stdout or --out. With `merge` (refresh), an existing --out is updated:
+ * the token fields replaced, every other line or field kept.
+ */
+async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOutput, out: string | undefined, force: boolean, merge = false): Promise<void> {
   let text: string
   try {
     text = formatTokens(format, output, Date.now())
   } catch (err) {
     if (err instanceof UnquotableValueError) throw new ExitError(EXIT.failure, `${err.message}: use --format json`)
     throw err
+  }
+  if (out !== undefined && merge && force && format !== 'text') {
+    const existing = await readFile(out, 'utf8').catch(() => undefined)
+    if (existing !== undefined) text = format === 'env' ? mergeEnvFile(existing, text) : mergeJsonFile(existing, text)
   }
   if (out === undefined) {
     io.stdout.write(text)
@@ -85,6 +96,29 @@ async function emit (io: CliIo, term: Terminal, format: Format, output: TokenOut
     throw new ExitError(EXIT.failure, `could not write ${out} (${code})`)
   }
   term.info(`wrote ${out} (mode 0600)`)
+}
+
+/** The format of an existing token file (JSON or env), else the one its name suggests. */
+async function existingFormat (path: string | undefined): Promise<Format | undefined> {
+  if (path === undefined) return undefined
+  const text = await readFile(path, 'utf8').catch(() => undefined)
+  if (text !== undefined) return text.trimStart().startsWith('{') ? 'json' : 'env'
+  if (path.endsWith('.json')) return 'json'
+  if (path.endsWith('.env') || basename(path).startsWith('.env')) return 'env'
+  return undefined
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+function parseDuration (value: string): number {
+  const match = /^(\d{1,5})([smhd])$/.exec(value.trim())
+  if (match === null) throw new InvalidArgumentError('a number and a unit: 30m, 12h, 3d')
+  return Number(match[1]) * (DURATION_UNITS[match[2] ?? 'd'] ?? 0)
+}
+
+function formatDuration (ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`
+  return `${ms / 1000}s`
 }
 
 /** Appends an audit line when AUDIT_LOG is set; a failed write is a warning, as the tokens exist either way. */
@@ -155,6 +189,25 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
 
+  /**
+   * The credentials for refreshing a Service App's tokens: its client id (flag, or the token
+   * file's when it is not CLIENT_ID) and its secret from --client-secret-file or stdin, never
+   * a flag value. undefined for this tool's own tokens.
+   */
+  async function serviceAppClient (opts: { clientId?: string, clientSecretFile?: string }, held: HeldTokens, config: Config, stdinFree: boolean): Promise<ClientCredentials | undefined> {
+    const clientId = opts.clientId ?? (held.clientId !== undefined && held.clientId !== config.clientId ? held.clientId : undefined)
+    if (clientId === undefined) {
+      if (opts.clientSecretFile !== undefined) throw new ExitError(EXIT.usage, '--client-secret-file goes with a Service App\'s --client-id')
+      return undefined
+    }
+    let secret: string
+    if (opts.clientSecretFile !== undefined) secret = await readInputFile(opts.clientSecretFile)
+    else if (stdinFree && io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
+    else throw new ExitError(EXIT.usage, `refreshing client ${clientId}'s tokens needs its client secret: pass --client-secret-file FILE${stdinFree ? ' or pipe it on stdin' : ' (stdin holds the refresh token)'}`)
+    if (secret.trim() === '') throw new ExitError(EXIT.usage, 'the client secret is empty')
+    return { clientId, clientSecret: secret.trim() }
+  }
+
   const formatOption = () => new Option('--format <format>', 'json, env or text').default('json').argParser(parseFormat)
 
   program.command('token')
@@ -195,25 +248,48 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .description('Run the refresh grant. The refresh token comes from --in FILE, WEBEX_REFRESH_TOKEN, or stdin.')
     .option('--refresh-token <token>', 'the refresh token (deprecated: visible in ps; use stdin, --in or WEBEX_REFRESH_TOKEN)')
     .option('--in <file>', 'a file written by `token --out` (json or env)')
-    .addOption(formatOption())
-    .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
+    .addOption(new Option('--format <format>', 'json, env or text (default: the format of an existing --out, else json)').argParser(parseFormat))
+    .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout; with --force an existing file is updated, its other lines kept')
     .option('--force', 'overwrite --out if it exists')
-    .addHelpText('after', exitCodeHelp())
-    .action(async (opts: { refreshToken?: string, in?: string, format: Format, out?: string, force?: boolean }) => {
+    .option('--if-expiring-within <duration>', 'refresh only when the access token expires within this window (30m, 12h, 3d); otherwise exit 0 and touch nothing', parseDuration)
+    .option('--client-id <clientId>', 'refresh a Service App\'s tokens with its client id (default: the input file\'s client id, else CLIENT_ID)')
+    .option('--client-secret-file <file>', 'the Service App\'s client secret, read from FILE (else from stdin)')
+    .addHelpText('after', '\nFor cron: `refresh --in webex.env --out webex.env --force --if-expiring-within 3d` exits 0 when it refreshed or when nothing was due (stderr says which), 6 when the refresh token has expired or was revoked (a new sign-in is needed), 8 when Webex could not be reached (try again later).' + exitCodeHelp())
+    .action(async (opts: { refreshToken?: string, in?: string, format?: Format, out?: string, force?: boolean, ifExpiringWithin?: number, clientId?: string, clientSecretFile?: string }) => {
       const { config, audit } = load(io)
-      if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(io, term, { name: '--refresh-token', value: opts.refreshToken }, opts.in, 'refresh')
       if (held.refreshToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no refresh token')
+      const now = Date.now()
+      if (opts.ifExpiringWithin !== undefined) {
+        const expires = held.accessTokenExpiresAt
+        if (expires === undefined) {
+          term.info('the input does not say when the access token expires, so it is refreshed now')
+        } else if (expires.getTime() - now > opts.ifExpiringWithin) {
+          term.info(`not due: the access token expires ${expires.toISOString()}, after the ${formatDuration(opts.ifExpiringWithin)} window; nothing was changed`)
+          return
+        }
+      }
+      if (held.refreshTokenExpiresAt !== undefined && held.refreshTokenExpiresAt.getTime() <= now) {
+        throw new AppError('invalid_grant', { reason: `The refresh token expired at ${held.refreshTokenExpiresAt.toISOString()}: a new sign-in is needed (webex-token-issuer token --out …).` })
+      }
+      if (config.sandbox) throw new AppError('sandbox_token')
+      const client = await serviceAppClient(opts, held, config, opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== '')
       const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
       try {
         term.progress('Refreshing…')
-        const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt)
+        const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt, client)
         if (tokens.refreshTokenKept === true) term.info('Webex sent no new refresh token; the one you had stays valid.')
         // Whose token it is, as `token` and the tokens page say; a failure only leaves it out.
         const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
-        await record(term, audit, tokenEntry({ event: 'token_refreshed', via: 'cli', clientId: config.clientId, tokens, person, now: Date.now() }))
+        const clientId = client?.clientId ?? config.clientId
+        await record(term, audit, tokenEntry({ event: 'token_refreshed', via: 'cli', clientId, tokens, person, now: Date.now() }))
         term.done('Refreshed.')
-        await emit(io, term, opts.format, { tokens, person, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
+        const soon = tokens.refreshTokenExpiresAt
+        if (opts.ifExpiringWithin !== undefined && soon !== undefined && soon.getTime() - Date.now() <= opts.ifExpiringWithin) {
+          term.info(`warning: the refresh token expires ${soon.toISOString()}, within the window: sign in again before then`)
+        }
+        const format = opts.format ?? await existingFormat(opts.out) ?? 'json'
+        await emit(io, term, format, { tokens, person, baseUrl: config.webexBaseUrl, ...(client === undefined ? {} : { clientId }) }, opts.out, opts.force === true, true)
       } finally {
         await webex.close()
       }

@@ -12,6 +12,8 @@ export interface TokenRecord {
   scopes: string[]
   base_url: string
   person: { id: string, displayName?: string, emails: string[], orgId?: string } | null
+  /** The client the tokens belong to, when it is not this tool's integration (a Service App's). */
+  client_id?: string
   /** The OpenID id_token, when the sign-in requested openid. */
   id_token?: string
   /** Its claims, verified before they were written (src/oauth/id-token.ts). */
@@ -39,6 +41,7 @@ export function toJsonFile (record: TokenRecord, now: number): string {
     scopes: record.scopes,
     base_url: record.base_url,
     person: record.person,
+    client_id: record.client_id,
     id_token: record.id_token,
     id_token_claims: record.id_token_claims
   }, null, 2) + '\n'
@@ -57,6 +60,44 @@ function envLine (name: string, value: string): string {
   return `${name}='${value}'`
 }
 
+const ENV_ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*=/
+
+/**
+ * A fresh env file laid over an existing one, for refreshing a file in place: each variable
+ * the fresh file sets replaces its line where it stands (an `export ` prefix is kept), the
+ * variables it does not set and every other line (comments, the script's own settings) stay
+ * as they are, and new variables go at the end.
+ */
+export function mergeEnvFile (existing: string, fresh: string): string {
+  const freshLines = new Map<string, string>()
+  for (const line of fresh.split('\n')) {
+    const match = ENV_ASSIGNMENT.exec(line)
+    if (match !== null) freshLines.set(match[2] ?? '', line)
+  }
+  const lines = existing.replace(/\n$/, '').split('\n').map((line) => {
+    const match = ENV_ASSIGNMENT.exec(line)
+    const name = match?.[2]
+    const replacement = name === undefined ? undefined : freshLines.get(name)
+    if (replacement === undefined || name === undefined) return line
+    freshLines.delete(name)
+    return `${match?.[1] ?? ''}${replacement}`
+  })
+  return [...lines, ...freshLines.values()].join('\n') + '\n'
+}
+
+/** A fresh JSON token file laid over an existing one: its fields replace, every other field stays. */
+export function mergeJsonFile (existing: string, fresh: string): string {
+  let old: unknown
+  try {
+    old = JSON.parse(existing)
+  } catch {
+    return fresh
+  }
+  if (typeof old !== 'object' || old === null || Array.isArray(old)) return fresh
+  const next = JSON.parse(fresh) as Record<string, unknown>
+  return JSON.stringify({ ...old, ...Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) }, null, 2) + '\n'
+}
+
 /** The names scripts read: WEBEX_ACCESS_TOKEN and friends; `source` and dotenv read them back exactly. */
 export function toEnvFile (record: TokenRecord): string {
   const lines = ['# Webex tokens from webex-token-issuer. Keep this file private (chmod 600).']
@@ -67,6 +108,7 @@ export function toEnvFile (record: TokenRecord): string {
   add('WEBEX_REFRESH_TOKEN_EXPIRES_AT', record.refresh_token_expires_at)
   add('WEBEX_SCOPES', record.scopes.join(' '))
   add('WEBEX_BASE_URL', record.base_url)
+  add('WEBEX_CLIENT_ID', record.client_id)
   add('WEBEX_ID_TOKEN', record.id_token)
   return lines.join('\n') + '\n'
 }

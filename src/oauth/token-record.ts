@@ -12,6 +12,8 @@ export interface TokenOutput {
   baseUrl: string
   /** The verified claims of tokens.idToken. */
   idClaims?: IdClaims
+  /** The client the tokens belong to, when it is not this tool's integration (a Service App). */
+  clientId?: string
 }
 
 /** Verified id_token claims under their OpenID names, for the files. */
@@ -45,6 +47,7 @@ export function tokenRecord (out: TokenOutput): TokenRecord {
     person: person === undefined
       ? null
       : { id: person.id, displayName: person.displayName, emails: person.emails, orgId: person.orgId ?? orgIdFromToken(tokens.accessToken) },
+    ...(out.clientId === undefined ? {} : { client_id: out.clientId }),
     ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
     ...(out.idClaims === undefined ? {} : { id_token_claims: idClaimsRecord(out.idClaims) })
   }

@@ -23,6 +23,9 @@ const MAX_BODY_BYTES = 256 * 1024
 const RETRY_DELAYS_MS = [200, 600]
 const MAX_RETRY_AFTER_S = 2
 
+/** An OAuth client: this tool's integration, or a Service App whose tokens are refreshed. */
+export interface ClientCredentials { clientId: string, clientSecret: string }
+
 export interface WebexClientOptions {
   baseUrl: string
   clientId: string
@@ -257,12 +260,12 @@ export function createWebexClient (options: WebexClientOptions) {
   }
 
   /** A token grant is never retried: a sent code may already be spent (docs/webex-contract.md, "Token"). */
-  async function grant (form: Record<string, string>, secrets: ReadonlyArray<string | undefined>): Promise<TokenSet> {
+  async function grant (form: Record<string, string>, secrets: ReadonlyArray<string | undefined>, client: ClientCredentials = options): Promise<TokenSet> {
     const issuedAt = now()
     const answer = await send('POST', '/access_token', {
-      form: { ...form, client_id: options.clientId, client_secret: options.clientSecret }
+      form: { ...form, client_id: client.clientId, client_secret: client.clientSecret }
     })
-    if (answer.status < 200 || answer.status >= 300) throw failure(answer, secrets)
+    if (answer.status < 200 || answer.status >= 300) throw failure(answer, [...secrets, client.clientSecret])
     return { ...toTokenSet(parse(answer, tokenAnswer, 'the token request'), issuedAt), trackingId: answer.trackingId }
   }
 
@@ -343,10 +346,10 @@ export function createWebexClient (options: WebexClientOptions) {
     /**
      * The refresh grant. Webex may leave the refresh token out of its answer; the one sent
      * then stays valid, and is kept with the expiry the caller knew (docs/webex-contract.md,
-     * "Refresh").
+     * "Refresh"). `client` refreshes another client's tokens (a Service App's).
      */
-    async refresh (refreshToken: string, heldExpiresAt?: Date): Promise<TokenSet> {
-      const tokens = await grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, [refreshToken])
+    async refresh (refreshToken: string, heldExpiresAt?: Date, client?: ClientCredentials): Promise<TokenSet> {
+      const tokens = await grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, [refreshToken], client)
       if (tokens.refreshToken !== undefined) return tokens
       return { ...tokens, refreshToken, refreshTokenExpiresAt: heldExpiresAt, refreshTokenKept: true }
     },
