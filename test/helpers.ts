@@ -14,6 +14,7 @@ import { buildApp, type AppDeps } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config/index.ts'
 import { buildEmulatorServer, type Emulator } from '../src/sandbox/index.ts'
 import { runCli } from '../src/cli/main.ts'
+import { DEVICE_HELPER_REDIRECT_URIS } from '../src/oauth/device.ts'
 
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
@@ -47,12 +48,17 @@ export async function freePort (): Promise<number> {
 
 export interface RunningEmulator { base: string, emulator: Emulator, app: FastifyInstance }
 
-export async function startEmulator (redirectUris: string[], options: { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number } = {}): Promise<RunningEmulator> {
+export interface EmulatorTestOptions { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number, deviceIntervalS?: number, deviceTtlS?: number, withoutDeviceHelper?: boolean }
+
+/** The emulator on its own port, with the suite's integration (registered for the device grant unless told otherwise). */
+export async function startEmulator (redirectUris: string[], options: EmulatorTestOptions = {}): Promise<RunningEmulator> {
   const { app, emulator } = await buildEmulatorServer({
-    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris, scopes: options.scopes }],
+    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [...redirectUris, ...(options.withoutDeviceHelper === true ? [] : DEVICE_HELPER_REDIRECT_URIS)], scopes: options.scopes }],
     now: options.now,
     codeTtlMs: options.codeTtlMs,
-    maxPendingBytes: options.maxPendingBytes
+    maxPendingBytes: options.maxPendingBytes,
+    deviceIntervalS: options.deviceIntervalS,
+    deviceTtlS: options.deviceTtlS
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
@@ -239,6 +245,8 @@ export function spawnProcess (command: string, args: string[], env: Record<strin
 }
 
 export interface CliRun {
+  /** Resolves with the first match of `pattern` in stderr; rejects if the CLI finished first. */
+  stderrMatch: (pattern: RegExp) => Promise<RegExpExecArray>
   /** The exit code runCli returned, and what it wrote. */
   done: Promise<{ code: number, stdout: string, stderr: string }>
   /** The authorize URL the CLI printed on stderr; rejects if it finished first. */
@@ -255,8 +263,8 @@ export interface CliRun {
 export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean } = {}): CliRun {
   let stdout = ''
   let stderr = ''
-  let onText = () => {}
-  const sink = (append: (text: string) => void) => new Writable({ write (chunk: Buffer, _encoding, callback) { append(chunk.toString()); onText(); callback() } })
+  const watchers = new Set<() => void>()
+  const sink = (append: (text: string) => void) => new Writable({ write (chunk: Buffer, _encoding, callback) { append(chunk.toString()); for (const watch of watchers) watch(); callback() } })
   const controller = new AbortController()
   const done = runCli(args, {
     stdout: sink((t) => { stdout += t }),
@@ -267,15 +275,18 @@ export function runCliHere (args: string[], env: Record<string, string>, input =
     cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
     openBrowser: async () => { throw new Error('no browser in tests') }
   }, controller.signal).then((code) => ({ code, stdout, stderr }))
-  const url = new Promise<string>((resolve, reject) => {
-    onText = () => {
-      const match = /^\s+(http\S+\/authorize\?\S+)$/m.exec(stderr)
-      if (match !== null) resolve(match[1] ?? '')
+  const stderrMatch = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
+    const watch = () => {
+      const match = pattern.exec(stderr)
+      if (match !== null) { watchers.delete(watch); resolve(match) }
     }
-    done.then(() => reject(new Error(`the CLI finished before printing a URL: ${stderr}`)), reject)
+    watchers.add(watch)
+    watch()
+    done.then(() => reject(new Error(`the CLI finished before printing ${String(pattern)}: ${stderr}`)), reject)
   })
+  const url = stderrMatch(/^\s+(http\S+\/authorize\?\S+)$/m).then((match) => match[1] ?? '')
   url.catch(() => {})
-  return { done, url, interrupt: () => controller.abort() }
+  return { done, url, stderrMatch, interrupt: () => controller.abort() }
 }
 
 /**

@@ -17,10 +17,11 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { mergeEnvFile, mergeJsonFile } from '../oauth/token-file.ts'
 import { PortInUseError, runTokenFlow } from './token.ts'
+import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import { Terminal } from './terminal.ts'
 import { AuditLog, auditTable, readAudit, tokenEntry, revokeEntry, type AuditEntry } from '../audit.ts'
 import { grantsScopes } from '../oauth/grants.ts'
-import type { ClientCredentials, Person, WebexClient } from '../oauth/webex-client.ts'
+import type { ClientCredentials, DeviceAuthorization, Person, WebexClient } from '../oauth/webex-client.ts'
 import { confirmOnTerminal, formatGrants, revokeDescription, type GrantsFormat } from './grants.ts'
 
 export interface CliIo {
@@ -208,6 +209,23 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     return { clientId, clientSecret: secret.trim() }
   }
 
+  /** The device grant's code for the person: the URL, the code, and the complete URL as text and as a QR code. */
+  async function showDeviceCode (authorization: DeviceAuthorization, config: Config): Promise<void> {
+    if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the code is for the embedded Webex emulator.')
+    term.info('To sign in, open this URL on any device with a browser:')
+    term.url(authorization.verificationUri)
+    term.info(`and enter the code ${authorization.userCode}`)
+    const complete = authorization.verificationUriComplete
+    if (complete !== undefined) {
+      term.info('Or open this URL, or scan the QR code, which carry the code:')
+      term.url(complete)
+      // Loaded only here, so the other commands start without it.
+      const { renderUnicodeCompact } = await import('uqr')
+      io.stderr.write(renderUnicodeCompact(complete, { border: 2 }) + '\n')
+    }
+    term.progress(`Waiting for the approval (the code expires in ${Math.round(authorization.expiresInS / 60)} minutes; Ctrl-C to stop)…`)
+  }
+
   const formatOption = () => new Option('--format <format>', 'json, env or text').default('json').argParser(parseFormat)
 
   program.command('token')
@@ -220,9 +238,10 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .option('--select-account', 'let the person choose the Webex account (prompt=select_account; the default)')
     .option('--no-select-account', 'let Webex reuse the account the browser is signed in with')
     .option('--login-hint <email>', 'prefill this email on the Webex sign-in page', parseLoginHint)
-    .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
+    .option('--device', 'sign in on another device (the device grant), for machines without a browser: prints a URL, a code and a QR code')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser (or, with --device, for the approval)').default(300).argParser(parseSeconds))
     .addHelpText('after', exitCodeHelp())
-    .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, timeout: number }) => {
+    .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, device?: boolean, timeout: number }) => {
       const { config, catalogue, audit } = load(io)
       const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopeText(opts.scopes)
       if (scopes.length === 0) throw new ExitError(EXIT.usage, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
@@ -230,15 +249,21 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
       const { problems, warnings } = scopeListProblems(catalogue, scopes, fromSetting ? 'SCOPES' : '--scopes', config.allowUnknownScopes)
       if (problems.length > 0) throw new ExitError(fromSetting ? EXIT.config : EXIT.usage, problems.map((p) => `${fromSetting ? 'config error' : 'error'}: ${p}`).join('\n'))
       for (const warning of warnings) term.info(`warning: ${warning}`)
-      const result = await runTokenFlow({
-        config,
-        catalogue,
-        scopes,
-        account: { selectAccount: opts.selectAccount !== false, ...(opts.loginHint === undefined ? {} : { loginHint: opts.loginHint }) },
-        timeoutMs: opts.timeout * 1000,
-        signal,
-        onAuthorizeUrl: announceSignIn(io, term, config, opts.browser)
-      })
+      if (opts.device === true) {
+        const problem = deviceScopeProblem(scopes)
+        if (problem !== undefined) throw new ExitError(EXIT.usage, problem)
+      }
+      const result = opts.device === true
+        ? await runDeviceFlow({ config, scopes, timeoutMs: opts.timeout * 1000, signal, onCode: async (authorization) => { await showDeviceCode(authorization, config) } })
+        : await runTokenFlow({
+          config,
+          catalogue,
+          scopes,
+          account: { selectAccount: opts.selectAccount !== false, ...(opts.loginHint === undefined ? {} : { loginHint: opts.loginHint }) },
+          timeoutMs: opts.timeout * 1000,
+          signal,
+          onAuthorizeUrl: announceSignIn(io, term, config, opts.browser)
+        })
       await record(term, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'tokens', clientId: config.clientId, tokens: result.tokens, person: result.person, requested: result.requested, now: Date.now() }))
       term.done('Signed in.')
       await emit(io, term, opts.format, { ...result, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)

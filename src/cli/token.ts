@@ -14,6 +14,7 @@ import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChall
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { Person, TokenSet, WebexClient } from '../oauth/webex-client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
+import { DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
 
 export interface TokenFlowOptions {
   config: Config
@@ -78,7 +79,8 @@ async function loopbackHandler (config: Config, now: () => number, callback: Req
   // The emulator and Fastify are loaded only in sandbox mode; the servers are ours, Fastify only routes.
   const [{ default: Fastify }, { Emulator, sandboxPlugin }] = await Promise.all([import('fastify'), import('../sandbox/index.ts')])
   const app = Fastify({ logger: false })
-  await app.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }], now })), { prefix: SANDBOX_PATH })
+  // The sandbox's integration is registered for the device grant too (`token --device`).
+  await app.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri, ...DEVICE_HELPER_REDIRECT_URIS] }], now })), { prefix: SANDBOX_PATH })
   await app.ready()
   return { handler: (req, res) => { if (isCallback(req)) callback(req, res); else app.routing(req, res) }, close: () => app.close() }
 }
@@ -87,7 +89,7 @@ async function loopbackHandler (config: Config, now: () => number, callback: Req
  * The callback listener on the redirect URI's port, on 127.0.0.1 and ::1 both (src/loopback.ts),
  * so no other local user can take the ::1 half and see the code. Rejects with PortInUseError.
  */
-async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
+export async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
   const { handler, close: closeHandler } = await loopbackHandler(config, now, callback)
   const servers: Server[] = [createServer(handler)]
   const close = async () => { await Promise.all(servers.map(closeServer)); await closeHandler() }
@@ -103,6 +105,11 @@ async function listen (config: Config, port: number, now: () => number, callback
   return { close }
 }
 
+/** The loopback port REDIRECT_URI names (where the sandbox lives in sandbox mode). */
+export function redirectPort (config: Config): number {
+  return Number(new URL(config.redirectUri).port || (config.secure ? 443 : 80))
+}
+
 export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResult> {
   const { config, catalogue } = options
   const now = options.now ?? Date.now
@@ -110,7 +117,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   if (!selection.ok) throw new AppError('bad_request', { reason: selection.reason })
   const requested = selection.scopes
   const flow = createFlow(requested, now())
-  const port = Number(new URL(config.redirectUri).port || (config.secure ? 443 : 80))
+  const port = redirectPort(config)
   // The Webex client is first needed when the browser comes back. In sandbox mode the
   // emulator is this process's own, on the redirect URI's port, whatever PORT says.
   const apiUrl = config.sandbox ? `http://127.0.0.1:${port}${SANDBOX_PATH}` : config.webexApiUrl

@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'not_found'
   | 'forbidden'
   | 'webex_not_found'
+  | 'device_code_expired'
   | 'unknown_error'
 
 export interface ErrorEntry {
@@ -217,6 +218,15 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     causes: ['The email address is not a user of this org, or the grant was already revoked (or expired) since the list was shown.'],
     next: ['Check the email address, or list the grants again.'],
     cli: 'webex_not_found: no such person, grant or client in the org'
+  },
+  device_code_expired: {
+    status: 400,
+    exitCode: 16,
+    title: 'The sign-in code expired',
+    summary: 'Nobody approved the sign-in on the other device before the code expired.',
+    causes: ['The code was not entered at the verification page in time, or it was entered and left undecided.'],
+    next: ['Run the command again and enter the new code before it expires.'],
+    cli: 'device_code_expired: --device: the code expired before anyone approved it'
   },
   unknown_error: {
     status: 502,

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import * as z from 'zod'
 import { AppError, kindOfOAuthError, type ErrorKind } from './errors.ts'
+import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from './device.ts'
 
 export interface Timeouts {
   /** Longest wait for the status line and headers. */
@@ -97,6 +98,18 @@ const authorizationsAnswer = z.object({ items: z.array(authorizationAnswer).max(
 
 export type Authorization = z.infer<typeof authorizationAnswer>
 
+/** The device grant's first answer (docs/webex-contract.md, "Device grant"). */
+const deviceAnswer = z.object({
+  device_code: z.string().min(1).max(4096),
+  user_code: z.string().min(1).max(64),
+  verification_uri: z.url().max(2048),
+  verification_uri_complete: z.url().max(4096).optional(),
+  expires_in: z.coerce.number().int().positive(),
+  interval: z.coerce.number().int().positive().max(300).optional()
+}).loose()
+
+export interface DeviceAuthorization { deviceCode: string, userCode: string, verificationUri: string, verificationUriComplete?: string, expiresInS: number, intervalS: number }
+
 const organizationAnswer = z.object({ id: z.string(), displayName: z.string().optional() }).loose()
 const tokenExpiryAnswer = z.object({ exp: z.coerce.number() }).loose()
 
@@ -171,11 +184,13 @@ export function createWebexClient (options: WebexClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '')
 
   /** `path` is relative to the base URL; an absolute URL (a JWKS) is used as it is. */
-  async function send (method: 'GET' | 'POST' | 'DELETE', path: string, init: { form?: Record<string, string>, bearer?: string }): Promise<Answer> {
+  async function send (method: 'GET' | 'POST' | 'DELETE', path: string, init: { form?: Record<string, string>, json?: object, bearer?: string, basic?: ClientCredentials }): Promise<Answer> {
     const trackingId = `WTI_${randomUUID()}`
     const headers: Record<string, string> = { accept: 'application/json', trackingid: trackingId }
     if (init.bearer !== undefined) headers.authorization = `Bearer ${init.bearer}`
-    let body: string | undefined
+    if (init.basic !== undefined) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(init.basic.clientId)}:${encodeURIComponent(init.basic.clientSecret)}`).toString('base64')}`
+    if (init.json !== undefined) headers['content-type'] = 'application/json'
+    let body: string | undefined = init.json === undefined ? undefined : JSON.stringify(init.json)
     if (init.form !== undefined) {
       headers['content-type'] = 'application/x-www-form-urlencoded'
       body = new URLSearchParams(init.form).toString()
@@ -362,6 +377,29 @@ export function createWebexClient (options: WebexClientOptions) {
     async getTokenExpiry (accessToken: string): Promise<Date> {
       const answer = await getJson('/authorizations/tokenExpiry', accessToken, tokenExpiryAnswer, 'tokenExpiry')
       return new Date(answer.exp)
+    },
+    /** Starts a device grant (docs/webex-contract.md, "Device grant"); Webex refusing the client names the redirect URIs it needs. */
+    async deviceAuthorize (scopes: readonly string[]): Promise<DeviceAuthorization> {
+      const answer = await send('POST', '/device/authorize', { form: { client_id: options.clientId, scope: scopes.join(' ') } })
+      if (answer.status < 200 || answer.status >= 300) {
+        const error = failure(answer, [])
+        if (error.kind !== 'invalid_client') throw error
+        throw new AppError('invalid_client', { ...error.details, reason: `Webex refused this integration for the device grant: its redirect URIs must include Webex's OAuth helper service (${DEVICE_HELPER_REDIRECT_URIS.join(', ')}). Add them to the integration in the developer portal, or check CLIENT_ID.` })
+      }
+      const d = parse(answer, deviceAnswer, 'the device authorization')
+      return { deviceCode: d.device_code, userCode: d.user_code, verificationUri: d.verification_uri, ...(d.verification_uri_complete === undefined ? {} : { verificationUriComplete: d.verification_uri_complete }), expiresInS: d.expires_in, intervalS: d.interval ?? 5 }
+    },
+    /** One poll of the device grant: the tokens, or whether to keep waiting or to slow down; failures throw. */
+    async deviceToken (deviceCode: string): Promise<{ kind: 'pending' | 'slow_down' } | { kind: 'tokens', tokens: TokenSet }> {
+      const issuedAt = now()
+      const answer = await send('POST', '/device/token', { form: { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode, client_id: options.clientId }, basic: options })
+      if (answer.status >= 200 && answer.status < 300) return { kind: 'tokens', tokens: { ...toTokenSet(parse(answer, tokenAnswer, 'the device token request'), issuedAt), trackingId: answer.trackingId } }
+      const code = errorAnswer.safeParse(json(answer)).data?.error
+      if (answer.status === 428 || code === 'authorization_pending') return { kind: 'pending' }
+      if (code === 'slow_down') return { kind: 'slow_down' }
+      const error = failure(answer, [deviceCode])
+      if (code === 'expired_token') throw new AppError('device_code_expired', error.details)
+      throw error
     },
     /** A person's grants, by id or email (docs/webex-contract.md, "Authorizations"); not paginated. */
     async listAuthorizations (accessToken: string, person: { personId: string } | { personEmail: string }): Promise<Authorization[]> {

@@ -10,6 +10,8 @@ import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
 import { GrantRegistry, type GrantRecord } from './grants.ts'
+import { DeviceRequests } from './device.ts'
+import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
 import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
@@ -34,6 +36,9 @@ export interface EmulatorOptions {
   rateLimitPerMinute?: number
   /** Bytes that consent requests waiting for a decision may hold together (default 2 MiB). */
   maxPendingBytes?: number
+  /** The device grant's polling interval (default 5 s) and code lifetime (default 300 s). */
+  deviceIntervalS?: number
+  deviceTtlS?: number
 }
 
 interface Grant { clientId: string, user: DemoUser, scopes: string[], nonce?: string }
@@ -130,7 +135,19 @@ const decisionBody = z.object({
   decision: z.enum(['accept', 'decline'])
 })
 
+const deviceAuthorizeBody = z.object({
+  client_id: z.string().max(512),
+  scope: z.string().max(16_384).optional()
+})
+
+const deviceVerifyBody = z.object({
+  user_code: z.string().max(32),
+  user: z.enum(['admin', 'readonly', 'compliance', 'user']).optional(),
+  decision: z.enum(['accept', 'decline'])
+})
+
 const tokenBody = z.object({
+  device_code: z.string().max(512).optional(),
   grant_type: z.string().max(200).optional(),
   code: z.string().max(512).optional(),
   redirect_uri: z.string().max(2048).optional(),
@@ -170,6 +187,8 @@ export class Emulator {
   readonly #pending: PendingRequests
   /** Every grant issued, per person and client, as the Authorizations API lists them. */
   readonly grants: GrantRegistry
+  /** Device-grant requests waiting for a person on the verification page. */
+  readonly device: DeviceRequests
   readonly #rateLimitPerMinute: number
   readonly #codes = new BoundedMap<IssuedCode>()
   readonly #access = new BoundedMap<IssuedToken>()
@@ -183,6 +202,7 @@ export class Emulator {
     this.#pending = new PendingRequests(options.maxPendingBytes ?? 2 * 1024 * 1024)
     this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
     this.grants = new GrantRegistry(DEMO_USERS, this.#now)
+    this.device = new DeviceRequests(this.#now, { intervalS: options.deviceIntervalS ?? 5, ttlS: options.deviceTtlS ?? 300 })
   }
 
   /** Consent requests waiting for a decision: how many, and the bytes they hold. */
@@ -198,6 +218,10 @@ export class Emulator {
     app.get('/authorize', limited, (request, reply) => this.#authorize(request, reply))
     app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
     app.post('/access_token', (request, reply) => this.#token(request, reply))
+    app.post('/device/authorize', limited, (request, reply) => this.#deviceAuthorize(request, reply))
+    app.post('/device/token', (request, reply) => this.#deviceToken(request, reply))
+    app.get('/device', limited, (request, reply) => this.#devicePage(request, reply))
+    app.post('/device/verify', limited, (request, reply) => this.#deviceVerify(request, reply))
     app.get('/people/me', (request, reply) => this.#me(request, reply))
     app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
     app.get('/authorizations/tokenExpiry', (request, reply) => this.#tokenExpiry(request, reply))
@@ -358,6 +382,80 @@ export class Emulator {
     this.#codes.set(code, { ...pending, user, expiresAt: this.#now() + this.#codeTtlMs })
     reply.header('set-cookie', `${SESSION_COOKIE}=${user.key}; Path=${this.#prefix === '' ? '/' : this.#prefix}; HttpOnly; SameSite=Lax`)
     return this.#redirectBack(reply, pending.redirectUri, { code, ...state })
+  }
+
+  #deviceAuthorize (request: FastifyRequest, reply: FastifyReply) {
+    const parsed = deviceAuthorizeBody.safeParse(request.body ?? {})
+    if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'client_id is required')
+    const client = this.#clients.get(parsed.data.client_id)
+    if (client === undefined) return this.#oauthError(reply, 400, 'invalid_client', 'Client Id is invalid')
+    if (!client.redirectUris.some((uri) => DEVICE_HELPER_REDIRECT_URIS.includes(uri))) {
+      return this.#oauthError(reply, 400, 'unauthorized_client', 'The client is not allowed to use the device grant: its redirect URIs do not include the OAuth helper service')
+    }
+    const scopes = [...new Set((parsed.data.scope ?? '').split(' ').filter((s) => s !== ''))]
+    if (scopes.length === 0) return this.#oauthError(reply, 400, 'invalid_scope', 'No scope was requested')
+    if (scopes.some(isOpenIdScope)) return this.#oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
+    const notRegistered = scopes.filter((s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s)))
+    if (notRegistered.length > 0) return this.#oauthError(reply, 400, 'invalid_scope', `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}`)
+    const started = this.device.start(client.clientId, scopes)
+    const page = `${this.#issuer(request)}/device`
+    return reply.header('cache-control', 'no-store').send({
+      device_code: started.deviceCode,
+      user_code: started.userCode,
+      verification_uri: page,
+      verification_uri_complete: `${page}?userCode=${encodeURIComponent(started.userCode)}`,
+      expires_in: this.device.ttlS,
+      interval: this.device.intervalS
+    })
+  }
+
+  #deviceToken (request: FastifyRequest, reply: FastifyReply) {
+    const parsed = tokenBody.safeParse(request.body ?? {})
+    if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
+    const client = this.#client(request, parsed.data)
+    if (client === undefined) return this.#apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
+    if (parsed.data.grant_type !== DEVICE_GRANT_TYPE) return this.#oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
+    const result = this.device.poll(parsed.data.device_code ?? '', client.clientId)
+    switch (result.kind) {
+      // Webex answers 428 while the person has not decided (docs/webex-contract.md, "Device grant").
+      case 'pending': return this.#oauthError(reply, 428, 'authorization_pending', 'The user has not yet authorized the device')
+      case 'slow_down': return this.#oauthError(reply, 400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests')
+      case 'denied': return this.#oauthError(reply, 400, 'access_denied', 'The user denied the authorization request')
+      case 'unentitled': return this.#oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
+      case 'expired': return this.#oauthError(reply, 400, 'expired_token', 'The device code has expired')
+      case 'unknown': return this.#oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
+      case 'approved': {
+        const { answer, accessToken, refreshToken } = this.#issue({ clientId: client.clientId, user: result.user, scopes: result.request.scopes }, true)
+        this.#record({ code: '', accessToken, refreshToken, user: result.user.key })
+        return reply.header('cache-control', 'no-store').send(answer)
+      }
+    }
+  }
+
+  /** The verification page: enter the code, then choose a demo user and decide. */
+  async #devicePage (request: FastifyRequest, reply: FastifyReply) {
+    const typed = (request.query as { userCode?: unknown }).userCode
+    const waiting = typeof typed === 'string' ? this.device.byUserCode(typed) : undefined
+    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', {
+      prefix: this.#prefix,
+      unknown: typeof typed === 'string' && waiting === undefined,
+      request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
+      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
+    }))
+  }
+
+  async #deviceVerify (request: FastifyRequest, reply: FastifyReply) {
+    const proof = originProof(request, new Set())
+    if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, refused: ORIGIN_REFUSALS[proof] }))
+    const parsed = deviceVerifyBody.safeParse(request.body ?? {})
+    const waiting = parsed.success ? this.device.byUserCode(parsed.data.user_code) : undefined
+    const user = parsed.success ? DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin')) : undefined
+    if (!parsed.success || waiting === undefined || user === undefined) {
+      return reply.code(400).type('text/html').send(await reply.sandboxView('device', { prefix: this.#prefix, unknown: true }))
+    }
+    const outcome = parsed.data.decision === 'decline' ? 'decline' : waiting.scopes.every((s) => entitled(user, s)) ? 'accept' : 'unentitled'
+    this.device.decide(waiting, user, outcome)
+    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', { prefix: this.#prefix, done: { accepted: outcome === 'accept', declined: outcome === 'decline', user } }))
   }
 
   #oauthError (reply: FastifyReply, status: number, error: string, description: string) {

@@ -1,0 +1,114 @@
+// `token --device` (the device grant) against the emulator, in this process through runCli:
+// the code and QR on stderr, the verification page approved, declined or left to expire, a
+// slow_down honoured, OpenID scopes refused, a client without the helper redirect URIs, the
+// timeout and Ctrl-C, and the sandbox. The polling interval is checked by the emulator, which
+// counts every poll that came sooner than the interval allowed.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Browser, CLIENT_ID, CLIENT_SECRET, freePort, runCliHere, startEmulator, type CliRun, type RunningEmulator } from './helpers.ts'
+
+/** Waits for the complete verification URL on stderr and decides on the emulator's page as a demo user. */
+async function approve (run: CliRun, user: 'admin' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<string> {
+  const [, complete] = await run.stderrMatch(/^\s+(http\S+\/device\?userCode=\S+)$/m)
+  const browser = new Browser()
+  const page = await browser.fetch(complete ?? '')
+  assert.equal(page.status, 200)
+  const userCode = /name="user_code" value="([^"]+)"/.exec(page.body)?.[1]
+  assert.ok(userCode !== undefined, page.body)
+  const done = await browser.fetch(new URL('device/verify', complete).toString(), { form: { user_code: userCode, user, decision } })
+  assert.equal(done.status, 200, done.body)
+  await browser.close()
+  return userCode
+}
+
+describe('webex-token-issuer token --device', () => {
+  let emu: RunningEmulator
+  let env: Record<string, string>
+  before(async () => {
+    const port = await freePort()
+    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 1 })
+    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
+  })
+  after(async () => { await emu.app.close() })
+
+  test('approved on another device: the URL, the code and a QR code on stderr, the tokens on stdout, every poll at the interval', async () => {
+    const early = emu.emulator.device.tooEarly
+    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const userCode = await approve(run, 'admin')
+    const done = await run.done
+    assert.equal(done.code, 0, done.stderr)
+    const json = JSON.parse(done.stdout) as { access_token: string, person: { displayName: string } }
+    assert.equal(json.access_token, emu.emulator.issued.at(-1)?.accessToken)
+    assert.equal(json.person.displayName, 'Avery Admin')
+    assert.match(done.stderr, /open this URL on any device with a browser:\n\s+http:\/\/127\.0\.0\.1:\d+\/v1\/device\n/)
+    assert.ok(done.stderr.includes(`and enter the code ${userCode}`))
+    assert.match(done.stderr, /[█▀▄]{20,}/, 'a QR code')
+    assert.ok(!done.stderr.includes(json.access_token))
+    assert.equal(emu.emulator.device.tooEarly, early, 'no poll came sooner than the interval')
+  })
+
+  test('slow_down: the next poll waits five seconds more', async () => {
+    const early = emu.emulator.device.tooEarly
+    emu.emulator.device.forceSlowDown = 1
+    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    await approve(run, 'admin')
+    const done = await run.done
+    assert.equal(done.code, 0, done.stderr)
+    assert.equal(emu.emulator.device.forceSlowDown, 0, 'the slow_down was answered')
+    assert.equal(emu.emulator.device.tooEarly, early, 'after slow_down the interval grew, and the client kept to it')
+  })
+
+  test('declined exits 3; a user without the role exits 4', async () => {
+    const declined = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    await approve(declined, 'admin', 'decline')
+    assert.equal((await declined.done).code, 3)
+    const unentitled = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    await approve(unentitled, 'user')
+    assert.equal((await unentitled.done).code, 4)
+  })
+
+  test('OpenID scopes are refused before anything is sent (exit 2); --timeout exits 9; Ctrl-C exits 130', async () => {
+    const hits = emu.emulator.device.tooEarly
+    const openid = await runCliHere(['token', '--device', '--scopes', 'openid email spark-admin:people_read'], env).done
+    assert.equal(openid.code, 2)
+    assert.match(openid.stderr, /the device grant does not allow OpenID scopes \(openid email\)/)
+    assert.equal(emu.emulator.device.tooEarly, hits)
+
+    const timeout = await runCliHere(['token', '--device', '--timeout', '1', '--scopes', 'spark-admin:people_read'], env).done
+    assert.equal(timeout.code, 9, timeout.stderr)
+
+    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    await run.stderrMatch(/enter the code/)
+    run.interrupt()
+    assert.equal((await run.done).code, 130)
+  })
+})
+
+describe('token --device: an expired code, and a client not registered for the device grant', () => {
+  test('a code nobody approves expires: exit 16, explained', async () => {
+    const port = await freePort()
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 2, deviceTtlS: 1 })
+    const run = await runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
+    await emu.app.close()
+    assert.equal(run.code, 16, run.stderr)
+    assert.match(run.stderr, /The sign-in code expired/)
+  })
+
+  test('Webex refusing the client names the redirect URIs the integration needs (exit 7)', async () => {
+    const port = await freePort()
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { withoutDeviceHelper: true })
+    const run = await runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
+    await emu.app.close()
+    assert.equal(run.code, 7, run.stderr)
+    assert.match(run.stderr, /https:\/\/oauth-helper-a\.wbx2\.com\/helperservice\/v1\/actions\/device\/callback/)
+  })
+
+  test('in sandbox mode the verification page is this run\'s own emulator', async () => {
+    const port = await freePort()
+    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
+    await approve(run, 'admin')
+    const done = await run.done
+    assert.equal(done.code, 0, done.stderr)
+    assert.match(done.stderr, new RegExp(`http://127\\.0\\.0\\.1:${port}/sandbox/v1/device\\?userCode=`))
+  })
+})
