@@ -22,6 +22,7 @@ import { callbackRoutes } from './web/callback.ts'
 import { assetRoutes } from './web/assets.ts'
 import { tokenRoutes } from './web/tokens.ts'
 import { grantsRoutes } from './web/grants.ts'
+import { serviceAppRoutes } from './web/service-app.ts'
 import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { hostGuard } from './web/host-guard.ts'
@@ -161,7 +162,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(tokens.routes)
   const grants = grantsRoutes(ctx)
   await app.register(grants.routes)
-  await app.register(callbackRoutes(ctx, tokens.presentTokens, grants.presentGrants))
+  const serviceApp = serviceAppRoutes(ctx, tokens.presentTokens)
+  await app.register(serviceApp.routes)
+  await app.register(callbackRoutes(ctx, { tokens: tokens.presentTokens, grants: grants.presentGrants, serviceApp: serviceApp.presentForm }))
   if (config.sandbox) {
     // The emulator is loaded only in sandbox mode.
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')

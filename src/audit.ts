@@ -17,7 +17,7 @@ const entrySchema = z.object({
   event: z.enum(AUDIT_EVENTS),
   via: z.enum(['web', 'cli']),
   /** Why the token was asked for: tokens to hand out, or the Grants page's own sign-in. */
-  purpose: z.enum(['tokens', 'grants']).optional(),
+  purpose: z.enum(['tokens', 'grants', 'service-app']).optional(),
   person_id: z.string().optional(),
   person_email: z.string().optional(),
   org_id: z.string().optional(),
@@ -47,7 +47,7 @@ export function fingerprint (token: string): string {
 }
 
 /** What an audit line says about tokens that were issued, refreshed or checked. */
-export function tokenEntry (input: { event: AuditEventName, via: 'web' | 'cli', clientId: string, tokens?: TokenSet, accessToken?: string, person?: Person, requested?: readonly string[], purpose?: 'tokens' | 'grants', trackingId?: string, now: number }): AuditEntry {
+export function tokenEntry (input: { event: AuditEventName, via: 'web' | 'cli', clientId: string, tokens?: TokenSet, accessToken?: string, person?: Person, requested?: readonly string[], purpose?: 'tokens' | 'grants' | 'service-app', trackingId?: string, now: number }): AuditEntry {
   const { tokens, person } = input
   const accessToken = tokens?.accessToken ?? input.accessToken
   const scopes = tokens?.grantedScopes ?? input.requested

@@ -20,7 +20,7 @@ import { PortInUseError, runTokenFlow } from './token.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import { Terminal } from './terminal.ts'
 import { AuditLog, auditTable, readAudit, tokenEntry, revokeEntry, type AuditEntry } from '../audit.ts'
-import { grantsScopes } from '../oauth/grants.ts'
+import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
 import type { ClientCredentials, DeviceAuthorization, Person, WebexClient } from '../oauth/webex-client.ts'
 import { confirmOnTerminal, formatGrants, revokeDescription, type GrantsFormat } from './grants.ts'
 
@@ -347,20 +347,21 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
   interface AdminTokenOptions { tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
   const adminTokenOptions = (command: Command) => command
     .option('--token-file <file>', 'the admin\'s access token: a file written by `token --out` (json or env), or the bare token')
-    .option('--sign-in', 'sign in for identity:tokens_read and identity:tokens_write even when a token could be read')
+    .option('--sign-in', 'sign in for the scopes this command needs even when a token could be read')
     .option('--no-browser', 'print the sign-in URL instead of opening a browser')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
-    .addHelpText('after', '\nThe admin token comes from --token-file, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the grants preset, as `token` does.' + exitCodeHelp())
+    .addHelpText('after', '\nThe admin token comes from --token-file, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.' + exitCodeHelp())
 
   /**
-   * Runs `work` with an admin token: read the safe ways, or from a sign-in for the grants
-   * preset (on a terminal with no token given, or --sign-in). A sign-in's calls happen while
-   * its loopback server is open, since in sandbox mode the emulator lives there.
+   * Runs `work` with an admin token: read the safe ways, or from a sign-in for the purpose's
+   * preset (grants, service-app) on a terminal with no token given, or with --sign-in. When
+   * stdin carries something else (a secret), no token is read from it. A sign-in's calls happen
+   * while its loopback server is open, since in sandbox mode the emulator lives there.
    */
-  async function withAdminToken (opts: AdminTokenOptions, work: (webex: WebexClient, token: string, admin: Person, loaded: { config: Config, audit?: AuditLog }) => Promise<void>): Promise<void> {
+  async function withAdminToken (opts: AdminTokenOptions, purpose: 'grants' | 'service-app', work: (webex: WebexClient, token: string, admin: Person, loaded: { config: Config, audit?: AuditLog }) => Promise<void>, stdinTaken = false): Promise<void> {
     const { config, catalogue, audit } = load(io)
     const envToken = (io.env.WEBEX_ACCESS_TOKEN ?? '').trim()
-    const signIn = opts.signIn === true || (opts.tokenFile === undefined && envToken === '' && io.stdin.isTTY === true)
+    const signIn = opts.signIn === true || (opts.tokenFile === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
     if (!signIn) {
       if (config.sandbox) throw new AppError('sandbox_token', { reason: 'No CLIENT_ID is set, so this would ask the sandbox, whose tokens live only in the process that issued them: pass --sign-in to sign in to this run\'s own sandbox.' })
       const held = await heldTokens(io, term, undefined, opts.tokenFile, 'access')
@@ -374,7 +375,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
       }
       return
     }
-    const scopes = grantsScopes(catalogue)
+    const scopes = presetScopes(catalogue, purpose === 'grants' ? GRANTS_PRESET_ID : 'service-app')
     await runTokenFlow({
       config,
       catalogue,
@@ -386,7 +387,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
       whileOpen: async ({ tokens, person, requested }, webex) => {
         term.done('Signed in.')
         const admin = person ?? await webex.getMe(tokens.accessToken)
-        await record(term, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'grants', clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
+        await record(term, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose, clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
         await work(webex, tokens.accessToken, admin, { config, audit })
       }
     })
@@ -399,7 +400,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .option('--email <email>', 'whose grants (default: the admin\'s own)', parseLoginHint)
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text')))
     .action(async (opts: AdminTokenOptions & { email?: string, format: GrantsFormat }) => {
-      await withAdminToken(opts, async (webex, token, admin, { config }) => {
+      await withAdminToken(opts, 'grants', async (webex, token, admin, { config }) => {
         const person = opts.email === undefined || admin.emails.includes(opts.email) ? { personId: admin.id } : { personEmail: opts.email }
         const items = await webex.listAuthorizations(token, person).catch((err: unknown) => {
           if (err instanceof AppError && err.kind === 'webex_not_found') throw new AppError('webex_not_found', { ...err.details, reason: `Webex found no person with the email ${opts.email ?? ''} in the org.` })
@@ -419,7 +420,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
       if (opts.id !== undefined && opts.orgId !== undefined) throw new ExitError(EXIT.usage, '--org-id goes with --client-id only')
       // Refused before any sign-in: a script must say --yes, and nothing is changed without it.
       if (opts.yes !== true && io.stdin.isTTY !== true) throw new ExitError(EXIT.usage, 'revoke changes Webex and stdin is not a terminal to ask on: pass --yes to confirm')
-      await withAdminToken(opts, async (webex, token, admin, { config, audit }) => {
+      await withAdminToken(opts, 'grants', async (webex, token, admin, { config, audit }) => {
         const target: { id: string } | { clientId: string, orgId?: string } = opts.id !== undefined ? { id: opts.id } : { clientId: opts.clientId ?? '', ...(opts.orgId === undefined ? {} : { orgId: opts.orgId }) }
         const what = revokeDescription(target, config.clientId)
         if (opts.yes !== true && !await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what}?`, signal)) throw new ExitError(EXIT.cancelled, 'not revoked')
@@ -427,6 +428,35 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         await record(term, audit, revokeEntry({ via: 'cli', clientId: config.clientId, admin, adminToken: token, trackingId, now: Date.now(), revoked: 'id' in target ? { authorization_id: target.id } : { client_id: target.clientId, ...(target.orgId === undefined ? {} : { org_id: target.orgId }) } }))
         term.done(`Revoked ${what}.`)
       })
+    })
+
+  const serviceApp = program.command('service-app')
+    .description('Service Apps: tokens of an org\'s machine account, for scripts that outlive the admin who set them up.')
+  adminTokenOptions(serviceApp.command('token')
+    .description('Fetch a Service App\'s access and refresh tokens for an org where a full admin authorized it. The integration token (with spark:applications_token) comes from --token-file or WEBEX_ACCESS_TOKEN, or a sign-in; the app\'s secret from --client-secret-file or stdin.')
+    .requiredOption('--app-id <applicationId>', 'the Service App\'s application id (its page in the developer portal)')
+    .requiredOption('--client-id <clientId>', 'the Service App\'s client id')
+    .option('--client-secret-file <file>', 'read the Service App\'s client secret from FILE (else from stdin)')
+    .option('--target-org <orgId>', 'the org to get tokens for (default: the signed-in admin\'s org)')
+    .addOption(formatOption())
+    .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
+    .option('--force', 'overwrite --out if it exists'))
+    .action(async (opts: AdminTokenOptions & { appId: string, clientId: string, clientSecretFile?: string, targetOrg?: string, format: Format, out?: string, force?: boolean }) => {
+      // The secret first, so a missing one stops the command before any sign-in.
+      let secret: string
+      if (opts.clientSecretFile !== undefined) secret = await readInputFile(opts.clientSecretFile)
+      else if (io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
+      else throw new ExitError(EXIT.usage, 'the Service App\'s client secret is needed: pass --client-secret-file FILE or pipe it on stdin (never as a flag value)')
+      if (secret.trim() === '') throw new ExitError(EXIT.usage, 'the Service App\'s client secret is empty')
+      await withAdminToken(opts, 'service-app', async (webex, token, admin, { config, audit }) => {
+        const targetOrgId = opts.targetOrg ?? admin.orgId ?? orgIdFromToken(token)
+        if (targetOrgId === undefined) throw new ExitError(EXIT.usage, 'Webex did not say which org the signed-in admin belongs to: pass --target-org')
+        const tokens = await webex.serviceAppToken(token, { applicationId: opts.appId, clientId: opts.clientId, clientSecret: secret.trim(), targetOrgId })
+        const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
+        await record(term, audit, tokenEntry({ event: 'service_app_token_issued', via: 'cli', clientId: opts.clientId, tokens, person, now: Date.now() }))
+        term.done(`Got the Service App's tokens for org ${targetOrgId}.`)
+        await emit(io, term, opts.format, { tokens, person, baseUrl: config.webexBaseUrl, clientId: opts.clientId }, opts.out, opts.force === true)
+      }, true)
     })
 
   program.command('audit')

@@ -164,7 +164,7 @@ export function parseConfig (vars: Env): Config {
   if (v.MODE === 'static' && splitScopeText(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
   if (v.REDIRECT_URI !== undefined) {
     const path = new URL(v.REDIRECT_URI).pathname
-    if (path === '/' || /^\/(sandbox|assets|healthz|start|grants|check|refresh|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
+    if (path === '/' || /^\/(sandbox|assets|healthz|start|grants|service-app|check|refresh|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
   }
   if (problems.length > 0) throw new ConfigError(problems)
 

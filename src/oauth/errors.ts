@@ -20,6 +20,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'webex_not_found'
   | 'device_code_expired'
+  | 'service_app_not_authorized'
   | 'unknown_error'
 
 export interface ErrorEntry {
@@ -227,6 +228,21 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     causes: ['The code was not entered at the verification page in time, or it was entered and left undecided.'],
     next: ['Run the command again and enter the new code before it expires.'],
     cli: 'device_code_expired: --device: the code expired before anyone approved it'
+  },
+  service_app_not_authorized: {
+    status: 403,
+    exitCode: 17,
+    title: 'The Service App is not authorized in that org',
+    summary: 'Webex will not make tokens for this Service App in the target org until a full administrator of that org authorizes it.',
+    causes: [
+      'No full administrator of the target org has authorized the Service App yet, or the authorization was revoked.',
+      'The target org id is not the org where the app was authorized.'
+    ],
+    next: [
+      'A full administrator of the target org authorizes it in Control Hub: Apps → Service Apps → the app → Authorize. Then try again.',
+      'Check the target org id: by default it is the org of the admin who signed in here.'
+    ],
+    cli: 'service_app_not_authorized: a full admin has not authorized the Service App in the target org'
   },
   unknown_error: {
     status: 502,

@@ -20,11 +20,11 @@ export interface FlowState {
   createdAt: number
   /** Sent when an OpenID scope is requested; the id_token must carry it back. */
   nonce?: string
-  /** What the sign-in is for: tokens to show (the default), or the Grants page's own sign-in. */
+  /** What the sign-in is for: tokens to show (the default), or the Grants or Service App page's own sign-in. */
   purpose?: FlowPurpose
 }
 
-export type FlowPurpose = 'tokens' | 'grants'
+export type FlowPurpose = 'tokens' | 'grants' | 'service-app'
 
 const payloadSchema = z.tuple([
   z.string().regex(/^[A-Za-z0-9_-]{43}$/),
@@ -32,7 +32,7 @@ const payloadSchema = z.tuple([
   z.array(z.string().max(200)).max(500),
   z.number().int().nonnegative(),
   z.string().regex(/^[A-Za-z0-9_-]{43}$/).nullable()
-], z.enum(['grants']))
+], z.enum(['grants', 'service-app']))
 
 function base64url (bytes: Buffer): string {
   return bytes.toString('base64url')
@@ -99,7 +99,7 @@ const TAG_BYTES = 16
 
 function encodeFlow (flow: FlowState): Buffer {
   const fields: unknown[] = [flow.state, flow.verifier, flow.scopes, flow.createdAt, flow.nonce ?? null]
-  if (flow.purpose === 'grants') fields.push(flow.purpose)
+  if (flow.purpose !== undefined && flow.purpose !== 'tokens') fields.push(flow.purpose)
   const json = Buffer.from(JSON.stringify(fields))
   return json.length <= PLAIN_LIMIT ? Buffer.concat([Buffer.of(PLAIN), json]) : Buffer.concat([Buffer.of(DEFLATED), deflateRawSync(json)])
 }

@@ -9,11 +9,16 @@ export const GRANTS_PRESET_ID = 'grants'
 export const LIST_SCOPE = 'identity:tokens_read'
 export const REVOKE_SCOPE = 'identity:tokens_write'
 
-/** The grants sign-in's scopes, from the catalogue's preset (checked when the catalogue loads). */
-export function grantsScopes (catalogue: Catalogue): string[] {
-  const preset = catalogue.presets.find((p) => p.id === GRANTS_PRESET_ID)
-  if (preset === undefined) throw new Error(`the catalogue has no "${GRANTS_PRESET_ID}" preset`)
+/** The scopes of a page's own sign-in: a preset of the catalogue (the Grants page's, the Service App page's). */
+export function presetScopes (catalogue: Catalogue, id: string): string[] {
+  const preset = catalogue.presets.find((p) => p.id === id)
+  if (preset === undefined) throw new Error(`the catalogue has no "${id}" preset`)
   return [...preset.scopes]
+}
+
+/** The grants sign-in's scopes: identity:tokens_read and identity:tokens_write. */
+export function grantsScopes (catalogue: Catalogue): string[] {
+  return presetScopes(catalogue, GRANTS_PRESET_ID)
 }
 
 /** Whether scopes (granted, or requested when Webex did not say) allow listing and revoking grants. */

@@ -401,6 +401,28 @@ export function createWebexClient (options: WebexClientOptions) {
       if (code === 'expired_token') throw new AppError('device_code_expired', error.details)
       throw error
     },
+    /**
+     * A Service App's tokens for an org ("Create Service App Access Token", docs/webex-contract.md,
+     * "Service Apps"), asked for with an integration token holding spark:applications_token. Sent
+     * once; the app's secret goes in the JSON body only and is scrubbed from Webex's words.
+     */
+    async serviceAppToken (accessToken: string, input: { applicationId: string, clientId: string, clientSecret: string, targetOrgId: string }): Promise<TokenSet> {
+      const issuedAt = now()
+      const answer = await send('POST', `/applications/${encodeURIComponent(input.applicationId)}/token`, {
+        bearer: accessToken,
+        json: { clientId: input.clientId, clientSecret: input.clientSecret, targetOrgId: input.targetOrgId }
+      })
+      if (answer.status >= 200 && answer.status < 300) return { ...toTokenSet(parse(answer, tokenAnswer, 'the Service App token request'), issuedAt), trackingId: answer.trackingId }
+      const error = failure(answer, [accessToken, input.clientSecret])
+      const words = (error.details.webexDescription ?? '').toLowerCase()
+      const details = { ...error.details, reason: undefined, status: undefined }
+      if (answer.status === 401 && /client|secret/.test(words)) throw new AppError('invalid_client', { ...details, reason: 'Webex did not accept the Service App\'s client id or client secret: copy them from the app\'s page in the developer portal (a regenerated secret replaces the old one).' })
+      if (answer.status === 401) throw new AppError('token_invalid', details)
+      if (answer.status === 403 && /scope|applications_token/.test(words)) throw new AppError('forbidden', { ...details, reason: 'The integration token lacks spark:applications_token: sign in again with that scope (the Service App page asks for it).' })
+      if (answer.status === 403) throw new AppError('service_app_not_authorized', details)
+      if (answer.status === 404) throw new AppError('webex_not_found', { ...details, reason: `Webex knows no Service App with the application id ${input.applicationId.slice(0, 200)}: copy it from the app's page in the developer portal.` })
+      throw error
+    },
     /** A person's grants, by id or email (docs/webex-contract.md, "Authorizations"); not paginated. */
     async listAuthorizations (accessToken: string, person: { personId: string } | { personEmail: string }): Promise<Authorization[]> {
       const query = 'personId' in person ? `personId=${encodeURIComponent(person.personId)}` : `personEmail=${encodeURIComponent(person.personEmail)}`

@@ -11,6 +11,7 @@ import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser }
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
 import { GrantRegistry, type GrantRecord } from './grants.ts'
 import { DeviceRequests } from './device.ts'
+import { DEMO_SERVICE_APPS } from './service-apps.ts'
 import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
 import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
 
@@ -135,6 +136,12 @@ const decisionBody = z.object({
   decision: z.enum(['accept', 'decline'])
 })
 
+const serviceAppBody = z.object({
+  clientId: z.string().max(512),
+  clientSecret: z.string().max(512),
+  targetOrgId: z.string().max(1000)
+})
+
 const deviceAuthorizeBody = z.object({
   client_id: z.string().max(512),
   scope: z.string().max(16_384).optional()
@@ -175,7 +182,7 @@ export class Emulator {
   readonly faults = new FaultQueue()
   readonly issued: IssuedRecord[] = []
   /** How many requests each API route received, so tests can prove a call was never made. */
-  readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0, authorizations: 0 }
+  readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0, authorizations: 0, serviceApps: 0 }
   /** When true, refresh answers leave out refresh_token, as Webex may (docs/webex-contract.md, "Refresh"). */
   omitRefreshToken = false
   /** When set, id_tokens come out wrong in this way (tests of the app's verification). */
@@ -196,7 +203,9 @@ export class Emulator {
   #prefix = ''
 
   constructor (options: EmulatorOptions) {
-    this.#clients = new Map(options.clients.map((c) => [c.clientId, c]))
+    // Service Apps are OAuth clients too: their tokens are refreshed with their own credentials.
+    const serviceApps = DEMO_SERVICE_APPS.map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, redirectUris: [], scopes: a.scopes, name: a.name }))
+    this.#clients = new Map([...serviceApps, ...options.clients].map((c) => [c.clientId, c]))
     this.#now = options.now ?? Date.now
     this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
     this.#pending = new PendingRequests(options.maxPendingBytes ?? 2 * 1024 * 1024)
@@ -218,6 +227,7 @@ export class Emulator {
     app.get('/authorize', limited, (request, reply) => this.#authorize(request, reply))
     app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
     app.post('/access_token', (request, reply) => this.#token(request, reply))
+    app.post('/applications/:applicationId/token', (request, reply) => this.#serviceAppToken(request, reply))
     app.post('/device/authorize', limited, (request, reply) => this.#deviceAuthorize(request, reply))
     app.post('/device/token', (request, reply) => this.#deviceToken(request, reply))
     app.get('/device', limited, (request, reply) => this.#devicePage(request, reply))
@@ -382,6 +392,29 @@ export class Emulator {
     this.#codes.set(code, { ...pending, user, expiresAt: this.#now() + this.#codeTtlMs })
     reply.header('set-cookie', `${SESSION_COOKIE}=${user.key}; Path=${this.#prefix === '' ? '/' : this.#prefix}; HttpOnly; SameSite=Lax`)
     return this.#redirectBack(reply, pending.redirectUri, { code, ...state })
+  }
+
+  /**
+   * "Create Service App Access Token" (docs/webex-contract.md, "Service Apps"): an integration
+   * token with spark:applications_token, the app's own credentials, and an org whose full admin
+   * authorized the app; the tokens belong to the app's machine account.
+   */
+  #serviceAppToken (request: FastifyRequest, reply: FastifyReply) {
+    return this.#guarded('serviceApps', request, reply, (held) => {
+      if (!held.scopes.includes('spark:applications_token')) return this.#apiError(reply, 403, 'The access token was not issued for the spark:applications_token scope.')
+      const app = DEMO_SERVICE_APPS.find((a) => a.applicationId === (request.params as { applicationId: string }).applicationId)
+      if (app === undefined) return this.#apiError(reply, 404, 'Application not found.')
+      const body = serviceAppBody.safeParse(request.body ?? {})
+      if (!body.success) return this.#apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
+      if (body.data.clientId !== app.clientId || !same(body.data.clientSecret, app.clientSecret)) return this.#apiError(reply, 401, 'The client id or client secret of the service app is invalid.')
+      const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
+      if (!app.authorizedOrgs.includes(org)) return this.#apiError(reply, 403, 'The service app is not authorized in the target organization.')
+      const { answer, accessToken, refreshToken } = this.#issue({ clientId: app.clientId, user: app.machine, scopes: app.scopes }, true)
+      // Webex's example answer has no scope field (docs/webex-contract.md, "Service Apps").
+      delete answer.scope
+      this.#record({ code: '', accessToken, refreshToken, user: app.machine.key })
+      return reply.header('cache-control', 'no-store').send(answer)
+    })
   }
 
   #deviceAuthorize (request: FastifyRequest, reply: FastifyReply) {
@@ -582,7 +615,7 @@ export class Emulator {
       firstName: user.firstName,
       lastName: user.lastName,
       orgId: ORG_ID,
-      type: 'person',
+      type: user.key === 'machine' ? 'appuser' : 'person',
       ...(user.roles.length > 0 ? { roles: user.roles } : {})
     }))
   }

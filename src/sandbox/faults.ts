@@ -2,7 +2,7 @@
 // to that route gets it instead of the normal answer. Every fault ends on its own.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
-export type FaultRoute = 'token' | 'me' | 'organizations' | 'tokenExpiry' | 'authorizations'
+export type FaultRoute = 'token' | 'me' | 'organizations' | 'tokenExpiry' | 'authorizations' | 'serviceApps'
 
 export type Fault =
   | { kind: 'status', status: number, body?: string, contentType?: string, headers?: Record<string, string> }

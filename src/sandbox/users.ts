@@ -5,7 +5,7 @@ export const SANDBOX_ORG_NAME = 'Sandbox Org (demo)'
 import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE } from '../oauth/webex-client.ts'
 
 export interface DemoUser {
-  key: 'admin' | 'readonly' | 'compliance' | 'user'
+  key: 'admin' | 'readonly' | 'compliance' | 'user' | 'machine'
   personId: string
   displayName: string
   firstName: string

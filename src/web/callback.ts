@@ -7,6 +7,7 @@ import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallba
 import { rateLimited, type WebContext } from './context.ts'
 import type { PresentTokens } from './tokens.ts'
 import type { PresentGrants } from './grants.ts'
+import type { PresentServiceAppForm } from './service-app.ts'
 import { recordAudit } from './context.ts'
 import { tokenEntry } from '../audit.ts'
 
@@ -14,7 +15,10 @@ function stateInvalid (reason: string): AppError {
   return new AppError('state_invalid', { reason })
 }
 
-export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens, presentGrants: PresentGrants) {
+/** What each kind of sign-in shows when it comes back. */
+export interface Presenters { tokens: PresentTokens, grants: PresentGrants, serviceApp: PresentServiceAppForm }
+
+export function callbackRoutes (ctx: WebContext, present: Presenters) {
   const { config, webex } = ctx
 
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
@@ -42,11 +46,12 @@ export function callbackRoutes (ctx: WebContext, presentTokens: PresentTokens, p
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
       const { tokens, idClaims } = await exchangeAndVerify(webex, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now: ctx.now })
-      if (flow.purpose !== 'grants') return presentTokens(request, reply, { tokens, requested: flow.scopes, idClaims })
-      // The Grants sign-in: its token is the page's to use, shown nowhere, and its people/me is the list's default person.
+      const purpose = flow.purpose ?? 'tokens'
+      if (purpose === 'tokens') return present.tokens(request, reply, { tokens, requested: flow.scopes, idClaims })
+      // A page's own sign-in (Grants, Service App): its token is the page's to use, shown nowhere.
       const admin = await webex.getMe(tokens.accessToken)
-      await recordAudit(ctx, request, tokenEntry({ event: 'token_issued', via: 'web', purpose: 'grants', clientId: config.clientId, tokens, person: admin, requested: flow.scopes, now: ctx.now() }))
-      return presentGrants(request, reply, tokens.accessToken, admin)
+      await recordAudit(ctx, request, tokenEntry({ event: 'token_issued', via: 'web', purpose, clientId: config.clientId, tokens, person: admin, requested: flow.scopes, now: ctx.now() }))
+      return purpose === 'grants' ? present.grants(request, reply, tokens.accessToken, admin) : present.serviceApp(request, reply, tokens.accessToken, admin)
     })
   }
 }

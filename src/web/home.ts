@@ -11,7 +11,8 @@ import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import { CachedPage, sendCachedPage } from './cached-page.ts'
-import { grantsScopes } from '../oauth/grants.ts'
+import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
+import { SERVICE_APP_PRESET_ID, SERVICE_APP_TITLE, serviceAppIntroView } from './service-app.ts'
 import { GRANTS_TITLE, grantsIntroView } from './grants.ts'
 
 export interface ScopeRowView {
@@ -121,7 +122,7 @@ const startBody = z.object({
   select_account: z.string().max(8).optional(),
   login_hint: z.string().max(1000).optional(),
   /** "grants": the Grants page's own sign-in, for its preset's scopes whatever else is posted. */
-  purpose: z.enum(['grants']).optional()
+  purpose: z.enum(['grants', 'service-app']).optional()
 }).loose()
 
 /**
@@ -194,14 +195,15 @@ export function homeRoutes (ctx: WebContext) {
       if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
       const purpose = body.data.purpose ?? 'tokens'
       // Static mode: the scopes are fixed at start-up, whatever the browser posts; the Grants sign-in asks for its preset's.
-      const checked = purpose === 'grants'
-        ? checkSelection(catalogue, { ticked: grantsScopes(catalogue), custom: [] })
+      const checked = purpose !== 'tokens'
+        ? checkSelection(catalogue, { ticked: presetScopes(catalogue, purpose === 'grants' ? GRANTS_PRESET_ID : SERVICE_APP_PRESET_ID), custom: [] })
         : config.mode === 'static'
           ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
           : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
       const account = accountChoice(body.data)
       const kept = 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
       if (purpose === 'grants' && 'problem' in account) return renderGrantsIntro(reply, { problem: account.problem, account: kept }, 400)
+      if (purpose === 'service-app' && 'problem' in account) return render(reply, 'pages/service-app', SERVICE_APP_TITLE, { ...serviceAppIntroView(ctx), problem: account.problem, account: kept }, { status: 400 })
       if (!checked.ok) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
       }

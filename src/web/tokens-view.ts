@@ -40,13 +40,15 @@ export interface TokensInput {
   idClaims?: IdClaims
   environment: Environment
   now: number
+  /** A Service App's tokens: refreshed with its own client id and secret. */
+  serviceApp?: { clientId: string }
   /** Whether the tokens can revoke themselves (both identity scopes), and when they were issued. */
   revoke?: { revocable: boolean, issuedAt: string }
 }
 
 /** The token file's fields without the tokens (the page's fields hold those), for the downloads. */
 function recordMeta (input: TokensInput): string {
-  const { access_token: _access, refresh_token: _refresh, id_token: _id, ...meta } = tokenRecord({ ...input, baseUrl: input.environment.baseUrl })
+  const { access_token: _access, refresh_token: _refresh, id_token: _id, ...meta } = tokenRecord({ ...input, baseUrl: input.environment.baseUrl, ...(input.serviceApp === undefined ? {} : { clientId: input.serviceApp.clientId }) })
   return JSON.stringify(meta satisfies TokenRecordMeta)
 }
 
@@ -88,6 +90,7 @@ export function tokensView (input: TokensInput) {
           ['Signed in at', input.idClaims.issuedAt === undefined ? undefined : formatDateTime(input.idClaims.issuedAt)]
         ].filter((row): row is [string, string] => row[1] !== undefined).map(([name, value]) => ({ name, value })),
     environmentLabel: input.environment.label,
+    serviceApp: input.serviceApp,
     revoke: input.revoke
   }
 }

@@ -15,6 +15,9 @@ export const TOKEN = z.string().trim().min(1, 'empty').max(4096, 'too long').reg
 
 const refreshBody = z.object({
   refresh_token: TOKEN,
+  /** A Service App's tokens are refreshed with its own client id and secret, typed again each time. */
+  client_id: z.string().trim().max(1000).regex(/^[A-Za-z0-9_=+/.:-]*$/).optional(),
+  client_secret: z.string().trim().max(512).optional(),
   /** The expiry of the refresh token being renewed, shown again when Webex keeps it. */
   refresh_token_expires_at: z.iso.datetime().optional().or(z.literal(''))
 })
@@ -50,11 +53,12 @@ export function tokenRoutes (ctx: WebContext) {
   }
 
   /** Renders the tokens page; never cached, never in a URL. */
-  async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, idClaims?: IdClaims }) {
+  async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, idClaims?: IdClaims, serviceApp?: { clientId: string } }) {
     const who = await whoIs(request, input.tokens.accessToken)
     const now = ctx.now()
-    const event: AuditEventName = input.refreshed === true ? 'token_refreshed' : 'token_issued'
-    await recordAudit(ctx, request, tokenEntry({ event, via: 'web', clientId: config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...(input.refreshed === true ? {} : { purpose: 'tokens' }), now }))
+    const event: AuditEventName = input.refreshed === true ? 'token_refreshed' : input.serviceApp !== undefined ? 'service_app_token_issued' : 'token_issued'
+    const purpose = input.refreshed === true || input.serviceApp !== undefined ? {} : { purpose: 'tokens' as const }
+    await recordAudit(ctx, request, tokenEntry({ event, via: 'web', clientId: input.serviceApp?.clientId ?? config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...purpose, now }))
     const revocable = canManageGrants(input.tokens.grantedScopes ?? input.requested)
     const view = tokensView({ ...input, ...who, now, environment, revoke: { revocable, issuedAt: new Date(now).toISOString() } })
     return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
@@ -72,8 +76,11 @@ export function tokenRoutes (ctx: WebContext) {
       const body = refreshBody.safeParse(request.body ?? {})
       if (!body.success) throw badToken('refresh token', body.error)
       const held = body.data.refresh_token_expires_at
-      const tokens = await webex.refresh(body.data.refresh_token, held === undefined || held === '' ? undefined : new Date(held))
-      return presentTokens(request, reply, { tokens, refreshed: true })
+      const { client_id: clientId, client_secret: clientSecret } = body.data
+      const serviceApp = clientId === undefined || clientId === '' ? undefined : { clientId }
+      if (serviceApp !== undefined && (clientSecret === undefined || clientSecret === '')) throw new AppError('bad_request', { reason: 'These are a Service App\'s tokens: type its client secret to refresh them.' })
+      const tokens = await webex.refresh(body.data.refresh_token, held === undefined || held === '' ? undefined : new Date(held), serviceApp === undefined ? undefined : { clientId: serviceApp.clientId, clientSecret: clientSecret ?? '' })
+      return presentTokens(request, reply, { tokens, refreshed: true, ...(serviceApp === undefined ? {} : { serviceApp }) })
     })
 
     app.get('/check', (_request, reply) => render(reply, 'pages/check', 'Check an access token', {}, { noStore: true }))

@@ -1,0 +1,77 @@
+// The Service App page: its own sign-in for spark:applications_token, then a form for the
+// Service App's application id, client id and secret and the target org; the answer is the
+// Service App's tokens on the usual tokens page, marked as such (docs/webex-contract.md,
+// "Service Apps"). The secret is used for that one request and kept nowhere; like the Grants
+// page, the integration token travels in the page's own form only.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import * as z from 'zod'
+import { AppError } from '../oauth/errors.ts'
+import { presetScopes } from '../oauth/grants.ts'
+import { orgIdFromToken, type Person } from '../oauth/webex-client.ts'
+import { rateLimited, type WebContext } from './context.ts'
+import { pageRenderer } from './render.ts'
+import { TOKEN, type PresentTokens } from './tokens.ts'
+
+export const SERVICE_APP_PRESET_ID = 'service-app'
+export const SERVICE_APP_TITLE = 'Service App tokens'
+
+export function serviceAppIntroView (ctx: WebContext) {
+  return { scopes: presetScopes(ctx.catalogue, SERVICE_APP_PRESET_ID), clientId: ctx.config.clientId }
+}
+
+const WEBEX_ID = z.string().trim().min(1, 'empty').max(1000, 'too long').regex(/^[A-Za-z0-9_=+/.:-]+$/, 'not a Webex id')
+
+const tokenBody = z.object({
+  access_token: TOKEN,
+  application_id: WEBEX_ID,
+  client_id: WEBEX_ID,
+  client_secret: z.string().trim().min(1, 'empty').max(512, 'too long'),
+  target_org_id: WEBEX_ID
+})
+
+const FIELD_NAMES: Record<string, string> = { application_id: 'application id', client_id: 'client id', client_secret: 'client secret', target_org_id: 'target org id' }
+
+export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens) {
+  const { config, webex } = ctx
+  const render = pageRenderer(config)
+
+  /** The form after the sign-in; the org defaults to the admin's own. */
+  function renderForm (reply: FastifyReply, view: { accessToken: string, admin?: Person, values?: Record<string, string>, problem?: string }, status = 200) {
+    const orgId = view.admin?.orgId ?? orgIdFromToken(view.accessToken)
+    return render(reply, 'pages/service-app', SERVICE_APP_TITLE, {
+      ...serviceAppIntroView(ctx),
+      form: { accessToken: view.accessToken, admin: view.admin === undefined ? undefined : { displayName: view.admin.displayName ?? view.admin.emails[0], email: view.admin.emails[0] }, targetOrgId: view.values?.target_org_id ?? orgId ?? '', applicationId: view.values?.application_id ?? '', clientId: view.values?.client_id ?? '' },
+      problem: view.problem
+    }, { status, noStore: true })
+  }
+
+  async function routes (app: FastifyInstance): Promise<void> {
+    app.get('/service-app', (_request, reply) => render(reply, 'pages/service-app', SERVICE_APP_TITLE, serviceAppIntroView(ctx)))
+
+    app.post('/service-app/token', rateLimited(config), async (request, reply) => {
+      const raw = (request.body ?? {}) as Record<string, unknown>
+      const parsed = tokenBody.safeParse(raw)
+      if (!parsed.success) {
+        if (parsed.error.issues.some((i) => i.path[0] === 'access_token')) throw new AppError('bad_request', { reason: 'The form carried no usable integration token: sign in again from the Service App page.' })
+        // The form again, with what was typed (never the secret) and the problem.
+        const keep = Object.fromEntries(['application_id', 'client_id', 'target_org_id'].map((k) => [k, typeof raw[k] === 'string' ? raw[k].slice(0, 1000) : '']))
+        const issue = parsed.error.issues[0]
+        const field = String(issue?.path[0] ?? 'form')
+        return renderForm(reply, { accessToken: String(raw.access_token), values: keep, problem: `The ${FIELD_NAMES[field] ?? field} field is ${issue?.message ?? 'invalid'}.` }, 400)
+      }
+      const body = parsed.data
+      const tokens = await webex.serviceAppToken(body.access_token, { applicationId: body.application_id, clientId: body.client_id, clientSecret: body.client_secret, targetOrgId: body.target_org_id })
+      request.log.info({ event: 'service_app_token_issued' }, 'service app token issued')
+      return presentTokens(request, reply, { tokens, serviceApp: { clientId: body.client_id } })
+    })
+  }
+
+  /** After the sign-in: the form, with the admin's org filled in. */
+  function presentForm (_request: FastifyRequest, reply: FastifyReply, accessToken: string, admin: Person) {
+    return renderForm(reply, { accessToken, admin })
+  }
+
+  return { routes, presentForm }
+}
+
+export type PresentServiceAppForm = ReturnType<typeof serviceAppRoutes>['presentForm']
