@@ -49,7 +49,20 @@ describe('accessibility', { skip }, () => {
         await page.locator('form[action="/grants/confirm"] button').first().click()
         await page.waitForURL(/\/grants\/confirm$/)
       }
-    }
+    },
+    { name: 'service app intro', go: (page) => page.goto(`${fx.app.url}/service-app`) },
+    {
+      name: 'service app form',
+      go: async (page) => {
+        await page.goto(`${fx.app.url}/service-app`)
+        await page.click('button[type=submit].primary')
+        await page.waitForURL(/\/sandbox\/v1\/authorize/)
+        await page.check('#user-admin')
+        await page.click('button[value="accept"]')
+        await page.waitForURL(/\/oauth\?/)
+      }
+    },
+    { name: 'sandbox device page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/device`) }
   ]
 
   /** The Grants sign-in as the sandbox's full admin, ending on the list. */
