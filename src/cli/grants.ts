@@ -1,8 +1,12 @@
-// `grants list` and `grants revoke`: what they print, and the question `revoke` asks on a
-// terminal. The commands themselves are wired in main.ts; the rules live in src/oauth/grants.ts.
+// `grants list` and `grants revoke`: the commands, what they print, and the question `revoke`
+// asks on a terminal. The rules live in src/oauth/grants.ts, shared with the Grants page.
 import { createInterface } from 'node:readline/promises'
+import { Option, type Command } from 'commander'
+import { revokeEntry } from '../audit.ts'
+import { AppError, EXIT } from '../oauth/errors.ts'
 import { clientConsequence, groupByApplication } from '../oauth/grants.ts'
 import type { Authorization } from '../oauth/webex-client.ts'
+import { adminTokenOptions, ExitError, parseLoginHint, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 
 export type GrantsFormat = 'json' | 'text'
 
@@ -41,4 +45,44 @@ export async function confirmOnTerminal (input: NodeJS.ReadableStream, output: N
   } finally {
     rl.close()
   }
+}
+
+export function grantsCommands (program: Command, cli: Cli): void {
+  const { io, term, signal } = cli
+  const grants = program.command('grants')
+    .description('See and revoke grants (Webex authorizations): who holds which token. Needs a full, user or device admin.')
+  adminTokenOptions(grants.command('list')
+    .description('List a person\'s grants, by application.')
+    .option('--email <email>', 'whose grants (default: the admin\'s own)', parseLoginHint)
+    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text')))
+    .action(async (opts: AdminTokenOptions & { email?: string, format: GrantsFormat }) => {
+      await withAdminToken(cli, opts, 'grants', async (webex, token, admin, { config }) => {
+        const person = opts.email === undefined || admin.emails.includes(opts.email) ? { personId: admin.id } : { personEmail: opts.email }
+        const items = await webex.listAuthorizations(token, person).catch((err: unknown) => {
+          if (err instanceof AppError && err.kind === 'webex_not_found') throw new AppError('webex_not_found', { ...err.details, reason: `Webex found no person with the email ${opts.email ?? ''} in the org.` })
+          throw err
+        })
+        io.stdout.write(formatGrants(opts.format, opts.email ?? admin.emails[0] ?? admin.id, items, config.clientId))
+      })
+    })
+  adminTokenOptions(grants.command('revoke')
+    .description('Revoke one grant (--id) or every grant of an integration in the org (--client-id). Asks first on a terminal.')
+    .option('--id <authorizationId>', 'the grant\'s id, as `grants list` shows it')
+    .option('--client-id <clientId>', 'revoke every grant of this integration in the org')
+    .option('--org-id <orgId>', 'with --client-id: the org (default: the admin token\'s org)')
+    .option('--yes', 'do not ask; needed when not on a terminal'))
+    .action(async (opts: AdminTokenOptions & { id?: string, clientId?: string, orgId?: string, yes?: boolean }) => {
+      if ((opts.id === undefined) === (opts.clientId === undefined)) throw new ExitError(EXIT.usage, 'pass exactly one of --id and --client-id')
+      if (opts.id !== undefined && opts.orgId !== undefined) throw new ExitError(EXIT.usage, '--org-id goes with --client-id only')
+      // Refused before any sign-in: a script must say --yes, and nothing is changed without it.
+      if (opts.yes !== true && io.stdin.isTTY !== true) throw new ExitError(EXIT.usage, 'revoke changes Webex and stdin is not a terminal to ask on: pass --yes to confirm')
+      await withAdminToken(cli, opts, 'grants', async (webex, token, admin, { config, audit }) => {
+        const target: { id: string } | { clientId: string, orgId?: string } = opts.id !== undefined ? { id: opts.id } : { clientId: opts.clientId ?? '', ...(opts.orgId === undefined ? {} : { orgId: opts.orgId }) }
+        const what = revokeDescription(target, config.clientId)
+        if (opts.yes !== true && !await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what}?`, signal)) throw new ExitError(EXIT.cancelled, 'not revoked')
+        const { trackingId } = 'id' in target ? await webex.deleteAuthorization(token, target.id) : await webex.deleteClientAuthorizations(token, target.clientId, target.orgId)
+        await record(cli, audit, revokeEntry({ via: 'cli', clientId: config.clientId, admin, adminToken: token, trackingId, now: Date.now(), revoked: 'id' in target ? { authorization_id: target.id } : { client_id: target.clientId, ...(target.orgId === undefined ? {} : { org_id: target.orgId }) } }))
+        term.done(`Revoked ${what}.`)
+      })
+    })
 }

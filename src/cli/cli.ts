@@ -1,0 +1,236 @@
+// What every command of the CLI shares: its streams and terminal, the argument parsers, the
+// configuration, the token inputs (read the safe ways), the token outputs, the audit trail, the
+// sign-in announcement, and the admin token the grants and service-app commands run with.
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
+import { ConfigError, loadConfig, type Config } from '../config/index.ts'
+import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
+import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
+import { LOGIN_HINT } from '../oauth/flow.ts'
+import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
+import { mergeEnvFile, mergeJsonFile, UnquotableValueError } from '../oauth/token-file.ts'
+import type { TokenOutput } from '../oauth/token-record.ts'
+import { createWebexClient, type Person, type WebexClient } from '../oauth/webex-client.ts'
+import { SCOPES_DIR } from '../paths.ts'
+import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
+import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format } from './output.ts'
+import type { Terminal } from './terminal.ts'
+import { runTokenFlow } from './token.ts'
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+  cwd: string
+  /** Opens the system browser; rejects when none can be opened. */
+  openBrowser: (url: string) => Promise<void>
+}
+
+/** One run of the CLI: its streams, its terminal (progress and errors) and its Ctrl-C signal. */
+export interface Cli {
+  io: CliIo
+  term: Terminal
+  signal: AbortSignal
+}
+
+export class ExitError extends Error {
+  constructor (readonly code: number, message: string) {
+    super(message)
+  }
+}
+
+export function parseFormat (value: string): Format {
+  const format = FORMATS.find((f) => f === value)
+  if (format === undefined) throw new InvalidArgumentError(`choose one of ${FORMATS.join(', ')}`)
+  return format
+}
+
+export function parseLoginHint (value: string): string {
+  const parsed = LOGIN_HINT.safeParse(value.trim())
+  if (!parsed.success) throw new InvalidArgumentError('one email address, such as admin@example.com')
+  return parsed.data
+}
+
+export function parseSeconds (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new InvalidArgumentError('a whole number of seconds from 1 to 86400')
+  return n
+}
+
+export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?: AuditLog } {
+  try {
+    const config = loadConfig(io.env, io.cwd)
+    const catalogue = loadCatalogue(SCOPES_DIR)
+    return { config, catalogue, ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) }) }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT.config, err.message.split('\n').map((l) => `config error: ${l}`).join('\n'))
+    throw err
+  }
+}
+
+/**
+ * Writes the tokens to stdout or --out. With `merge` (refresh), an existing --out is updated:
+ * the token fields replaced, every other line or field kept.
+ */
+export async function emit ({ io, term }: Cli, format: Format, output: TokenOutput, out: string | undefined, force: boolean, merge = false): Promise<void> {
+  let text: string
+  try {
+    text = formatTokens(format, output, Date.now())
+  } catch (err) {
+    if (err instanceof UnquotableValueError) throw new ExitError(EXIT.failure, `${err.message}: use --format json`)
+    throw err
+  }
+  if (out !== undefined && merge && force && format !== 'text') {
+    const existing = await readFile(out, 'utf8').catch(() => undefined)
+    if (existing !== undefined) text = format === 'env' ? mergeEnvFile(existing, text) : mergeJsonFile(existing, text)
+  }
+  if (out === undefined) {
+    io.stdout.write(text)
+    return
+  }
+  try {
+    await writePrivateFile(out, text, force)
+  } catch (err) {
+    if (err instanceof OutputExistsError) throw new ExitError(EXIT.usage, err.message)
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+    throw new ExitError(EXIT.failure, `could not write ${out} (${code})`)
+  }
+  term.info(`wrote ${out} (mode 0600)`)
+}
+
+/** The format of an existing token file (JSON or env), else the one its name suggests. */
+export async function existingFormat (path: string | undefined): Promise<Format | undefined> {
+  if (path === undefined) return undefined
+  const text = await readFile(path, 'utf8').catch(() => undefined)
+  if (text !== undefined) return text.trimStart().startsWith('{') ? 'json' : 'env'
+  if (path.endsWith('.json')) return 'json'
+  if (path.endsWith('.env') || basename(path).startsWith('.env')) return 'env'
+  return undefined
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+export function parseDuration (value: string): number {
+  const match = /^(\d{1,5})([smhd])$/.exec(value.trim())
+  if (match === null) throw new InvalidArgumentError('a number and a unit: 30m, 12h, 3d')
+  return Number(match[1]) * (DURATION_UNITS[match[2] ?? 'd'] ?? 0)
+}
+
+export function formatDuration (ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`
+  return `${ms / 1000}s`
+}
+
+/** Appends an audit line when AUDIT_LOG is set; a failed write is a warning, as the tokens exist either way. */
+export async function record ({ term }: Cli, audit: AuditLog | undefined, entry: AuditEntry): Promise<void> {
+  if (audit === undefined) return
+  try {
+    await audit.append(entry)
+  } catch (err) {
+    term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}): this event is missing from the audit trail`)
+  }
+}
+
+export function parseSince (value: string): Date {
+  const relative = /^(\d{1,4})([dh])$/.exec(value.trim())
+  if (relative !== null) return new Date(Date.now() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
+  const date = Date.parse(value)
+  if (Number.isNaN(date)) throw new InvalidArgumentError('a date such as 2026-11-01 or 2026-11-01T09:00Z, or an age such as 7d or 12h')
+  return new Date(date)
+}
+
+/** Says where the sign-in happens: opens the browser when there is a display, else prints the URL. */
+export function announceSignIn ({ io, term }: Cli, config: Config, browser: boolean) {
+  const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
+  return async (url: string): Promise<void> => {
+    if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
+    if (browser && display) {
+      try {
+        await io.openBrowser(url)
+        term.info('Opened the browser for the Webex sign-in. If it did not appear, open this URL:')
+      } catch {
+        term.info('Could not open a browser. Open this URL to sign in:')
+      }
+    } else {
+      term.info('Open this URL in a browser to sign in:')
+    }
+    term.url(url)
+    term.progress(`Waiting for the sign-in to come back to ${config.redirectUri} (Ctrl-C to stop)…`)
+  }
+}
+
+/**
+ * A token the command needs, from the safe places first: --in FILE, the environment
+ * (WEBEX_ACCESS_TOKEN / WEBEX_REFRESH_TOKEN), stdin. The old flag still works, with a warning:
+ * argv is visible to every user of the machine in `ps`.
+ */
+export async function heldTokens ({ io, term }: Cli, flag: { name: string, value: string | undefined } | undefined, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
+  const variable = bareIs === 'access' ? 'WEBEX_ACCESS_TOKEN' : 'WEBEX_REFRESH_TOKEN'
+  if (flag?.value !== undefined) {
+    term.info(`warning: ${flag.name} puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in ${variable} instead`)
+    return parseHeldTokens(flag.value, bareIs)
+  }
+  if (file !== undefined) return parseHeldTokens(await readInputFile(file), bareIs)
+  const fromEnv = io.env[variable]
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    const held = parseHeldTokens(fromEnv, bareIs)
+    const expiry = bareIs === 'refresh' ? Date.parse(io.env.WEBEX_REFRESH_TOKEN_EXPIRES_AT ?? '') : Number.NaN
+    return Number.isNaN(expiry) ? held : { ...held, refreshTokenExpiresAt: new Date(expiry) }
+  }
+  return parseHeldTokens(await readStdin(io.stdin), bareIs)
+}
+
+export const formatOption = () => new Option('--format <format>', 'json, env or text').default('json').argParser(parseFormat)
+
+export interface AdminTokenOptions { tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
+export const adminTokenOptions = (command: Command) => command
+  .option('--token-file <file>', 'the admin\'s access token: a file written by `token --out` (json or env), or the bare token')
+  .option('--sign-in', 'sign in for the scopes this command needs even when a token could be read')
+  .option('--no-browser', 'print the sign-in URL instead of opening a browser')
+  .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
+  .addHelpText('after', '\nThe admin token comes from --token-file, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.' + exitCodeHelp())
+
+/**
+ * Runs `work` with an admin token: read the safe ways, or from a sign-in for the purpose's
+ * preset (grants, service-app) on a terminal with no token given, or with --sign-in. When
+ * stdin carries something else (a secret), no token is read from it. A sign-in's calls happen
+ * while its loopback server is open, since in sandbox mode the emulator lives there.
+ */
+export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose: 'grants' | 'service-app', work: (webex: WebexClient, token: string, admin: Person, loaded: { config: Config, audit?: AuditLog }) => Promise<void>, stdinTaken = false): Promise<void> {
+  const { io, term, signal } = cli
+  const { config, catalogue, audit } = load(io)
+  const envToken = (io.env.WEBEX_ACCESS_TOKEN ?? '').trim()
+  const signIn = opts.signIn === true || (opts.tokenFile === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
+  if (!signIn) {
+    if (config.sandbox) throw new AppError('sandbox_token', { reason: 'No CLIENT_ID is set, so this would ask the sandbox, whose tokens live only in the process that issued them: pass --sign-in to sign in to this run\'s own sandbox.' })
+    const held = await heldTokens(cli, undefined, opts.tokenFile, 'access')
+    if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
+    const token = held.accessToken
+    const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+    try {
+      await work(webex, token, await webex.getMe(token), { config, audit })
+    } finally {
+      await webex.close()
+    }
+    return
+  }
+  const scopes = presetScopes(catalogue, purpose === 'grants' ? GRANTS_PRESET_ID : 'service-app')
+  await runTokenFlow({
+    config,
+    catalogue,
+    scopes,
+    account: { selectAccount: true },
+    timeoutMs: opts.timeout * 1000,
+    signal,
+    onAuthorizeUrl: announceSignIn(cli, config, opts.browser),
+    whileOpen: async ({ tokens, person, requested }, webex) => {
+      term.done('Signed in.')
+      const admin = person ?? await webex.getMe(tokens.accessToken)
+      await record(cli, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose, clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
+      await work(webex, tokens.accessToken, admin, { config, audit })
+    }
+  })
+}
