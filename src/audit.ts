@@ -55,16 +55,19 @@ export function tokenEntry (input: { event: AuditEventName, via: 'web' | 'cli', 
     time: new Date(input.now).toISOString(),
     event: input.event,
     via: input.via,
-    ...(input.purpose === undefined ? {} : { purpose: input.purpose }),
-    ...(person === undefined ? {} : { person_id: person.id, ...(person.emails[0] === undefined ? {} : { person_email: person.emails[0] }) }),
-    ...orgOf(person?.orgId ?? (accessToken === undefined ? undefined : orgIdFromToken(accessToken))),
     client_id: input.clientId,
-    ...(scopes === undefined ? {} : { scopes: [...scopes] }),
-    ...(tokens === undefined ? {} : { expires_at: tokens.expiresAt.toISOString() }),
-    ...(tokens?.refreshTokenExpiresAt === undefined ? {} : { refresh_token_expires_at: tokens.refreshTokenExpiresAt.toISOString() }),
-    ...trackingOf(tokens?.trackingId ?? input.trackingId),
-    ...(accessToken === undefined ? {} : { access_token_fingerprint: fingerprint(accessToken) }),
-    ...(tokens?.refreshToken === undefined ? {} : { refresh_token_fingerprint: fingerprint(tokens.refreshToken) })
+    ...definedOnly({
+      purpose: input.purpose,
+      person_id: person?.id,
+      person_email: person?.emails[0],
+      org_id: person?.orgId ?? (accessToken === undefined ? undefined : orgIdFromToken(accessToken)),
+      scopes: scopes === undefined ? undefined : [...scopes],
+      expires_at: tokens?.expiresAt.toISOString(),
+      refresh_token_expires_at: tokens?.refreshTokenExpiresAt?.toISOString(),
+      tracking_id: tokens?.trackingId ?? input.trackingId,
+      access_token_fingerprint: accessToken === undefined ? undefined : fingerprint(accessToken),
+      refresh_token_fingerprint: tokens?.refreshToken === undefined ? undefined : fingerprint(tokens.refreshToken)
+    })
   }
 }
 
@@ -74,21 +77,21 @@ export function revokeEntry (input: { via: 'web' | 'cli', clientId: string, admi
     time: new Date(input.now).toISOString(),
     event: 'grant_revoked',
     via: input.via,
-    ...(input.admin === undefined ? {} : { person_id: input.admin.id, ...(input.admin.emails[0] === undefined ? {} : { person_email: input.admin.emails[0] }) }),
-    ...orgOf(input.admin?.orgId ?? orgIdFromToken(input.adminToken)),
     client_id: input.clientId,
-    ...trackingOf(input.trackingId),
+    ...definedOnly({
+      person_id: input.admin?.id,
+      person_email: input.admin?.emails[0],
+      org_id: input.admin?.orgId ?? orgIdFromToken(input.adminToken),
+      tracking_id: input.trackingId
+    }),
     access_token_fingerprint: fingerprint(input.adminToken),
     revoked: input.revoked
   }
 }
 
-function orgOf (orgId: string | undefined): { org_id?: string } {
-  return orgId === undefined ? {} : { org_id: orgId }
-}
-
-function trackingOf (trackingId: string | undefined): { tracking_id?: string } {
-  return trackingId === undefined ? {} : { tracking_id: trackingId }
+/** The object without its undefined fields, as the audit lines leave out what is not known. */
+export function definedOnly<T extends Record<string, unknown>> (value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
 }
 
 export class AuditLog {

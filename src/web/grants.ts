@@ -4,7 +4,7 @@
 // it keeps nothing: the admin's token travels in the page's own forms, in POST bodies only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
-import { revokeEntry } from '../audit.ts'
+import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
 import { clientConsequence, grantConsequence, grantsScopes, groupByApplication, signInGrant } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
@@ -158,23 +158,17 @@ export function grantsRoutes (ctx: WebContext) {
       const body = readBody(revokeBody, request.body)
       const token = body.access_token
       const admin = await webex.getMe(token)
+      // Described before it goes: once revoked, Webex no longer lists it (and a grant already gone is a 404 page).
+      const chosen = await target(token, admin, body)
+      const { trackingId } = chosen.kind === 'grant' ? await webex.deleteAuthorization(token, chosen.grant.id) : await webex.deleteClientAuthorizations(token, chosen.clientId)
       const now = ctx.now()
-      let revoked: { what: string, consequence: string }
-      if (body.authorization_id !== undefined) {
-        // Described before it goes: once revoked, Webex no longer lists it.
-        const described = (await webex.listAuthorizations(token, personOf(body, admin)).catch(() => [])).find((g) => g.id === body.authorization_id)
-        const { trackingId } = await webex.deleteAuthorization(token, body.authorization_id)
-        revoked = { what: `${described?.applicationName ?? 'A'} ${described?.type ?? ''} grant${described?.created === undefined ? '' : ` created ${when(described.created, now)?.text ?? described.created}`}`, consequence: described === undefined ? '' : grantConsequence(described) }
-        await recordAudit(ctx, request, revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: { authorization_id: body.authorization_id, ...(described?.clientId === undefined ? {} : { client_id: described.clientId }), ...(described?.applicationName === undefined ? {} : { application_name: described.applicationName }), ...(described?.type === undefined ? {} : { type: described.type }), ...(body.email === undefined || body.email === '' ? {} : { person_email: body.email }) } }))
-      } else if (body.client_id !== undefined) {
-        const name = (await webex.listAuthorizations(token, personOf(body, admin)).catch(() => [])).find((g) => g.clientId === body.client_id)?.applicationName ?? body.client_id
-        const { trackingId } = await webex.deleteClientAuthorizations(token, body.client_id)
-        const own = body.client_id === config.clientId
-        revoked = { what: `Every grant of ${name} in the org`, consequence: clientConsequence(name, own) }
-        await recordAudit(ctx, request, revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: { client_id: body.client_id, application_name: name, ...(admin.orgId === undefined ? {} : { org_id: admin.orgId }) } }))
-      } else {
-        throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
-      }
+      const revoked = chosen.kind === 'grant'
+        ? { what: `${chosen.grant.applicationName ?? 'A'} ${chosen.grant.type ?? ''} grant created ${when(chosen.grant.created, now)?.text ?? '(date not given)'}`, consequence: grantConsequence(chosen.grant) }
+        : { what: `Every grant of ${chosen.name} in the org`, consequence: clientConsequence(chosen.name, chosen.own) }
+      const audited = chosen.kind === 'grant'
+        ? { authorization_id: chosen.grant.id, client_id: chosen.grant.clientId, application_name: chosen.grant.applicationName, type: chosen.grant.type, person_email: chosen.email === '' ? undefined : chosen.email }
+        : { client_id: chosen.clientId, application_name: chosen.name, org_id: admin.orgId }
+      await recordAudit(ctx, request, revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: definedOnly(audited) }))
       request.log.info({ event: 'grant_revoked' }, 'grant revoked')
       try {
         return await renderList(reply, token, admin, body, { revoked })
