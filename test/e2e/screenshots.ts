@@ -37,7 +37,18 @@ const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
   },
   { name: 'tokens', go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read', 'spark-admin:devices_read'], 'admin', 'Accept') },
   { name: 'error-invalid-scope', go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read'], 'user', 'Accept') },
-  { name: 'error-access-denied', go: (page) => flowTo(page, dynamic.url, ['spark-compliance:messages_read'], 'compliance', 'Decline') }
+  { name: 'error-access-denied', go: (page) => flowTo(page, dynamic.url, ['spark-compliance:messages_read'], 'compliance', 'Decline') },
+  {
+    name: 'grants',
+    go: async (page) => {
+      await page.goto(`${dynamic.url}/grants`)
+      await page.click('button[type=submit].primary')
+      await page.waitForURL(/\/sandbox\/v1\/authorize/)
+      await page.check('#user-admin')
+      await page.click('button[value="accept"]')
+      await page.waitForURL(/\/oauth/)
+    }
+  }
 ]
 
 for (const scheme of ['light', 'dark'] as const) {
