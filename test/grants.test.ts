@@ -162,6 +162,24 @@ describe('the Grants page', () => {
     await Promise.all([browser.close(), plain.close()])
   })
 
+  test('Webex refusing or failing the list gets its own page, with Webex\'s words and tracking id', async () => {
+    const browser = new Browser()
+    const page = await grantsSignIn(browser, app)
+    const list = form(page.body, '/grants/list')
+    app.emulator.emulator.faults.push('authorizations', { kind: 'status', status: 400, body: JSON.stringify({ message: 'personEmail is malformed for this org', trackingId: 'ROUTER_TEST_1' }) })
+    const refused = await browser.fetch(`${app.url}/grants/list`, { form: list })
+    assert.equal(refused.status, 502)
+    assert.match(refused.body, /Webex refused the request \(HTTP 400\)/)
+    assert.match(refused.body, /personEmail is malformed for this org/)
+    assert.match(refused.body, /ROUTER_TEST_1/)
+    // A 5xx is retried like every idempotent GET, then reported.
+    app.emulator.emulator.faults.push('authorizations', ...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })))
+    const down = await browser.fetch(`${app.url}/grants/list`, { form: list })
+    assert.equal(down.status, 503)
+    assert.match(down.body, /Webex could not be reached or answered badly/)
+    await browser.close()
+  })
+
   test('a non-admin cannot get the Grants sign-in at all: invalid_scope, explained by role', async () => {
     const browser = new Browser()
     const page = await grantsSignIn(browser, app, 'user')
