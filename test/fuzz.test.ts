@@ -12,17 +12,19 @@ before(async () => { app = await startApp({ COOKIE_SECRET }) })
 after(async () => { await app.close() })
 
 const routes = ['/', '/start', '/oauth', '/refresh', '/check', '/healthz', '/scopes.json', '/assets/app.css', '/assets/../package.json',
-  '/sandbox/v1/authorize', '/nope', '//oauth', '/oauth/', '/%2e%2e/', '/start?x=1']
+  '/sandbox/v1/authorize', '/nope', '//oauth', '/oauth/', '/%2e%2e/', '/start?x=1',
+  '/grants', '/grants/list', '/grants/confirm', '/grants/revoke', '/service-app', '/service-app/token', '/sandbox/v1/device', '/sandbox/v1/device/verify']
 
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', '%', '%FF', '%E0%A4%A', '\u0000', '<script>', 'spark:all', 'spark-admin:people_read', 'A'.repeat(43), '[]', '{}', '&&&', '==')
+  fc.constantFrom('', '%', '%FF', '%E0%A4%A', '\u0000', '<script>', 'spark:all', 'spark-admin:people_read', 'A'.repeat(43), '[]', '{}', '&&&', '==', 'grants', 'service-app', 'yes', '1', 'a@b.example')
 )
 const query = fc.array(fc.tuple(fc.constantFrom('state', 'code', 'error', 'error_description', 'preset', 'import', 'scope', 'x'), text, fc.boolean()), { maxLength: 6 })
   .map((pairs) => pairs.map(([k, v, encoded]) => `${k}=${encoded ? encodeURIComponent(v) : v.replace(/[#?\s]/g, '')}`).join('&'))
 const body = fc.oneof(
-  fc.array(fc.tuple(fc.constantFrom('scope', 'custom', 'refresh_token', 'access_token', 'refresh_token_expires_at', 'request', 'user', 'decision'), text), { maxLength: 8 })
+  fc.array(fc.tuple(fc.constantFrom('scope', 'custom', 'refresh_token', 'access_token', 'refresh_token_expires_at', 'request', 'user', 'decision',
+    'purpose', 'email', 'authorization_id', 'client_id', 'own', 'issued_at', 'confirm', 'application_id', 'client_secret', 'target_org_id', 'user_code'), text), { maxLength: 8 })
     .map((pairs) => new URLSearchParams(pairs).toString()),
   fc.string({ maxLength: 200 }),
   fc.json({ maxDepth: 2 })
