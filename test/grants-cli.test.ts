@@ -46,7 +46,7 @@ describe('webex-token-issuer grants and audit', () => {
     const own = await runCliHere(['grants', 'list'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
     assert.equal(own.code, 0, own.stderr)
     assert.match(own.stdout, /^Grants of avery\.admin@sandbox\.example\.com: \d+ in 3 applications/)
-    assert.match(own.stdout, /\nwebex-token-issuer \(this tool\) {2}client Ctest0client0id0for0the0suite\n {2}refresh /)
+    assert.match(own.stdout, /\nwebex-token-issuer \(this tool\) {2}client Ctest0client0id0for0the0suite\n {2}refresh /, 'sign-ins first')
     assert.ok(own.stdout.indexOf('Developer Portal') < own.stdout.indexOf('Webex Web Client'))
 
     const other = await runCliHere(['grants', 'list', '--email', 'casey.compliance@sandbox.example.com', '--format', 'json'], env, admin).done

@@ -41,7 +41,7 @@ function createdAt (grant: Authorization): number {
   return Number.isNaN(t) ? 0 : t
 }
 
-/** A person's grants by application, applications by name, grants newest first. */
+/** A person's grants by application (this tool's first, then by name); in each, sign-ins (refresh grants) before access tokens, newest first. */
 export function groupByApplication (grants: readonly Authorization[], ownClientId: string): ApplicationGrants[] {
   const groups = new Map<string, ApplicationGrants>()
   for (const grant of grants) {
@@ -55,7 +55,8 @@ export function groupByApplication (grants: readonly Authorization[], ownClientI
     if (grant.type === 'refresh') group.refresh++
     else group.access++
   }
-  for (const group of groups.values()) group.grants.sort((a, b) => createdAt(b) - createdAt(a))
+  const rank = (grant: Authorization) => grant.type === 'refresh' ? 0 : 1
+  for (const group of groups.values()) group.grants.sort((a, b) => rank(a) - rank(b) || createdAt(b) - createdAt(a))
   return [...groups.values()].sort((a, b) => Number(b.own) - Number(a.own) || a.name.localeCompare(b.name))
 }
 
