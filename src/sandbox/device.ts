@@ -3,7 +3,13 @@
 // device polls until then. Polling faster than the interval is answered slow_down, and the
 // interval grows by 5 seconds, as RFC 8628 says; the count of early polls is kept for tests.
 import { randomBytes, randomInt } from 'node:crypto'
-import type { DemoUser } from './users.ts'
+import type { FastifyInstance } from 'fastify'
+import * as z from 'zod'
+import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
+import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
+import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
+import { apiError, oauthError, personChoice, type EmulatorKit } from './kit.ts'
+import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 
 export interface DeviceRequest {
   deviceCode: string
@@ -91,4 +97,96 @@ export class DeviceRequests {
     const { user, outcome } = request.decision
     return outcome === 'accept' ? { kind: 'approved', request, user } : { kind: outcome === 'decline' ? 'denied' : 'unentitled' }
   }
+}
+
+const authorizeBody = z.object({
+  client_id: z.string().max(512),
+  scope: z.string().max(16_384).optional()
+})
+
+const pollBody = z.object({
+  grant_type: z.string().max(200).optional(),
+  device_code: z.string().max(512).optional(),
+  client_id: z.string().max(512).optional(),
+  client_secret: z.string().max(512).optional()
+})
+
+const verifyBody = personChoice.extend({ user_code: z.string().max(32) })
+
+/** The device grant's endpoints and the verification page where a demo user decides. */
+export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit: EmulatorKit, limited: object): void {
+  app.post('/device/authorize', limited, (request, reply) => {
+    const parsed = authorizeBody.safeParse(request.body ?? {})
+    if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'client_id is required')
+    const client = kit.clientById(parsed.data.client_id)
+    if (client === undefined) return oauthError(reply, 400, 'invalid_client', 'Client Id is invalid')
+    if (!client.redirectUris.some((uri) => DEVICE_HELPER_REDIRECT_URIS.includes(uri))) {
+      return oauthError(reply, 400, 'unauthorized_client', 'The client is not allowed to use the device grant: its redirect URIs do not include the OAuth helper service')
+    }
+    const scopes = [...new Set((parsed.data.scope ?? '').split(' ').filter((s) => s !== ''))]
+    if (scopes.length === 0) return oauthError(reply, 400, 'invalid_scope', 'No scope was requested')
+    if (scopes.some(isOpenIdScope)) return oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
+    const notRegistered = scopes.filter((s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s)))
+    if (notRegistered.length > 0) return oauthError(reply, 400, 'invalid_scope', `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}`)
+    const started = device.start(client.clientId, scopes)
+    const page = `${kit.issuer(request)}/device`
+    return reply.header('cache-control', 'no-store').send({
+      device_code: started.deviceCode,
+      user_code: started.userCode,
+      verification_uri: page,
+      verification_uri_complete: `${page}?userCode=${encodeURIComponent(started.userCode)}`,
+      expires_in: device.ttlS,
+      interval: device.intervalS
+    })
+  })
+
+  app.post('/device/token', (request, reply) => {
+    const parsed = pollBody.safeParse(request.body ?? {})
+    if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
+    const client = kit.clientOf(request, parsed.data)
+    if (client === undefined) return apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
+    if (parsed.data.grant_type !== DEVICE_GRANT_TYPE) return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
+    const result = device.poll(parsed.data.device_code ?? '', client.clientId)
+    switch (result.kind) {
+      // Webex answers 428 while the person has not decided (docs/webex-contract.md, "Device grant").
+      case 'pending': return oauthError(reply, 428, 'authorization_pending', 'The user has not yet authorized the device')
+      case 'slow_down': return oauthError(reply, 400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests')
+      case 'denied': return oauthError(reply, 400, 'access_denied', 'The user denied the authorization request')
+      case 'unentitled': return oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
+      case 'expired': return oauthError(reply, 400, 'expired_token', 'The device code has expired')
+      case 'unknown': return oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
+      case 'approved': {
+        const { answer, accessToken, refreshToken } = kit.issue({ clientId: client.clientId, user: result.user, scopes: result.request.scopes })
+        kit.record({ code: '', accessToken, refreshToken, user: result.user.key })
+        return reply.header('cache-control', 'no-store').send(answer)
+      }
+    }
+  })
+
+  // The verification page: enter the code, then choose a demo user and decide.
+  app.get('/device', limited, async (request, reply) => {
+    const typed = (request.query as { userCode?: unknown }).userCode
+    const waiting = typeof typed === 'string' ? device.byUserCode(typed) : undefined
+    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', {
+      prefix: kit.prefix(),
+      unknown: typeof typed === 'string' && waiting === undefined,
+      request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
+      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
+    }))
+  })
+
+  app.post('/device/verify', limited, async (request, reply) => {
+    // Like the consent form, the page's one POST must come from the page itself.
+    const proof = originProof(request, new Set())
+    if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), refused: ORIGIN_REFUSALS[proof] }))
+    const parsed = verifyBody.safeParse(request.body ?? {})
+    const waiting = parsed.success ? device.byUserCode(parsed.data.user_code) : undefined
+    const user = parsed.success ? DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin')) : undefined
+    if (!parsed.success || waiting === undefined || user === undefined) {
+      return reply.code(400).type('text/html').send(await reply.sandboxView('device', { prefix: kit.prefix(), unknown: true }))
+    }
+    const outcome = parsed.data.decision === 'decline' ? 'decline' : waiting.scopes.every((s) => entitled(user, s)) ? 'accept' : 'unentitled'
+    device.decide(waiting, user, outcome)
+    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', { prefix: kit.prefix(), done: { accepted: outcome === 'accept', declined: outcome === 'decline', user } }))
+  })
 }

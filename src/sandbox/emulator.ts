@@ -2,32 +2,26 @@
 // demo users and a browser session (prompt=select_account, login_hint), one-time codes with
 // PKCE, the token endpoint with both grants, OpenID Connect (nonce, RS256 id_token, discovery,
 // keys, userinfo), people/me, organizations and tokenExpiry. Its state lives in memory, bounded.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+// The device grant (device.ts), Service Apps (service-apps.ts) and the Authorizations API
+// (grants.ts) are route families of their own, on the small kit this class hands them (kit.ts).
+import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
-import { GrantRegistry, type GrantRecord } from './grants.ts'
-import { DeviceRequests } from './device.ts'
-import { DEMO_SERVICE_APPS } from './service-apps.ts'
-import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
+import { authorizationRoutes, GrantRegistry, type GrantRecord } from './grants.ts'
+import { deviceRoutes, DeviceRequests } from './device.ts'
+import { DEMO_SERVICE_APPS, serviceAppRoutes } from './service-apps.ts'
+import { apiError, oauthError, ORG_ID, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
+
+export type { EmulatorClient, IssuedRecord } from './kit.ts'
 import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
 export const REFRESH_TOKEN_LIFETIME_S = 7_775_999
 const MAX_ENTRIES = 50_000
-
-export interface EmulatorClient {
-  clientId: string
-  clientSecret: string
-  redirectUris: string[]
-  /** Scopes registered on the integration; undefined accepts any well-formed scope. */
-  scopes?: string[]
-  /** The integration's name, as the Authorizations API lists it. */
-  name?: string
-}
 
 export interface EmulatorOptions {
   clients: EmulatorClient[]
@@ -42,7 +36,6 @@ export interface EmulatorOptions {
   deviceTtlS?: number
 }
 
-interface Grant { clientId: string, user: DemoUser, scopes: string[], nonce?: string }
 interface PendingRequest extends Omit<Grant, 'user'> { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
 
 /** Ways a test can make the next id_tokens wrong, to see the app refuse them. */
@@ -50,14 +43,8 @@ export type IdTokenTamper = 'nonce' | 'audience' | 'expired' | 'signature' | 'is
 
 /** The browser's sandbox "Webex session": which demo user signed in last. */
 const SESSION_COOKIE = 'wti_sandbox_session'
-/** The sandbox org's id as people/me gives it. */
-const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url')
 const KEY_ID = 'sandbox-1'
 interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
-interface IssuedToken extends Grant { expiresAt: number, authorizationId?: string }
-
-/** What the emulator handed out, for tests to compare with what the app shows. */
-export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, idToken?: string, user: string }
 
 /** A Map that forgets its oldest entries past a bound, so a long run cannot leak. */
 class BoundedMap<V> extends Map<string, V> {
@@ -130,31 +117,9 @@ const authorizeQuery = z.object({
   login_hint: z.string().max(320).optional()
 })
 
-const decisionBody = z.object({
-  request: z.string().max(64),
-  user: z.enum(['admin', 'readonly', 'compliance', 'user']).optional(),
-  decision: z.enum(['accept', 'decline'])
-})
-
-const serviceAppBody = z.object({
-  clientId: z.string().max(512),
-  clientSecret: z.string().max(512),
-  targetOrgId: z.string().max(1000)
-})
-
-const deviceAuthorizeBody = z.object({
-  client_id: z.string().max(512),
-  scope: z.string().max(16_384).optional()
-})
-
-const deviceVerifyBody = z.object({
-  user_code: z.string().max(32),
-  user: z.enum(['admin', 'readonly', 'compliance', 'user']).optional(),
-  decision: z.enum(['accept', 'decline'])
-})
+const decisionBody = personChoice.extend({ request: z.string().max(64) })
 
 const tokenBody = z.object({
-  device_code: z.string().max(512).optional(),
   grant_type: z.string().max(200).optional(),
   code: z.string().max(512).optional(),
   redirect_uri: z.string().max(2048).optional(),
@@ -163,16 +128,6 @@ const tokenBody = z.object({
   code_verifier: z.string().max(512).optional(),
   refresh_token: z.string().max(4096).optional()
 })
-
-function same (a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest()
-  const y = createHash('sha256').update(b).digest()
-  return timingSafeEqual(x, y)
-}
-
-function trackingId (): string {
-  return `ROUTER_${randomUUID().toUpperCase()}`
-}
 
 function token (): string {
   return `${randomBytes(48).toString('base64url').replace(/[-_]/g, 'x')}_PF84_${SANDBOX_ORG_ID}`
@@ -227,20 +182,28 @@ export class Emulator {
     app.get('/authorize', limited, (request, reply) => this.#authorize(request, reply))
     app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
     app.post('/access_token', (request, reply) => this.#token(request, reply))
-    app.post('/applications/:applicationId/token', (request, reply) => this.#serviceAppToken(request, reply))
-    app.post('/device/authorize', limited, (request, reply) => this.#deviceAuthorize(request, reply))
-    app.post('/device/token', (request, reply) => this.#deviceToken(request, reply))
-    app.get('/device', limited, (request, reply) => this.#devicePage(request, reply))
-    app.post('/device/verify', limited, (request, reply) => this.#deviceVerify(request, reply))
     app.get('/people/me', (request, reply) => this.#me(request, reply))
     app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
     app.get('/authorizations/tokenExpiry', (request, reply) => this.#tokenExpiry(request, reply))
-    app.get('/authorizations', (request, reply) => this.#listAuthorizations(request, reply))
-    app.delete('/authorizations/:authorizationId', (request, reply) => this.#deleteAuthorization(request, reply))
-    app.delete('/authorizations', (request, reply) => this.#deleteClientAuthorizations(request, reply))
     app.get('/.well-known/openid-configuration', (request, reply) => reply.send(this.#discovery(request)))
     app.get('/verification', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').send({ keys: [(await this.#signingKeys()).jwk] }))
     app.get('/userinfo', (request, reply) => this.#userinfo(request, reply))
+    // The route families in their own modules, on the kit below.
+    serviceAppRoutes(app, this.#kit)
+    deviceRoutes(app, this.device, this.#kit, limited)
+    authorizationRoutes(app, this.grants, this.#kit)
+  }
+
+  /** What the route families use of the emulator (src/sandbox/kit.ts). */
+  readonly #kit: EmulatorKit = {
+    prefix: () => this.#prefix,
+    issuer: (request) => this.#issuer(request),
+    clientById: (clientId) => this.#clients.get(clientId),
+    clientOf: (request, body) => this.#client(request, body),
+    issue: (grant) => this.#issue(grant, true),
+    record: (entry) => { this.#record(entry) },
+    guarded: (route, request, reply, answer) => this.#guarded(route, request, reply, answer),
+    forget: (removed) => { this.#forget(removed) }
   }
 
   /** The signing key pair, made on first use (an RSA key takes a moment), and a stranger's key for tamper tests. */
@@ -300,8 +263,8 @@ export class Emulator {
 
   #userinfo (request: FastifyRequest, reply: FastifyReply) {
     const held = this.#bearer(request)
-    if (held === undefined) return this.#apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
-    if (!held.scopes.includes('openid')) return this.#apiError(reply, 403, 'The access token was not issued for the openid scope.')
+    if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    if (!held.scopes.includes('openid')) return apiError(reply, 403, 'The access token was not issued for the openid scope.')
     return reply.send(this.#claims(held.user, held.scopes))
   }
 
@@ -395,111 +358,6 @@ export class Emulator {
   }
 
   /**
-   * "Create Service App Access Token" (docs/webex-contract.md, "Service Apps"): an integration
-   * token with spark:applications_token, the app's own credentials, and an org whose full admin
-   * authorized the app; the tokens belong to the app's machine account.
-   */
-  #serviceAppToken (request: FastifyRequest, reply: FastifyReply) {
-    return this.#guarded('serviceApps', request, reply, (held) => {
-      if (!held.scopes.includes('spark:applications_token')) return this.#apiError(reply, 403, 'The access token was not issued for the spark:applications_token scope.')
-      const app = DEMO_SERVICE_APPS.find((a) => a.applicationId === (request.params as { applicationId: string }).applicationId)
-      if (app === undefined) return this.#apiError(reply, 404, 'Application not found.')
-      const body = serviceAppBody.safeParse(request.body ?? {})
-      if (!body.success) return this.#apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
-      if (body.data.clientId !== app.clientId || !same(body.data.clientSecret, app.clientSecret)) return this.#apiError(reply, 401, 'The client id or client secret of the service app is invalid.')
-      const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
-      if (!app.authorizedOrgs.includes(org)) return this.#apiError(reply, 403, 'The service app is not authorized in the target organization.')
-      const { answer, accessToken, refreshToken } = this.#issue({ clientId: app.clientId, user: app.machine, scopes: app.scopes }, true)
-      // Webex's example answer has no scope field (docs/webex-contract.md, "Service Apps").
-      delete answer.scope
-      this.#record({ code: '', accessToken, refreshToken, user: app.machine.key })
-      return reply.header('cache-control', 'no-store').send(answer)
-    })
-  }
-
-  #deviceAuthorize (request: FastifyRequest, reply: FastifyReply) {
-    const parsed = deviceAuthorizeBody.safeParse(request.body ?? {})
-    if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'client_id is required')
-    const client = this.#clients.get(parsed.data.client_id)
-    if (client === undefined) return this.#oauthError(reply, 400, 'invalid_client', 'Client Id is invalid')
-    if (!client.redirectUris.some((uri) => DEVICE_HELPER_REDIRECT_URIS.includes(uri))) {
-      return this.#oauthError(reply, 400, 'unauthorized_client', 'The client is not allowed to use the device grant: its redirect URIs do not include the OAuth helper service')
-    }
-    const scopes = [...new Set((parsed.data.scope ?? '').split(' ').filter((s) => s !== ''))]
-    if (scopes.length === 0) return this.#oauthError(reply, 400, 'invalid_scope', 'No scope was requested')
-    if (scopes.some(isOpenIdScope)) return this.#oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
-    const notRegistered = scopes.filter((s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s)))
-    if (notRegistered.length > 0) return this.#oauthError(reply, 400, 'invalid_scope', `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}`)
-    const started = this.device.start(client.clientId, scopes)
-    const page = `${this.#issuer(request)}/device`
-    return reply.header('cache-control', 'no-store').send({
-      device_code: started.deviceCode,
-      user_code: started.userCode,
-      verification_uri: page,
-      verification_uri_complete: `${page}?userCode=${encodeURIComponent(started.userCode)}`,
-      expires_in: this.device.ttlS,
-      interval: this.device.intervalS
-    })
-  }
-
-  #deviceToken (request: FastifyRequest, reply: FastifyReply) {
-    const parsed = tokenBody.safeParse(request.body ?? {})
-    if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
-    const client = this.#client(request, parsed.data)
-    if (client === undefined) return this.#apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
-    if (parsed.data.grant_type !== DEVICE_GRANT_TYPE) return this.#oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
-    const result = this.device.poll(parsed.data.device_code ?? '', client.clientId)
-    switch (result.kind) {
-      // Webex answers 428 while the person has not decided (docs/webex-contract.md, "Device grant").
-      case 'pending': return this.#oauthError(reply, 428, 'authorization_pending', 'The user has not yet authorized the device')
-      case 'slow_down': return this.#oauthError(reply, 400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests')
-      case 'denied': return this.#oauthError(reply, 400, 'access_denied', 'The user denied the authorization request')
-      case 'unentitled': return this.#oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
-      case 'expired': return this.#oauthError(reply, 400, 'expired_token', 'The device code has expired')
-      case 'unknown': return this.#oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
-      case 'approved': {
-        const { answer, accessToken, refreshToken } = this.#issue({ clientId: client.clientId, user: result.user, scopes: result.request.scopes }, true)
-        this.#record({ code: '', accessToken, refreshToken, user: result.user.key })
-        return reply.header('cache-control', 'no-store').send(answer)
-      }
-    }
-  }
-
-  /** The verification page: enter the code, then choose a demo user and decide. */
-  async #devicePage (request: FastifyRequest, reply: FastifyReply) {
-    const typed = (request.query as { userCode?: unknown }).userCode
-    const waiting = typeof typed === 'string' ? this.device.byUserCode(typed) : undefined
-    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', {
-      prefix: this.#prefix,
-      unknown: typeof typed === 'string' && waiting === undefined,
-      request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
-      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
-    }))
-  }
-
-  async #deviceVerify (request: FastifyRequest, reply: FastifyReply) {
-    const proof = originProof(request, new Set())
-    if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, refused: ORIGIN_REFUSALS[proof] }))
-    const parsed = deviceVerifyBody.safeParse(request.body ?? {})
-    const waiting = parsed.success ? this.device.byUserCode(parsed.data.user_code) : undefined
-    const user = parsed.success ? DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin')) : undefined
-    if (!parsed.success || waiting === undefined || user === undefined) {
-      return reply.code(400).type('text/html').send(await reply.sandboxView('device', { prefix: this.#prefix, unknown: true }))
-    }
-    const outcome = parsed.data.decision === 'decline' ? 'decline' : waiting.scopes.every((s) => entitled(user, s)) ? 'accept' : 'unentitled'
-    this.device.decide(waiting, user, outcome)
-    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', { prefix: this.#prefix, done: { accepted: outcome === 'accept', declined: outcome === 'decline', user } }))
-  }
-
-  #oauthError (reply: FastifyReply, status: number, error: string, description: string) {
-    return reply.code(status).send({ error, error_description: description, trackingID: trackingId() })
-  }
-
-  #apiError (reply: FastifyReply, status: number, message: string) {
-    return reply.code(status).send({ message, errors: [{ description: message }], trackingId: trackingId() })
-  }
-
-  /**
    * Issues an access token, and a refresh token unless `refresh` is false. A refresh grant
    * passes the refresh token it used: Webex answers with that same token, its life renewed
    * (docs/webex-contract.md, "Refresh").
@@ -532,7 +390,7 @@ export class Emulator {
   }
 
   /** Client credentials from HTTP Basic or the body; either is accepted (docs/webex-contract.md, "Token"). */
-  #client (request: FastifyRequest, body: z.infer<typeof tokenBody>): EmulatorClient | undefined {
+  #client (request: FastifyRequest, body: { client_id?: string, client_secret?: string }): EmulatorClient | undefined {
     let id = body.client_id
     let secret = body.client_secret
     const auth = request.headers.authorization
@@ -553,27 +411,27 @@ export class Emulator {
     const parsed = tokenBody.safeParse(request.body ?? {})
     const fault = this.faults.take('token', parsed.success ? parsed.data.code : undefined)
     if (fault !== undefined && await playFault(fault, request, reply)) return reply
-    if (!parsed.success) return this.#oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
+    if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const body = parsed.data
     const client = this.#client(request, body)
-    if (client === undefined) return this.#apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
+    if (client === undefined) return apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
     if (body.grant_type === 'authorization_code') return this.#codeGrant(request, reply, client, body)
     if (body.grant_type === 'refresh_token') return this.#refreshGrant(reply, client, body)
-    return this.#oauthError(reply, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token')
+    return oauthError(reply, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token')
   }
 
   async #codeGrant (request: FastifyRequest, reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
     const issued = body.code === undefined ? undefined : this.#codes.get(body.code)
-    if (body.code === undefined || issued === undefined) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code is invalid or was already used')
+    if (body.code === undefined || issued === undefined) return oauthError(reply, 400, 'invalid_grant', 'The authorization code is invalid or was already used')
     this.#codes.delete(body.code) // one-time, even when the rest of the request is wrong
-    if (issued.expiresAt < this.#now()) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code has expired')
-    if (issued.clientId !== client.clientId) return this.#oauthError(reply, 400, 'invalid_grant', 'The authorization code was issued to another client')
-    if (body.redirect_uri !== issued.redirectUri) return this.#oauthError(reply, 400, 'invalid_grant', 'redirect_uri does not match the one used to authorize')
+    if (issued.expiresAt < this.#now()) return oauthError(reply, 400, 'invalid_grant', 'The authorization code has expired')
+    if (issued.clientId !== client.clientId) return oauthError(reply, 400, 'invalid_grant', 'The authorization code was issued to another client')
+    if (body.redirect_uri !== issued.redirectUri) return oauthError(reply, 400, 'invalid_grant', 'redirect_uri does not match the one used to authorize')
     if (issued.challenge !== undefined) {
       const verifier = body.code_verifier
-      if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return this.#oauthError(reply, 400, 'invalid_grant', 'code_verifier is missing or malformed')
+      if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier is missing or malformed')
       const expected = issued.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier
-      if (!same(expected, issued.challenge)) return this.#oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
+      if (!same(expected, issued.challenge)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
     }
     const { answer, accessToken, refreshToken } = this.#issue(issued, true)
     const idToken = issued.scopes.includes('openid') ? await this.#idToken(request, issued) : undefined
@@ -585,7 +443,7 @@ export class Emulator {
   #refreshGrant (reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
     const held = body.refresh_token === undefined ? undefined : this.#refresh.get(body.refresh_token)
     if (held === undefined || held.clientId !== client.clientId || held.expiresAt < this.#now()) {
-      return this.#oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')
+      return oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')
     }
     const { answer, accessToken, refreshToken } = this.#issue(held, this.omitRefreshToken ? false : body.refresh_token ?? false)
     this.#record({ code: '', accessToken, refreshToken, user: held.user.key })
@@ -603,7 +461,7 @@ export class Emulator {
     const fault = this.faults.take(route)
     if (fault !== undefined && await playFault(fault, request, reply)) return reply
     const held = this.#bearer(request)
-    if (held === undefined) return this.#apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     return answer(held)
   }
 
@@ -622,38 +480,13 @@ export class Emulator {
 
   #organization (request: FastifyRequest, reply: FastifyReply) {
     return this.#guarded('organizations', request, reply, ({ user }) => {
-      if (!user.admin) return this.#apiError(reply, 403, 'The user is not an administrator of this organization.')
+      if (!user.admin) return apiError(reply, 403, 'The user is not an administrator of this organization.')
       return reply.send({ id: (request.params as { orgId: string }).orgId, displayName: SANDBOX_ORG_NAME, created: '2024-01-15T09:00:00.000Z' })
     })
   }
 
   #tokenExpiry (request: FastifyRequest, reply: FastifyReply) {
     return this.#guarded('tokenExpiry', request, reply, (held) => reply.send({ exp: held.expiresAt }))
-  }
-
-  /**
-   * The Authorizations API's routes: a valid token with `scope`, held by an admin, and for
-   * changes not a read-only one (docs/webex-contract.md, "Authorizations").
-   */
-  #authorizations (request: FastifyRequest, reply: FastifyReply, scope: 'identity:tokens_read' | 'identity:tokens_write', answer: (caller: IssuedToken) => unknown) {
-    return this.#guarded('authorizations', request, reply, (held) => {
-      if (!held.scopes.includes(scope)) return this.#apiError(reply, 403, `The access token was not issued for the ${scope} scope.`)
-      if (!held.user.admin) return this.#apiError(reply, 403, 'The user is not an administrator of this organization.')
-      if (scope === 'identity:tokens_write' && held.user.readOnly === true) return this.#apiError(reply, 403, 'A read-only administrator cannot revoke authorizations: a full, user or device administrator must.')
-      return answer(held)
-    })
-  }
-
-  #listAuthorizations (request: FastifyRequest, reply: FastifyReply) {
-    return this.#authorizations(request, reply, 'identity:tokens_read', () => {
-      const query = request.query as { personId?: unknown, personEmail?: unknown }
-      const personId = typeof query.personId === 'string' ? query.personId : undefined
-      const personEmail = typeof query.personEmail === 'string' ? query.personEmail.toLowerCase() : undefined
-      if (personId === undefined && personEmail === undefined) return this.#apiError(reply, 400, 'Either personId or personEmail must be provided.')
-      const person = DEMO_USERS.find((u) => u.personId === personId || u.email === personEmail)
-      if (person === undefined) return this.#apiError(reply, 404, 'Person not found.')
-      return reply.send({ items: this.grants.forPerson(person.personId) })
-    })
   }
 
   /** Forgets the tokens of revoked authorizations: people/me answers 401 and refresh invalid_grant. */
@@ -663,29 +496,6 @@ export class Emulator {
       if (record.type === 'refresh') this.#refresh.delete(record.token)
       else this.#access.delete(record.token)
     }
-  }
-
-  #deleteAuthorization (request: FastifyRequest, reply: FastifyReply) {
-    return this.#authorizations(request, reply, 'identity:tokens_write', (caller) => {
-      const record = this.grants.get((request.params as { authorizationId: string }).authorizationId)
-      if (record === undefined) return this.#apiError(reply, 404, 'The requested resource could not be found.')
-      if (record.personId === caller.user.personId && record.clientId !== caller.clientId) {
-        return this.#apiError(reply, 403, 'To delete your own authorization, the token must have been issued to the same client id.')
-      }
-      this.#forget(this.grants.revoke(record.id))
-      return reply.code(204).send()
-    })
-  }
-
-  #deleteClientAuthorizations (request: FastifyRequest, reply: FastifyReply) {
-    return this.#authorizations(request, reply, 'identity:tokens_write', () => {
-      const query = request.query as { clientId?: unknown, orgId?: unknown }
-      if (typeof query.clientId !== 'string' || query.clientId === '') return this.#apiError(reply, 400, 'clientId is required.')
-      const orgId = typeof query.orgId === 'string' ? query.orgId : undefined
-      if (orgId !== undefined && orgId !== SANDBOX_ORG_ID && orgId !== ORG_ID) return this.#apiError(reply, 403, 'The organization is not the one of the access token.')
-      this.#forget(this.grants.revokeClient(query.clientId))
-      return reply.code(204).send()
-    })
   }
 
   /** Lets a test age a token so the emulator treats it as expired. */

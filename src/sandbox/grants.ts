@@ -1,10 +1,12 @@
-// The emulator's record of grants, as Webex's Authorizations API shows them
+// The emulator's record of grants, and the Authorizations API that lists and revokes them
 // (docs/webex-contract.md, "Authorizations"): one `refresh` authorization per sign-in and one
 // `access` authorization per access token made from it. Revoking a refresh authorization ends
 // its access tokens too. Each demo user also holds a few grants of other applications, so the
 // Grants page has something to group.
 import { randomUUID } from 'node:crypto'
-import type { DemoUser } from './users.ts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { apiError, ORG_ID, type EmulatorKit, type IssuedToken } from './kit.ts'
+import { DEMO_USERS, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 
 export interface GrantRecord {
   id: string
@@ -90,4 +92,48 @@ export class GrantRegistry {
     for (const r of removed) this.#records.delete(r.id)
     return removed
   }
+}
+
+/**
+ * The Authorizations API (docs/webex-contract.md, "Authorizations"): a valid token with the
+ * scope, held by an admin, and for changes not a read-only one.
+ */
+export function authorizationRoutes (app: FastifyInstance, grants: GrantRegistry, kit: EmulatorKit): void {
+  function caller (request: FastifyRequest, reply: FastifyReply, scope: 'identity:tokens_read' | 'identity:tokens_write', answer: (held: IssuedToken) => unknown) {
+    return kit.guarded('authorizations', request, reply, (held) => {
+      if (!held.scopes.includes(scope)) return apiError(reply, 403, `The access token was not issued for the ${scope} scope.`)
+      if (!held.user.admin) return apiError(reply, 403, 'The user is not an administrator of this organization.')
+      if (scope === 'identity:tokens_write' && held.user.readOnly === true) return apiError(reply, 403, 'A read-only administrator cannot revoke authorizations: a full, user or device administrator must.')
+      return answer(held)
+    })
+  }
+
+  app.get('/authorizations', (request, reply) => caller(request, reply, 'identity:tokens_read', () => {
+    const query = request.query as { personId?: unknown, personEmail?: unknown }
+    const personId = typeof query.personId === 'string' ? query.personId : undefined
+    const personEmail = typeof query.personEmail === 'string' ? query.personEmail.toLowerCase() : undefined
+    if (personId === undefined && personEmail === undefined) return apiError(reply, 400, 'Either personId or personEmail must be provided.')
+    const person = DEMO_USERS.find((u) => u.personId === personId || u.email === personEmail)
+    if (person === undefined) return apiError(reply, 404, 'Person not found.')
+    return reply.send({ items: grants.forPerson(person.personId) })
+  }))
+
+  app.delete('/authorizations/:authorizationId', (request, reply) => caller(request, reply, 'identity:tokens_write', (held) => {
+    const record = grants.get((request.params as { authorizationId: string }).authorizationId)
+    if (record === undefined) return apiError(reply, 404, 'The requested resource could not be found.')
+    if (record.personId === held.user.personId && record.clientId !== held.clientId) {
+      return apiError(reply, 403, 'To delete your own authorization, the token must have been issued to the same client id.')
+    }
+    kit.forget(grants.revoke(record.id))
+    return reply.code(204).send()
+  }))
+
+  app.delete('/authorizations', (request, reply) => caller(request, reply, 'identity:tokens_write', () => {
+    const query = request.query as { clientId?: unknown, orgId?: unknown }
+    if (typeof query.clientId !== 'string' || query.clientId === '') return apiError(reply, 400, 'clientId is required.')
+    const orgId = typeof query.orgId === 'string' ? query.orgId : undefined
+    if (orgId !== undefined && orgId !== SANDBOX_ORG_ID && orgId !== ORG_ID) return apiError(reply, 403, 'The organization is not the one of the access token.')
+    kit.forget(grants.revokeClient(query.clientId))
+    return reply.code(204).send()
+  }))
 }

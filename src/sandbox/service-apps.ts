@@ -1,6 +1,9 @@
-// The emulator's demo Service Apps (docs/webex-contract.md, "Service Apps"): machine accounts
+// The emulator's demo Service Apps and their token endpoint (docs/webex-contract.md, "Service Apps"): machine accounts
 // that a full admin authorizes per org in Control Hub. One is authorized in the sandbox org and
 // one is not yet, so both answers of POST /applications/{id}/token can be seen.
+import type { FastifyInstance } from 'fastify'
+import * as z from 'zod'
+import { apiError, ORG_ID, same, type EmulatorKit } from './kit.ts'
 import { SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 
 export interface DemoServiceApp {
@@ -48,3 +51,32 @@ export const DEMO_SERVICE_APPS: readonly DemoServiceApp[] = [
   demoApp(1, 'Directory Sync (demo service app)', 'directorysync', true),
   demoApp(2, 'Room Booker (demo, not authorized yet)', 'roombooker', false)
 ]
+
+const serviceAppBody = z.object({
+  clientId: z.string().max(512),
+  clientSecret: z.string().max(512),
+  targetOrgId: z.string().max(1000)
+})
+
+/**
+ * "Create Service App Access Token" (docs/webex-contract.md, "Service Apps"): an integration
+ * token with spark:applications_token, the app's own credentials, and an org whose full admin
+ * authorized the app; the tokens belong to the app's machine account.
+ */
+export function serviceAppRoutes (app: FastifyInstance, kit: EmulatorKit): void {
+  app.post('/applications/:applicationId/token', (request, reply) => kit.guarded('serviceApps', request, reply, (held) => {
+    if (!held.scopes.includes('spark:applications_token')) return apiError(reply, 403, 'The access token was not issued for the spark:applications_token scope.')
+    const serviceApp = DEMO_SERVICE_APPS.find((a) => a.applicationId === (request.params as { applicationId: string }).applicationId)
+    if (serviceApp === undefined) return apiError(reply, 404, 'Application not found.')
+    const body = serviceAppBody.safeParse(request.body ?? {})
+    if (!body.success) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
+    if (body.data.clientId !== serviceApp.clientId || !same(body.data.clientSecret, serviceApp.clientSecret)) return apiError(reply, 401, 'The client id or client secret of the service app is invalid.')
+    const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
+    if (!serviceApp.authorizedOrgs.includes(org)) return apiError(reply, 403, 'The service app is not authorized in the target organization.')
+    const { answer, accessToken, refreshToken } = kit.issue({ clientId: serviceApp.clientId, user: serviceApp.machine, scopes: serviceApp.scopes })
+    // Webex's example answer has no scope field (docs/webex-contract.md, "Service Apps").
+    delete answer.scope
+    kit.record({ code: '', accessToken, refreshToken, user: serviceApp.machine.key })
+    return reply.header('cache-control', 'no-store').send(answer)
+  }))
+}

@@ -1,0 +1,73 @@
+// What the emulator's route families share: the grant and client shapes, Webex's two error
+// shapes, and the small part of the Emulator that the device grant (device.ts), Service Apps
+// (service-apps.ts) and the Authorizations API (grants.ts) use: issuing tokens, finding clients,
+// and guarding an API route with a bearer token.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import * as z from 'zod'
+import type { FaultRoute } from './faults.ts'
+import type { GrantRecord } from './grants.ts'
+import { SANDBOX_ORG_ID, type DemoUser } from './users.ts'
+
+export interface EmulatorClient {
+  clientId: string
+  clientSecret: string
+  redirectUris: string[]
+  /** Scopes registered on the integration; undefined accepts any well-formed scope. */
+  scopes?: string[]
+  /** The integration's name, as the Authorizations API lists it. */
+  name?: string
+}
+
+export interface Grant { clientId: string, user: DemoUser, scopes: string[], nonce?: string }
+export interface IssuedToken extends Grant { expiresAt: number, authorizationId?: string }
+
+/** What the emulator handed out, for tests to compare with what the app shows. */
+export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, idToken?: string, user: string }
+
+/** The sandbox org's id as people/me gives it. */
+export const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url')
+
+export interface EmulatorKit {
+  /** The prefix the emulator is mounted at (/sandbox/v1 in the app, /v1 alone). */
+  prefix: () => string
+  /** The emulator's own URL, as the caller reached it. */
+  issuer: (request: FastifyRequest) => string
+  clientById: (clientId: string) => EmulatorClient | undefined
+  /** The client that authenticated with HTTP Basic or client_id/client_secret in the body. */
+  clientOf: (request: FastifyRequest, body: { client_id?: string, client_secret?: string }) => EmulatorClient | undefined
+  /** A new access and refresh token for a grant, recorded as authorizations. */
+  issue: (grant: Grant) => { answer: Record<string, string | number>, accessToken: string, refreshToken?: string }
+  record: (entry: IssuedRecord) => void
+  /** Runs an API route for a valid bearer token (401 otherwise), after any fault queued for it. */
+  guarded: (route: FaultRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) => Promise<unknown>
+  /** Forgets the tokens of revoked authorizations. */
+  forget: (removed: readonly GrantRecord[]) => void
+}
+
+/** What a person chooses on a sandbox page (consent, device verification): a demo user, and accept or decline. */
+export const personChoice = z.object({
+  user: z.enum(['admin', 'readonly', 'compliance', 'user']).optional(),
+  decision: z.enum(['accept', 'decline'])
+})
+
+export function trackingId (): string {
+  return `ROUTER_${randomUUID().toUpperCase()}`
+}
+
+/** An OAuth error, as Webex's authorize and token endpoints give it. */
+export function oauthError (reply: FastifyReply, status: number, error: string, description: string) {
+  return reply.code(status).send({ error, error_description: description, trackingID: trackingId() })
+}
+
+/** An API error, as Webex's REST APIs give it. */
+export function apiError (reply: FastifyReply, status: number, message: string) {
+  return reply.code(status).send({ message, errors: [{ description: message }], trackingId: trackingId() })
+}
+
+/** Compares secrets in constant time. */
+export function same (a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest()
+  const y = createHash('sha256').update(b).digest()
+  return timingSafeEqual(x, y)
+}
