@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseDotenv } from 'dotenv'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runCliHere, spawnProcess, startEmulator, type RunningEmulator } from './helpers.ts'
+import { cliSignIn, CLIENT_ID, CLIENT_SECRET, freePort, spawnProcess, startEmulator, type RunningEmulator } from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
@@ -40,12 +40,7 @@ describe('refresh from cron, as the README writes it', () => {
     writeFileSync(join(dir, '.env.local'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n')
     // The first sign-in, as a person does it once.
     file = join(dir, 'webex.env')
-    const run = runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'env', '--out', file], env)
-    const browser = new Browser()
-    const back = await consent(browser, await run.url, 'admin')
-    await browser.fetch(back.location ?? '')
-    await browser.close()
-    assert.equal((await run.done).code, 0)
+    assert.equal((await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'env', '--out', file], env)).code, 0)
     // The script's own lines live in the same file.
     writeFileSync(file, `# settings of the reporting script\nexport REPORT_ROOM='Y2lzY29zcGFyazovL3VzL1JPT00vZXhhbXBsZQ'\n${readFileSync(file, 'utf8')}`)
     chmodSync(file, 0o644)

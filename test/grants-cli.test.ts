@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runCliHere, startEmulator, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, type RunningEmulator, startEmulator } from './helpers.ts'
 
 const PORTAL = 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec'
 
@@ -29,12 +29,7 @@ describe('webex-token-issuer grants and audit', () => {
 
   /** `token` as a demo user; returns the access token it printed. */
   async function tokenFor (user: 'admin' | 'readonly' | 'user', scopes: string): Promise<string> {
-    const run = runCliHere(['token', '--no-browser', '--scopes', scopes], env)
-    const browser = new Browser()
-    const back = await consent(browser, await run.url, user)
-    await browser.fetch(back.location ?? '')
-    await browser.close()
-    const done = await run.done
+    const done = await cliSignIn(['--scopes', scopes], env, user)
     assert.equal(done.code, 0, done.stderr)
     return (JSON.parse(done.stdout) as { access_token: string }).access_token
   }

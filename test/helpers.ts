@@ -289,6 +289,21 @@ export function runCliHere (args: string[], env: Record<string, string>, input =
   return { done, url, stderrMatch, interrupt: () => controller.abort() }
 }
 
+/** `token` in this process, signed in on the emulator's consent page as a demo user; the finished run. */
+export async function cliSignIn (args: string[], env: Record<string, string>, user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin'): Promise<{ code: number, stdout: string, stderr: string }> {
+  const run = runCliHere(['token', '--no-browser', ...args], env)
+  const browser = new Browser()
+  const back = await consent(browser, await run.url, user)
+  await browser.fetch(back.location ?? '')
+  await browser.close()
+  return run.done
+}
+
+/** The value of a page's hidden form field, unescaped as a browser would post it. */
+export function hiddenField (html: string, name: string): string {
+  return new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&') ?? ''
+}
+
 /**
  * The seed of a property-based test: FUZZ_SEED to replay a run, otherwise a fresh one. It is
  * printed as the test's diagnostic, so a failure in CI can be replayed exactly

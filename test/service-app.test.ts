@@ -9,14 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import { DEMO_SERVICE_APPS } from '../src/sandbox/service-apps.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, runCliHere, runFlow, startApp, startEmulator, type Page, type RunningApp, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, hiddenField, type Page, runCliHere, runFlow, type RunningApp, type RunningEmulator, startApp, startEmulator } from './helpers.ts'
 
 const [AUTHORIZED, NOT_AUTHORIZED] = DEMO_SERVICE_APPS
 if (AUTHORIZED === undefined || NOT_AUTHORIZED === undefined) throw new Error('the emulator has two demo Service Apps')
-
-function hidden (html: string, name: string): string {
-  return new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1]?.replace(/&#x3D;/g, '=') ?? ''
-}
 
 function inputValue (html: string, name: string): string {
   return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]?.replace(/&#x3D;/g, '=') ?? ''
@@ -39,10 +35,10 @@ describe('the Service App page', () => {
     return browser.fetch(back.location ?? '')
   }
 
-  function submit (browser: Browser, form: Page, fields: Partial<Record<'application_id' | 'client_id' | 'client_secret' | 'target_org_id', string>>): Promise<Page> {
+  function submit (browser: Browser, form: Page, fields: Partial<Record<'access_token' | 'application_id' | 'client_id' | 'client_secret' | 'target_org_id', string>>): Promise<Page> {
     return browser.fetch(`${app.url}/service-app/token`, {
       form: {
-        access_token: hidden(form.body, 'access_token'),
+        access_token: hiddenField(form.body, 'access_token'),
         application_id: AUTHORIZED?.applicationId ?? '',
         client_id: AUTHORIZED?.clientId ?? '',
         client_secret: AUTHORIZED?.clientSecret ?? '',
@@ -69,8 +65,8 @@ describe('the Service App page', () => {
     assert.ok(!JSON.stringify(tokens.headers).includes(AUTHORIZED?.clientSecret ?? 'x'), 'nor in a header or cookie')
 
     // Refresh: the app's client id travels with the form, its secret is typed again.
-    const refreshToken = hidden(tokens.body, 'refresh_token')
-    assert.equal(hidden(tokens.body, 'client_id'), AUTHORIZED?.clientId)
+    const refreshToken = hiddenField(tokens.body, 'refresh_token')
+    assert.equal(hiddenField(tokens.body, 'client_id'), AUTHORIZED?.clientId)
     const noSecret = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: refreshToken, client_id: AUTHORIZED?.clientId ?? '' } })
     assert.equal(noSecret.status, 400)
     assert.match(noSecret.body, /type its client secret/)
@@ -110,7 +106,7 @@ describe('the Service App page', () => {
     const plain = new Browser()
     const { final } = await runFlow(plain, app.url, ['spark-admin:people_read'], 'admin')
     const token = /id="access-token"[^>]*value="([^"]+)"/.exec(final.body)?.[1] ?? app.emulator.emulator.issued.at(-1)?.accessToken ?? ''
-    const noScope = await submit(plain, { ...form, body: `<input type="hidden" name="access_token" value="${token}"> name="target_org_id" value="${inputValue(form.body, 'target_org_id')}"` }, {})
+    const noScope = await submit(plain, form, { access_token: token })
     assert.equal(noScope.status, 403)
     assert.match(noScope.body, /lacks spark:applications_token/)
     await Promise.all([browser.close(), plain.close()])
@@ -125,12 +121,7 @@ describe('webex-token-issuer service-app token', () => {
     const port = await freePort()
     emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
     env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
-    const run = runCliHere(['token', '--no-browser', '--scopes', 'spark:applications_token'], env)
-    const browser = new Browser()
-    const back = await consent(browser, await run.url, 'admin')
-    await browser.fetch(back.location ?? '')
-    await browser.close()
-    integration = (JSON.parse((await run.done).stdout) as { access_token: string }).access_token
+    integration = (JSON.parse((await cliSignIn(['--scopes', 'spark:applications_token'], env)).stdout) as { access_token: string }).access_token
   })
   after(async () => { await emu.app.close() })
 
@@ -166,11 +157,7 @@ describe('webex-token-issuer service-app token', () => {
     assert.match(wrong.stderr, /did not accept the Service App's client id or client secret/)
     const unknown = await runCliHere(['service-app', 'token', '--app-id', 'nope', '--client-id', 'C0nope0000'], withToken, 'secret').done
     assert.equal(unknown.code, 15)
-    const plain = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read'], env)
-    const browser = new Browser()
-    await browser.fetch((await consent(browser, await plain.url, 'admin')).location ?? '')
-    await browser.close()
-    const plainToken = (JSON.parse((await plain.done).stdout) as { access_token: string }).access_token
+    const plainToken = (JSON.parse((await cliSignIn(['--scopes', 'spark-admin:people_read'], env)).stdout) as { access_token: string }).access_token
     const noScope = await runCliHere(args(), { ...env, WEBEX_ACCESS_TOKEN: plainToken }, AUTHORIZED?.clientSecret).done
     assert.equal(noScope.code, 14)
     assert.match(noScope.stderr, /lacks spark:applications_token/)

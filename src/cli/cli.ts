@@ -125,10 +125,10 @@ export function formatDuration (ms: number): string {
 }
 
 /** Appends an audit line when AUDIT_LOG is set; a failed write is a warning, as the tokens exist either way. */
-export async function record ({ term }: Cli, audit: AuditLog | undefined, entry: AuditEntry): Promise<void> {
+export async function record ({ term }: Cli, audit: AuditLog | undefined, makeEntry: () => AuditEntry): Promise<void> {
   if (audit === undefined) return
   try {
-    await audit.append(entry)
+    await audit.append(makeEntry())
   } catch (err) {
     term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}): this event is missing from the audit trail`)
   }
@@ -193,6 +193,24 @@ export const adminTokenOptions = (command: Command) => command
   .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
   .addHelpText('after', '\nThe admin token comes from --token-file, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.' + exitCodeHelp())
 
+/** The Webex client for a command's calls, with this tool's integration. */
+export function webexFor (config: Config): WebexClient {
+  return createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+}
+
+/**
+ * A Service App's client secret: from FILE, or from stdin when stdin is free for it (piped, and
+ * not carrying a token); never a flag value, so it never shows in `ps`.
+ */
+export async function readSecret ({ io }: Cli, file: string | undefined, stdinFree: boolean, what: string): Promise<string> {
+  let secret: string
+  if (file !== undefined) secret = await readInputFile(file)
+  else if (stdinFree && io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
+  else throw new ExitError(EXIT.usage, `${what} needs the Service App's client secret: pass --client-secret-file FILE${stdinFree ? ' or pipe it on stdin (never as a flag value)' : ' (stdin holds the refresh token)'}`)
+  if (secret.trim() === '') throw new ExitError(EXIT.usage, 'the Service App\'s client secret is empty')
+  return secret.trim()
+}
+
 /**
  * Runs `work` with an admin token: read the safe ways, or from a sign-in for the purpose's
  * preset (grants, service-app) on a terminal with no token given, or with --sign-in. When
@@ -209,7 +227,7 @@ export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose
     const held = await heldTokens(cli, undefined, opts.tokenFile, 'access')
     if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
     const token = held.accessToken
-    const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+    const webex = webexFor(config)
     try {
       await work(webex, token, await webex.getMe(token), { config, audit })
     } finally {
@@ -229,7 +247,7 @@ export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose
     whileOpen: async ({ tokens, person, requested }, webex) => {
       term.done('Signed in.')
       const admin = person ?? await webex.getMe(tokens.accessToken)
-      await record(cli, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose, clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
+      await record(cli, audit, () => tokenEntry({ event: 'token_issued', via: 'cli', purpose, clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
       await work(webex, tokens.accessToken, admin, { config, audit })
     }
   })

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { isOpenIdScope } from '../catalogue/rules.ts'
 import { AppError } from '../oauth/errors.ts'
-import { createWebexClient, type DeviceAuthorization, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { createWebexClient, personOf, type DeviceAuthorization, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { listen, redirectPort } from './token.ts'
 
 export interface DeviceFlowOptions {
@@ -56,7 +56,7 @@ export async function runDeviceFlow (options: DeviceFlowOptions): Promise<{ toke
       const poll = await webex.deviceToken(authorization.deviceCode)
       if (poll.kind === 'slow_down') intervalMs += 5000
       if (poll.kind !== 'tokens') continue
-      const person = await webex.getMe(poll.tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
+      const person = await personOf(webex, poll.tokens.accessToken)
       return { tokens: poll.tokens, person, requested }
     }
   } finally {

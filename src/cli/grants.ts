@@ -81,7 +81,7 @@ export function grantsCommands (program: Command, cli: Cli): void {
         const what = revokeDescription(target, config.clientId)
         if (opts.yes !== true && !await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what}?`, signal)) throw new ExitError(EXIT.cancelled, 'not revoked')
         const { trackingId } = 'id' in target ? await webex.deleteAuthorization(token, target.id) : await webex.deleteClientAuthorizations(token, target.clientId, target.orgId)
-        await record(cli, audit, revokeEntry({ via: 'cli', clientId: config.clientId, admin, adminToken: token, trackingId, now: Date.now(), revoked: 'id' in target ? { authorization_id: target.id } : { client_id: target.clientId, ...(target.orgId === undefined ? {} : { org_id: target.orgId }) } }))
+        await record(cli, audit, () => revokeEntry({ via: 'cli', clientId: config.clientId, admin, adminToken: token, trackingId, now: Date.now(), revoked: 'id' in target ? { authorization_id: target.id } : { client_id: target.clientId, ...(target.orgId === undefined ? {} : { org_id: target.orgId }) } }))
         term.done(`Revoked ${what}.`)
       })
     })

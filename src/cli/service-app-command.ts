@@ -3,14 +3,13 @@
 // ways or from a sign-in for spark:applications_token.
 import type { Command } from 'commander'
 import { tokenEntry } from '../audit.ts'
-import { AppError, EXIT } from '../oauth/errors.ts'
-import { orgIdFromToken } from '../oauth/webex-client.ts'
-import { adminTokenOptions, emit, ExitError, formatOption, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
-import { readInputFile, readStdin } from './input.ts'
+import { EXIT } from '../oauth/errors.ts'
+import { orgIdFromToken, personOf } from '../oauth/webex-client.ts'
+import { adminTokenOptions, emit, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 import type { Format } from './output.ts'
 
 export function serviceAppCommand (program: Command, cli: Cli): void {
-  const { io, term } = cli
+  const { term } = cli
   const serviceApp = program.command('service-app')
     .description('Service Apps: tokens of an org\'s machine account, for scripts that outlive the admin who set them up.')
   adminTokenOptions(serviceApp.command('token')
@@ -24,17 +23,13 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
     .option('--force', 'overwrite --out if it exists'))
     .action(async (opts: AdminTokenOptions & { appId: string, clientId: string, clientSecretFile?: string, targetOrg?: string, format: Format, out?: string, force?: boolean }) => {
       // The secret first, so a missing one stops the command before any sign-in.
-      let secret: string
-      if (opts.clientSecretFile !== undefined) secret = await readInputFile(opts.clientSecretFile)
-      else if (io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
-      else throw new ExitError(EXIT.usage, 'the Service App\'s client secret is needed: pass --client-secret-file FILE or pipe it on stdin (never as a flag value)')
-      if (secret.trim() === '') throw new ExitError(EXIT.usage, 'the Service App\'s client secret is empty')
+      const secret = await readSecret(cli, opts.clientSecretFile, true, 'service-app token')
       await withAdminToken(cli, opts, 'service-app', async (webex, token, admin, { config, audit }) => {
         const targetOrgId = opts.targetOrg ?? admin.orgId ?? orgIdFromToken(token)
         if (targetOrgId === undefined) throw new ExitError(EXIT.usage, 'Webex did not say which org the signed-in admin belongs to: pass --target-org')
-        const tokens = await webex.serviceAppToken(token, { applicationId: opts.appId, clientId: opts.clientId, clientSecret: secret.trim(), targetOrgId })
-        const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
-        await record(cli, audit, tokenEntry({ event: 'service_app_token_issued', via: 'cli', clientId: opts.clientId, tokens, person, now: Date.now() }))
+        const tokens = await webex.serviceAppToken(token, { applicationId: opts.appId, clientId: opts.clientId, clientSecret: secret, targetOrgId })
+        const person = await personOf(webex, tokens.accessToken)
+        await record(cli, audit, () => tokenEntry({ event: 'service_app_token_issued', via: 'cli', clientId: opts.clientId, tokens, person, now: Date.now() }))
         term.done(`Got the Service App's tokens for org ${targetOrgId}.`)
         await emit(cli, opts.format, { tokens, person, baseUrl: config.webexBaseUrl, clientId: opts.clientId }, opts.out, opts.force === true)
       }, true)

@@ -7,10 +7,10 @@ import { scopeListProblems } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
-import { createWebexClient, orgIdFromToken, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
-import { announceSignIn, emit, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, record, type Cli } from './cli.ts'
+import { orgIdFromToken, personOf, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
+import { announceSignIn, emit, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, webexFor, type Cli } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
-import { readInputFile, readStdin, type HeldTokens } from './input.ts'
+import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
 import { runTokenFlow } from './token.ts'
 
@@ -28,12 +28,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
       if (opts.clientSecretFile !== undefined) throw new ExitError(EXIT.usage, '--client-secret-file goes with a Service App\'s --client-id')
       return undefined
     }
-    let secret: string
-    if (opts.clientSecretFile !== undefined) secret = await readInputFile(opts.clientSecretFile)
-    else if (stdinFree && io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
-    else throw new ExitError(EXIT.usage, `refreshing client ${clientId}'s tokens needs its client secret: pass --client-secret-file FILE${stdinFree ? ' or pipe it on stdin' : ' (stdin holds the refresh token)'}`)
-    if (secret.trim() === '') throw new ExitError(EXIT.usage, 'the client secret is empty')
-    return { clientId, clientSecret: secret.trim() }
+    return { clientId, clientSecret: await readSecret(cli, opts.clientSecretFile, stdinFree, `refreshing client ${clientId}'s tokens`) }
   }
 
   /** The device grant's code for the person: the URL, the code, and the complete URL as text and as a QR code. */
@@ -89,7 +84,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
           signal,
           onAuthorizeUrl: announceSignIn(cli, config, opts.browser)
         })
-      await record(cli, audit, tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'tokens', clientId: config.clientId, tokens: result.tokens, person: result.person, requested: result.requested, now: Date.now() }))
+      await record(cli, audit, () => tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'tokens', clientId: config.clientId, tokens: result.tokens, person: result.person, requested: result.requested, now: Date.now() }))
       term.done('Signed in.')
       await emit(cli, opts.format, { ...result, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
     })
@@ -124,15 +119,15 @@ export function tokenCommands (program: Command, cli: Cli): void {
       }
       if (config.sandbox) throw new AppError('sandbox_token')
       const client = await serviceAppClient(opts, held, config, opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== '')
-      const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+      const webex = webexFor(config)
       try {
         term.progress('Refreshing…')
         const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt, client)
         if (tokens.refreshTokenKept === true) term.info('Webex sent no new refresh token; the one you had stays valid.')
         // Whose token it is, as `token` and the tokens page say; a failure only leaves it out.
-        const person = await webex.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
+        const person = await personOf(webex, tokens.accessToken)
         const clientId = client?.clientId ?? config.clientId
-        await record(cli, audit, tokenEntry({ event: 'token_refreshed', via: 'cli', clientId, tokens, person, now: Date.now() }))
+        await record(cli, audit, () => tokenEntry({ event: 'token_refreshed', via: 'cli', clientId, tokens, person, now: Date.now() }))
         term.done('Refreshed.')
         const soon = tokens.refreshTokenExpiresAt
         if (opts.ifExpiringWithin !== undefined && soon !== undefined && soon.getTime() - Date.now() <= opts.ifExpiringWithin) {
@@ -156,10 +151,10 @@ export function tokenCommands (program: Command, cli: Cli): void {
       if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(cli, { name: '--token', value: opts.token }, opts.in, 'access')
       if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
-      const webex = createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+      const webex = webexFor(config)
       try {
         const me = await webex.getMe(held.accessToken)
-        await record(cli, audit, tokenEntry({ event: 'token_checked', via: 'cli', clientId: config.clientId, accessToken: held.accessToken, person: me, now: Date.now() }))
+        await record(cli, audit, () => tokenEntry({ event: 'token_checked', via: 'cli', clientId: config.clientId, accessToken: held.accessToken, person: me, now: Date.now() }))
         const summary = { id: me.id, displayName: me.displayName, emails: me.emails, orgId: me.orgId ?? orgIdFromToken(held.accessToken), type: me.type }
         io.stdout.write(opts.json === true
           ? JSON.stringify(summary, null, 2) + '\n'

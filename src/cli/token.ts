@@ -121,7 +121,8 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   // The Webex client is first needed when the browser comes back. In sandbox mode the
   // emulator is this process's own, on the redirect URI's port, whatever PORT says.
   const apiUrl = config.sandbox ? `http://127.0.0.1:${port}${SANDBOX_PATH}` : config.webexApiUrl
-  const webex = import('../oauth/webex-client.ts').then(({ createWebexClient }) =>
+  const webexModule = import('../oauth/webex-client.ts')
+  const webex = webexModule.then(({ createWebexClient }) =>
     createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
   const verifier = import('../oauth/id-token.ts')
 
@@ -146,7 +147,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
       const code = codeFrom(query, flow, config.clientSecret)
       const client = await webex
       const { tokens, idClaims } = await (await verifier).exchangeAndVerify(client, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now })
-      const person = await client.getMe(tokens.accessToken).catch((err: unknown) => { if (err instanceof AppError) return undefined; throw err })
+      const person = await (await webexModule).personOf(client, tokens.accessToken)
       deliver({ tokens, person, idClaims })
       sendPage(res, 200, await donePage('Signed in', 'The tokens were handed to the terminal.'), true)
     } catch (err) {

@@ -16,11 +16,6 @@ export function presetScopes (catalogue: Catalogue, id: string): string[] {
   return [...preset.scopes]
 }
 
-/** The grants sign-in's scopes: identity:tokens_read and identity:tokens_write. */
-export function grantsScopes (catalogue: Catalogue): string[] {
-  return presetScopes(catalogue, GRANTS_PRESET_ID)
-}
-
 /** Whether scopes (granted, or requested when Webex did not say) allow listing and revoking grants. */
 export function canManageGrants (scopes: readonly string[] | undefined): boolean {
   return scopes !== undefined && scopes.includes(LIST_SCOPE) && scopes.includes(REVOKE_SCOPE)

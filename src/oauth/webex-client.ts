@@ -274,6 +274,11 @@ export function createWebexClient (options: WebexClientOptions) {
     }
   }
 
+  /** The tokens of a successful token answer, with Webex's tracking id for the audit trail. */
+  function tokensOf (answer: Answer, issuedAt: number, what: string): TokenSet {
+    return { ...toTokenSet(parse(answer, tokenAnswer, what), issuedAt), trackingId: answer.trackingId }
+  }
+
   /** A token grant is never retried: a sent code may already be spent (docs/webex-contract.md, "Token"). */
   async function grant (form: Record<string, string>, secrets: ReadonlyArray<string | undefined>, client: ClientCredentials = options): Promise<TokenSet> {
     const issuedAt = now()
@@ -281,7 +286,7 @@ export function createWebexClient (options: WebexClientOptions) {
       form: { ...form, client_id: client.clientId, client_secret: client.clientSecret }
     })
     if (answer.status < 200 || answer.status >= 300) throw failure(answer, [...secrets, client.clientSecret])
-    return { ...toTokenSet(parse(answer, tokenAnswer, 'the token request'), issuedAt), trackingId: answer.trackingId }
+    return tokensOf(answer, issuedAt, 'the token request')
   }
 
   /**
@@ -393,7 +398,7 @@ export function createWebexClient (options: WebexClientOptions) {
     async deviceToken (deviceCode: string): Promise<{ kind: 'pending' | 'slow_down' } | { kind: 'tokens', tokens: TokenSet }> {
       const issuedAt = now()
       const answer = await send('POST', '/device/token', { form: { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode, client_id: options.clientId }, basic: options })
-      if (answer.status >= 200 && answer.status < 300) return { kind: 'tokens', tokens: { ...toTokenSet(parse(answer, tokenAnswer, 'the device token request'), issuedAt), trackingId: answer.trackingId } }
+      if (answer.status >= 200 && answer.status < 300) return { kind: 'tokens', tokens: tokensOf(answer, issuedAt, 'the device token request') }
       const code = errorAnswer.safeParse(json(answer)).data?.error
       if (answer.status === 428 || code === 'authorization_pending') return { kind: 'pending' }
       if (code === 'slow_down') return { kind: 'slow_down' }
@@ -412,7 +417,7 @@ export function createWebexClient (options: WebexClientOptions) {
         bearer: accessToken,
         json: { clientId: input.clientId, clientSecret: input.clientSecret, targetOrgId: input.targetOrgId }
       })
-      if (answer.status >= 200 && answer.status < 300) return { ...toTokenSet(parse(answer, tokenAnswer, 'the Service App token request'), issuedAt), trackingId: answer.trackingId }
+      if (answer.status >= 200 && answer.status < 300) return tokensOf(answer, issuedAt, 'the Service App token request')
       const error = failure(answer, [accessToken, input.clientSecret])
       const words = (error.details.webexDescription ?? '').toLowerCase()
       const details = { ...error.details, reason: undefined, status: undefined }
@@ -441,6 +446,16 @@ export function createWebexClient (options: WebexClientOptions) {
 }
 
 export type WebexClient = ReturnType<typeof createWebexClient>
+
+/** Whose token it is, for showing beside fresh tokens: a people/me failure only leaves it out. */
+export async function personOf (webex: WebexClient, accessToken: string): Promise<Person | undefined> {
+  try {
+    return await webex.getMe(accessToken)
+  } catch (err) {
+    if (err instanceof AppError) return undefined
+    throw err
+  }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

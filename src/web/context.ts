@@ -24,11 +24,13 @@ export interface WebContext {
 }
 
 /**
- * Appends an audit line. A failed write is logged (its error code, nothing else) and does not
- * fail the request: the tokens were issued either way, and the log says the trail has a gap.
+ * Appends an audit line, made only when AUDIT_LOG is set (the flow's hot path hashes nothing
+ * otherwise). A failed write is logged (its error code, nothing else) and does not fail the
+ * request: the tokens were issued either way, and the log says the trail has a gap.
  */
-export async function recordAudit (ctx: WebContext, request: FastifyRequest, entry: AuditEntry): Promise<void> {
+export async function recordAudit (ctx: WebContext, request: FastifyRequest, makeEntry: () => AuditEntry): Promise<void> {
   if (ctx.audit === undefined) return
+  const entry = makeEntry()
   try {
     await ctx.audit.append(entry)
   } catch (err) {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
-import { clientConsequence, grantConsequence, grantsScopes, groupByApplication, signInGrant } from '../oauth/grants.ts'
+import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrant } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE, type Authorization, type Person } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
@@ -17,7 +17,7 @@ export const GRANTS_TITLE = 'Grants: who holds which token'
 
 /** The intro page's view: what the sign-in asks for. */
 export function grantsIntroView (ctx: WebContext) {
-  return { scopes: grantsScopes(ctx.catalogue), clientId: ctx.config.clientId }
+  return { scopes: presetScopes(ctx.catalogue, GRANTS_PRESET_ID), clientId: ctx.config.clientId }
 }
 
 const WEBEX_ID = z.string().trim().min(1).max(1000).regex(/^[A-Za-z0-9_=+/.:-]+$/, 'not a Webex id')
@@ -168,7 +168,7 @@ export function grantsRoutes (ctx: WebContext) {
       const audited = chosen.kind === 'grant'
         ? { authorization_id: chosen.grant.id, client_id: chosen.grant.clientId, application_name: chosen.grant.applicationName, type: chosen.grant.type, person_email: chosen.email === '' ? undefined : chosen.email }
         : { client_id: chosen.clientId, application_name: chosen.name, org_id: admin.orgId }
-      await recordAudit(ctx, request, revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: definedOnly(audited) }))
+      await recordAudit(ctx, request, () => revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: definedOnly(audited) }))
       request.log.info({ event: 'grant_revoked' }, 'grant revoked')
       try {
         return await renderList(reply, token, admin, body, { revoked })

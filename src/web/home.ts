@@ -121,7 +121,7 @@ const startBody = z.object({
   account_choice: z.string().max(8).optional(),
   select_account: z.string().max(8).optional(),
   login_hint: z.string().max(1000).optional(),
-  /** "grants": the Grants page's own sign-in, for its preset's scopes whatever else is posted. */
+  /** A page's own sign-in (Grants, Service App), for its preset's scopes whatever else is posted. */
   purpose: z.enum(['grants', 'service-app']).optional()
 }).loose()
 
@@ -149,9 +149,11 @@ export function homeRoutes (ctx: WebContext) {
     return render(reply, 'pages/home', title, view, { status })
   }
 
-  function renderGrantsIntro (reply: FastifyReply, view: object, status: number) {
-    return render(reply, 'pages/grants-intro', GRANTS_TITLE, { ...grantsIntroView(ctx), ...view }, { status })
-  }
+  /** The pages that run their own sign-in for a preset: its scopes, and where a form problem is shown. */
+  const ownSignIn = {
+    grants: { preset: GRANTS_PRESET_ID, template: 'pages/grants-intro', title: GRANTS_TITLE, view: () => grantsIntroView(ctx) },
+    'service-app': { preset: SERVICE_APP_PRESET_ID, template: 'pages/service-app', title: SERVICE_APP_TITLE, view: () => serviceAppIntroView(ctx) }
+  } as const
 
   return async function home (app: FastifyInstance): Promise<void> {
     // The page and each preset's page never change while the app runs: each is rendered
@@ -194,16 +196,16 @@ export function homeRoutes (ctx: WebContext) {
       const body = startBody.safeParse(request.body ?? {})
       if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
       const purpose = body.data.purpose ?? 'tokens'
-      // Static mode: the scopes are fixed at start-up, whatever the browser posts; the Grants sign-in asks for its preset's.
-      const checked = purpose !== 'tokens'
-        ? checkSelection(catalogue, { ticked: presetScopes(catalogue, purpose === 'grants' ? GRANTS_PRESET_ID : SERVICE_APP_PRESET_ID), custom: [] })
+      const page = purpose === 'tokens' ? undefined : ownSignIn[purpose]
+      // Static mode: the scopes are fixed at start-up, whatever the browser posts; a page's own sign-in asks for its preset's.
+      const checked = page !== undefined
+        ? checkSelection(catalogue, { ticked: presetScopes(catalogue, page.preset), custom: [] })
         : config.mode === 'static'
           ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
           : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
       const account = accountChoice(body.data)
       const kept = 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
-      if (purpose === 'grants' && 'problem' in account) return renderGrantsIntro(reply, { problem: account.problem, account: kept }, 400)
-      if (purpose === 'service-app' && 'problem' in account) return render(reply, 'pages/service-app', SERVICE_APP_TITLE, { ...serviceAppIntroView(ctx), problem: account.problem, account: kept }, { status: 400 })
+      if (page !== undefined && 'problem' in account) return render(reply, page.template, page.title, { ...page.view(), problem: account.problem, account: kept }, { status: 400 })
       if (!checked.ok) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
       }

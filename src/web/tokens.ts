@@ -58,7 +58,7 @@ export function tokenRoutes (ctx: WebContext) {
     const now = ctx.now()
     const event: AuditEventName = input.refreshed === true ? 'token_refreshed' : input.serviceApp !== undefined ? 'service_app_token_issued' : 'token_issued'
     const purpose = input.refreshed === true || input.serviceApp !== undefined ? {} : { purpose: 'tokens' as const }
-    await recordAudit(ctx, request, tokenEntry({ event, via: 'web', clientId: input.serviceApp?.clientId ?? config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...purpose, now }))
+    await recordAudit(ctx, request, () => tokenEntry({ event, via: 'web', clientId: input.serviceApp?.clientId ?? config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...purpose, now }))
     const revocable = canManageGrants(input.tokens.grantedScopes ?? input.requested)
     const view = tokensView({ ...input, ...who, now, environment, revoke: { revocable, issuedAt: new Date(now).toISOString() } })
     return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
@@ -100,7 +100,7 @@ export function tokenRoutes (ctx: WebContext) {
         if (!(err instanceof AppError)) throw err
       }
       const now = ctx.now()
-      await recordAudit(ctx, request, tokenEntry({ event: 'token_checked', via: 'web', clientId: config.clientId, accessToken: token, person, now }))
+      await recordAudit(ctx, request, () => tokenEntry({ event: 'token_checked', via: 'web', clientId: config.clientId, accessToken: token, person, now }))
       return render(reply, 'pages/check', 'Check an access token', {
         result: {
           person: { displayName: person.displayName, email: person.emails[0] },
