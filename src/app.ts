@@ -151,7 +151,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     }
   })
   await app.register(assetRoutes)
-  app.addHook('onReady', async () => { await refusals.prepare(app, config) })
+  refusals.attach(app, config)
 
   app.setErrorHandler(errorHandler(ctx))
   app.setNotFoundHandler(notFoundHandler(ctx))

@@ -3,7 +3,8 @@
 // relay there would see codes, states, cookies and token pages. So on a loopback HOST the
 // server and the CLI's callback listener take the port on both addresses, and refuse to
 // start when either is held by another program.
-import { createServer, type RequestListener, type Server } from 'node:http'
+import type { RequestListener, Server } from 'node:http'
+import { http } from './node-http.ts'
 import type { AddressInfo } from 'node:net'
 
 /** HOST values that mean "this machine only": they get both loopback addresses. */
@@ -61,7 +62,7 @@ export function closeServer (server: Server): Promise<void> {
  */
 export async function listenIpv6Twin (primary: Server, handler: RequestListener, noIpv6: () => void): Promise<Server | undefined> {
   const port = (primary.address() as AddressInfo).port
-  const twin = createServer(handler)
+  const twin = http.createServer(handler)
   // The same patience as the first: Fastify sets these on the server it makes.
   twin.keepAliveTimeout = primary.keepAliveTimeout
   twin.requestTimeout = primary.requestTimeout

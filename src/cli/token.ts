@@ -3,7 +3,8 @@
 // The callback is one plain node:http handler, so the command starts without loading a web
 // framework; in sandbox mode the emulator (a Fastify plugin) answers on the same port.
 import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
+import { http } from '../node-http.ts'
 import { ListenError, listenIpv6Twin, listenOn } from '../loopback.ts'
 import { join } from 'node:path'
 import type { Catalogue } from '../catalogue/index.ts'
@@ -91,7 +92,7 @@ async function loopbackHandler (config: Config, now: () => number, callback: Req
  */
 export async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
   const { handler, close: closeHandler } = await loopbackHandler(config, now, callback)
-  const servers: Server[] = [createServer(handler)]
+  const servers: Server[] = [http.createServer(handler)]
   const close = async () => { await Promise.all(servers.map(closeServer)); await closeHandler() }
   try {
     await listenOn(servers[0] as Server, port, '127.0.0.1')

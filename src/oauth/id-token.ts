@@ -3,7 +3,7 @@
 // client id, exp and iat, and the nonce this flow sent (docs/webex-contract.md, "OpenID Connect").
 // The web app and the CLI both finish a sign-in through exchangeAndVerify.
 import { timingSafeEqual } from 'node:crypto'
-import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
 import { AppError } from './errors.ts'
 import type { TokenSet, WebexClient } from './webex-client.ts'
 
@@ -53,7 +53,7 @@ function invalid (reason: string): AppError {
 }
 
 /** One sentence for each way verification fails; jose's own messages are not shown. */
-function reasonOf (err: unknown): string {
+function reasonOf (errors: typeof import('jose').errors, err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'The id_token has expired (its exp is in the past).'
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'The id_token was issued to another client: its audience (aud) is not this integration\'s client id.'
@@ -69,6 +69,8 @@ function reasonOf (err: unknown): string {
 
 /** Verifies an id_token; returns its claims or throws id_token_invalid with a specific reason. */
 export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idToken: string, expected: { clientId: string, nonce: string, now: number }): Promise<IdClaims> {
+  // jose is loaded by the first OpenID sign-in, not at start-up: most sign-ins never need it.
+  const { createLocalJWKSet, errors, jwtVerify } = await import('jose')
   const verify = async (fresh: boolean) => {
     const keys = await webex.openIdKeys(fresh)
     return await jwtVerify(idToken, createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]), {
@@ -85,13 +87,13 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
     payload = (await verify(false)).payload
   } catch (err) {
     if (err instanceof AppError) throw err
-    if (!(err instanceof errors.JWKSNoMatchingKey)) throw invalid(reasonOf(err))
+    if (!(err instanceof errors.JWKSNoMatchingKey)) throw invalid(reasonOf(errors, err))
     // Webex may have rotated its keys since they were fetched: fetch once more.
     try {
       payload = (await verify(true)).payload
     } catch (again) {
       if (again instanceof AppError) throw again
-      throw invalid(reasonOf(again))
+      throw invalid(reasonOf(errors, again))
     }
   }
   const nonce = typeof payload.nonce === 'string' ? Buffer.from(payload.nonce) : undefined

@@ -6,7 +6,7 @@
 // (grants.ts) are route families of their own, on the small kit this class hands them (kit.ts).
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import type { CryptoKey, JWK } from 'jose'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
@@ -209,6 +209,8 @@ export class Emulator {
   /** The signing key pair, made on first use (an RSA key takes a moment), and a stranger's key for tamper tests. */
   #signingKeys () {
     this.#keys ??= (async () => {
+      // jose is loaded by the first OpenID sign-in, not with the sandbox.
+      const { exportJWK, generateKeyPair } = await import('jose')
       const [pair, stranger] = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256')])
       const jwk = { ...(await exportJWK(pair.publicKey)), kid: KEY_ID, alg: 'RS256', use: 'sig' }
       return { privateKey: pair.privateKey, jwk, stranger: stranger.privateKey }
@@ -249,6 +251,7 @@ export class Emulator {
 
   async #idToken (request: FastifyRequest, grant: Grant): Promise<string> {
     const keys = await this.#signingKeys()
+    const { SignJWT } = await import('jose')
     const tamper = this.idTokenTamper
     const now = Math.floor(this.#now() / 1000)
     const issuedAt = tamper === 'expired' ? now - 7200 : now

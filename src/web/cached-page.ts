@@ -9,25 +9,30 @@ const brotliAsync = promisify(brotliCompress)
 const gzipAsync = promisify(gzip)
 
 /**
- * A page's bytes and their compressed forms. The best forms (brotli at quality 11, gzip at
- * level 9: about 85 ms for the catalogue) are made on libuv's thread pool; until they are
- * ready, which is only during the first requests after start-up, a fast gzip made at once
- * is sent, so no request waits for them and the event loop is never blocked by them.
+ * A page's bytes and their compressed forms, made when first asked for, not at start-up. The
+ * best forms (brotli at quality 11, gzip at level 9: about 85 ms for the catalogue) are made
+ * on libuv's thread pool; until they are ready, which is only during the first requests, a
+ * fast gzip is sent, so no request waits for them and the event loop is never blocked by them.
  */
 export class CachedPage {
   readonly raw: Buffer
   readonly etag: string
   readonly type: string
   readonly cacheControl: string
-  #gzip: Buffer
+  #gzip: Buffer | undefined
   #br: Buffer | undefined
+  #compressing = false
 
   constructor (content: string | Buffer, type = 'text/html; charset=utf-8', cacheControl = 'no-cache') {
     this.raw = Buffer.from(content)
     this.type = type
     this.cacheControl = cacheControl
     this.etag = `"${createHash('sha256').update(this.raw).digest('base64url').slice(0, 22)}"`
-    this.#gzip = gzipSync(this.raw, { level: 1 })
+  }
+
+  #compress (): void {
+    if (this.#compressing) return
+    this.#compressing = true
     // Should one fail: without gzip-9 the fast gzip stays; without brotli, brotli is not offered.
     Promise.all([
       gzipAsync(this.raw, { level: 9 }).then((bytes) => { this.#gzip = bytes }),
@@ -36,11 +41,14 @@ export class CachedPage {
   }
 
   get gzip (): Buffer {
+    this.#compress()
+    this.#gzip ??= gzipSync(this.raw, { level: 1 })
     return this.#gzip
   }
 
   /** Undefined until made. */
   get br (): Buffer | undefined {
+    this.#compress()
     return this.#br
   }
 }

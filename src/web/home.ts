@@ -142,8 +142,10 @@ export function homeRoutes (ctx: WebContext) {
   const { config, catalogue } = ctx
   const render = pageRenderer(config)
   const title = config.mode === 'static' ? 'Get a Webex token' : 'Choose Webex scopes'
-  const defaultView = homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) })
-  const json = catalogueJson(catalogue)
+  // Both are made by the first request that needs them, not at start-up.
+  let view: ReturnType<typeof homeView> | undefined
+  const defaultView = () => (view ??= homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) }))
+  let json: string | undefined
 
   function renderHome (reply: FastifyReply, view: object, status = 200) {
     return render(reply, 'pages/home', title, view, { status })
@@ -180,17 +182,17 @@ export function homeRoutes (ctx: WebContext) {
       const query = config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data
       if (query?.preset !== undefined) {
         const preset = catalogue.presets.find((p) => p.id === query.preset)
-        if (preset === undefined) return renderHome(reply, { ...defaultView, problem: 'There is no such preset.' }, 404)
+        if (preset === undefined) return renderHome(reply, { ...defaultView(), problem: 'There is no such preset.' }, 404)
         return sendPage(request, reply, `preset:${preset.id}`, () => homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
       }
       if (query?.import !== undefined) {
         const selection = importAuthorizeUrl(catalogue, query.import)
         return renderHome(reply, homeView(catalogue, config, selection), selection.problem === undefined ? 200 : 400)
       }
-      return sendPage(request, reply, '', () => defaultView)
+      return sendPage(request, reply, '', defaultView)
     })
 
-    app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json))
+    app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json ??= catalogueJson(catalogue)))
 
     app.post('/start', rateLimited(config), async (request, reply) => {
       const body = startBody.safeParse(request.body ?? {})

@@ -35,18 +35,25 @@ function jsonBody (status: number): string {
 }
 
 export class Refusals {
-  readonly #pages = new Map<number, string>()
+  readonly #pages = new Map<number, Promise<string>>()
+  #render: ((status: number) => Promise<string>) | undefined
 
-  /** Renders the error page of each refusal once, when the app is ready. */
-  async prepare (app: FastifyInstance, config: Config): Promise<void> {
-    for (const status of Object.keys(REASONS).map(Number)) {
+  /** Lets refusals use the app's error page once the app can render; each is rendered on first use. */
+  attach (app: FastifyInstance, config: Config): void {
+    this.#render = (status) => {
       const view = errorView(new AppError('bad_request', { status, reason: REASONS[status] }))
-      this.#pages.set(status, await renderHtml(app, config, 'pages/error', view.title, { error: view, back: { href: '/', label: 'Back to the start' } }))
+      return renderHtml(app, config, 'pages/error', view.title, { error: view, back: { href: '/', label: 'Back to the start' } })
     }
   }
 
-  #page (status: number): string {
-    return this.#pages.get(status) ?? `<!doctype html><title>Bad request</title><h1>Bad request</h1><p>${REASONS[400] ?? ''}</p>`
+  #page (status: number): Promise<string> {
+    let page = this.#pages.get(status)
+    if (page === undefined) {
+      const fallback = `<!doctype html><title>Bad request</title><h1>Bad request</h1><p>${REASONS[status] ?? REASONS[400] ?? ''}</p>`
+      page = (this.#render?.(status) ?? Promise.resolve(fallback)).catch(() => fallback)
+      if (this.#render !== undefined) this.#pages.set(status, page)
+    }
+    return page
   }
 
   /** Fastify's clientErrorHandler: the parser gave up, so only the raw bytes say what the client accepts. */
@@ -57,12 +64,15 @@ export class Refusals {
     const raw: unknown = err.rawPacket
     const accept = /\r\naccept:([^\r\n]*)/i.exec(Buffer.isBuffer(raw) ? raw.subarray(0, 16_384).toString('latin1') : '')?.[1]
     const json = wantsJson(accept)
-    const body = json ? jsonBody(status) : this.#page(status)
-    if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
-        `Content-Type: ${json ? 'application/json' : 'text/html'}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${RAW_HEADERS}Connection: close\r\n\r\n${body}`)
+    const answer = (body: string) => {
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+          `Content-Type: ${json ? 'application/json' : 'text/html'}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${RAW_HEADERS}Connection: close\r\n\r\n${body}`)
+      }
+      socket.destroy()
     }
-    socket.destroy()
+    if (json) answer(jsonBody(status))
+    else void this.#page(status).then(answer)
   }
 
   /** Fastify's frameworkErrors: a bad URL (400) or a path part over maxParamLength (414). */
@@ -70,6 +80,8 @@ export class Refusals {
     const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400
     request.log.info({ kind: 'bad_request', status, code: error.code }, 'request refused')
     const json = wantsJson(request.headers.accept)
-    reply.code(status).headers(HEADERS).type(json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8').send(json ? jsonBody(status) : this.#page(status))
+    reply.code(status).headers(HEADERS).type(json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8')
+    if (json) reply.send(jsonBody(status))
+    else void this.#page(status).then((page) => reply.send(page))
   }
 }
