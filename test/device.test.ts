@@ -2,10 +2,15 @@
 // the code and QR on stderr, the verification page approved, declined or left to expire, a
 // slow_down honoured, OpenID scopes refused, a client without the helper redirect URIs, the
 // timeout and Ctrl-C, and the sandbox. The polling interval is checked by the emulator, which
-// counts every poll that came sooner than the interval allowed.
+// counts every poll that came sooner than the interval allowed, by the clock it shares with
+// the CLI (FastClock: Webex's seconds pass in hundredths, so no test waits them out).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Browser, CLIENT_ID, CLIENT_SECRET, freePort, runCliHere, startEmulator, type CliRun, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, FastClock, freePort, runCliHere as runCliAt, startEmulator, type CliRun, type RunningEmulator } from './helpers.ts'
+
+/** Webex's intervals pass a hundred times faster: the CLI and the emulator share this clock. */
+const clock = new FastClock(100)
+const runCliHere = (args: string[], env: Record<string, string>) => runCliAt(args, env, '', { clock })
 
 /** Waits for the complete verification URL on stderr and decides on the emulator's page as a demo user. */
 async function approve (run: CliRun, user: 'admin' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<string> {
@@ -26,7 +31,7 @@ describe('webex-token-issuer token --device', () => {
   let env: Record<string, string>
   before(async () => {
     const port = await freePort()
-    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 1 })
+    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 1, now: clock.now })
     env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
   })
   after(async () => { await emu.app.close() })
@@ -87,7 +92,7 @@ describe('webex-token-issuer token --device', () => {
 describe('token --device: an expired code, and a client not registered for the device grant', () => {
   test('a code nobody approves expires: exit 16, explained', async () => {
     const port = await freePort()
-    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 2, deviceTtlS: 1 })
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 2, deviceTtlS: 1, now: clock.now })
     const run = await runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
     await emu.app.close()
     assert.equal(run.code, 16, run.stderr)
@@ -96,7 +101,7 @@ describe('token --device: an expired code, and a client not registered for the d
 
   test('Webex refusing the client names the redirect URIs the integration needs (exit 7)', async () => {
     const port = await freePort()
-    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { withoutDeviceHelper: true })
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { withoutDeviceHelper: true, now: clock.now })
     const run = await runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
     await emu.app.close()
     assert.equal(run.code, 7, run.stderr)

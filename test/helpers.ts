@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Readable, Writable } from 'node:stream'
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises'
 import { CookieJar } from 'tough-cookie'
 import { Agent, request } from 'undici'
 import type { FastifyInstance } from 'fastify'
@@ -14,6 +15,7 @@ import { buildApp, type AppDeps } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config/index.ts'
 import { buildEmulatorServer, type Emulator } from '../src/sandbox/index.ts'
 import { runCli } from '../src/cli/main.ts'
+import type { Clock } from '../src/cli/device.ts'
 import { DEVICE_HELPER_REDIRECT_URIS } from '../src/oauth/device.ts'
 
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
@@ -260,7 +262,7 @@ export interface CliRun {
  * no .env is read) and only `env`: for what the CLI does, where the process boundary is not the
  * point. Exit codes, signals, pipes and the installed bin are tested as real processes.
  */
-export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean } = {}): CliRun {
+export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean, clock?: Clock } = {}): CliRun {
   let stdout = ''
   let stderr = ''
   const watchers = new Set<() => void>()
@@ -273,7 +275,8 @@ export function runCliHere (args: string[], env: Record<string, string>, input =
     stdin: Object.assign(Readable.from([input]), options.tty === true ? { isTTY: true } : {}),
     env,
     cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
-    openBrowser: async () => { throw new Error('no browser in tests') }
+    openBrowser: async () => { throw new Error('no browser in tests') },
+    ...(options.clock === undefined ? {} : { clock: options.clock })
   }, controller.signal).then((code) => ({ code, stdout, stderr }))
   const stderrMatch = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
     const watch = () => {
@@ -287,6 +290,21 @@ export function runCliHere (args: string[], env: Record<string, string>, input =
   const url = stderrMatch(/^\s+(http\S+\/authorize\?\S+)$/m).then((match) => match[1] ?? '')
   url.catch(() => {})
   return { done, url, stderrMatch, interrupt: () => controller.abort() }
+}
+
+/**
+ * A clock for the device grant that runs `speed` times faster than the system's: a wait of
+ * Webex's 5 s interval takes 50 ms. The CLI and the emulator share it, so the emulator still
+ * sees every poll's spacing as the CLI meant it, and counts any that came too soon.
+ */
+export class FastClock implements Clock {
+  #offset = 0
+  constructor (readonly speed = 100) {}
+  readonly now = () => Date.now() + this.#offset
+  readonly sleep = async (ms: number, signal: AbortSignal) => {
+    await setTimeoutPromise(ms / this.speed, undefined, { signal })
+    this.#offset += ms - ms / this.speed
+  }
 }
 
 /** `token` in this process, signed in on the emulator's consent page as a demo user; the finished run. */

@@ -16,6 +16,7 @@ import { createWebexClient, type Person, type WebexClient } from '../oauth/webex
 import { SCOPES_DIR } from '../paths.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
 import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format } from './output.ts'
+import type { Clock } from './device.ts'
 import type { Terminal } from './terminal.ts'
 import { runTokenFlow } from './token.ts'
 
@@ -27,6 +28,8 @@ export interface CliIo {
   cwd: string
   /** Opens the system browser; rejects when none can be opened. */
   openBrowser: (url: string) => Promise<void>
+  /** The device grant's clock; the system clock unless given. */
+  clock?: Clock
 }
 
 /** One run of the CLI: its streams, its terminal (progress and errors) and its Ctrl-C signal. */

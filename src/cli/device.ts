@@ -10,6 +10,15 @@ import { AppError } from '../oauth/errors.ts'
 import { createWebexClient, personOf, type DeviceAuthorization, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { listen, redirectPort } from './token.ts'
 
+/** Time as the device grant sees it: its deadlines and its waits between polls. */
+export interface Clock {
+  now: () => number
+  /** Waits `ms`; rejects when `signal` aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+export const SYSTEM_CLOCK: Clock = { now: Date.now, sleep: (ms, signal) => sleep(ms, undefined, { signal }) }
+
 export interface DeviceFlowOptions {
   config: Config
   scopes: readonly string[]
@@ -17,6 +26,8 @@ export interface DeviceFlowOptions {
   onCode: (authorization: DeviceAuthorization) => Promise<void>
   timeoutMs: number
   signal: AbortSignal
+  /** The system clock unless given (tests pass one that runs faster, shared with the emulator). */
+  clock?: Clock | undefined
 }
 
 /** Scopes the device grant refuses: Webex does not allow OpenID scopes there. */
@@ -27,18 +38,19 @@ export function deviceScopeProblem (scopes: readonly string[]): string | undefin
 
 export async function runDeviceFlow (options: DeviceFlowOptions): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
   const { config, signal } = options
+  const clock = options.clock ?? SYSTEM_CLOCK
   const requested = [...options.scopes]
   let apiUrl = config.webexApiUrl
   let closeServer = async () => {}
   if (config.sandbox) {
     const port = redirectPort(config)
-    const server = await listen(config, port, Date.now, (_req, res) => { res.writeHead(404).end() })
+    const server = await listen(config, port, clock.now, (_req, res) => { res.writeHead(404).end() })
     closeServer = server.close
     apiUrl = `http://127.0.0.1:${port}${SANDBOX_PATH}`
   }
   const webex = createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
   try {
-    const started = Date.now()
+    const started = clock.now()
     const authorization = await webex.deviceAuthorize(requested)
     await options.onCode(authorization)
     const giveUpAt = started + options.timeoutMs
@@ -47,12 +59,12 @@ export async function runDeviceFlow (options: DeviceFlowOptions): Promise<{ toke
     let intervalMs = authorization.intervalS * 1000
     for (;;) {
       try {
-        await sleep(intervalMs, undefined, { signal })
+        await clock.sleep(intervalMs, signal)
       } catch {
         throw new AppError('unknown_error', { reason: 'Cancelled.' })
       }
-      if (Date.now() > giveUpAt) throw new AppError('timeout', { reason: `No one approved the sign-in within ${Math.round(options.timeoutMs / 1000)} seconds.` })
-      if (Date.now() > expiredAt) throw new AppError('device_code_expired')
+      if (clock.now() > giveUpAt) throw new AppError('timeout', { reason: `No one approved the sign-in within ${Math.round(options.timeoutMs / 1000)} seconds.` })
+      if (clock.now() > expiredAt) throw new AppError('device_code_expired')
       const poll = await webex.deviceToken(authorization.deviceCode)
       if (poll.kind === 'slow_down') intervalMs += 5000
       if (poll.kind !== 'tokens') continue

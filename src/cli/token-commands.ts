@@ -74,7 +74,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
         if (problem !== undefined) throw new ExitError(EXIT.usage, problem)
       }
       const result = opts.device === true
-        ? await runDeviceFlow({ config, scopes, timeoutMs: opts.timeout * 1000, signal, onCode: async (authorization) => { await showDeviceCode(authorization, config) } })
+        ? await runDeviceFlow({ config, scopes, timeoutMs: opts.timeout * 1000, signal, clock: io.clock, onCode: async (authorization) => { await showDeviceCode(authorization, config) } })
         : await runTokenFlow({
           config,
           catalogue,

@@ -72,7 +72,7 @@ export class Refusals {
       socket.destroy()
     }
     if (json) answer(jsonBody(status))
-    else void this.#page(status).then(answer)
+    else this.#page(status).then(answer, () => socket.destroy())
   }
 
   /** Fastify's frameworkErrors: a bad URL (400) or a path part over maxParamLength (414). */
@@ -82,6 +82,6 @@ export class Refusals {
     const json = wantsJson(request.headers.accept)
     reply.code(status).headers(HEADERS).type(json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8')
     if (json) reply.send(jsonBody(status))
-    else void this.#page(status).then((page) => reply.send(page))
+    else this.#page(status).then((page) => reply.send(page), () => reply.send(''))
   }
 }

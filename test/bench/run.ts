@@ -29,8 +29,8 @@ const SERVER = join(PACKAGE_ROOT, 'bin', 'serve.js')
  * the steady state that every flow target is judged on (CPU, rate, latency, memory growth).
  */
 const settings = quick
-  ? { startups: 1, rounds: 1, roundMs: 500, flowsWarm: 50, flowsMid: 100, flowsTotal: 200 }
-  : process.env.BENCH_FLOWS_ONLY === '1' ? { startups: 1, rounds: 1, roundMs: 500, flowsWarm: 2000, flowsMid: 3000, flowsTotal: 6000 } : { startups: 5, rounds: 4, roundMs: 3000, flowsWarm: 2000, flowsMid: 10_000, flowsTotal: 20_000 }
+  ? { startups: 1, rounds: 1, warmMs: 200, roundMs: 300, flowsWarm: 50, flowsMid: 100, flowsTotal: 200 }
+  : process.env.BENCH_FLOWS_ONLY === '1' ? { startups: 1, rounds: 1, warmMs: 1000, roundMs: 500, flowsWarm: 2000, flowsMid: 3000, flowsTotal: 6000 } : { startups: 5, rounds: 4, warmMs: 1000, roundMs: 3000, flowsWarm: 2000, flowsMid: 10_000, flowsTotal: 20_000 }
 
 if (!existsSync(join(PACKAGE_ROOT, 'dist', 'main.js'))) {
   process.stderr.write('dist/ is missing: run `npm run build` first (npm run bench does).\n')
@@ -107,7 +107,8 @@ async function startupMs (cwd: string, env: Record<string, string>): Promise<num
     const port = await freePort()
     const t0 = performance.now()
     const child = npmStart(cwd, { ...env, PORT: String(port) })
-    times.push(await healthy(port, t0))
+    const exited = new Promise<never>((_resolve, reject) => child.once('exit', (code) => reject(new Error(`npm start in ${cwd} exited ${code ?? 'on a signal'} before answering`))))
+    times.push(await Promise.race([healthy(port, t0), exited]))
     await stop(child)
   }
   return median(times)
@@ -162,7 +163,7 @@ async function load (url: string, connections: number, ms: number): Promise<{ rp
  * one costs nothing.
  */
 async function alternate (urls: [string, string], connections: number): Promise<Array<{ rps: number, p99: number }>> {
-  for (const url of urls) await load(url, connections, 1000) // JIT warm-up, for both alike
+  for (const url of urls) await load(url, connections, settings.warmMs) // JIT warm-up, for both alike
   const runs: Array<Array<{ rps: number, p99: number }>> = [[], []]
   for (let round = 0; round < settings.rounds; round++) {
     for (const [i, url] of urls.entries()) {
