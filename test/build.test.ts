@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../src/paths.ts'
@@ -37,9 +37,12 @@ describe('the built server (npm start)', () => {
     assert.ok(map.sources.some((s) => s.endsWith('src/catalogue/rules.ts')), 'the browser script uses the server\'s own rules')
   })
 
-  test('stack traces of the built code name src/ files', () => {
-    const script = `process.setSourceMapsEnabled(true); const { parseCallback } = await import(${JSON.stringify(join(root, 'dist', 'oauth', 'flow.js'))}); try { parseCallback({ code: 5 }) } catch (err) { console.log(err.stack) }`
+  test('stack traces of the built code, run as npm start and the bin run it, name src/ files', () => {
+    // An entry point beside main.js, started through the same runBuilt as bin/serve.js.
+    writeFileSync(join(root, 'dist', 'stack-probe.js'), "import { parseCallback } from './oauth/flow.js'\ntry { parseCallback({ code: 5 }) } catch (err) { console.log(err.stack) }\n")
+    const script = `const { runBuilt } = await import(${JSON.stringify(join(root, 'bin', 'run-built.js'))}); await runBuilt('stack-probe.js')`
     const stack = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    rmSync(join(root, 'dist', 'stack-probe.js'))
     assert.match(stack, /at parseCallback \(\S+\/src\/oauth\/flow\.ts:\d+:\d+\)/)
   })
 

@@ -4,7 +4,7 @@
 import type { Config } from '../config/index.ts'
 import { ConfigError } from '../config/index.ts'
 import type { Catalogue } from './index.ts'
-import { isScopeId, sparkAllConflicts } from './rules.ts'
+import { isScopeId, sparkAllConflicts, sparkAllProblem } from './rules.ts'
 
 function distance (a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i)
@@ -55,7 +55,7 @@ export function checkStaticScopes (catalogue: Catalogue, config: Config): string
   if (config.mode !== 'static' && config.scopes.length === 0) return []
   const { problems, warnings } = scopeListProblems(catalogue, config.scopes, 'SCOPES', config.allowUnknownScopes)
   const conflicts = sparkAllConflicts(config.scopes, (id) => catalogue.byId.get(id)?.inSparkAll === true)
-  if (conflicts.length > 0) problems.push(`SCOPES: spark:all already covers ${conflicts.join(', ')}; remove ${conflicts.length > 1 ? 'them' : 'it'} or remove spark:all`)
+  if (conflicts.length > 0) problems.push(`SCOPES: ${sparkAllProblem(conflicts)}`)
   if (problems.length > 0) throw new ConfigError(problems)
   return warnings
 }

@@ -250,12 +250,15 @@ async function main (): Promise<void> {
   const emulatorBase = `http://127.0.0.1:${emulatorPort}/v1`
   const appEnv = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emulatorBase, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' }
 
-  process.stderr.write(`webex-token-issuer bench${quick ? ' (quick smoke run: numbers mean nothing)' : ''}\n`)
+  process.stderr.write(`webex-token-issuer bench on Node ${process.version}${quick ? ' (quick smoke run: numbers mean nothing)' : ''}\n`)
   const baselineStart = await startupMs(HELLO_DIR, {})
   report({ name: 'baseline start-up (hello world, npm start), median', value: baselineStart, unit: 'ms', target: '', pass: null })
-  const appStart = await startupMs(PACKAGE_ROOT, { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
   const startTarget = Math.min(1000, 1.5 * baselineStart)
+  const appStart = await startupMs(PACKAGE_ROOT, { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
   report({ name: 'app start-up (npm start to the first 200), median', value: appStart, unit: 'ms', target: `≤ 1000 ms and ≤ 1.5 × baseline (${startTarget.toFixed(0)} ms)`, pass: appStart <= startTarget })
+  // What a newcomer's first `npm start` is: no CLIENT_ID, so the embedded emulator comes up too.
+  const sandboxStart = await startupMs(PACKAGE_ROOT, {})
+  report({ name: 'app start-up in sandbox mode (no CLIENT_ID), median', value: sandboxStart, unit: 'ms', target: `≤ 1000 ms and ≤ 1.5 × baseline (${startTarget.toFixed(0)} ms)`, pass: sandboxStart <= startTarget })
 
   const emulator = start(['--import', TSX, EMULATOR], { PORT: String(emulatorPort), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri })
   await healthy(emulatorPort, performance.now(), '/v1/people/me', true)
