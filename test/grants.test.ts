@@ -223,13 +223,20 @@ describe('the Grants page', () => {
   })
 
   test('the audit trail: one line per event, mode 0600, and no token, code or secret anywhere in it', async () => {
-    // Refresh and check, so every web event is in the file.
+    // Every web event, made here whatever ran before: a sign-in, a refresh, a check, a Grants
+    // sign-in and one revocation (Robin's seeded Webex Web Client grant).
     const browser = new Browser()
     const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin')
     const refresh = form(final.body, '/refresh')
     assert.equal((await browser.fetch(`${app.url}/refresh`, { form: refresh })).status, 200)
     const checked = app.emulator.emulator.issued.at(-1)?.accessToken ?? ''
     assert.equal((await browser.fetch(`${app.url}/check`, { form: { access_token: checked } })).status, 200)
+    const own = await grantsSignIn(browser, app)
+    const robin = await browser.fetch(`${app.url}/grants/list`, { form: { ...form(own.body, '/grants/list'), email: 'robin.user@sandbox.example.com' } })
+    const webClient = app.emulator.emulator.grants.forPerson(personId('user')).find((g) => g.applicationName === 'Webex Web Client')
+    assert.ok(webClient !== undefined)
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(robin.body, '/grants/confirm', ['authorization_id', webClient.id]) })
+    assert.equal((await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })).status, 200)
     await browser.close()
 
     assert.equal(statSync(auditFile).mode & 0o777, 0o600)
@@ -244,7 +251,7 @@ describe('the Grants page', () => {
     assert.match(String(issuedLine?.tracking_id), /\S/)
     assert.ok(!Number.isNaN(Date.parse(String(issuedLine?.expires_at))))
     const revoked = lines.filter((l) => l.event === 'grant_revoked')
-    assert.ok(revoked.some((l) => (l.revoked as { client_id?: string }).client_id === 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec'))
+    assert.ok(revoked.some((l) => (l.revoked as { authorization_id?: string }).authorization_id === webClient.id), JSON.stringify(revoked))
     // The secrecy check: nothing the emulator issued, and no client secret.
     for (const record of app.emulator.emulator.issued) {
       for (const secret of [record.code, record.accessToken, record.refreshToken, record.idToken]) {
