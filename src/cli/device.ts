@@ -17,7 +17,7 @@ export interface Clock {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
 }
 
-export const SYSTEM_CLOCK: Clock = { now: Date.now, sleep: (ms, signal) => sleep(ms, undefined, { signal }) }
+const SYSTEM_CLOCK: Clock = { now: Date.now, sleep: (ms, signal) => sleep(ms, undefined, { signal }) }
 
 export interface DeviceFlowOptions {
   config: Config

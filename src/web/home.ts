@@ -143,8 +143,8 @@ export function homeRoutes (ctx: WebContext) {
   const render = pageRenderer(config)
   const title = config.mode === 'static' ? 'Get a Webex token' : 'Choose Webex scopes'
   // Both are made by the first request that needs them, not at start-up.
-  let view: ReturnType<typeof homeView> | undefined
-  const defaultView = () => (view ??= homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) }))
+  let defaultModel: ReturnType<typeof homeView> | undefined
+  const defaultView = () => (defaultModel ??= homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) }))
   let json: string | undefined
 
   function renderHome (reply: FastifyReply, view: object, status = 200) {
