@@ -6,11 +6,11 @@
 // the CLI (FastClock: Webex's seconds pass in hundredths, so no test waits them out).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Browser, CLIENT_ID, CLIENT_SECRET, FastClock, freePort, runCliHere as runCliAt, startEmulator, type CliRun, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, FastClock, freePort, runCliHere, startEmulator, type CliRun, type RunningEmulator } from './helpers.ts'
 
 /** Webex's intervals pass a hundred times faster: the CLI and the emulator share this clock. */
 const clock = new FastClock(100)
-const runCliHere = (args: string[], env: Record<string, string>) => runCliAt(args, env, '', { clock })
+const runOnClock = (args: string[], env: Record<string, string>) => runCliHere(args, env, '', { clock })
 
 /** Waits for the complete verification URL on stderr and decides on the emulator's page as a demo user. */
 async function approve (run: CliRun, user: 'admin' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<string> {
@@ -38,7 +38,7 @@ describe('webex-token-issuer token --device', () => {
 
   test('approved on another device: the URL, the code and a QR code on stderr, the tokens on stdout, every poll at the interval', async () => {
     const early = emu.emulator.device.tooEarly
-    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
     const userCode = await approve(run, 'admin')
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
@@ -55,7 +55,7 @@ describe('webex-token-issuer token --device', () => {
   test('slow_down: the next poll waits five seconds more', async () => {
     const early = emu.emulator.device.tooEarly
     emu.emulator.device.forceSlowDown = 1
-    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
     await approve(run, 'admin')
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
@@ -64,25 +64,25 @@ describe('webex-token-issuer token --device', () => {
   })
 
   test('declined exits 3; a user without the role exits 4', async () => {
-    const declined = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const declined = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
     await approve(declined, 'admin', 'decline')
     assert.equal((await declined.done).code, 3)
-    const unentitled = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const unentitled = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
     await approve(unentitled, 'user')
     assert.equal((await unentitled.done).code, 4)
   })
 
   test('OpenID scopes are refused before anything is sent (exit 2); --timeout exits 9; Ctrl-C exits 130', async () => {
     const hits = emu.emulator.device.tooEarly
-    const openid = await runCliHere(['token', '--device', '--scopes', 'openid email spark-admin:people_read'], env).done
+    const openid = await runOnClock(['token', '--device', '--scopes', 'openid email spark-admin:people_read'], env).done
     assert.equal(openid.code, 2)
     assert.match(openid.stderr, /the device grant does not allow OpenID scopes \(openid email\)/)
     assert.equal(emu.emulator.device.tooEarly, hits)
 
-    const timeout = await runCliHere(['token', '--device', '--timeout', '1', '--scopes', 'spark-admin:people_read'], env).done
+    const timeout = await runOnClock(['token', '--device', '--timeout', '1', '--scopes', 'spark-admin:people_read'], env).done
     assert.equal(timeout.code, 9, timeout.stderr)
 
-    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
     await run.stderrMatch(/enter the code/)
     run.interrupt()
     assert.equal((await run.done).code, 130)
@@ -93,7 +93,7 @@ describe('token --device: an expired code, and a client not registered for the d
   test('a code nobody approves expires: exit 16, explained', async () => {
     const port = await freePort()
     const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 2, deviceTtlS: 1, now: clock.now })
-    const run = await runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
+    const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
     await emu.app.close()
     assert.equal(run.code, 16, run.stderr)
     assert.match(run.stderr, /The sign-in code expired/)
@@ -102,7 +102,7 @@ describe('token --device: an expired code, and a client not registered for the d
   test('Webex refusing the client names the redirect URIs the integration needs (exit 7)', async () => {
     const port = await freePort()
     const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { withoutDeviceHelper: true, now: clock.now })
-    const run = await runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
+    const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
     await emu.app.close()
     assert.equal(run.code, 7, run.stderr)
     assert.match(run.stderr, /https:\/\/oauth-helper-a\.wbx2\.com\/helperservice\/v1\/actions\/device\/callback/)
@@ -110,7 +110,7 @@ describe('token --device: an expired code, and a client not registered for the d
 
   test('in sandbox mode the verification page is this run\'s own emulator', async () => {
     const port = await freePort()
-    const run = runCliHere(['token', '--device', '--scopes', 'spark-admin:people_read'], { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
     await approve(run, 'admin')
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)

@@ -46,6 +46,7 @@ export class Refusals {
     }
   }
 
+  /** Never rejects: a page that cannot be rendered falls back to a plain one. */
   #page (status: number): Promise<string> {
     let page = this.#pages.get(status)
     if (page === undefined) {
@@ -72,7 +73,7 @@ export class Refusals {
       socket.destroy()
     }
     if (json) answer(jsonBody(status))
-    else this.#page(status).then(answer, () => socket.destroy())
+    else this.#page(status).then(answer)
   }
 
   /** Fastify's frameworkErrors: a bad URL (400) or a path part over maxParamLength (414). */
@@ -82,6 +83,6 @@ export class Refusals {
     const json = wantsJson(request.headers.accept)
     reply.code(status).headers(HEADERS).type(json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8')
     if (json) reply.send(jsonBody(status))
-    else this.#page(status).then((page) => reply.send(page), () => reply.send(''))
+    else this.#page(status).then((page) => reply.send(page))
   }
 }
