@@ -107,7 +107,6 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
   app.addHook('onClose', async () => { await ctx.webex.close() })
 
-  const formTargets = [...new Set([new URL(config.webexBaseUrl).origin, config.redirectOrigin])]
   await app.register(securityHeaders, {
     contentSecurityPolicy: {
       directives: {
@@ -115,7 +114,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'", ...formTargets],
+        // The app's forms post to itself; the sandbox's consent form returns to the callback.
+        // Sign-ins leave through a hand-off page, not a form's redirect (home.ts), so no Webex
+        // host needs to be named here.
+        formAction: [...new Set(["'self'", config.redirectOrigin])],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: config.secure ? [] : null
       }

@@ -14,6 +14,17 @@ export function isLoopbackHost (host: string): boolean {
   return LOOPBACK_HOSTS.has(host.toLowerCase())
 }
 
+/**
+ * The other name of this machine's loopback for a URL's host name: localhost for 127.0.0.1 or
+ * [::1], 127.0.0.1 for localhost; undefined for any other host. Two names of one server are
+ * two origins to a browser.
+ */
+export function otherLoopbackName (hostname: string): string | undefined {
+  const name = hostname.toLowerCase()
+  if (name === 'localhost') return '127.0.0.1'
+  return name === '127.0.0.1' || name === '[::1]' ? 'localhost' : undefined
+}
+
 /** Why a port could not be had, in one sentence that names the address. */
 export class ListenError extends Error {
   constructor (readonly code: string, readonly port: number, readonly address: string) {

@@ -5,7 +5,7 @@ import { Agent, request } from 'undici'
 import { createFlow, pkceChallenge, authorizeUrl } from '../src/oauth/flow.ts'
 import { createWebexClient } from '../src/oauth/webex-client.ts'
 import { AppError } from '../src/oauth/errors.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, startEmulator, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, consent, signInPage, startEmulator, type RunningEmulator } from './helpers.ts'
 
 const REDIRECT = 'http://127.0.0.1:1/cb'
 
@@ -89,7 +89,7 @@ describe('the emulator', () => {
 
   test('a scope not registered on the integration comes back as invalid_scope before consent', async () => {
     const browser = new Browser()
-    const page = await browser.fetch(authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark-admin:devices_write'], state: 's', challenge: 'c' }))
+    const page = await signInPage(browser, authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark-admin:devices_write'], state: 's', challenge: 'c' }))
     assert.equal(page.status, 302)
     const back = new URL(page.location ?? '')
     assert.equal(back.searchParams.get('error'), 'invalid_scope')
@@ -104,10 +104,10 @@ describe('the emulator under a flood of consent requests', () => {
     const emu = await startEmulator([REDIRECT], { maxPendingBytes: 64 * 1024 })
     const browser = new Browser()
     const big = Array.from({ length: 400 }, (_, i) => `spark-admin:flood_${i}_read`)
-    const first = await browser.fetch(authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark:kms'], state: 'first', challenge: pkceChallenge('v'.repeat(43)) }))
+    const first = await signInPage(browser, authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: ['spark:kms'], state: 'first', challenge: pkceChallenge('v'.repeat(43)) }))
     const firstId = /name="request" value="([0-9a-f]+)"/.exec(first.body)?.[1] ?? ''
     for (let i = 0; i < 40; i++) {
-      const page = await browser.fetch(authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: big, state: `s${i}`, challenge: pkceChallenge('v'.repeat(43)) }))
+      const page = await signInPage(browser, authorizeUrl(emu.base, { clientId: CLIENT_ID, redirectUri: REDIRECT, scopes: big, state: `s${i}`, challenge: pkceChallenge('v'.repeat(43)) }))
       assert.equal(page.status, 200)
       assert.ok(emu.emulator.pendingStats.bytes <= 64 * 1024, `${emu.emulator.pendingStats.bytes} bytes held`)
     }

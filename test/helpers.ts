@@ -117,6 +117,21 @@ export async function startApp (env: Record<string, string> = {}, deps: AppDeps 
   }
 }
 
+/** Where a page sends the browser next, as the app's hand-off to Webex does: its meta refresh's URL, unescaped. */
+export function refreshTarget (html: string): string | undefined {
+  const match = /<meta http-equiv="refresh" content="0; url=([^"]*)">/.exec(html)
+  return match?.[1] === undefined ? undefined : unescapeHtml(match[1])
+}
+
+/** An attribute's text as a browser reads it (handlebars escapes = & ' ` too). */
+export function unescapeHtml (text: string): string {
+  return text.replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&#x60;/g, '`').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+}
+
+/**
+ * `location`: where the browser goes next, the Location of a redirect or the URL of a page's
+ * meta refresh (the app's hand-off to Webex answers 200 with one).
+ */
 export interface Page { status: number, headers: Record<string, string | string[] | undefined>, body: string, location?: string, url: string }
 
 /** A browser stand-in: one cookie jar, redirects followed by hand so each hop can be checked. */
@@ -142,7 +157,8 @@ export class Browser {
     const res = await request(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, dispatcher: this.#agent, headersTimeout: 30_000, bodyTimeout: 30_000 })
     const text = await res.body.text()
     for (const line of [res.headers['set-cookie'] ?? []].flat()) await this.jar.setCookie(line, url)
-    const location = typeof res.headers.location === 'string' ? new URL(res.headers.location, url).toString() : undefined
+    const next = typeof res.headers.location === 'string' ? res.headers.location : refreshTarget(text)
+    const location = next === undefined ? undefined : new URL(next, url).toString()
     return { status: res.statusCode, headers: res.headers, body: text, location, url }
   }
 
@@ -156,25 +172,37 @@ export function field (html: string, id: string): string | undefined {
   return match?.[1]
 }
 
-/** Starts a flow: POST /start and return the authorize URL it redirects to. */
+/** Starts a flow: POST /start, whose hand-off page's `location` is the authorize URL. */
 export async function startFlow (browser: Browser, appUrl: string, scopes: string[]): Promise<Page> {
   return browser.fetch(`${appUrl}/start`, { method: 'POST', form: { scope: scopes } })
 }
 
+/**
+ * Follows the emulator's authorize to its sign-in page on the other loopback origin, as Webex's
+ * authorize hands on to its identity service; the page (consent, or an error) or the redirect
+ * back to the app it ends on.
+ */
+export async function signInPage (browser: Browser, authorizeUrl: string): Promise<Page> {
+  const hop = await browser.fetch(authorizeUrl)
+  if (hop.status !== 302 || hop.location === undefined) throw new Error(`authorize answered ${hop.status}, not a redirect to the sign-in`)
+  if (new URL(hop.location).origin === new URL(authorizeUrl).origin) throw new Error(`authorize sent the browser to its own origin: ${hop.location}`)
+  return browser.fetch(hop.location)
+}
+
 /** Walks the sandbox consent page as a demo user and returns the redirect back to the app. */
 export async function consent (browser: Browser, authorizeUrl: string, user: 'admin' | 'readonly' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<Page> {
-  const page = await browser.fetch(authorizeUrl)
+  const page = await signInPage(browser, authorizeUrl)
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}`)
   const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1]
-  if (requestId === undefined) throw new Error('no consent request id')
-  const action = new URL('authorize/decision', authorizeUrl).toString()
-  return browser.fetch(action, { method: 'POST', form: { request: requestId, user, decision } })
+  const action = /<form method="post" action="([^"]+)">/.exec(page.body)?.[1]
+  if (requestId === undefined || action === undefined) throw new Error('no consent request id')
+  return browser.fetch(new URL(unescapeHtml(action), page.url).toString(), { method: 'POST', form: { request: requestId, user, decision } })
 }
 
 /** A whole flow: start, consent, callback. Returns the final page. */
 export async function runFlow (browser: Browser, appUrl: string, scopes: string[], user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin', decision: 'accept' | 'decline' = 'accept'): Promise<{ start: Page, back: Page, final: Page }> {
   const start = await startFlow(browser, appUrl, scopes)
-  if (start.status !== 303 || start.location === undefined) throw new Error(`start answered ${start.status}`)
+  if (start.status !== 200 || start.location === undefined) throw new Error(`start answered ${start.status}`)
   const back = await consent(browser, start.location, user, decision)
   if (back.status !== 302 || back.location === undefined) throw new Error(`consent answered ${back.status}`)
   const final = await browser.fetch(back.location)
@@ -319,7 +347,7 @@ export async function cliSignIn (args: string[], env: Record<string, string>, us
 
 /** The value of a page's hidden form field, unescaped as a browser would post it. */
 export function hiddenField (html: string, name: string): string {
-  return new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&') ?? ''
+  return unescapeHtml(new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1] ?? '')
 }
 
 /**

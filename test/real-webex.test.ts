@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { kindOfWebexMessage, orgIdFromToken } from '../src/oauth/webex-client.ts'
-import { Browser, consent, freePort, runCliHere, runFlow, startApp, startFlow, type RunningApp } from './helpers.ts'
+import { Browser, consent, freePort, runCliHere, runFlow, signInPage, startApp, startFlow, type RunningApp } from './helpers.ts'
 
 /** A sandbox CLI on a port of its own. */
 async function cliEnv (extra: Record<string, string> = {}): Promise<Record<string, string>> {
@@ -73,12 +73,13 @@ describe('OpenID Connect sign-in', () => {
   test('the emulator refuses openid without a nonce, and the app explains Webex\'s refusal', async () => {
     const emulatorBase = app.config.webexBaseUrl
     const url = `${emulatorBase}/authorize?response_type=code&client_id=${app.config.clientId}&redirect_uri=${encodeURIComponent(app.config.redirectUri)}&scope=openid&state=s`
-    const res = await request(url)
-    assert.equal(res.statusCode, 302)
-    const back = new URL(String(res.headers.location))
+    const browser = new Browser()
+    const res = await signInPage(browser, url)
+    assert.equal(res.status, 302)
+    const back = new URL(res.location ?? '')
     assert.equal(back.searchParams.get('error'), 'invalid_request')
     assert.match(back.searchParams.get('error_description') ?? '', /nonce is required/)
-    await res.body.dump()
+    await browser.close()
   })
 
   test('discovery, keys and userinfo answer as an OpenID provider does', async () => {
@@ -108,7 +109,7 @@ describe('choosing the account', () => {
     const url = new URL(hinted.location ?? '')
     assert.equal(url.searchParams.get('prompt'), null, 'unticked box: no chooser')
     assert.equal(url.searchParams.get('login_hint'), 'casey.compliance@sandbox.example.com')
-    const page = await browser.fetch(hinted.location ?? '')
+    const page = await signInPage(browser, hinted.location ?? '')
     assert.match(page.body, /value="compliance" id="user-compliance" checked/, 'no session yet: the chooser, with the hinted user preselected')
     const bad = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { scope: ['spark-admin:people_read'], login_hint: 'not an email' } })
     assert.equal(bad.status, 400)
@@ -120,11 +121,11 @@ describe('choosing the account', () => {
     const browser = new Browser()
     await runFlow(browser, app.url, ['spark:people_read'], 'user')
     const reused = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { scope: ['spark:people_read'], account_choice: '1' } })
-    const silent = await browser.fetch(reused.location ?? '')
+    const silent = await signInPage(browser, reused.location ?? '')
     assert.match(silent.body, /Signed in as <strong>Robin User<\/strong>/)
     assert.doesNotMatch(silent.body, /type="radio"/)
     const chosen = await startFlow(browser, app.url, ['spark:people_read'])
-    const chooser = await browser.fetch(chosen.location ?? '')
+    const chooser = await signInPage(browser, chosen.location ?? '')
     assert.match(chooser.body, /Choose an account/)
     assert.match(chooser.body, /value="user" id="user-user" checked/, 'the session user is preselected')
     await browser.close()
@@ -172,7 +173,7 @@ describe('capitalised scope ids', () => {
 
 /** The emulator's answer to an authorize URL: the redirect back, or the consent page's accept. */
 async function consentOrBack (browser: Browser, authorizeUrl: string): Promise<URL> {
-  const page = await browser.fetch(authorizeUrl)
+  const page = await signInPage(browser, authorizeUrl)
   if (page.status === 302 && page.location !== undefined) return new URL(page.location)
   const back = await consent(browser, authorizeUrl, 'admin')
   return new URL(back.location ?? '')

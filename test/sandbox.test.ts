@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config/index.ts'
-import { Browser, field, freePort, LogCapture, runFlow } from './helpers.ts'
+import { Browser, field, freePort, LogCapture, runFlow, signInPage } from './helpers.ts'
 import type { FastifyInstance } from 'fastify'
 
 describe('the embedded sandbox', () => {
@@ -34,7 +34,7 @@ describe('the embedded sandbox', () => {
     const browser = new Browser()
     const home = await browser.fetch(`${url}/`)
     const { start, final } = await runFlow(browser, url, ['spark-admin:people_read'], 'user')
-    const consentPage = await browser.fetch(start.location ?? '')
+    const consentPage = await signInPage(browser, start.location ?? '')
     const missing = await browser.fetch(`${url}/nope`)
     for (const page of [home, final, consentPage, missing]) assert.match(page.body, /class="sandbox-banner"[^>]*><strong>SANDBOX<\/strong>/)
     await browser.close()
@@ -42,11 +42,11 @@ describe('the embedded sandbox', () => {
 
   test('the emulator refuses an unregistered redirect URI with a mismatch page and no redirect', async () => {
     const browser = new Browser()
-    const page = await browser.fetch(`${url}/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent('http://evil.example/cb')}&scope=spark%3Akms&state=x`)
+    const page = await signInPage(browser, `${url}/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent('http://evil.example/cb')}&scope=spark%3Akms&state=x`)
     assert.equal(page.status, 400)
     assert.equal(page.location, undefined)
     assert.match(page.body, /Configuration mismatch/)
-    const unknownClient = await browser.fetch(`${url}/sandbox/v1/authorize?response_type=code&client_id=Cnope&redirect_uri=${encodeURIComponent(`${url}/oauth`)}&scope=spark%3Akms`)
+    const unknownClient = await signInPage(browser, `${url}/sandbox/v1/authorize?response_type=code&client_id=Cnope&redirect_uri=${encodeURIComponent(`${url}/oauth`)}&scope=spark%3Akms`)
     assert.equal(unknownClient.status, 400)
     assert.match(unknownClient.body, /not registered/)
     await browser.close()
@@ -55,7 +55,7 @@ describe('the embedded sandbox', () => {
   test('the consent decision needs the same proof of origin as the app\'s own forms', async () => {
     const browser = new Browser()
     const start = await browser.fetch(`${url}/start`, { form: { scope: 'spark:kms' } })
-    const page = await browser.fetch(start.location ?? '')
+    const page = await signInPage(browser, start.location ?? '')
     const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1] ?? ''
     const form = { request: requestId, user: 'admin', decision: 'accept' }
     const attacks: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'http://evil.example' }, { origin: '' }]
@@ -84,7 +84,7 @@ test('the embedded sandbox\'s consent routes are rate-limited like the flow rout
   const authorize = `/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent(`http://localhost:${port}/oauth`)}&scope=spark%3Akms&state=x`
   const codes: number[] = []
   for (let i = 0; i < 5; i++) codes.push((await app.inject({ url: authorize, headers: { host: `localhost:${port}` } })).statusCode)
-  assert.deepEqual(codes, [200, 200, 200, 429, 429])
+  assert.deepEqual(codes, [302, 302, 302, 429, 429])
   const decisions: number[] = []
   for (let i = 0; i < 5; i++) decisions.push((await app.inject({ method: 'POST', url: '/sandbox/v1/authorize/decision', headers: { host: `localhost:${port}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'request=nope&decision=accept' })).statusCode)
   assert.deepEqual(decisions, [400, 400, 400, 429, 429])

@@ -18,10 +18,13 @@ import { apiError, oauthError, ORG_ID, personChoice, same, type EmulatorClient, 
 
 export type { EmulatorClient, IssuedRecord } from './kit.ts'
 import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
+import { otherLoopbackName } from '../loopback.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
 export const REFRESH_TOKEN_LIFETIME_S = 7_775_999
 const MAX_ENTRIES = 50_000
+/** Where the sandbox's sign-in page lives, as Webex's is at idbroker.webex.com/idb/oauth2/v1/authorize. */
+export const SIGN_IN_PATH = '/idb/oauth2/v1/authorize'
 
 export interface EmulatorOptions {
   clients: EmulatorClient[]
@@ -179,7 +182,10 @@ export class Emulator {
     this.#prefix = app.prefix
     // The routes a web page can make a browser call are rate-limited (where @fastify/rate-limit is registered, as in the app).
     const limited = this.#rateLimitPerMinute > 0 ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } } : {}
-    app.get('/authorize', limited, (request, reply) => this.#authorize(request, reply))
+    // Like webexapis.com, /authorize only hands the browser on to the identity service's
+    // sign-in on another origin (docs/webex-contract.md, "Authorize: the redirect chain").
+    app.get('/authorize', limited, (request, reply) => this.#toSignIn(request, reply))
+    app.get(SIGN_IN_PATH, limited, (request, reply) => this.#authorize(request, reply))
     app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
     app.post('/access_token', (request, reply) => this.#token(request, reply))
     app.get('/people/me', (request, reply) => this.#me(request, reply))
@@ -282,6 +288,18 @@ export class Emulator {
   #record (entry: IssuedRecord): void {
     this.issued.push(entry)
     if (this.issued.length > 1000) this.issued.shift()
+  }
+
+  /**
+   * Sends the browser to the sign-in page, with the query as it came. The page is on the other
+   * loopback name (localhost and 127.0.0.1 swap), so that the chain crosses origins as Webex's
+   * does; on any other host it stays on this origin.
+   */
+  #toSignIn (request: FastifyRequest, reply: FastifyReply) {
+    const here = new URL(`${request.protocol}://${request.host}`)
+    here.hostname = otherLoopbackName(here.hostname) ?? here.hostname
+    const query = request.url.indexOf('?')
+    return reply.code(302).header('cache-control', 'no-store').header('location', `${here.origin}${this.#prefix}${SIGN_IN_PATH}${query < 0 ? '' : request.url.slice(query)}`).send()
   }
 
   async #authorize (request: FastifyRequest, reply: FastifyReply) {

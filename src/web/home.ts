@@ -235,7 +235,10 @@ export function homeRoutes (ctx: WebContext) {
         nonce: flow.nonce,
         account
       })
-      return reply.header('cache-control', 'no-store').redirect(location, 303)
+      // A page of our own hands the browser on to Webex, instead of a redirect: the browser
+      // checks every redirect of a form's navigation against form-action, and Webex's chain
+      // crosses hosts no list can name (docs/webex-contract.md, "Authorize: the redirect chain").
+      return render(reply, 'pages/handoff', 'Signing in with Webex', { authorizeUrl: location, refreshTo: location, webexHost: new URL(location).host }, { noStore: true })
     })
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Agent, Pool, request } from 'undici'
 import { PACKAGE_ROOT } from '../../src/paths.ts'
-import { freePort } from '../helpers.ts'
+import { freePort, refreshTarget } from '../helpers.ts'
 
 const quick = process.argv.includes('--quick')
 const outIndex = process.argv.indexOf('--out')
@@ -175,19 +175,26 @@ async function alternate (urls: [string, string], connections: number): Promise<
   return runs.map((r) => ({ rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)) }))
 }
 
-/** One complete flow: POST /start → emulator authorize → consent → callback (code exchange, people/me) → tokens page. */
+/**
+ * One complete flow: POST /start → its hand-off page → emulator authorize → the sign-in on the
+ * other loopback origin → consent → callback (code exchange, people/me) → tokens page.
+ */
 async function flow (agent: Agent, appUrl: string): Promise<void> {
   // A browser sends Origin with a form POST; the app refuses POSTs without it.
   const startRes = await request(`${appUrl}/start`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: appUrl }, body: 'scope=spark-admin%3Apeople_read' })
-  await startRes.body.dump()
-  const location = startRes.headers.location
+  const location = refreshTarget(await startRes.body.text())
   const setCookie = [startRes.headers['set-cookie'] ?? []].flat()[0]
-  if (startRes.statusCode !== 303 || typeof location !== 'string' || setCookie === undefined) throw new Error(`start answered ${startRes.statusCode}`)
-  const consentPage = await request(location, { dispatcher: agent })
+  if (startRes.statusCode !== 200 || location === undefined || setCookie === undefined) throw new Error(`start answered ${startRes.statusCode}`)
+  const hop = await request(location, { dispatcher: agent })
+  await hop.body.dump()
+  const signIn = hop.headers.location
+  if (typeof signIn !== 'string') throw new Error(`authorize answered ${hop.statusCode}`)
+  const consentPage = await request(signIn, { dispatcher: agent })
   const html = await consentPage.body.text()
   const id = /name="request" value="([0-9a-f]+)"/.exec(html)?.[1]
   if (id === undefined) throw new Error('no consent request id')
-  const decision = await request(new URL('authorize/decision', location).toString(), { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(location).origin }, body: `request=${id}&user=admin&decision=accept` })
+  const decisionUrl = new URL(`${new URL(location).pathname}/decision`, signIn)
+  const decision = await request(decisionUrl.toString(), { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: decisionUrl.origin }, body: `request=${id}&user=admin&decision=accept` })
   await decision.body.dump()
   const back = decision.headers.location
   if (typeof back !== 'string') throw new Error(`decision answered ${decision.statusCode}`)

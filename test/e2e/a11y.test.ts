@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import type { Result, RunOptions } from 'axe-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
-import { BrowserFixture } from './app.ts'
+import { BrowserFixture, SIGN_IN_PAGE } from './app.ts'
 
 const skip = browserUnavailable()
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -29,7 +29,7 @@ describe('accessibility', { skip }, () => {
   async function flow (page: Page, preset: string, user: string, decision: string) {
     await page.goto(`${fx.app.url}/?preset=${preset}`)
     await page.click('button[type=submit].primary')
-    await page.waitForURL(/\/sandbox\/v1\/authorize/)
+    await page.waitForURL(SIGN_IN_PAGE)
     await page.check(`#user-${user}`)
     await page.click(`button[value="${decision}"]`)
     await page.waitForURL(/\/oauth\?/)
@@ -46,7 +46,7 @@ describe('accessibility', { skip }, () => {
       go: async (page) => {
         await page.goto(`${fx.app.url}/?preset=org-directory`)
         await page.click('button[type=submit].primary')
-        await page.waitForURL(/\/sandbox\/v1\/authorize/)
+        await page.waitForURL(SIGN_IN_PAGE)
       }
     },
     { name: 'sandbox mismatch page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/authorize?client_id=nope&redirect_uri=x`) },
@@ -73,7 +73,7 @@ describe('accessibility', { skip }, () => {
       go: async (page) => {
         await page.goto(`${fx.app.url}/service-app`)
         await page.click('button[type=submit].primary')
-        await page.waitForURL(/\/sandbox\/v1\/authorize/)
+        await page.waitForURL(SIGN_IN_PAGE)
         await page.check('#user-admin')
         await page.click('button[value="accept"]')
         await page.waitForURL(/\/oauth\?/)
@@ -86,7 +86,7 @@ describe('accessibility', { skip }, () => {
   async function grants (page: Page) {
     await page.goto(`${fx.app.url}/grants`)
     await page.click('button[type=submit].primary')
-    await page.waitForURL(/\/sandbox\/v1\/authorize/)
+    await page.waitForURL(SIGN_IN_PAGE)
     await page.check('#user-admin')
     await page.click('button[value="accept"]')
     await page.waitForURL(/\/oauth\?/)

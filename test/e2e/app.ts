@@ -1,11 +1,30 @@
 // The app in sandbox mode (the emulator embedded on its port), or in another mode, for browser tests.
 import { after, before } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { launch } from './browser.ts'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config/index.ts'
 import { freePort, LogCapture } from '../helpers.ts'
+
+/**
+ * The sandbox's sign-in page: its authorize hands the browser on to it, on the other loopback
+ * name (localhost for 127.0.0.1), as Webex's authorize hands on to its identity service.
+ */
+export const SIGN_IN_PAGE = /^http:\/\/localhost:\d+\/sandbox\/v1\/idb\/oauth2\/v1\/authorize\?/
+
+/**
+ * Collects what Chromium refuses on a page for its Content-Security-Policy ("Sending form data
+ * to … violates … form-action", "Refused to …"): a sign-in that stops on one never reaches the
+ * callback, and the test says why instead of timing out.
+ */
+export function cspRefusals (page: Page): string[] {
+  const refusals: string[] = []
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) refusals.push(message.text())
+  })
+  return refusals
+}
 
 export interface SandboxApp { url: string, app: FastifyInstance, logs: LogCapture, close: () => Promise<void> }
 

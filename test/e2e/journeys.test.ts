@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
-import { BrowserFixture } from './app.ts'
+import { BrowserFixture, SIGN_IN_PAGE } from './app.ts'
 import { runCliHere } from '../helpers.ts'
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/config/index.ts'
 
@@ -22,7 +22,7 @@ describe('browser journeys', { skip }, () => {
   }
 
   async function consentAs (page: Page, user: 'admin' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept') {
-    await page.waitForURL(/\/sandbox\/v1\/authorize/)
+    await page.waitForURL(SIGN_IN_PAGE)
     await page.check(`#user-${user}`)
     await page.click(`button[value="${decision}"]`)
     await page.waitForURL(/\/oauth\?/)
@@ -138,7 +138,7 @@ describe('browser journeys', { skip }, () => {
     assert.equal(await page.locator('input[type=checkbox][name=scope]').count(), 0)
     assert.match(await page.textContent('main') ?? '', /spark-admin:people_read[\s\S]*spark-admin:licenses_read/)
     await page.click('button[type=submit].primary')
-    await page.waitForURL(/\/sandbox\/v1\/authorize/)
+    await page.waitForURL(SIGN_IN_PAGE)
     assert.match(await page.textContent('ul.scopes') ?? '', /spark-admin:people_read\s*spark-admin:licenses_read/)
     await consentAs(page, 'admin')
     assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
@@ -249,7 +249,7 @@ describe('browser journeys', { skip }, () => {
     assert.equal(await page.isChecked(first), true)
     await page.focus('button[type=submit].primary')
     await page.keyboard.press('Enter')
-    await page.waitForURL(/\/sandbox\/v1\/authorize/)
+    await page.waitForURL(SIGN_IN_PAGE)
     await page.focus('button[value="accept"]')
     await page.keyboard.press('Enter')
     await page.waitForURL(/\/oauth\?/)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { PACKAGE_ROOT } from '../../src/paths.ts'
 import { launch } from './browser.ts'
-import { startSandboxApp } from './app.ts'
+import { SIGN_IN_PAGE, startSandboxApp } from './app.ts'
 
 const OUT = join(PACKAGE_ROOT, 'docs', 'screenshots')
 mkdirSync(OUT, { recursive: true })
@@ -17,7 +17,7 @@ async function flowTo (page: Page, base: string, scopes: string[], user: string,
   await page.goto(`${base}/`)
   for (const s of scopes) await page.check(`input[value="${s}"]`)
   await page.click('button[type=submit].primary')
-  await page.waitForURL(/\/sandbox\/v1\/authorize/)
+  await page.waitForURL(SIGN_IN_PAGE)
   await page.check(`#user-${user}`)
   await page.click(`button[value="${decision.toLowerCase()}"]`)
   await page.waitForURL(/\/oauth/)
@@ -32,7 +32,7 @@ const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
       await page.goto(`${dynamic.url}/`)
       await page.check('input[value="spark-admin:people_read"]')
       await page.click('button[type=submit].primary')
-      await page.waitForURL(/\/sandbox\/v1\/authorize/)
+      await page.waitForURL(SIGN_IN_PAGE)
     }
   },
   { name: 'tokens', go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read', 'spark-admin:devices_read'], 'admin', 'Accept') },
@@ -43,7 +43,7 @@ const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
     go: async (page) => {
       await page.goto(`${dynamic.url}/grants`)
       await page.click('button[type=submit].primary')
-      await page.waitForURL(/\/sandbox\/v1\/authorize/)
+      await page.waitForURL(SIGN_IN_PAGE)
       await page.check('#user-admin')
       await page.click('button[value="accept"]')
       await page.waitForURL(/\/oauth/)

@@ -1,0 +1,119 @@
+// Every sign-in the app starts, in Chromium, through the sandbox's cross-origin hop: the app on
+// 127.0.0.1, the sign-in page on localhost, as Webex's authorize hands the browser on to its
+// identity service. Chromium checks each redirect of a form's navigation against the page's
+// form-action; a fetch-based test never sees that.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Page } from 'playwright-core'
+import { browserUnavailable } from './browser.ts'
+import { BrowserFixture, cspRefusals, SIGN_IN_PAGE } from './app.ts'
+
+const skip = browserUnavailable()
+
+describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
+  const fx = new BrowserFixture('spark-admin:people_read spark-admin:licenses_read')
+
+  /** A fresh page that records every URL its main frame lands on and every CSP refusal. */
+  async function watchedPage () {
+    const ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await ctx.newPage()
+    const visited: string[] = []
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) visited.push(frame.url()) })
+    return { ctx, page, visited, refusals: cspRefusals(page) }
+  }
+
+  /** From the press of the page's start button to the callback, as `user`, with no step refused. */
+  async function signIn (page: Page, refusals: string[], visited: string[], appUrl: string, user: 'admin' | 'compliance') {
+    await page.click('button[type=submit].primary')
+    await page.waitForURL(SIGN_IN_PAGE).catch((err: unknown) => { throw new Error(`the sign-in page was not reached: ${refusals.join(' | ') || String(err)}`) })
+    assert.notEqual(new URL(page.url()).origin, appUrl, 'the sign-in page is on another origin')
+    await page.check(`#user-${user}`)
+    await page.click('button[value="accept"]')
+    await page.waitForURL(/\/oauth\?/)
+    assert.deepEqual(refusals, [])
+    // The hand-off page, then the sign-in on the other origin, then the callback on the app's.
+    const origins = visited.map((url) => new URL(url).origin)
+    const signInAt = origins.findIndex((origin) => origin !== appUrl)
+    assert.ok(signInAt > 0 && origins.at(-1) === appUrl, `the chain went ${visited.join(' → ')}`)
+  }
+
+  test('the dynamic page\'s selection signs in and shows the tokens', async () => {
+    const { ctx, page, visited, refusals } = await watchedPage()
+    await page.goto(`${fx.app.url}/`)
+    await page.check('input[value="spark-admin:people_read"]')
+    await signIn(page, refusals, visited, fx.app.url, 'admin')
+    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    await ctx.close()
+  })
+
+  test('a compliance selection signs in the compliance officer', async () => {
+    const { ctx, page, visited, refusals } = await watchedPage()
+    await page.goto(`${fx.app.url}/?preset=compliance-read`)
+    await signIn(page, refusals, visited, fx.app.url, 'compliance')
+    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    assert.match(await page.textContent('main') ?? '', /spark-compliance:/)
+    await ctx.close()
+  })
+
+  test('the static page signs in for its fixed scopes', async () => {
+    const { ctx, page, visited, refusals } = await watchedPage()
+    await page.goto(`${fx.fixed.url}/`)
+    await signIn(page, refusals, visited, fx.fixed.url, 'admin')
+    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    await ctx.close()
+  })
+
+  test('the Grants page\'s own sign-in ends on the list of grants', async () => {
+    const { ctx, page, visited, refusals } = await watchedPage()
+    await page.goto(`${fx.app.url}/grants`)
+    await signIn(page, refusals, visited, fx.app.url, 'admin')
+    assert.equal(await page.textContent('h1'), 'Grants')
+    await ctx.close()
+  })
+
+  test('the Service App page\'s own sign-in ends on its form', async () => {
+    const { ctx, page, visited, refusals } = await watchedPage()
+    await page.goto(`${fx.app.url}/service-app`)
+    await signIn(page, refusals, visited, fx.app.url, 'admin')
+    assert.equal(await page.textContent('h1'), 'Service App tokens')
+    assert.equal(await page.isVisible('input[name="client_secret"], #client-secret'), true)
+    await ctx.close()
+  })
+
+  test('the hand-off page works without JavaScript too', async () => {
+    const ctx = await fx.browser.newContext({ javaScriptEnabled: false })
+    const page = await ctx.newPage()
+    const refusals = cspRefusals(page)
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
+    await page.click('button[type=submit].primary')
+    await page.waitForURL(SIGN_IN_PAGE)
+    assert.deepEqual(refusals, [])
+    await ctx.close()
+  })
+
+  // What the journeys above guard against: were a form's navigation to reach the sign-in by
+  // redirects, as /start once did, Chromium would stop it at the hop to the other origin.
+  test('Chromium refuses a form whose redirects reach the sign-in origin: the hop is real', async () => {
+    const { ctx, page, refusals } = await watchedPage()
+    await page.goto(`${fx.app.url}/`)
+    const authorize = `${fx.app.url}/sandbox/v1/authorize`
+    await page.evaluate((action) => {
+      const form = document.createElement('form')
+      form.method = 'get'
+      form.action = action
+      for (const [name, value] of [['response_type', 'code'], ['client_id', 'C0sandbox0webex0token0issuer0demo0integration'], ['redirect_uri', `${location.origin}/oauth`], ['scope', 'spark:kms'], ['state', 'x']]) {
+        const input = document.createElement('input')
+        input.type = 'hidden'
+        input.name = name ?? ''
+        input.value = value ?? ''
+        form.append(input)
+      }
+      document.body.append(form)
+      form.submit()
+    }, authorize)
+    await page.waitForEvent('console', { predicate: (message) => /form-action/.test(message.text()), timeout: 10_000 })
+    assert.match(refusals.join('\n'), /violates the following Content Security Policy directive: "form-action/)
+    assert.doesNotMatch(page.url(), SIGN_IN_PAGE)
+    await ctx.close()
+  })
+})
