@@ -42,6 +42,20 @@ describe('security headers and the Host allowlist', () => {
   before(async () => { app = await startApp() })
   after(async () => { await app.close() })
 
+  test('forms may post only to the app itself and its callback; the sign-in leaves through a hand-off page, never a form\'s redirect', async () => {
+    const browser = new Browser()
+    const start = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' } })
+    const csp = String(start.headers['content-security-policy'])
+    assert.match(csp, new RegExp(`form-action 'self' ${app.config.redirectOrigin}(;|$)`))
+    assert.doesNotMatch(csp, new RegExp(new URL(app.emulator.base).origin), 'no Webex host is needed in form-action')
+    assert.equal(start.status, 200)
+    assert.equal(start.headers['cache-control'], 'no-store')
+    assert.equal(start.headers.location, undefined)
+    assert.ok(start.location?.startsWith(`${app.emulator.base}/authorize?`), 'a meta refresh to the authorize URL')
+    assert.match(start.body, /<a class="button primary" id="continue" href="http:\/\/127\.0\.0\.1:\d+\/v1\/authorize\?/, 'and a link for when refresh is off')
+    await browser.close()
+  })
+
   test('every kind of response carries the security headers', async () => {
     const browser = new Browser()
     const pages = [
