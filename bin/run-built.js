@@ -3,6 +3,7 @@
 // code by mistake; an installed package ships dist/ without src/ and skips the check.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import module from 'node:module'
+import { requireSupportedNode } from './node-version.js'
 
 const ROOT = new URL('../', import.meta.url)
 
@@ -16,6 +17,7 @@ function newestSource (dir) {
 
 /** Exits with one line when dist/ is missing or stale; otherwise imports the entry point. */
 export async function runBuilt (entry) {
+  requireSupportedNode()
   const built = [new URL(`dist/${entry}`, ROOT), new URL('dist/assets/app.js', ROOT)]
   if (!built.every((file) => existsSync(file))) {
     process.stderr.write('webex-token-issuer is not built: run `npm run build` first (npm ci builds it too).\n')
