@@ -32,7 +32,13 @@ export function toText (out: TokenOutput): string {
   const orgId = person?.orgId ?? orgIdFromToken(tokens.accessToken)
   if (orgId !== undefined) lines.push(`Org ID:         ${orgId}`)
   if (tokens.idToken !== undefined) lines.push(`ID token:       ${tokens.idToken}`)
-  if (out.idClaims !== undefined) lines.push(`  verified:     sub ${out.idClaims.subject}${out.idClaims.email === undefined ? '' : `, ${out.idClaims.email}`}, issuer ${out.idClaims.issuer}`)
+  if (out.idClaims !== undefined) {
+    const claims = out.idClaims
+    lines.push(`  verified:     sub ${claims.subject}, issuer ${claims.issuer}`)
+    const shared: Array<[string, string | undefined]> = [['email', claims.email === undefined ? undefined : `${claims.email}${claims.emailVerified === true ? ' (verified)' : ''}`], ['name', claims.name], ['phone', claims.phoneNumber], ['address', claims.address], ['locale', claims.locale]]
+    for (const [name, value] of shared) if (value !== undefined) lines.push(`  ${`${name}:`.padEnd(14)}${value}`)
+    if (claims.userInfoProblem !== undefined) lines.push(`  userinfo:     ${claims.userInfoProblem}`)
+  }
   return lines.join('\n') + '\n'
 }
 

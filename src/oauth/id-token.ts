@@ -1,6 +1,8 @@
 // OpenID Connect: the id_token in a token answer is verified with jose before any claim is
-// shown: signature against the keys of the discovery document's jwks_uri, iss, aud = our
-// client id, exp and iat, and the nonce this flow sent (docs/webex-contract.md, "OpenID Connect").
+// shown: signature against the keys of the discovery document's jwks_uri, iss (the discovery
+// issuer, or another of Webex's identity brokers), aud = our client id, exp and iat, and the
+// nonce this flow sent. The claims of the email, profile, phone and address scopes come from
+// UserInfo, whose sub must be the id_token's (docs/webex-contract.md, "OpenID Connect").
 // The web app and the CLI both finish a sign-in through exchangeAndVerify.
 import { timingSafeEqual } from 'node:crypto'
 import type { JWTPayload } from 'jose'
@@ -22,24 +24,57 @@ export interface IdClaims {
   givenName?: string
   familyName?: string
   phoneNumber?: string
+  address?: string
   locale?: string
   issuedAt?: Date
   expiresAt?: Date
+  /** Why UserInfo's claims are not shown, when they were asked for and could not be used. */
+  userInfoProblem?: string
+}
+
+/** The scopes whose claims Webex gives at UserInfo, not in the id_token. */
+export const USERINFO_SCOPES: readonly string[] = ['email', 'profile', 'phone', 'address']
+
+/**
+ * Webex's identity brokers: idbroker.webex.com and its regional twins (idbroker-eu,
+ * idbroker-b-us, idbroker-ca, …). Webex's discovery names one while its id_tokens may carry
+ * another (docs/webex-contract.md, "OpenID Connect: the issuer").
+ */
+const WEBEX_IDENTITY_BROKER = /^https:\/\/idbroker(?:-[a-z0-9]{1,8}){0,2}\.webex\.com\/idb$/
+
+/**
+ * Whether an id_token's `iss` is acceptable for a discovery document's `issuer`: the same, or,
+ * when discovery names one of Webex's identity brokers, another of them. The signature is
+ * checked against the discovery document's keys either way.
+ */
+export function issuerAccepted (iss: string, discoveryIssuer: string): boolean {
+  return iss === discoveryIssuer || (WEBEX_IDENTITY_BROKER.test(discoveryIssuer) && WEBEX_IDENTITY_BROKER.test(iss))
 }
 
 function text (value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value.slice(0, 256) : undefined
 }
 
+/** An address claim as one line: its `formatted` text, or its parts; a plain string as it is. */
+function addressText (value: unknown): string | undefined {
+  if (typeof value === 'string') return text(value)
+  if (typeof value !== 'object' || value === null) return undefined
+  const parts = value as Record<string, unknown>
+  return text(parts.formatted) ?? text(['street_address', 'locality', 'region', 'postal_code', 'country'].map((k) => text(parts[k])).filter((p) => p !== undefined).join(', '))
+}
+
 function claimsOf (payload: JWTPayload): IdClaims {
   const claims: IdClaims = { subject: text(payload.sub) ?? '', issuer: text(payload.iss) ?? '' }
   const optional: Array<[keyof IdClaims, unknown]> = [
     ['email', text(payload.email)],
-    ['emailVerified', typeof payload.email_verified === 'boolean' ? payload.email_verified : undefined],
+    // Webex sends the string "true".
+    ['emailVerified', typeof payload.email_verified === 'boolean' ? payload.email_verified : payload.email_verified === 'true' ? true : payload.email_verified === 'false' ? false : undefined],
     ['name', text(payload.name)],
     ['givenName', text(payload.given_name)],
     ['familyName', text(payload.family_name)],
-    ['phoneNumber', text(payload.phone_number)],
+    // Webex names it phone; OpenID Connect, phone_number.
+    ['phoneNumber', text(payload.phone) ?? text(payload.phone_number)],
+    ['address', addressText(payload.address)],
     ['locale', text(payload.locale)],
     ['issuedAt', typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : undefined],
     ['expiresAt', typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined]
@@ -73,14 +108,15 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
   const { createLocalJWKSet, errors, jwtVerify } = await import('jose')
   const verify = async (fresh: boolean) => {
     const keys = await webex.openIdKeys(fresh)
-    return await jwtVerify(idToken, createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]), {
-      issuer: keys.issuer,
+    const verified = await jwtVerify(idToken, createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]), {
       audience: expected.clientId,
       algorithms: ALGORITHMS,
       clockTolerance: CLOCK_TOLERANCE_S,
       currentDate: new Date(expected.now),
-      requiredClaims: ['sub', 'exp', 'iat']
+      requiredClaims: ['sub', 'exp', 'iat', 'iss']
     })
+    if (!issuerAccepted(String(verified.payload.iss), keys.issuer)) throw invalid('The id_token names an issuer (iss) other than the one in Webex\'s discovery document.')
+    return verified
   }
   let payload: JWTPayload
   try {
@@ -105,15 +141,35 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
 }
 
 /**
+ * The id_token's claims with UserInfo's, for a sign-in that asked for any of USERINFO_SCOPES.
+ * UserInfo answering for another subject, or not at all, leaves its claims out and says why:
+ * the tokens are good either way, and are never lost for it.
+ */
+async function withUserInfo (webex: Pick<WebexClient, 'getUserInfo'>, accessToken: string, claims: IdClaims): Promise<IdClaims> {
+  let info: Record<string, unknown>
+  try {
+    info = await webex.getUserInfo(accessToken)
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err
+    return { ...claims, userInfoProblem: `Webex's UserInfo endpoint did not give the claims: ${err.details.reason ?? err.details.webexDescription ?? err.kind}` }
+  }
+  if (info.sub !== claims.subject) return { ...claims, userInfoProblem: 'Webex\'s UserInfo answered for another person (its sub is not the id_token\'s), so its claims were not used.' }
+  // Who and when stay the verified id_token's; UserInfo adds what the person shared.
+  return { ...claims, ...claimsOf({ ...info, sub: claims.subject, iss: claims.issuer, iat: undefined, exp: undefined }) }
+}
+
+/**
  * Exchanges a code and, for an OpenID sign-in, verifies the id_token. With `openid`
  * requested an id_token must come back; one that comes back unasked is verified too.
  */
-export async function exchangeAndVerify (webex: Pick<WebexClient, 'exchangeCode' | 'openIdKeys'>, input: { code: string, redirectUri: string, verifier: string, nonce?: string, scopes: readonly string[], clientId: string, now: () => number }): Promise<{ tokens: TokenSet, idClaims?: IdClaims }> {
+export async function exchangeAndVerify (webex: Pick<WebexClient, 'exchangeCode' | 'openIdKeys' | 'getUserInfo'>, input: { code: string, redirectUri: string, verifier: string, nonce?: string, scopes: readonly string[], clientId: string, now: () => number }): Promise<{ tokens: TokenSet, idClaims?: IdClaims }> {
   const tokens = await webex.exchangeCode({ code: input.code, redirectUri: input.redirectUri, codeVerifier: input.verifier })
   if (tokens.idToken === undefined) {
     if (input.scopes.includes('openid')) throw invalid('openid was requested, but Webex\'s answer carried no id_token.')
     return { tokens }
   }
   if (input.nonce === undefined) throw invalid('Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.')
-  return { tokens, idClaims: await verifyIdToken(webex, tokens.idToken, { clientId: input.clientId, nonce: input.nonce, now: input.now() }) }
+  const verified = await verifyIdToken(webex, tokens.idToken, { clientId: input.clientId, nonce: input.nonce, now: input.now() })
+  const idClaims = input.scopes.some((s) => USERINFO_SCOPES.includes(s)) ? await withUserInfo(webex, tokens.accessToken, verified) : verified
+  return { tokens, idClaims }
 }

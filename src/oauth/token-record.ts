@@ -27,9 +27,11 @@ export function idClaimsRecord (claims: IdClaims): Record<string, string | boole
     given_name: claims.givenName,
     family_name: claims.familyName,
     phone_number: claims.phoneNumber,
+    address: claims.address,
     locale: claims.locale,
     iat: claims.issuedAt?.toISOString(),
-    exp: claims.expiresAt?.toISOString()
+    exp: claims.expiresAt?.toISOString(),
+    userinfo_problem: claims.userInfoProblem
   }
   return Object.fromEntries(Object.entries(out).filter((e): e is [string, string | boolean] => e[1] !== undefined))
 }

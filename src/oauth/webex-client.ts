@@ -51,14 +51,20 @@ const tokenAnswer = z.object({
 /** The OpenID discovery document: only what verification needs (docs/webex-contract.md, "OpenID Connect"). */
 const discoveryAnswer = z.object({
   issuer: z.string().min(1).max(2048),
-  jwks_uri: z.url().max(2048)
+  jwks_uri: z.url().max(2048),
+  userinfo_endpoint: z.url().max(2048).optional()
 }).loose()
+
+/** UserInfo's answer: a JSON object of claims, read claim by claim in id-token.ts. */
+const userInfoAnswer = z.record(z.string(), z.unknown())
 
 const jwksAnswer = z.object({ keys: z.array(z.object({ kty: z.string() }).loose()).max(100) }).loose()
 
 export interface OpenIdKeys {
   issuer: string
   jwks: { keys: Array<Record<string, unknown>> }
+  /** Where the claims of the email, profile, phone and address scopes come from (docs/webex-contract.md, "OpenID Connect"). */
+  userinfoEndpoint?: string
 }
 
 /** Discovery and keys are kept this long; an unknown key id fetches them again at once. */
@@ -339,22 +345,33 @@ export function createWebexClient (options: WebexClientOptions) {
     return parse(answer, schema, what)
   }
 
+  /**
+   * The issuer and signing keys from `{base}/.well-known/openid-configuration` and its
+   * `jwks_uri`, kept for an hour; `fresh` fetches them again (a key id we do not know yet).
+   */
+  async function openIdKeys (fresh = false): Promise<OpenIdKeys> {
+    if (!fresh && openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
+    const discovery = await getPublic('/.well-known/openid-configuration', discoveryAnswer, 'the OpenID discovery document')
+    const jwksUrl = new URL(discovery.jwks_uri)
+    // Keys come over TLS, or from the same origin as the API (the loopback sandbox); so does
+    // UserInfo, which is sent the access token.
+    const trusted = (url: URL) => url.protocol === 'https:' || url.origin === new URL(base).origin
+    if (!trusted(jwksUrl)) {
+      throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names a key set that is not served over https.' })
+    }
+    const userinfo = discovery.userinfo_endpoint === undefined ? undefined : new URL(discovery.userinfo_endpoint)
+    const jwks = await getPublic(jwksUrl.toString(), jwksAnswer, 'the OpenID key set')
+    openId = { keys: { issuer: discovery.issuer, jwks, ...(userinfo !== undefined && trusted(userinfo) ? { userinfoEndpoint: userinfo.toString() } : {}) }, at: now() }
+    return openId.keys
+  }
+
   return {
-    /**
-     * The issuer and signing keys from `{base}/.well-known/openid-configuration` and its
-     * `jwks_uri`, kept for an hour; `fresh` fetches them again (a key id we do not know yet).
-     */
-    async openIdKeys (fresh = false): Promise<OpenIdKeys> {
-      if (!fresh && openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
-      const discovery = await getPublic('/.well-known/openid-configuration', discoveryAnswer, 'the OpenID discovery document')
-      const jwksUrl = new URL(discovery.jwks_uri)
-      // Keys come over TLS, or from the same origin as the API (the loopback sandbox).
-      if (jwksUrl.protocol !== 'https:' && jwksUrl.origin !== new URL(base).origin) {
-        throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names a key set that is not served over https.' })
-      }
-      const jwks = await getPublic(jwksUrl.toString(), jwksAnswer, 'the OpenID key set')
-      openId = { keys: { issuer: discovery.issuer, jwks }, at: now() }
-      return openId.keys
+    openIdKeys,
+    /** The claims UserInfo gives for an access token, at the discovery document's userinfo_endpoint. */
+    async getUserInfo (accessToken: string): Promise<Record<string, unknown>> {
+      const endpoint = (await openIdKeys()).userinfoEndpoint
+      if (endpoint === undefined) throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names no https UserInfo endpoint.' })
+      return getJson(endpoint, accessToken, userInfoAnswer, 'UserInfo')
     },
     /** Closes the client's own Agent, if it made one; a dispatcher passed in is the caller's to close. */
     async close (): Promise<void> {

@@ -145,6 +145,8 @@ export class Emulator {
   omitRefreshToken = false
   /** When set, id_tokens come out wrong in this way (tests of the app's verification). */
   idTokenTamper: IdTokenTamper | undefined
+  /** When set, UserInfo answers for another person, or fails (tests of the app's check of its sub). */
+  userInfoTamper: 'subject' | 'down' | undefined
   #keys: Promise<{ privateKey: CryptoKey, jwk: JWK, stranger: CryptoKey }> | undefined
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
@@ -241,17 +243,23 @@ export class Emulator {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['openid', 'email', 'profile', 'phone', 'address'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'locale'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'locale', 'phone', 'address'],
       code_challenge_methods_supported: ['S256', 'plain']
     }
   }
 
-  /** The OpenID claims a demo user shares for the granted scopes. */
-  #claims (user: DemoUser, scopes: readonly string[]): Record<string, string | boolean> {
+  /**
+   * The claims UserInfo gives a demo user for the granted scopes, named and typed as Webex does:
+   * `email_verified` the string "true", the phone as `phone` (docs/webex-contract.md, "OpenID
+   * Connect"). The id_token carries the openid scope's claim (sub) only.
+   */
+  #claims (user: DemoUser, scopes: readonly string[]): Record<string, unknown> {
     return {
       sub: user.personId,
-      ...(scopes.includes('email') ? { email: user.email, email_verified: true } : {}),
-      ...(scopes.includes('profile') ? { name: user.displayName, given_name: user.firstName, family_name: user.lastName, locale: 'en_US' } : {})
+      ...(scopes.includes('email') ? { email: user.email, email_verified: 'true' } : {}),
+      ...(scopes.includes('profile') ? { name: user.displayName, given_name: user.firstName, family_name: user.lastName, locale: 'en_US' } : {}),
+      ...(scopes.includes('phone') && user.phone !== undefined ? { phone: user.phone } : {}),
+      ...(scopes.includes('address') ? { address: { formatted: '170 West Tasman Drive, San Jose, CA 95134, US', country: 'US' } } : {})
     }
   }
 
@@ -261,7 +269,7 @@ export class Emulator {
     const tamper = this.idTokenTamper
     const now = Math.floor(this.#now() / 1000)
     const issuedAt = tamper === 'expired' ? now - 7200 : now
-    return await new SignJWT({ ...this.#claims(grant.user, grant.scopes), nonce: tamper === 'nonce' ? randomBytes(32).toString('base64url') : grant.nonce })
+    return await new SignJWT({ sub: grant.user.personId, nonce: tamper === 'nonce' ? randomBytes(32).toString('base64url') : grant.nonce })
       .setProtectedHeader({ alg: 'RS256', kid: KEY_ID, typ: 'JWT' })
       .setIssuer(tamper === 'issuer' ? 'https://idbroker.example.invalid/idb' : this.#issuer(request))
       .setAudience(tamper === 'audience' ? 'C0ther-client-id' : grant.clientId)
@@ -274,7 +282,9 @@ export class Emulator {
     const held = this.#bearer(request)
     if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     if (!held.scopes.includes('openid')) return apiError(reply, 403, 'The access token was not issued for the openid scope.')
-    return reply.send(this.#claims(held.user, held.scopes))
+    if (this.userInfoTamper === 'down') return apiError(reply, 503, 'Service Unavailable')
+    const claims = this.#claims(held.user, held.scopes)
+    return reply.send(this.userInfoTamper === 'subject' ? { ...claims, sub: DEMO_USERS[1]?.personId } : claims)
   }
 
   /** The demo user the browser's sandbox session holds, if any. */

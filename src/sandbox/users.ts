@@ -11,6 +11,8 @@ export interface DemoUser {
   firstName: string
   lastName: string
   email: string
+  /** Shared at UserInfo with the phone scope. */
+  phone?: string
   roles: string[]
   /** Holds an admin role in Control Hub: may be granted spark-admin:* and the other admin families. */
   admin: boolean
@@ -33,6 +35,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     firstName: 'Avery',
     lastName: 'Admin',
     email: 'avery.admin@sandbox.example.com',
+    phone: '+1 408 555 0101',
     roles: [FULL_ADMIN_ROLE],
     admin: true,
     complianceOfficer: false,
@@ -45,6 +48,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     firstName: 'Riley',
     lastName: 'Readonly',
     email: 'riley.readonly@sandbox.example.com',
+    phone: '+1 408 555 0102',
     roles: [READONLY_ADMIN_ROLE],
     admin: true,
     readOnly: true,
@@ -58,6 +62,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     firstName: 'Casey',
     lastName: 'Compliance',
     email: 'casey.compliance@sandbox.example.com',
+    phone: '+1 408 555 0103',
     roles: [],
     admin: false,
     complianceOfficer: true,
@@ -70,6 +75,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     firstName: 'Robin',
     lastName: 'User',
     email: 'robin.user@sandbox.example.com',
+    phone: '+1 408 555 0104',
     roles: [],
     admin: false,
     complianceOfficer: false,

@@ -86,9 +86,11 @@ export function tokensView (input: TokensInput) {
           ['Given name', input.idClaims.givenName],
           ['Family name', input.idClaims.familyName],
           ['Phone', input.idClaims.phoneNumber],
+          ['Address', input.idClaims.address],
           ['Locale', input.idClaims.locale],
           ['Signed in at', input.idClaims.issuedAt === undefined ? undefined : formatDateTime(input.idClaims.issuedAt)]
         ].filter((row): row is [string, string] => row[1] !== undefined).map(([name, value]) => ({ name, value })),
+    userInfoProblem: input.idClaims?.userInfoProblem,
     environmentLabel: input.environment.label,
     serviceApp: input.serviceApp,
     revoke: input.revoke
