@@ -54,12 +54,12 @@ describe('webex-token-issuer token --device', () => {
 
   test('slow_down: the next poll waits five seconds more', async () => {
     const early = emu.emulator.device.tooEarly
-    emu.emulator.device.forceSlowDown = 1
+    emu.emulator.device.forced.push({ error: 'slow_down', shape: 'oauth' })
     const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
     await approve(run, 'admin')
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
-    assert.equal(emu.emulator.device.forceSlowDown, 0, 'the slow_down was answered')
+    assert.equal(emu.emulator.device.forced.length, 0, 'the slow_down was answered')
     assert.equal(emu.emulator.device.tooEarly, early, 'after slow_down the interval grew, and the client kept to it')
   })
 
@@ -99,12 +99,13 @@ describe('token --device: an expired code, and a client not registered for the d
     assert.match(run.stderr, /The sign-in code expired/)
   })
 
-  test('Webex refusing the client names the redirect URIs the integration needs (exit 7)', async () => {
+  test('Webex refusing the client id (its documented {message, errors} answer) names CLIENT_ID and the redirect URIs the integration needs (exit 7)', async () => {
     const port = await freePort()
-    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { withoutDeviceHelper: true, now: clock.now })
-    const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { now: clock.now })
+    const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], { CLIENT_ID: 'C0unknown0client0id', CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }).done
     await emu.app.close()
     assert.equal(run.code, 7, run.stderr)
+    assert.match(run.stderr, /Client Id is invalid/)
     assert.match(run.stderr, /https:\/\/oauth-helper-a\.wbx2\.com\/helperservice\/v1\/actions\/device\/callback/)
   })
 
@@ -115,5 +116,74 @@ describe('token --device: an expired code, and a client not registered for the d
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
     assert.match(done.stderr, new RegExp(`http://127\\.0\\.0\\.1:${port}/sandbox/v1/device\\?userCode=`))
+  })
+})
+
+// Every answer Webex lists for the poll, as {error} and as {message, errors[]}: what the CLI does with each.
+describe('token --device: each answer Webex documents for the poll, in both of its shapes', () => {
+  let emu: RunningEmulator
+  let env: Record<string, string>
+  before(async () => {
+    const port = await freePort()
+    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 1, now: clock.now })
+    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
+  })
+  after(async () => { await emu.app.close() })
+
+  const ends: Array<[string, number, RegExp]> = [
+    ['access_denied', 3, /Access was declined/],
+    ['invalid_grant', 6, /no longer accepts this sign-in code/],
+    ['invalid_client', 7, /this integration's credentials/],
+    ['invalid_request', 12, /Webex refused the request/],
+    ['unsupported_grant_type', 12, /Webex refused the request/],
+    ['tokenlimit_reached', 18, /Revoke this integration's old grants: on the Grants page[\s\S]*grants revoke --client-id/]
+  ]
+  for (const shape of ['oauth', 'message'] as const) {
+    for (const [error, code, words] of ends) {
+      test(`${error} as ${shape === 'oauth' ? '{error}' : '{message, errors[]}'}: exit ${code}, explained`, async () => {
+        emu.emulator.device.forced.push({ error, shape })
+        const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env).done
+        assert.equal(emu.emulator.device.forced.length, 0)
+        assert.equal(run.code, code, run.stderr)
+        assert.match(run.stderr, words)
+        assert.equal(run.stdout, '')
+      })
+    }
+
+    test(`authorization_pending and slow_down as ${shape === 'oauth' ? '{error}' : '{message, errors[]}'} keep polling, slower after slow_down`, async () => {
+      const early = emu.emulator.device.tooEarly
+      emu.emulator.device.forced.push({ error: 'authorization_pending', shape }, { error: 'slow_down', shape })
+      const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+      await approve(run, 'admin')
+      const done = await run.done
+      assert.equal(done.code, 0, done.stderr)
+      assert.equal(emu.emulator.device.forced.length, 0)
+      assert.equal(emu.emulator.device.tooEarly, early)
+    })
+  }
+})
+
+describe('the emulator\'s device authorization, as Webex documents it', () => {
+  test('a six-digit user code, a 2 s interval by default, the complete URI carrying the code\'s hash; an unknown client gets {message, errors, trackingId}', async () => {
+    const emu = await startEmulator(['http://127.0.0.1:1/oauth'])
+    const { request } = await import('undici')
+    const post = (body: string) => request(`${emu.base}/device/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+    const res = await post(`client_id=${CLIENT_ID}&scope=spark-admin%3Apeople_read`)
+    const answer = await res.body.json() as { user_code: string, interval: number, verification_uri: string, verification_uri_complete: string }
+    assert.match(answer.user_code, /^\d{6}$/)
+    assert.equal(answer.interval, 2)
+    const { createHash } = await import('node:crypto')
+    assert.equal(answer.verification_uri_complete, `${answer.verification_uri}?userCode=${createHash('sha256').update(answer.user_code).digest('hex')}`)
+    const browser = new Browser()
+    const page = await browser.fetch(answer.verification_uri_complete)
+    assert.match(page.body, new RegExp(`name="user_code" value="${answer.user_code}"`), 'the hashed link opens the request')
+    await browser.close()
+    const unknown = await post('client_id=C0nope0000&scope=spark-admin%3Apeople_read')
+    assert.equal(unknown.statusCode, 400)
+    const body = await unknown.body.json() as { message: string, errors: Array<{ description: string }>, trackingId: string }
+    assert.deepEqual(body.errors, [{ description: 'Client Id is invalid' }])
+    assert.match(body.message, /malformed syntax/)
+    assert.match(body.trackingId, /^ROUTER_/)
+    await emu.app.close()
   })
 })

@@ -50,12 +50,12 @@ export async function freePort (): Promise<number> {
 
 export interface RunningEmulator { base: string, emulator: Emulator, app: FastifyInstance }
 
-export interface EmulatorTestOptions { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number, deviceIntervalS?: number, deviceTtlS?: number, withoutDeviceHelper?: boolean }
+export interface EmulatorTestOptions { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number, deviceIntervalS?: number, deviceTtlS?: number }
 
 /** The emulator on its own port, with the suite's integration (registered for the device grant unless told otherwise). */
 export async function startEmulator (redirectUris: string[], options: EmulatorTestOptions = {}): Promise<RunningEmulator> {
   const { app, emulator } = await buildEmulatorServer({
-    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [...redirectUris, ...(options.withoutDeviceHelper === true ? [] : DEVICE_HELPER_REDIRECT_URIS)], scopes: options.scopes }],
+    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [...redirectUris, ...DEVICE_HELPER_REDIRECT_URIS], scopes: options.scopes }],
     now: options.now,
     codeTtlMs: options.codeTtlMs,
     maxPendingBytes: options.maxPendingBytes,

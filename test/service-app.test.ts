@@ -92,9 +92,15 @@ describe('the Service App page', () => {
     assert.equal(notAuthorized.status, 403)
     assert.match(notAuthorized.body, /The Service App is not authorized in that org/)
     assert.match(notAuthorized.body, /Control Hub: Apps → Service Apps → the app → Authorize/)
+    // Webex's 400 for a wrong secret names the Service App's secret, on the form again, never this tool's CLIENT_SECRET.
     const wrongSecret = await submit(browser, form, { client_secret: 'not-the-secret' })
-    assert.equal(wrongSecret.status, 502)
-    assert.match(wrongSecret.body, /did not accept the Service App&#x27;s client id or client secret/)
+    assert.equal(wrongSecret.status, 400)
+    assert.match(wrongSecret.body, /<h1>Service App tokens<\/h1>/, 'the form again')
+    assert.match(wrongSecret.body, /not the app&#x27;s current one\. This tool&#x27;s own CLIENT_ID and CLIENT_SECRET are not involved/)
+    assert.match(wrongSecret.body, /Webex said: &quot;The provided clientSecret is invalid&quot;/)
+    assert.doesNotMatch(wrongSecret.body, /\.env\.local/)
+    assert.doesNotMatch(wrongSecret.body, /not-the-secret/)
+    assert.equal(inputValue(wrongSecret.body, 'client_id'), AUTHORIZED?.clientId)
     const unknown = await submit(browser, form, { application_id: 'Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL25vbmU' })
     assert.equal(unknown.status, 404)
     assert.match(unknown.body, /knows no Service App with the application id/)
@@ -145,6 +151,9 @@ describe('webex-token-issuer service-app token', () => {
     assert.equal(piped.code, 0, piped.stderr)
     const noSecret = await runCliHere(['refresh', '--in', join(dir, 'sa.env')], env, '').done
     assert.equal(noSecret.code, 2)
+    const wrongSecret = await runCliHere(['refresh', '--in', join(dir, 'sa.env')], env, 'wrong-secret').done
+    assert.equal(wrongSecret.code, 7)
+    assert.match(wrongSecret.stderr, /the Service App's client id or secret/, 'the refresh names the app\'s secret, not CLIENT_SECRET')
   })
 
   test('errors have their own exit codes and words: not authorized 17, wrong secret 7, unknown app 15, no spark:applications_token 14, a secret asked for on a terminal 2', async () => {
@@ -154,7 +163,9 @@ describe('webex-token-issuer service-app token', () => {
     assert.match(notAuthorized.stderr, /not authorized in that org/)
     const wrong = await runCliHere(args(), withToken, 'wrong-secret').done
     assert.equal(wrong.code, 7)
-    assert.match(wrong.stderr, /did not accept the Service App's client id or client secret/)
+    assert.match(wrong.stderr, /Webex did not accept the Service App's client id or secret/)
+    assert.match(wrong.stderr, /This tool's own CLIENT_ID and CLIENT_SECRET are not involved/)
+    assert.doesNotMatch(wrong.stderr, /\.env\.local/)
     const unknown = await runCliHere(['service-app', 'token', '--app-id', 'nope', '--client-id', 'C0nope0000'], withToken, 'secret').done
     assert.equal(unknown.code, 15)
     const plainToken = (JSON.parse((await cliSignIn(['--scopes', 'spark-admin:people_read'], env)).stdout) as { access_token: string }).access_token

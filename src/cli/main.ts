@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { FAMILIES, likelyRoleCause, loadCatalogue, roleGroups } from '../catalogue/index.ts'
 import { auditTable, readAudit } from '../audit.ts'
-import { AppError, ERRORS, EXIT, exitCodeHelp } from '../oauth/errors.ts'
+import { AppError, ERRORS, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { ExitError, load, parseSince, type Cli, type CliIo } from './cli.ts'
 import { grantsCommands } from './grants.ts'
@@ -12,6 +12,9 @@ import { serviceAppCommand } from './service-app-command.ts'
 import { Terminal } from './terminal.ts'
 import { tokenCommands } from './token-commands.ts'
 import { PortInUseError } from './token.ts'
+
+/** The failures whose next steps a person at a terminal cannot guess: printed after the error. */
+const NEXT_STEPS_SHOWN: ReadonlySet<ErrorKind> = new Set(['sandbox_token', 'service_app_not_authorized', 'service_app_secret_invalid', 'device_code_expired', 'token_limit_reached'])
 
 export type { CliIo } from './cli.ts'
 
@@ -107,7 +110,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
         for (const group of groups) term.error(`- ${group.role}${group.likely ? ' (likely cause)' : ''}: ${group.scopes.join(' ')}`)
       }
       if (err.kind === 'invalid_scope' || err.kind === 'access_denied' || err.kind === 'forbidden') for (const cause of entry.causes) term.error(`- ${cause}`)
-      if (err.kind === 'sandbox_token' || err.kind === 'service_app_not_authorized' || err.kind === 'device_code_expired') for (const next of entry.next) term.error(`- ${next}`)
+      if (NEXT_STEPS_SHOWN.has(err.kind)) for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
       if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)
       return entry.exitCode

@@ -21,6 +21,8 @@ export type ErrorKind =
   | 'webex_not_found'
   | 'device_code_expired'
   | 'service_app_not_authorized'
+  | 'service_app_secret_invalid'
+  | 'token_limit_reached'
   | 'unknown_error'
 
 export interface ErrorEntry {
@@ -244,6 +246,34 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     ],
     cli: 'service_app_not_authorized: a full admin has not authorized the Service App in the target org'
   },
+  service_app_secret_invalid: {
+    status: 400,
+    exitCode: 7,
+    title: 'Webex did not accept the Service App\'s client id or secret',
+    summary: 'The client id or client secret given for the Service App is not the app\'s current one. This tool\'s own CLIENT_ID and CLIENT_SECRET are not involved: leave them as they are.',
+    causes: [
+      'The secret was mistyped, or it was regenerated in the developer portal, which replaces the old one.',
+      'It is another app\'s secret, or this tool\'s integration secret, instead of the Service App\'s.'
+    ],
+    next: [
+      'Copy the Service App\'s client id and client secret from its page in the developer portal (My Webex Apps → the Service App). If nobody kept the secret, regenerate it there, and update every script that uses it.'
+    ],
+    cli: 'service_app_secret_invalid: the Service App\'s client id or secret is wrong'
+  },
+  token_limit_reached: {
+    status: 403,
+    exitCode: 18,
+    title: 'Webex will issue no more tokens for this integration',
+    summary: 'Webex answered tokenlimit_reached: the person already holds as many live tokens of this integration as Webex allows.',
+    causes: [
+      'Scripts or earlier sign-ins made many tokens of this integration for the same person, and none were revoked: each sign-in leaves a grant behind until it expires or is revoked.'
+    ],
+    next: [
+      'Revoke this integration\'s old grants: on the Grants page (sign in, find this integration under the person, Revoke), or with `webex-token-issuer grants revoke --client-id <CLIENT_ID>`. Then sign in again.',
+      'In scripts, refresh the tokens you hold (`webex-token-issuer refresh`) instead of signing in again each time.'
+    ],
+    cli: 'token_limit_reached: Webex issues no more tokens of this integration to this person; revoke old grants'
+  },
   unknown_error: {
     status: 502,
     exitCode: 1,
@@ -322,6 +352,8 @@ export function kindOfOAuthError (code: string | undefined): ErrorKind | undefin
     case 'invalid_grant': return 'invalid_grant'
     case 'invalid_client':
     case 'unauthorized_client': return 'invalid_client'
+    case 'tokenlimit_reached': return 'token_limit_reached'
+    case 'expired_token': return 'device_code_expired'
     case 'server_error':
     case 'temporarily_unavailable': return 'webex_unavailable'
     case 'invalid_request':

@@ -247,13 +247,14 @@ export function createWebexClient (options: WebexClientOptions) {
     const rawDescription = body.error_description ?? body.errors?.find((e) => e.description !== undefined)?.description ?? body.message
     const webexDescription = rawDescription === undefined ? undefined : scrub(rawDescription, [...secrets, options.clientSecret]).slice(0, 500)
     const trackingId = body.trackingId ?? body.trackingID ?? answer.trackingId
-    const details = { webexDescription, webexError: body.error, trackingId }
+    const details = { webexDescription, webexError: oauthErrorCode(body), trackingId }
     if (answer.status === 429 || answer.status === 423) {
       const retryAfter = parseRetryAfter(answer.headers['retry-after'], now())
       const wait = retryAfter === undefined ? '' : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
       return new AppError('webex_unavailable', { ...details, status: 503, retryAfter, reason: `Webex is rate-limiting requests (HTTP ${answer.status}).${wait}` })
     }
-    const kind: ErrorKind | undefined = kindOfOAuthError(body.error) ?? (body.error === undefined ? kindOfWebexMessage(answer.status, rawDescription) : undefined)
+    const code = oauthErrorCode(body)
+    const kind: ErrorKind | undefined = kindOfOAuthError(code) ?? (code === undefined ? kindOfWebexMessage(answer.status, rawDescription) : undefined)
     if (kind !== undefined) return new AppError(kind, { ...details, status: kind === 'webex_unavailable' ? 502 : undefined })
     if (answer.status >= 500) return new AppError('webex_unavailable', { ...details, reason: `Webex answered with a server error (HTTP ${answer.status}).`, status: answer.status === 503 ? 503 : 502 })
     if (answer.status === 401) return new AppError('invalid_client', details)
@@ -291,7 +292,12 @@ export function createWebexClient (options: WebexClientOptions) {
     const answer = await send('POST', '/access_token', {
       form: { ...form, client_id: client.clientId, client_secret: client.clientSecret }
     })
-    if (answer.status < 200 || answer.status >= 300) throw failure(answer, [...secrets, client.clientSecret])
+    if (answer.status < 200 || answer.status >= 300) {
+      const error = failure(answer, [...secrets, client.clientSecret])
+      // Another client's credentials are a Service App's (its refresh): name its secret, not ours.
+      if (client !== options && error.kind === 'invalid_client') throw new AppError('service_app_secret_invalid', error.details)
+      throw error
+    }
     return tokensOf(answer, issuedAt, 'the token request')
   }
 
@@ -416,11 +422,13 @@ export function createWebexClient (options: WebexClientOptions) {
       const issuedAt = now()
       const answer = await send('POST', '/device/token', { form: { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode, client_id: options.clientId }, basic: options })
       if (answer.status >= 200 && answer.status < 300) return { kind: 'tokens', tokens: tokensOf(answer, issuedAt, 'the device token request') }
-      const code = errorAnswer.safeParse(json(answer)).data?.error
+      // Each of the codes Webex lists for the poll, in either answer shape (docs/webex-contract.md, "Device grant").
+      const body = errorAnswer.safeParse(json(answer)).data ?? {}
+      const code = oauthErrorCode(body)
       if (answer.status === 428 || code === 'authorization_pending') return { kind: 'pending' }
       if (code === 'slow_down') return { kind: 'slow_down' }
       const error = failure(answer, [deviceCode])
-      if (code === 'expired_token') throw new AppError('device_code_expired', error.details)
+      if (code === 'invalid_grant') throw new AppError('invalid_grant', { ...error.details, reason: 'Webex no longer accepts this sign-in code: it expired or was already used. Run the command again.' })
       throw error
     },
     /**
@@ -436,9 +444,11 @@ export function createWebexClient (options: WebexClientOptions) {
       })
       if (answer.status >= 200 && answer.status < 300) return tokensOf(answer, issuedAt, 'the Service App token request')
       const error = failure(answer, [accessToken, input.clientSecret])
-      const words = (error.details.webexDescription ?? '').toLowerCase()
+      const message = errorAnswer.safeParse(json(answer)).data?.message ?? ''
+      const words = `${error.details.webexDescription ?? ''} ${message}`.toLowerCase()
       const details = { ...error.details, reason: undefined, status: undefined }
-      if (answer.status === 401 && /client|secret/.test(words)) throw new AppError('invalid_client', { ...details, reason: 'Webex did not accept the Service App\'s client id or client secret: copy them from the app\'s page in the developer portal (a regenerated secret replaces the old one).' })
+      // Webex answers 400 "Invalid client credentials" / "The provided clientSecret is invalid" (docs/webex-contract.md, "Service Apps").
+      if ((answer.status === 400 || answer.status === 401) && /client ?secret|client ?id|client credentials/.test(words)) throw new AppError('service_app_secret_invalid', details)
       if (answer.status === 401) throw new AppError('token_invalid', details)
       if (answer.status === 403 && /scope|applications_token/.test(words)) throw new AppError('forbidden', { ...details, reason: 'The integration token lacks spark:applications_token: sign in again with that scope (the Service App page asks for it).' })
       if (answer.status === 403) throw new AppError('service_app_not_authorized', details)
@@ -498,6 +508,24 @@ export function orgIdFromToken (token: string): string | undefined {
  * The kind of a token-endpoint failure given in Webex's API shape, `{message, errors[],
  * trackingId}`, recognised by its words where they are clear (docs/webex-contract.md, "Token").
  */
+/** The OAuth error codes Webex may name in its answers (docs/webex-contract.md, "Token", "Device grant"). */
+const OAUTH_ERROR_CODES = ['access_denied', 'invalid_scope', 'invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_request', 'unsupported_grant_type', 'unsupported_response_type', 'server_error', 'temporarily_unavailable', 'tokenlimit_reached', 'expired_token', 'authorization_pending', 'slow_down']
+const NAMED_CODE = new RegExp(`(?:^|[^a-z_])(${OAUTH_ERROR_CODES.join('|')})(?:$|[^a-z_])`)
+
+/**
+ * The OAuth error code of an error answer in either of Webex's shapes: `{error,
+ * error_description}`, or `{message, errors: [{description}]}` with the code named in a
+ * description or the message (docs/webex-contract.md, "Device grant").
+ */
+export function oauthErrorCode (body: { error?: string | undefined, message?: string | undefined, errors?: Array<{ description?: string | undefined }> | undefined }): string | undefined {
+  if (body.error !== undefined) return body.error
+  for (const text of [...(body.errors ?? []).map((e) => e.description), body.message]) {
+    const match = text === undefined ? null : NAMED_CODE.exec(text)
+    if (match !== null) return match[1]
+  }
+  return undefined
+}
+
 export function kindOfWebexMessage (status: number, text: string | undefined): ErrorKind | undefined {
   if (text === undefined) return undefined
   const words = text.toLowerCase()

@@ -1,19 +1,23 @@
 // The emulator's device grant (docs/webex-contract.md, "Device grant"): a device asks for a
-// code pair, a person enters the user code on the verification page and decides, and the
-// device polls until then. Polling faster than the interval is answered slow_down, and the
-// interval grows by 5 seconds, as RFC 8628 says; the count of early polls is kept for tests.
-import { randomBytes, randomInt } from 'node:crypto'
+// code pair (a six-digit user code, a 2 s interval by default, the complete verification URI
+// carrying a hash of the code, as Webex documents), a person enters the user code on the
+// verification page and decides, and the device polls until then. Polling faster than the
+// interval is answered slow_down, and the interval grows by 5 seconds, as RFC 8628 says; the
+// count of early polls is kept for tests, and tests can queue any of the answers Webex lists.
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
-import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
+import { DEVICE_GRANT_TYPE } from '../oauth/device.ts'
 import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
-import { apiError, oauthError, personChoice, type EmulatorKit } from './kit.ts'
+import { apiError, oauthError, personChoice, trackingId, type EmulatorKit } from './kit.ts'
 import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 
 export interface DeviceRequest {
   deviceCode: string
   userCode: string
+  /** The SHA-256 of the user code, in hex: what verification_uri_complete carries. */
+  userCodeHash: string
   clientId: string
   scopes: string[]
   expiresAt: number
@@ -25,10 +29,16 @@ export interface DeviceRequest {
 export type PollResult =
   | { kind: 'pending' | 'slow_down' | 'denied' | 'unentitled' | 'expired' | 'unknown' }
   | { kind: 'approved', request: DeviceRequest, user: DemoUser }
+  | { kind: 'forced', answer: ForcedAnswer }
 
 const MAX_REQUESTS = 1000
-/** Letters people do not confuse (no I, O, 0, 1), as user codes usually use. */
-const USER_CODE_LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+
+/** An error answer Webex lists for the poll, in one of its two shapes. */
+export interface ForcedAnswer { error: string, shape: 'oauth' | 'message' }
+
+function hashOf (userCode: string): string {
+  return createHash('sha256').update(userCode).digest('hex')
+}
 
 export class DeviceRequests {
   readonly #byDevice = new Map<string, DeviceRequest>()
@@ -38,8 +48,8 @@ export class DeviceRequests {
   readonly ttlS: number
   /** Polls that came sooner than the interval allowed (each was answered slow_down). */
   tooEarly = 0
-  /** The next polls answered slow_down whatever their timing, for tests of the client's back-off. */
-  forceSlowDown = 0
+  /** Answers the next polls give whatever their timing, for tests of the client (slow_down grows the interval). */
+  readonly forced: ForcedAnswer[] = []
 
   constructor (now: () => number, options: { intervalS: number, ttlS: number }) {
     this.#now = now
@@ -54,23 +64,25 @@ export class DeviceRequests {
     }
     let userCode = ''
     do {
-      userCode = Array.from({ length: 8 }, () => USER_CODE_LETTERS[randomInt(USER_CODE_LETTERS.length)]).join('').replace(/^(.{4})/, '$1-')
+      userCode = String(randomInt(1_000_000)).padStart(6, '0')
     } while (this.#byUser.has(userCode))
-    const request: DeviceRequest = { deviceCode: randomBytes(32).toString('base64url'), userCode, clientId, scopes, expiresAt: this.#now() + this.ttlS * 1000, intervalMs: this.intervalS * 1000 }
+    const request: DeviceRequest = { deviceCode: randomBytes(32).toString('base64url'), userCode, userCodeHash: hashOf(userCode), clientId, scopes, expiresAt: this.#now() + this.ttlS * 1000, intervalMs: this.intervalS * 1000 }
     this.#byDevice.set(request.deviceCode, request)
     this.#byUser.set(userCode, request)
+    this.#byUser.set(request.userCodeHash, request)
     return request
   }
 
   #forget (request: DeviceRequest): void {
     this.#byDevice.delete(request.deviceCode)
     this.#byUser.delete(request.userCode)
+    this.#byUser.delete(request.userCodeHash)
   }
 
-  /** The waiting request for a user code as a person types it (case and dash do not matter). */
+  /** The waiting request for a user code as a person types it (spaces do not matter), or its hash from verification_uri_complete. */
   byUserCode (typed: string): DeviceRequest | undefined {
-    const letters = typed.toUpperCase().replace(/[^A-Z0-9]/g, '')
-    const request = this.#byUser.get(`${letters.slice(0, 4)}-${letters.slice(4)}`)
+    const code = /^[0-9a-f]{64}$/i.test(typed) ? typed.toLowerCase() : typed.replace(/\s/g, '')
+    const request = this.#byUser.get(code)
     return request !== undefined && request.expiresAt > this.#now() && request.decision === undefined ? request : undefined
   }
 
@@ -86,12 +98,13 @@ export class DeviceRequests {
     // A few milliseconds of timer jitter are not a client ignoring the interval.
     const early = request.lastPoll !== undefined && now - request.lastPoll < request.intervalMs - 50
     request.lastPoll = now
-    if (early || this.forceSlowDown > 0) {
+    const forced = this.forced.shift()
+    if (early || forced?.error === 'slow_down') {
       if (early) this.tooEarly++
-      else this.forceSlowDown--
       request.intervalMs += 5000
       return { kind: 'slow_down' }
     }
+    if (forced !== undefined) return { kind: 'forced', answer: forced }
     if (request.decision === undefined) return { kind: 'pending' }
     this.#forget(request)
     const { user, outcome } = request.decision
@@ -119,10 +132,8 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
     const parsed = authorizeBody.safeParse(request.body ?? {})
     if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'client_id is required')
     const client = kit.clientById(parsed.data.client_id)
-    if (client === undefined) return oauthError(reply, 400, 'invalid_client', 'Client Id is invalid')
-    if (!client.redirectUris.some((uri) => DEVICE_HELPER_REDIRECT_URIS.includes(uri))) {
-      return oauthError(reply, 400, 'unauthorized_client', 'The client is not allowed to use the device grant: its redirect URIs do not include the OAuth helper service')
-    }
+    // Webex's documented answer for an unknown client id (docs/webex-contract.md, "Device grant").
+    if (client === undefined) return reply.code(400).send({ message: 'The request could not be understood by the server due to malformed syntax.', errors: [{ description: 'Client Id is invalid' }], trackingId: trackingId() })
     const scopes = [...new Set((parsed.data.scope ?? '').split(' ').filter((s) => s !== ''))]
     if (scopes.length === 0) return oauthError(reply, 400, 'invalid_scope', 'No scope was requested')
     if (scopes.some(isOpenIdScope)) return oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
@@ -134,7 +145,7 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
       device_code: started.deviceCode,
       user_code: started.userCode,
       verification_uri: page,
-      verification_uri_complete: `${page}?userCode=${encodeURIComponent(started.userCode)}`,
+      verification_uri_complete: `${page}?userCode=${started.userCodeHash}`,
       expires_in: device.ttlS,
       interval: device.intervalS
     })
@@ -155,6 +166,11 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
       case 'unentitled': return oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
       case 'expired': return oauthError(reply, 400, 'expired_token', 'The device code has expired')
       case 'unknown': return oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
+      case 'forced': {
+        const { error, shape } = result.answer
+        const status = error === 'authorization_pending' ? 428 : 400
+        return shape === 'oauth' ? oauthError(reply, status, error, `The device token request failed: ${error}`) : reply.code(status).send({ message: 'The request could not be completed.', errors: [{ description: error }], trackingId: trackingId() })
+      }
       case 'approved': {
         const { answer, accessToken, refreshToken } = kit.issue({ clientId: client.clientId, user: result.user, scopes: result.request.scopes })
         kit.record({ code: '', accessToken, refreshToken, user: result.user.key })

@@ -34,7 +34,7 @@ export interface EmulatorOptions {
   rateLimitPerMinute?: number
   /** Bytes that consent requests waiting for a decision may hold together (default 2 MiB). */
   maxPendingBytes?: number
-  /** The device grant's polling interval (default 5 s) and code lifetime (default 300 s). */
+  /** The device grant's polling interval (default 2 s, as Webex's example) and code lifetime (default 300 s). */
   deviceIntervalS?: number
   deviceTtlS?: number
 }
@@ -171,7 +171,7 @@ export class Emulator {
     this.#pending = new PendingRequests(options.maxPendingBytes ?? 2 * 1024 * 1024)
     this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
     this.grants = new GrantRegistry(DEMO_USERS, this.#now)
-    this.device = new DeviceRequests(this.#now, { intervalS: options.deviceIntervalS ?? 5, ttlS: options.deviceTtlS ?? 300 })
+    this.device = new DeviceRequests(this.#now, { intervalS: options.deviceIntervalS ?? 2, ttlS: options.deviceTtlS ?? 300 })
   }
 
   /** Consent requests waiting for a decision: how many, and the bytes they hold. */

@@ -3,7 +3,7 @@
 // one is not yet, so both answers of POST /applications/{id}/token can be seen.
 import type { FastifyInstance } from 'fastify'
 import * as z from 'zod'
-import { apiError, ORG_ID, same, type EmulatorKit } from './kit.ts'
+import { apiError, ORG_ID, same, trackingId, type EmulatorKit } from './kit.ts'
 import { SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 
 export interface DemoServiceApp {
@@ -70,7 +70,8 @@ export function serviceAppRoutes (app: FastifyInstance, kit: EmulatorKit): void 
     if (serviceApp === undefined) return apiError(reply, 404, 'Application not found.')
     const body = serviceAppBody.safeParse(request.body ?? {})
     if (!body.success) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
-    if (body.data.clientId !== serviceApp.clientId || !same(body.data.clientSecret, serviceApp.clientSecret)) return apiError(reply, 401, 'The client id or client secret of the service app is invalid.')
+    // Webex's words for a wrong secret, from its admin API spec (docs/webex-contract.md, "Service Apps").
+    if (body.data.clientId !== serviceApp.clientId || !same(body.data.clientSecret, serviceApp.clientSecret)) return reply.code(400).send({ message: 'Invalid client credentials', errors: [{ description: 'The provided clientSecret is invalid' }], trackingId: trackingId() })
     const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
     if (!serviceApp.authorizedOrgs.includes(org)) return apiError(reply, 403, 'The service app is not authorized in the target organization.')
     const { answer, accessToken, refreshToken } = kit.issue({ clientId: serviceApp.clientId, user: serviceApp.machine, scopes: serviceApp.scopes })

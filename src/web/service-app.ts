@@ -5,7 +5,7 @@
 // page, the integration token travels in the page's own form only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
-import { AppError } from '../oauth/errors.ts'
+import { AppError, ERRORS } from '../oauth/errors.ts'
 import { presetScopes } from '../oauth/grants.ts'
 import { orgIdFromToken, type Person } from '../oauth/webex-client.ts'
 import { rateLimited, type WebContext } from './context.ts'
@@ -60,7 +60,15 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens)
         return renderForm(reply, { accessToken: String(raw.access_token), values: keep, problem: `The ${FIELD_NAMES[field] ?? field} field is ${issue?.message ?? 'invalid'}.` }, 400)
       }
       const body = parsed.data
-      const tokens = await webex.serviceAppToken(body.access_token, { applicationId: body.application_id, clientId: body.client_id, clientSecret: body.client_secret, targetOrgId: body.target_org_id })
+      let tokens
+      try {
+        tokens = await webex.serviceAppToken(body.access_token, { applicationId: body.application_id, clientId: body.client_id, clientSecret: body.client_secret, targetOrgId: body.target_org_id })
+      } catch (err) {
+        // A wrong Service App secret is the form's to correct: the form again, with Webex's words.
+        if (!(err instanceof AppError) || err.kind !== 'service_app_secret_invalid') throw err
+        const said = err.details.webexDescription === undefined ? '' : ` Webex said: "${err.details.webexDescription}".`
+        return renderForm(reply, { accessToken: body.access_token, values: body, problem: `${ERRORS.service_app_secret_invalid.summary}${said} ${ERRORS.service_app_secret_invalid.next.join(' ')}` }, 400)
+      }
       request.log.info({ event: 'service_app_token_issued' }, 'service app token issued')
       return presentTokens(request, reply, { tokens, serviceApp: { clientId: body.client_id } })
     })
