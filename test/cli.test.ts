@@ -89,6 +89,13 @@ describe('webex-token-issuer token', () => {
     const refused = await signIn(['--scopes', 'spark-admin:people_read'], 'user')
     assert.equal(refused.run.code, 4)
     assert.match(refused.run.stderr, /Webex refused the requested scopes[\s\S]*No user entitled service[\s\S]*Requested scopes: spark-admin:people_read/)
+    assert.doesNotMatch(refused.run.stderr, /--scopes "/, 'one group: nothing to split')
+    const mixed = await signIn(['--scopes', 'spark-admin:people_read spark-compliance:messages_read'], 'compliance')
+    assert.equal(mixed.run.code, 4)
+    assert.match(mixed.run.stderr, /These scopes need 2 different roles[^\n]*Sign in with each group alone/)
+    assert.match(mixed.run.stderr, /^(error: )?- Compliance Officer: spark-compliance:messages_read\n(error: )? {4}--scopes "spark-compliance:messages_read"$/m)
+    assert.match(mixed.run.stderr, /^(error: )?- An admin \(full or read-only\): spark-admin:people_read\n(error: )? {4}--scopes "spark-admin:people_read"$/m)
+    assert.doesNotMatch(mixed.run.stderr, /likely/i)
   })
 
   test('no answer from the browser exits 9 within the timeout', async () => {

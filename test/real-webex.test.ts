@@ -204,12 +204,18 @@ describe('explanations that name the cause', () => {
     assert.match(errorView(new AppError('access_denied', {})).summary, /declined, or an org policy blocks/)
   })
 
-  test('invalid_scope groups the scopes by role and names the most demanding role as the likely cause', async () => {
-    const { loadCatalogue, roleGroups, likelyRoleCause } = await import('../src/catalogue/index.ts')
+  test('invalid_scope groups the scopes by role, names no role as the cause where several could be, and offers each group alone', async () => {
+    const { loadCatalogue, roleGroups, invalidScopeExplanation } = await import('../src/catalogue/index.ts')
     const { SCOPES_DIR } = await import('../src/paths.ts')
     const catalogue = loadCatalogue(SCOPES_DIR)
-    const groups = roleGroups(catalogue, ['spark:kms', 'spark-admin:people_read', 'spark-compliance:messages_read', 'analytics:read_all'])
-    assert.deepEqual(groups.map((g) => [g.role, g.likely]), [['Compliance Officer', true], ['Admin, with Pro Pack', false], ['An admin (full or read-only)', false], ['No role (any user)', false]])
-    assert.match(likelyRoleCause(roleGroups(catalogue, ['spark:kms'])), /not registered on the integration/)
+    const groups = roleGroups(catalogue, ['spark:kms', 'spark-admin:people_read', 'spark-compliance:messages_read', 'analytics:read_all', 'spark-admin:brand_new_read'])
+    assert.deepEqual(groups.map((g) => [g.role, g.needsRole]), [['Compliance Officer', true], ['Admin, with Pro Pack', true], ['An admin (full or read-only)', true], ['No role (any user)', false], ['Unknown (not in the catalogue)', false]])
+    const several = invalidScopeExplanation(groups)
+    assert.match(several.text, /^These scopes need 3 different roles/)
+    assert.equal(several.retryEachGroup, true)
+    const one = invalidScopeExplanation(roleGroups(catalogue, ['spark-admin:people_read', 'spark-admin:licenses_read']))
+    assert.match(one.text, /all need the same one: An admin \(full or read-only\)/)
+    assert.equal(one.retryEachGroup, false)
+    assert.match(invalidScopeExplanation(roleGroups(catalogue, ['spark:kms'])).text, /not registered on the integration/)
   })
 })

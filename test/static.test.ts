@@ -92,4 +92,17 @@ describe('the static-mode page', () => {
     await browser.close()
     await app.close()
   })
+
+  test('invalid_scope over scopes of two roles shows each group\'s SCOPES line, since the page cannot change them', async () => {
+    const app = await startApp({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-compliance:messages_read' })
+    const browser = new Browser()
+    const { final } = await runFlow(browser, app.url, [], 'compliance')
+    assert.equal(final.status, 403)
+    assert.match(final.body, /These scopes need 2 different roles/)
+    assert.match(final.body, /<code class="retry-env">SCOPES="spark-compliance:messages_read"<\/code>/)
+    assert.match(final.body, /<code class="retry-env">SCOPES="spark-admin:people_read"<\/code>/)
+    assert.doesNotMatch(final.body, /retry-group/)
+    await browser.close()
+    await app.close()
+  })
 })

@@ -160,36 +160,40 @@ export function loadCatalogue (dir: string): Catalogue {
   return parseCatalogue(names.map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })))
 }
 
-/** Roles from the most to the least demanding: the first one a refused selection needs is the likely cause. */
+/** Roles from the most to the least demanding: the order groups are listed in. */
 const ROLE_ORDER: readonly Role[] = ['compliance_officer', 'calling_cdr_admin', 'pro_pack_admin', 'partner_admin', 'full_admin', 'contact_center', 'meeting_admin', 'admin', 'any_user']
 
-export interface RoleGroup { role: string, scopes: string[], likely: boolean }
+/** Requested scopes that need one role; `needsRole` is false for scopes any user may grant and for ids not in the catalogue. */
+export interface RoleGroup { role: string, scopes: string[], needsRole: boolean }
 
 /**
- * The requested scopes grouped by the role each needs, for the invalid_scope explanation
- * (docs/webex-contract.md, "Scopes"). The most demanding group is marked as the likely cause;
- * when every scope needs no role, the likely cause is a scope not registered on the integration.
+ * The scopes of a refused sign-in grouped by the role each needs (docs/webex-contract.md,
+ * "Scopes"), most demanding first, ids not in the catalogue last.
  */
 export function roleGroups (catalogue: Catalogue, scopes: readonly string[]): RoleGroup[] {
-  // Keyed by role id; scopes not in the catalogue go last.
   const groups = new Map<Role | undefined, string[]>()
   for (const id of scopes) {
     const role = catalogue.byId.get(id)?.role
     groups.set(role, [...(groups.get(role) ?? []), id])
   }
   const rank = (role: Role | undefined) => role === undefined ? ROLE_ORDER.length : ROLE_ORDER.indexOf(role)
-  const ordered = [...groups].sort(([a], [b]) => rank(a) - rank(b))
-  const likely = ordered[0]?.[0]
-  return ordered.map(([role, ids]) => ({
+  return [...groups].sort(([a], [b]) => rank(a) - rank(b)).map(([role, ids]) => ({
     role: role === undefined ? 'Unknown (not in the catalogue)' : role === 'any_user' ? 'No role (any user)' : ROLES[role],
     scopes: ids,
-    likely: role !== undefined && role !== 'any_user' && role === likely
+    needsRole: role !== undefined && role !== 'any_user'
   }))
 }
 
-/** The one sentence that names the likely cause of an invalid_scope for these groups. */
-export function likelyRoleCause (groups: readonly RoleGroup[]): string {
-  const likely = groups.find((g) => g.likely)
-  if (likely === undefined) return 'None of these scopes needs a role, so the likely cause is a scope that is not registered on the integration (or mistyped): compare them with the integration\'s page on the developer portal.'
-  return `Most likely the user who signed in lacks this role: ${likely.role} (for ${likely.scopes.join(', ')}).`
+/**
+ * What an invalid_scope says about the groups. Webex names neither the user's roles nor the
+ * scope it refused, so no role is named as the cause where several could be; when the scopes
+ * fall into more than one group, signing in with each group alone finds the culprit.
+ */
+export function invalidScopeExplanation (groups: readonly RoleGroup[]): { text: string, retryEachGroup: boolean } {
+  const bound = groups.filter((g) => g.needsRole)
+  const retryEachGroup = groups.length > 1
+  const each = retryEachGroup ? ' Sign in with each group alone to find out which.' : ''
+  if (bound.length > 1) return { retryEachGroup, text: `These scopes need ${bound.length} different roles (${bound.map((g) => g.role).join('; ')}). Webex does not say which one the user who signed in lacks, nor whether a scope is not registered on the integration.${each}` }
+  if (bound.length === 1) return { retryEachGroup, text: `The scopes that need a role all need the same one: ${bound[0]?.role ?? ''}. Either the user who signed in does not hold it, or a scope is not registered on the integration.${each}` }
+  return { retryEachGroup, text: `None of these scopes needs a role, so a scope is not registered on the integration, or is mistyped: compare them with the integration's page on the developer portal.${each}` }
 }

@@ -2,7 +2,7 @@
 // (grants.ts), service-app (service-app-command.ts), audit, scopes, serve. Only tokens and lists
 // go to stdout; progress and errors go to stderr; exit codes follow the error catalogue.
 import { Command, CommanderError, Option } from 'commander'
-import { FAMILIES, likelyRoleCause, loadCatalogue, roleGroups } from '../catalogue/index.ts'
+import { FAMILIES, invalidScopeExplanation, loadCatalogue, roleGroups } from '../catalogue/index.ts'
 import { auditTable, readAudit } from '../audit.ts'
 import { AppError, ERRORS, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { SCOPES_DIR } from '../paths.ts'
@@ -106,10 +106,13 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
       if (err.kind === 'invalid_scope' && err.details.requestedScopes !== undefined) {
         const groups = roleGroups(loadCatalogue(SCOPES_DIR), err.details.requestedScopes)
-        term.error(likelyRoleCause(groups))
-        for (const group of groups) term.error(`- ${group.role}${group.likely ? ' (likely cause)' : ''}: ${group.scopes.join(' ')}`)
-      }
-      if (err.kind === 'invalid_scope' || err.kind === 'access_denied' || err.kind === 'forbidden') for (const cause of entry.causes) term.error(`- ${cause}`)
+        const explained = invalidScopeExplanation(groups)
+        term.error(explained.text)
+        for (const group of groups) {
+          term.error(`- ${group.role}: ${group.scopes.join(' ')}`)
+          if (explained.retryEachGroup) term.error(`    --scopes "${group.scopes.join(' ')}"`)
+        }
+      } else if (err.kind === 'access_denied' || err.kind === 'forbidden') for (const cause of entry.causes) term.error(`- ${cause}`)
       if (NEXT_STEPS_SHOWN.has(err.kind)) for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
       if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)

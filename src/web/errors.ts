@@ -1,7 +1,7 @@
 // The app's one error handler and one not-found handler: every failure becomes an
 // explanatory page from the error catalogue, with the right status and no stack trace.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { likelyRoleCause, roleGroups, type Catalogue, type RoleGroup } from '../catalogue/index.ts'
+import { invalidScopeExplanation, roleGroups, type Catalogue, type RoleGroup } from '../catalogue/index.ts'
 import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
@@ -19,9 +19,11 @@ export interface ErrorView {
   trackingId?: string
   retryAfter?: number
   requestedScopes?: readonly string[]
-  /** invalid_scope: the requested scopes by the role each needs, and the likely cause. */
-  roleGroups?: RoleGroup[]
-  likelyRole?: string
+  /** invalid_scope: the requested scopes by the role each needs, what that says, and how to try each group alone. */
+  roleGroups?: Array<RoleGroup & { scopeText: string }>
+  roleExplanation?: string
+  /** A form per group that signs in with that group alone (dynamic mode), or its SCOPES line (static mode). */
+  retry?: { forms: boolean, env: boolean }
 }
 
 /**
@@ -35,25 +37,30 @@ function deniedReason (description: string | undefined): string | undefined {
   return undefined
 }
 
-/** The view model of an error page: the catalogue entry plus what this failure knows. */
-export function errorView (error: AppError, catalogue?: Catalogue): ErrorView {
+/**
+ * The view model of an error page: the catalogue entry plus what this failure knows. For
+ * invalid_scope the groups by role say what the general causes would: those are left out.
+ */
+export function errorView (error: AppError, catalogue?: Catalogue, options: { staticMode?: boolean } = {}): ErrorView {
   const entry = ERRORS[error.kind]
   const d = error.details
   const groups = error.kind === 'invalid_scope' && catalogue !== undefined && d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? roleGroups(catalogue, d.requestedScopes) : undefined
+  const explained = groups === undefined ? undefined : invalidScopeExplanation(groups)
   return {
     kind: error.kind,
     status: error.status,
     title: entry.title,
     summary: d.reason ?? (error.kind === 'access_denied' ? deniedReason(d.webexDescription) : undefined) ?? entry.summary,
-    causes: entry.causes,
+    causes: groups === undefined ? entry.causes : [],
     next: entry.next,
     webexDescription: d.webexDescription,
     webexError: d.webexError,
     trackingId: d.trackingId,
     retryAfter: d.retryAfter,
     requestedScopes: d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? d.requestedScopes : undefined,
-    roleGroups: groups,
-    likelyRole: groups === undefined ? undefined : likelyRoleCause(groups)
+    roleGroups: groups?.map((g) => ({ ...g, scopeText: g.scopes.join(' ') })),
+    roleExplanation: explained?.text,
+    retry: explained?.retryEachGroup === true ? { forms: options.staticMode !== true, env: options.staticMode === true } : undefined
   }
 }
 
@@ -86,7 +93,7 @@ export function errorHandler (ctx: WebContext) {
       request.log[appError.status >= 500 ? 'error' : 'info']({ kind: appError.kind, status: appError.status, errorType: error.name, code, at: error.stack?.split('\n').slice(1, 6).join(' | ') }, 'request failed')
     }
     if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
-    const view = errorView(appError, ctx.catalogue)
+    const view = errorView(appError, ctx.catalogue, { staticMode: ctx.config.mode === 'static' })
     if (wantsJson(request.headers.accept)) return sendJson(reply, view)
     // A failure on the Grants pages leads back to them, for a new sign-in there.
     const back = request.url.startsWith('/grants') ? { href: '/grants', label: 'Back to Grants' } : { href: '/', label: 'Back to the start' }

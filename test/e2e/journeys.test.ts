@@ -116,7 +116,7 @@ describe('browser journeys', { skip }, () => {
     await consentAs(page, 'user')
     assert.equal(await page.textContent('h1'), 'Webex refused the requested scopes')
     const main = await page.textContent('main') ?? ''
-    assert.match(main, /does not hold the role these scopes need/)
+    assert.match(main, /all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it/)
     assert.match(main, /No user entitled service in request scopes/)
     await ctx.close()
   })

@@ -80,6 +80,24 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     await ctx.close()
   })
 
+  test('after invalid_scope over two roles, "Sign in with only these" signs in again with that group alone', async () => {
+    const { ctx, page, visited, refusals } = await watchedPage()
+    await page.goto(`${fx.app.url}/`)
+    await page.check('input[value="spark-admin:people_read"]')
+    await page.check('input[value="spark-compliance:messages_read"]')
+    await signIn(page, refusals, visited, fx.app.url, 'compliance')
+    assert.equal(await page.textContent('h1'), 'Webex refused the requested scopes')
+    assert.match(await page.textContent('#role-explanation') ?? '', /These scopes need 2 different roles/)
+    await page.locator('form.retry-group', { has: page.locator('input[value="spark-compliance:messages_read"]') }).locator('button').click()
+    await page.waitForURL(SIGN_IN_PAGE)
+    await page.check('#user-compliance')
+    await page.click('button[value="accept"]')
+    await page.waitForURL(/\/oauth\?/)
+    assert.deepEqual(refusals, [])
+    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    await ctx.close()
+  })
+
   test('the hand-off page works without JavaScript too', async () => {
     const ctx = await fx.browser.newContext({ javaScriptEnabled: false })
     const page = await ctx.newPage()
