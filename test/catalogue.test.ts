@@ -4,7 +4,8 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { CatalogueError, loadCatalogue, parseCatalogue, SCOPE_PATTERN } from '../src/catalogue/index.ts'
-import { checkSelection, sparkAllConflicts } from '../src/catalogue/rules.ts'
+import { checkSelection, selectionWarnings, sparkAllConflicts } from '../src/catalogue/rules.ts'
+import { scopeListProblems } from '../src/catalogue/static-scopes.ts'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config/index.ts'
 import { SCOPES_DIR } from '../src/paths.ts'
@@ -42,6 +43,29 @@ describe('the catalogue data', () => {
     assert.equal(catalogue.byId.get('spark-compliance:messages_read')?.deprecated, undefined)
     assert.equal(coveredBySparkAll('spark:messages_read'), true)
     for (const id of ['spark:kms', 'spark:xapi_commands', 'spark:xapi_statuses', 'spark-admin:people_read']) assert.equal(coveredBySparkAll(id), false, id)
+  })
+
+  test('corrections from the sources: people scopes beside spark:all, the two one-time-password scopes, Service-App-only scopes, new scopes', () => {
+    // spark:people_read and _write are not covered by spark:all: wxc_sdk requests them beside it.
+    assert.equal(checkSelection(catalogue, { ticked: ['spark:all', 'spark:people_read', 'spark:people_write'] }).ok, true)
+    const otp = catalogue.byId.get('Identity:one_time_password')
+    assert.match(otp?.description ?? '', /partner-upn/)
+    assert.equal(otp?.role, 'user_admin')
+    assert.match(otp?.who ?? '', /org full admin, partner full admin, org user admin/)
+    assert.match(catalogue.byId.get('identity:one_time_password')?.description ?? '', /activation codes/)
+    for (const id of ['spark-admin:datasource_read', 'spark-admin:datasource_write', 'spark:webrtc_calling', 'guest-issuer:read', 'guest-issuer:write']) assert.equal(catalogue.byId.get(id)?.serviceAppOnly, true, id)
+    assert.equal(catalogue.scopes.filter((s) => s.serviceAppOnly === true).length, 5, 'no other scope is marked')
+    for (const id of ['spark:mcp', 'spark:webhooks_read', 'spark:webhooks_write', 'spark-admin:wholesale_sub_partners_read']) assert.match(catalogue.byId.get(id)?.source ?? '', /\S{10,}/, id)
+    // One role for spark:applications_token: the catalogue's, which the emulator enforces (test/service-app.test.ts).
+    assert.equal(catalogue.byId.get('spark:applications_token')?.role, 'admin')
+  })
+
+  test('a Service-App-only scope in a person\'s selection is warned about on the page, in SCOPES and in --scopes', () => {
+    const warned = selectionWarnings([{ id: 'spark:webrtc_calling', role: 'any_user', write: true, serviceAppOnly: true }], [])
+    assert.ok(warned.some((w) => w.level === 'warn' && /spark:webrtc_calling is documented for Service App tokens only/.test(w.text)))
+    assert.equal(selectionWarnings([{ id: 'spark:kms', role: 'any_user', write: false }], []).some((w) => /Service App/.test(w.text)), false)
+    const { warnings } = scopeListProblems(catalogue, ['guest-issuer:write', 'spark:kms'], '--scopes', false)
+    assert.ok(warnings.some((w) => /^--scopes: guest-issuer:write is documented for Service App tokens only/.test(w)), warnings.join('\n'))
   })
 
   test('the spark:all rule refuses only what spark:all covers', () => {

@@ -86,16 +86,17 @@ describe('webex-token-issuer grants and audit', () => {
     for (const user of DEMO_USERS) assert.ok(!emu.emulator.grants.forPerson(user.personId).some((g) => g.clientId === PORTAL), user.key)
   })
 
-  test('refusals: a read-only admin lists but cannot revoke (exit 14, with the role explained); a token without identity:tokens_read cannot list', async () => {
+  test('refusals: a read-only admin can neither list nor revoke (exit 14, with the role explained); a token without identity:tokens_read cannot list', async () => {
     const readonly = await tokenFor('readonly', GRANTS)
     const list = await runCliHere(['grants', 'list'], env, readonly).done
-    assert.equal(list.code, 0, list.stderr)
+    assert.equal(list.code, 14, list.stderr)
+    assert.match(list.stderr, /Webex does not let a read-only administrator list or revoke grants/)
     const grant = emu.emulator.grants.forPerson(personId('readonly'))[0]
     assert.ok(grant !== undefined)
     const revoke = await runCliHere(['grants', 'revoke', '--id', grant.id, '--yes'], env, readonly).done
     assert.equal(revoke.code, 14)
     assert.match(revoke.stderr, /Webex did not allow this/)
-    assert.match(revoke.stderr, /A read-only administrator may list grants but not revoke them/)
+    assert.match(revoke.stderr, /Read-only administrators are not supported/)
     assert.ok(emu.emulator.grants.get(grant.id) !== undefined, 'nothing was revoked')
     const byClient = await runCliHere(['grants', 'revoke', '--client-id', grant.clientId, '--yes'], env, readonly).done
     assert.equal(byClient.code, 14)

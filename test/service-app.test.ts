@@ -85,6 +85,17 @@ describe('the Service App page', () => {
     assert.equal(line?.client_id, AUTHORIZED?.clientId)
   })
 
+  test('spark:applications_token needs an admin, as the catalogue says: a user without an admin role gets invalid_scope', async () => {
+    const browser = new Browser()
+    const start = await browser.fetch(`${app.url}/start`, { form: { purpose: 'service-app', account_choice: '1' } })
+    const back = await consent(browser, start.location ?? '', 'user')
+    assert.equal(new URL(back.location ?? '').searchParams.get('error'), 'invalid_scope')
+    const page = await browser.fetch(back.location ?? '')
+    assert.equal(page.status, 403)
+    assert.match(page.body, /<dt>An admin \(full or read-only\)<\/dt>\s*<dd><code>spark:applications_token<\/code>/)
+    await browser.close()
+  })
+
   test('each failure explains itself: not authorized in the org, a wrong secret, an unknown app, a token without spark:applications_token', async () => {
     const browser = new Browser()
     const form = await signIn(browser)

@@ -31,7 +31,7 @@ export function setupScopePicker (): void {
     summaryLabel.hidden = summary.scopeString === ''
     summaryString.hidden = summary.scopeString === ''
     summaryString.textContent = summary.scopeString
-    const ticked = checked.map((b) => ({ id: b.value, role: b.dataset.role ?? '', write: b.dataset.write === 'true', inSparkAll: b.dataset.inSparkAll === 'true', deprecated: b.dataset.deprecated }))
+    const ticked = checked.map((b) => ({ id: b.value, role: b.dataset.role ?? '', write: b.dataset.write === 'true', inSparkAll: b.dataset.inSparkAll === 'true', deprecated: b.dataset.deprecated, serviceAppOnly: b.dataset.serviceAppOnly === 'true' }))
     warningsList.replaceChildren(...selectionWarnings(ticked, custom).map((w) => {
       const li = document.createElement('li')
       li.className = `summary-${w.level}`

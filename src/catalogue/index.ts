@@ -25,6 +25,7 @@ export const ROLES = {
   any_user: 'Any user',
   admin: 'An admin (full or read-only)',
   full_admin: 'Full admin',
+  user_admin: 'Full admin or user admin',
   compliance_officer: 'Compliance Officer',
   meeting_admin: 'Meeting admin',
   partner_admin: 'Partner admin',
@@ -63,7 +64,9 @@ const scopeEntry = z.strictObject({
   /** Why and since when the scope is deprecated, and what replaces it. */
   deprecated: z.string().min(1).optional(),
   /** spark:all already covers this scope, so it may not be requested beside it. */
-  inSparkAll: z.literal(true).optional()
+  inSparkAll: z.literal(true).optional(),
+  /** Webex documents this scope for Service App tokens only: a person's sign-in that asks for it is warned. */
+  serviceAppOnly: z.literal(true).optional()
 })
 
 const scopeFile = z.strictObject({ scopes: z.array(z.unknown()).min(1, 'no scopes') })
@@ -161,7 +164,7 @@ export function loadCatalogue (dir: string): Catalogue {
 }
 
 /** Roles from the most to the least demanding: the order groups are listed in. */
-const ROLE_ORDER: readonly Role[] = ['compliance_officer', 'calling_cdr_admin', 'pro_pack_admin', 'partner_admin', 'full_admin', 'contact_center', 'meeting_admin', 'admin', 'any_user']
+const ROLE_ORDER: readonly Role[] = ['compliance_officer', 'calling_cdr_admin', 'pro_pack_admin', 'partner_admin', 'full_admin', 'user_admin', 'contact_center', 'meeting_admin', 'admin', 'any_user']
 
 /** Requested scopes that need one role; `needsRole` is false for scopes any user may grant and for ids not in the catalogue. */
 export interface RoleGroup { role: string, scopes: string[], needsRole: boolean }

@@ -78,11 +78,11 @@ export function checkSelection (catalogue: { byId: ReadonlyMap<string, { inSpark
 }
 
 /** One ticked scope as the summary sees it. */
-export interface TickedScope { id: string, role: string, write: boolean, inSparkAll?: boolean, deprecated?: string }
+export interface TickedScope { id: string, role: string, write: boolean, inSparkAll?: boolean, deprecated?: string, serviceAppOnly?: boolean }
 
 export interface SelectionWarning { level: 'error' | 'warn' | 'info', text: string }
 
-const ADMIN_ROLES = new Set(['admin', 'full_admin', 'partner_admin', 'calling_cdr_admin', 'pro_pack_admin'])
+const ADMIN_ROLES = new Set(['admin', 'full_admin', 'user_admin', 'partner_admin', 'calling_cdr_admin', 'pro_pack_admin'])
 
 /** The role group a scope's role falls in, for "this selection needs several roles". */
 function roleGroup (role: string): string | undefined {
@@ -104,6 +104,8 @@ export function selectionWarnings (ticked: readonly TickedScope[], custom: reado
   const conflicts = sparkAllConflicts([...ticked.map((s) => s.id), ...wellFormed], (id) => covered.has(id))
   if (conflicts.length > 0) warnings.push({ level: 'error', text: sparkAllProblem(conflicts) })
   for (const s of ticked) if (s.deprecated !== undefined) warnings.push({ level: 'warn', text: `${s.id} is deprecated. ${s.deprecated}` })
+  const appOnly = ticked.filter((s) => s.serviceAppOnly === true).map((s) => s.id)
+  if (appOnly.length > 0) warnings.push({ level: 'warn', text: serviceAppOnlyWarning(appOnly) })
   const openId = [...ticked.map((s) => s.id), ...wellFormed].filter(isOpenIdScope)
   if (openId.length > 0) warnings.push({ level: 'info', text: `OpenID scopes (${openId.join(', ')}): the answer carries an id_token, which this app verifies and shows.` })
   const groups = new Set(ticked.map((s) => roleGroup(s.role)).filter((g) => g !== undefined))
@@ -114,6 +116,11 @@ export function selectionWarnings (ticked: readonly TickedScope[], custom: reado
   if (bad.length > 0) warnings.push({ level: 'error', text: `Not a scope id: ${bad.join(', ')}` })
   if (wellFormed.length > 0) warnings.push({ level: 'info', text: `Not in catalogue: ${wellFormed.join(', ')}` })
   return warnings
+}
+
+/** The words for scopes Webex documents for Service App tokens only, requested in a person's sign-in (the page, the CLI). */
+export function serviceAppOnlyWarning (ids: readonly string[]): string {
+  return `${ids.join(', ')} ${ids.length > 1 ? 'are' : 'is'} documented for Service App tokens only: a person's sign-in may be refused (invalid_scope), or give a token the APIs refuse. Use the Service App page or \`service-app token\` instead.`
 }
 
 /** "3 scopes selected." and the exact string sent to Webex, for the live summary. */

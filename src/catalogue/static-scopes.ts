@@ -4,7 +4,7 @@
 import type { Config } from '../config/index.ts'
 import { ConfigError } from '../config/index.ts'
 import type { Catalogue } from './index.ts'
-import { isScopeId, sparkAllConflicts, sparkAllProblem } from './rules.ts'
+import { isScopeId, serviceAppOnlyWarning, sparkAllConflicts, sparkAllProblem } from './rules.ts'
 
 function distance (a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i)
@@ -47,6 +47,8 @@ export function scopeListProblems (catalogue: Catalogue, ids: readonly string[],
     else if (suggestion !== undefined && !allowUnknown) problems.push(`${label}: ${id} is not in the catalogue, and looks like a typo of ${suggestion}. Fix it, or set ALLOW_UNKNOWN_SCOPES=true to send it as written`)
     else warnings.push(`${label}: ${id} is not in the catalogue; it will be sent as written${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`)
   }
+  const appOnly = ids.filter((id) => catalogue.byId.get(id)?.serviceAppOnly === true)
+  if (appOnly.length > 0) warnings.push(`${label}: ${serviceAppOnlyWarning(appOnly)}`)
   return { problems, warnings }
 }
 

@@ -206,7 +206,7 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     title: 'Webex did not allow this',
     summary: 'Webex accepted the token but refused the request: the signed-in user or the token may not do this.',
     causes: [
-      'The signed-in user is not a full, user or device administrator of the org. A read-only administrator may list grants but not revoke them.',
+      'The signed-in user is not a full, user or device administrator of the org. Webex does not let a read-only administrator list or revoke grants.',
       'The token lacks the scope this needs: identity:tokens_read to list grants, identity:tokens_write to revoke them.',
       'To revoke your own grant, the token must come from the same integration (client id) as the grant.'
     ],

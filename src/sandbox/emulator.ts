@@ -504,7 +504,9 @@ export class Emulator {
       firstName: user.firstName,
       lastName: user.lastName,
       orgId: ORG_ID,
-      type: user.key === 'machine' ? 'appuser' : 'person',
+      // appuser means a guest (wxc_sdk's PersonType); a machine account is not one. Which type Webex
+      // gives a Service App's machine account is unconfirmed (docs/webex-contract.md, "Service Apps").
+      type: user.key === 'machine' ? 'bot' : 'person',
       ...(user.roles.length > 0 ? { roles: user.roles } : {})
     }))
   }

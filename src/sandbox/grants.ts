@@ -96,14 +96,15 @@ export class GrantRegistry {
 
 /**
  * The Authorizations API (docs/webex-contract.md, "Authorizations"): a valid token with the
- * scope, held by an admin, and for changes not a read-only one.
+ * scope, held by an admin who is not a read-only one: Webex does not support read-only admins
+ * there, for listing or revoking (wxc_sdk's Authorizations text).
  */
 export function authorizationRoutes (app: FastifyInstance, grants: GrantRegistry, kit: EmulatorKit): void {
   function caller (request: FastifyRequest, reply: FastifyReply, scope: 'identity:tokens_read' | 'identity:tokens_write', answer: (held: IssuedToken) => unknown) {
     return kit.guarded('authorizations', request, reply, (held) => {
       if (!held.scopes.includes(scope)) return apiError(reply, 403, `The access token was not issued for the ${scope} scope.`)
       if (!held.user.admin) return apiError(reply, 403, 'The user is not an administrator of this organization.')
-      if (scope === 'identity:tokens_write' && held.user.readOnly === true) return apiError(reply, 403, 'A read-only administrator cannot revoke authorizations: a full, user or device administrator must.')
+      if (held.user.readOnly === true) return apiError(reply, 403, 'Read-only administrators are not supported: a full, user or device administrator must list or revoke authorizations.')
       return answer(held)
     })
   }

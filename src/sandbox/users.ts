@@ -86,6 +86,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
 /** Which role a scope needs, from its prefix, as Webex decides entitlement (docs/webex-contract.md, "Scopes"). */
 export function entitled (user: DemoUser, scope: string): boolean {
   if (scope.startsWith('spark-compliance:') || scope.startsWith('spark-admin:messages_')) return user.complianceOfficer
-  if (/^(spark-admin|audit|identity|analytics|cjp|cjp-analyzer|cjds|cloud-contact-center):/i.test(scope) || scope.startsWith('meeting:admin_') || scope.startsWith('support:org_')) return user.admin
+  // spark:applications_token needs an admin, as the catalogue says (docs/webex-contract.md, "Service Apps").
+  if (/^(spark-admin|audit|identity|analytics|cjp|cjp-analyzer|cjds|cloud-contact-center):/i.test(scope) || scope.startsWith('meeting:admin_') || scope.startsWith('support:org_') || scope === 'spark:applications_token') return user.admin
   return true
 }

@@ -8,7 +8,7 @@ import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
 import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrant } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
-import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE, type Authorization, type Person } from '../oauth/webex-client.ts'
+import type { Authorization, Person } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
@@ -55,12 +55,9 @@ function when (created: string | undefined, now: number) {
 }
 
 function adminView (admin: Person) {
-  const roles = admin.roles ?? []
   return {
     displayName: admin.displayName ?? admin.emails[0] ?? admin.id,
-    email: admin.emails[0],
-    // A read-only admin may list, not revoke; the buttons stay (Webex decides), with a note.
-    readOnly: roles.includes(READONLY_ADMIN_ROLE) && !roles.includes(FULL_ADMIN_ROLE)
+    email: admin.emails[0]
   }
 }
 

@@ -27,6 +27,7 @@ export interface ScopeRowView {
   notes?: string
   deprecated?: string
   inSparkAll?: boolean
+  serviceAppOnly?: boolean
   source?: string
   checked: boolean
 }
@@ -45,6 +46,7 @@ function scopeRow (scope: Scope, selected: ReadonlySet<string>): ScopeRowView {
     notes: scope.notes,
     deprecated: scope.deprecated,
     inSparkAll: scope.inSparkAll,
+    serviceAppOnly: scope.serviceAppOnly,
     source: scope.source,
     checked: selected.has(scope.id)
   }

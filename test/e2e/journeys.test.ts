@@ -45,7 +45,7 @@ describe('browser journeys', { skip }, () => {
     await page.click('a.preset:has-text("Read the org directory")')
     assert.equal(await page.textContent('#summary-string'), 'spark-admin:people_read spark-admin:licenses_read spark-admin:roles_read spark-admin:organizations_read')
     assert.equal(await page.isChecked('input[value="spark-admin:devices_read"]'), false, 'a preset replaces the selection')
-    assert.match(await page.textContent('[data-count-for="admin"]') ?? '', /\(4 of 53 selected\)/)
+    assert.match(await page.textContent('[data-count-for="admin"]') ?? '', /\(4 of 54 selected\)/)
 
     await page.click('button.select-all[data-family="audit"]')
     assert.equal(await page.isChecked('input[value="audit:events_read"]'), true)
@@ -92,6 +92,17 @@ describe('browser journeys', { skip }, () => {
     const first = await page.textContent('[data-countdown]')
     assert.match(first ?? '', /^13 d 23 h 59 min \d\d s left$/)
     await page.waitForFunction((before) => document.querySelector('[data-countdown]')?.textContent !== before, first)
+    await ctx.close()
+  })
+
+  test('a Service-App-only scope is tagged in its row and warned about in the summary', async () => {
+    const { ctx, page } = await context()
+    await page.goto(`${fx.app.url}/`)
+    assert.equal(await page.textContent('li.scope:has(input[value="spark:webrtc_calling"]) .tag-service-app'), 'Service Apps only')
+    await page.check('input[value="spark:webrtc_calling"]')
+    assert.match(await page.textContent('#summary-warnings') ?? '', /spark:webrtc_calling is documented for Service App tokens only/)
+    await page.uncheck('input[value="spark:webrtc_calling"]')
+    assert.doesNotMatch(await page.textContent('#summary-warnings') ?? '', /Service App tokens only/)
     await ctx.close()
   })
 
