@@ -1,7 +1,7 @@
 // The grants rules shared by the Grants page and the CLI (src/oauth/grants.ts), as pure logic.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { canManageGrants, groupByApplication, signInGrant } from '../src/oauth/grants.ts'
+import { canManageGrants, groupByApplication, signInGrantOf } from '../src/oauth/grants.ts'
 import type { Authorization } from '../src/oauth/webex-client.ts'
 
 const grant = (id: string, clientId: string, type: 'refresh' | 'access', created: string, applicationName?: string): Authorization =>
@@ -22,16 +22,18 @@ test('grants group by client: this tool first, then by name; sign-ins before acc
   assert.deepEqual(groups[0]?.grants.map((g) => g.id), ['r2', 'r1', 'a1'])
 })
 
-test('the grant of a sign-in is this client\'s newest refresh grant since a minute before the tokens were issued', () => {
-  const issuedAt = Date.parse('2026-11-30T10:00:00Z')
+test('a sign-in\'s grant is proven only when it is this client\'s one refresh grant since the exchange; otherwise every candidate, never the newest', () => {
+  const issuedAfter = Date.parse('2026-11-30T09:59:59Z')
   const grants = [
     grant('old', 'Cown', 'refresh', '2026-11-30T09:58:00Z'),
     grant('other', 'Cother', 'refresh', '2026-11-30T10:00:01Z'),
     grant('access', 'Cown', 'access', '2026-11-30T10:00:01Z'),
-    grant('this', 'Cown', 'refresh', '2026-11-30T09:59:30Z')
+    grant('this', 'Cown', 'refresh', '2026-11-30T10:00:00Z')
   ]
-  assert.equal(signInGrant(grants, 'Cown', issuedAt)?.id, 'this')
-  assert.equal(signInGrant(grants.filter((g) => g.id !== 'this'), 'Cown', issuedAt), undefined, 'an older sign-in is never taken for this one')
+  assert.deepEqual(signInGrantOf(grants, 'Cown', issuedAfter), { proven: grants[3] })
+  const twin = grant('twin', 'Cown', 'refresh', '2026-11-30T10:00:00Z')
+  assert.deepEqual(signInGrantOf([...grants, twin], 'Cown', issuedAfter), { candidates: [grants[3], twin] }, 'two in the same second: no guess')
+  assert.deepEqual(signInGrantOf(grants.filter((g) => g.id !== 'this'), 'Cown', issuedAfter), { candidates: [] }, 'an older sign-in is never taken for this one')
 })
 
 test('managing grants needs both identity scopes', () => {

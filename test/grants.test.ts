@@ -195,28 +195,6 @@ describe('the Grants page', () => {
     await browser.close()
   })
 
-  test('"Revoke these tokens" on the tokens page revokes that sign-in, after a confirmation; tokens without the identity scopes say where else to revoke', async () => {
-    const browser = new Browser()
-    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'], 'admin')
-    assert.equal(final.status, 200)
-    const issued = app.emulator.emulator.issued.at(-1)
-    assert.ok(issued?.accessToken !== undefined && issued.refreshToken !== undefined)
-    const own = form(final.body, '/grants/confirm', ['own', '1'])
-    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: own })
-    assert.equal(confirm.status, 200, confirm.body)
-    assert.match(confirm.body, /<dt>Type<\/dt><dd>Refresh \(a sign-in\)<\/dd>/)
-    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
-    assert.equal(done.status, 200, done.body)
-    assert.match(done.body, /included the token these pages were using/)
-    assert.equal(await peopleMe(app, issued.accessToken), 401)
-    assert.deepEqual(await refreshGrant(app, issued.refreshToken), { status: 400, error: 'invalid_grant' })
-
-    const { final: plain } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin')
-    assert.doesNotMatch(plain.body, /name="own" value="1"/)
-    assert.match(plain.body, /on the <a href="\/grants">Grants<\/a> page/)
-    await browser.close()
-  })
-
   test('the audit trail: one line per event, mode 0600, and no token, code or secret anywhere in it', async () => {
     // Every web event, made here whatever ran before: a sign-in, a refresh, a check, a Grants
     // sign-in and one revocation (Robin's seeded Webex Web Client grant).
@@ -261,3 +239,88 @@ describe('the Grants page', () => {
 function personId (key: string): string {
   return DEMO_USERS.find((u) => u.key === key)?.personId ?? ''
 }
+
+// The issue's case: two sign-ins of one admin, A then B. "Revoke these tokens" on A's page must
+// revoke A's grant, never the newest; where Webex's list cannot prove which grant is whose, the
+// page says so and sends the admin to the Grants page with the candidates marked.
+describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
+  const GRANTS_SCOPES = ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write']
+  let clock = Date.parse('2026-12-02T10:00:00Z')
+  let app: RunningApp
+  before(async () => { app = await startApp({}, { now: () => clock }) })
+  after(async () => { await app.close() })
+
+  async function signIn (browser: Browser) {
+    const { final } = await runFlow(browser, app.url, GRANTS_SCOPES, 'admin')
+    assert.equal(final.status, 200, final.body.slice(0, 300))
+    const issued = app.emulator.emulator.issued.at(-1)
+    assert.ok(issued?.refreshToken !== undefined)
+    return { page: final.body, refreshToken: issued.refreshToken, grantId: app.emulator.emulator.grants.byToken(issued.refreshToken)?.id }
+  }
+
+  test('A\'s page revokes A\'s grant: A\'s refresh token stops working and B\'s does not; B, made in the same second, is not guessed', async () => {
+    const browser = new Browser()
+    const a = await signIn(browser)
+    const b = await signIn(browser)
+    assert.notEqual(a.grantId, b.grantId)
+    assert.equal(form(a.page, '/grants/confirm').authorization_id, a.grantId, 'A is the only sign-in when A\'s page is made: proven')
+    // B's page cannot tell B from A (same second): no revoke form, the candidates for the Grants page.
+    assert.doesNotMatch(b.page, /action="\/grants\/confirm"/)
+    assert.match(b.page, /id="revoke-unproven">2 sign-ins of this integration were made at about the same time as this one/)
+    const toGrants = form(b.page, '/grants/list')
+    assert.deepEqual(toGrants.candidates?.split(' ').sort(), [a.grantId, b.grantId].sort())
+    const list = await browser.fetch(`${app.url}/grants/list`, { form: toGrants })
+    assert.equal(list.status, 200)
+    assert.match(list.body, /id="candidates-note">The 2 grants marked/)
+    assert.equal((list.body.match(/maybe these tokens<\/span>/g) ?? []).length, 2)
+
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(a.page, '/grants/confirm') })
+    assert.match(confirm.body, new RegExp(a.grantId ?? 'x'), 'the confirmation names A\'s grant')
+    assert.doesNotMatch(confirm.body, new RegExp(b.grantId ?? 'x'))
+    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
+    assert.equal(done.status, 200, done.body)
+    assert.deepEqual(await refreshGrant(app, a.refreshToken), { status: 400, error: 'invalid_grant' })
+    assert.equal((await refreshGrant(app, b.refreshToken)).status, 200, 'B, an unrelated sign-in, still works')
+    await browser.close()
+  })
+
+  test('"Revoke these tokens" on the tokens page revokes that sign-in, proven by Webex\'s list, after a confirmation; tokens without the identity scopes say where else to revoke', async () => {
+    const browser = new Browser()
+    clock += 60_000
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'], 'admin')
+    assert.equal(final.status, 200)
+    const issued = app.emulator.emulator.issued.at(-1)
+    assert.ok(issued?.accessToken !== undefined && issued.refreshToken !== undefined)
+    const own = form(final.body, '/grants/confirm')
+    assert.equal(own.authorization_id, app.emulator.emulator.grants.byToken(issued.refreshToken)?.id, 'the sign-in\'s own grant, by id')
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: own })
+    assert.equal(confirm.status, 200, confirm.body)
+    assert.match(confirm.body, /<dt>Type<\/dt><dd>Refresh \(a sign-in\)<\/dd>/)
+    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
+    assert.equal(done.status, 200, done.body)
+    assert.match(done.body, /included the token these pages were using/)
+    assert.equal(await peopleMe(app, issued.accessToken), 401)
+    assert.deepEqual(await refreshGrant(app, issued.refreshToken), { status: 400, error: 'invalid_grant' })
+
+    const { final: plain } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin')
+    assert.doesNotMatch(plain.body, /action="\/grants\/confirm"/)
+    assert.match(plain.body, /on the <a href="\/grants">Grants<\/a> page/)
+    await browser.close()
+  })
+
+
+  test('sign-ins seconds apart are each proven; renewed tokens send the admin to the Grants page', async () => {
+    const browser = new Browser()
+    clock += 60_000
+    const a = await signIn(browser)
+    clock += 5_000
+    const b = await signIn(browser)
+    assert.equal(form(a.page, '/grants/confirm').authorization_id, a.grantId)
+    assert.equal(form(b.page, '/grants/confirm').authorization_id, b.grantId)
+    const renewed = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: b.refreshToken } })
+    assert.equal(renewed.status, 200)
+    assert.doesNotMatch(renewed.body, /action="\/grants\/confirm"/)
+    assert.match(renewed.body, /id="revoke-unproven">These tokens came from a refresh of an earlier sign-in/)
+    await browser.close()
+  })
+})

@@ -70,12 +70,14 @@ export function clientConsequence (name: string, own: boolean): string {
 }
 
 /**
- * The refresh grant of a sign-in that just happened: this client's newest refresh grant for the
- * person, created no earlier than a minute before the tokens were issued. Webex does not say
- * which grant a token belongs to, so this is the best match, shown for the admin to confirm.
+ * The refresh grant a sign-in made, proven or not at all. Webex does not say which grant a token
+ * belongs to, but the sign-in's grant is among this client's refresh grants for the person that
+ * Webex created no earlier than `issuedAfter` (TokenSet.webexIssuedAfter, on Webex's clock), in
+ * the list fetched right after the code exchange. When that is one grant, it is this sign-in's;
+ * when it is several (sign-ins made at about the same time), nobody can tell, and all are
+ * returned as candidates for the person to choose from, never a guess.
  */
-export function signInGrant (grants: readonly Authorization[], clientId: string, issuedAt: number): Authorization | undefined {
-  return grants
-    .filter((g) => g.clientId === clientId && g.type === 'refresh' && createdAt(g) >= issuedAt - 60_000)
-    .sort((a, b) => createdAt(b) - createdAt(a))[0]
+export function signInGrantOf (grants: readonly Authorization[], clientId: string, issuedAfter: number): { proven: Authorization } | { candidates: Authorization[] } {
+  const candidates = grants.filter((g) => g.clientId === clientId && g.type === 'refresh' && createdAt(g) >= issuedAfter)
+  return candidates.length === 1 && candidates[0] !== undefined ? { proven: candidates[0] } : { candidates }
 }

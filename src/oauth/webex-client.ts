@@ -133,6 +133,12 @@ export interface TokenSet {
   idToken?: string
   /** Webex's tracking id of the token answer, for the audit trail. */
   trackingId?: string
+  /**
+   * A moment, on Webex's clock (ms), no later than the grant this answer made: its Date header,
+   * less the request's duration and a second for the header's rounding. Grants Webex lists as
+   * created before it are not this sign-in's (docs/webex-contract.md, "Authorizations").
+   */
+  webexIssuedAfter?: number
 }
 
 export type Person = z.infer<typeof personAnswer>
@@ -292,13 +298,15 @@ export function createWebexClient (options: WebexClientOptions) {
     const answer = await send('POST', '/access_token', {
       form: { ...form, client_id: client.clientId, client_secret: client.clientSecret }
     })
+    const webexDate = Date.parse(String(answer.headers.date ?? ''))
     if (answer.status < 200 || answer.status >= 300) {
       const error = failure(answer, [...secrets, client.clientSecret])
       // Another client's credentials are a Service App's (its refresh): name its secret, not ours.
       if (client !== options && error.kind === 'invalid_client') throw new AppError('service_app_secret_invalid', error.details)
       throw error
     }
-    return tokensOf(answer, issuedAt, 'the token request')
+    const tokens = tokensOf(answer, issuedAt, 'the token request')
+    return Number.isNaN(webexDate) ? tokens : { ...tokens, webexIssuedAfter: webexDate - (now() - issuedAt) - 1000 }
   }
 
   /**

@@ -182,6 +182,12 @@ export class Emulator {
   /** Registers the emulator's routes on a Fastify instance (at whatever prefix it was given). */
   readonly plugin = async (app: FastifyInstance): Promise<void> => {
     this.#prefix = app.prefix
+    // Webex's Date header, on the emulator's clock (injected in tests): the app reads it to know
+    // which grants a sign-in could have made (docs/webex-contract.md, "Authorizations").
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      reply.header('date', new Date(this.#now()).toUTCString())
+      done(null, payload)
+    })
     // The routes a web page can make a browser call are rate-limited (where @fastify/rate-limit is registered, as in the app).
     const limited = this.#rateLimitPerMinute > 0 ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } } : {}
     // Like webexapis.com, /authorize only hands the browser on to the identity service's

@@ -58,11 +58,17 @@ export class GrantRegistry {
   }
 
   add (input: Omit<GrantRecord, 'id' | 'created'>): GrantRecord {
-    return this.#put({ ...input, id: webexId('AUTHORIZATION', randomUUID()), created: new Date(this.#now()).toISOString() })
+    // To the second, as Webex's examples give it (2015-10-18T14:26:16+00:00).
+    return this.#put({ ...input, id: webexId('AUTHORIZATION', randomUUID()), created: new Date(Math.floor(this.#now() / 1000) * 1000).toISOString() })
   }
 
   get (id: string): GrantRecord | undefined {
     return this.#records.get(id)
+  }
+
+  /** The grant a token was issued under, as only the issuer knows it (tests check the app's choice against it). */
+  byToken (token: string): GrantRecord | undefined {
+    return [...this.#records.values()].find((r) => r.token === token)
   }
 
   forPerson (personId: string): AuthorizationItem[] {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
-import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrant } from '../oauth/grants.ts'
+import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import type { Authorization, Person } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
@@ -24,15 +24,14 @@ const WEBEX_ID = z.string().trim().min(1).max(1000).regex(/^[A-Za-z0-9_=+/.:-]+$
 
 const listBody = z.object({
   access_token: TOKEN,
-  email: z.string().trim().max(254).optional()
+  email: z.string().trim().max(254).optional(),
+  /** From the tokens page: the grants that may be its sign-in's, marked in the list. */
+  candidates: z.string().trim().max(4000).optional()
 })
 
 const targetBody = listBody.extend({
   authorization_id: WEBEX_ID.optional(),
-  client_id: WEBEX_ID.optional(),
-  /** From the tokens page: the sign-in that just happened, issued at this time. */
-  own: z.literal('1').optional(),
-  issued_at: z.iso.datetime().optional()
+  client_id: WEBEX_ID.optional()
 })
 
 const revokeBody = targetBody.extend({ confirm: z.literal('yes') })
@@ -65,8 +64,8 @@ function plural (n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
-function grantView (grant: Authorization, now: number) {
-  return { id: grant.id, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now) }
+function grantView (grant: Authorization, now: number, candidates: ReadonlySet<string> = new Set()) {
+  return { id: grant.id, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now), candidate: candidates.has(grant.id) }
 }
 
 export function grantsRoutes (ctx: WebContext) {
@@ -95,26 +94,21 @@ export function grantsRoutes (ctx: WebContext) {
       return render(reply, 'pages/grants', GRANTS_TITLE, { accessToken, admin: adminView(admin), email, problem: `Webex found no person with the email ${email} in your org.`, ...extra }, { status: 404, noStore: true })
     }
     const now = ctx.now()
-    const applications = groupByApplication(grants, config.clientId).map((app) => ({ ...app, grants: app.grants.map((g) => grantView(g, now)) }))
+    const candidates = new Set((body.candidates ?? '').split(/\s+/).filter((id) => id !== ''))
+    const applications = groupByApplication(grants, config.clientId).map((app) => ({ ...app, grants: app.grants.map((g) => grantView(g, now, candidates)) }))
     return render(reply, 'pages/grants', GRANTS_TITLE, {
       accessToken,
       admin: adminView(admin),
       email,
       applications,
       summary: `${plural(grants.length, 'grant')} for ${email}${'personId' in person ? ' (you)' : ''}, in ${plural(applications.length, 'application')}.`,
+      candidates: candidates.size > 0 ? plural(grants.filter((g) => candidates.has(g.id)).length, 'grant') : undefined,
       ...extra
     }, { status: extra.status ?? 200, noStore: true })
   }
 
   /** What a confirm or revoke form points at, described from the person's current list. */
   async function target (accessToken: string, admin: Person, body: z.infer<typeof targetBody>) {
-    if (body.own === '1') {
-      // "Revoke these tokens" on the tokens page: this client's refresh grant from that sign-in.
-      const issuedAt = body.issued_at === undefined ? ctx.now() : Date.parse(body.issued_at)
-      const grant = signInGrant(await webex.listAuthorizations(accessToken, { personId: admin.id }), config.clientId, issuedAt)
-      if (grant === undefined) throw new AppError('webex_not_found', { reason: 'Webex lists no grant of this sign-in any more: it was revoked already, or has expired.' })
-      return { kind: 'grant' as const, grant, email: admin.emails[0] ?? '' }
-    }
     if (body.authorization_id !== undefined) {
       const person = personOf(body, admin)
       const grant = (await webex.listAuthorizations(accessToken, person)).find((g) => g.id === body.authorization_id)

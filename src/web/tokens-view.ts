@@ -42,8 +42,19 @@ export interface TokensInput {
   now: number
   /** A Service App's tokens: refreshed with its own client id and secret. */
   serviceApp?: { clientId: string }
-  /** Whether the tokens can revoke themselves (both identity scopes), and when they were issued. */
-  revoke?: { revocable: boolean, issuedAt: string }
+  /** Whether the tokens can revoke themselves (both identity scopes), and the grant behind them when it is proven. */
+  revoke?: RevokeView
+}
+
+/**
+ * "Revoke these tokens": the sign-in's own grant when it is proven (its id goes in the form),
+ * or why it is not, with the candidates for the Grants page to show; `revocable` is false when
+ * the tokens lack the identity scopes.
+ */
+export interface RevokeView {
+  revocable: boolean
+  authorizationId?: string
+  unproven?: { reason: string, candidateIds: string }
 }
 
 /** The token file's fields without the tokens (the page's fields hold those), for the downloads. */

@@ -7,9 +7,9 @@ import type { IdClaims } from '../oauth/id-token.ts'
 import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { tokenEntry, type AuditEventName } from '../audit.ts'
-import { canManageGrants } from '../oauth/grants.ts'
+import { canManageGrants, signInGrantOf } from '../oauth/grants.ts'
 import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
-import { tokensView } from './tokens-view.ts'
+import { tokensView, type RevokeView } from './tokens-view.ts'
 
 export const TOKEN = z.string().trim().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token')
 
@@ -52,6 +52,30 @@ export function tokenRoutes (ctx: WebContext) {
     }
   }
 
+  /**
+   * Which grant "Revoke these tokens" would revoke: for a sign-in just made, the one Webex lists
+   * as this sign-in's, proven (signInGrantOf), never the newest. Renewed tokens belong to an
+   * older sign-in that cannot be told apart from the others: the Grants page is where to choose.
+   */
+  async function revokeTarget (input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, serviceApp?: object }, person: Person | undefined): Promise<RevokeView> {
+    if (!canManageGrants(input.tokens.grantedScopes ?? input.requested)) return { revocable: false }
+    const unproven = (reason: string, candidateIds: string[] = []) => ({ revocable: true, unproven: { reason, candidateIds: candidateIds.join(' ') } })
+    const issuedAfter = input.tokens.webexIssuedAfter
+    if (input.refreshed === true || input.serviceApp !== undefined || person === undefined || issuedAfter === undefined) {
+      return unproven('These tokens came from a refresh of an earlier sign-in, so this page cannot tell which of your grants they belong to.')
+    }
+    try {
+      const found = signInGrantOf(await webex.listAuthorizations(input.tokens.accessToken, { personId: person.id }), config.clientId, issuedAfter)
+      if ('proven' in found) return { revocable: true, authorizationId: found.proven.id }
+      return found.candidates.length === 0
+        ? unproven('Webex does not list this sign-in\'s grant yet, so this page will not guess which grant to revoke.')
+        : unproven(`${found.candidates.length} sign-ins of this integration were made at about the same time as this one, and Webex does not say which is which, so this page will not guess.`, found.candidates.map((g) => g.id))
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      return unproven('Webex did not list your grants just now, so this page cannot tell which is this sign-in\'s.')
+    }
+  }
+
   /** Renders the tokens page; never cached, never in a URL. */
   async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, idClaims?: IdClaims, serviceApp?: { clientId: string } }) {
     const who = await whoIs(request, input.tokens.accessToken)
@@ -59,8 +83,7 @@ export function tokenRoutes (ctx: WebContext) {
     const event: AuditEventName = input.refreshed === true ? 'token_refreshed' : input.serviceApp !== undefined ? 'service_app_token_issued' : 'token_issued'
     const purpose = input.refreshed === true || input.serviceApp !== undefined ? {} : { purpose: 'tokens' as const }
     await recordAudit(ctx, request, () => tokenEntry({ event, via: 'web', clientId: input.serviceApp?.clientId ?? config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...purpose, now }))
-    const revocable = canManageGrants(input.tokens.grantedScopes ?? input.requested)
-    const view = tokensView({ ...input, ...who, now, environment, revoke: { revocable, issuedAt: new Date(now).toISOString() } })
+    const view = tokensView({ ...input, ...who, now, environment, revoke: await revokeTarget(input, who.person) })
     return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
   }
 
