@@ -308,7 +308,6 @@ describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
     await browser.close()
   })
 
-
   test('sign-ins seconds apart are each proven; renewed tokens send the admin to the Grants page', async () => {
     const browser = new Browser()
     clock += 60_000
