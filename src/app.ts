@@ -25,6 +25,7 @@ import { grantsRoutes } from './web/grants.ts'
 import { serviceAppRoutes } from './web/service-app.ts'
 import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
+import { HEALTH_SERVICE } from './loopback.ts'
 import { hostGuard } from './web/host-guard.ts'
 import { securityHeaders } from './web/security-headers.ts'
 import rateLimit from '@fastify/rate-limit'
@@ -158,7 +159,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.setErrorHandler(errorHandler(ctx))
   app.setNotFoundHandler(notFoundHandler(ctx))
 
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  // Names the app, so the CLI can tell that its own web app holds REDIRECT_URI's port.
+  app.get('/healthz', async () => ({ status: 'ok', service: HEALTH_SERVICE }))
   await app.register(homeRoutes(ctx))
   const tokens = tokenRoutes(ctx)
   await app.register(tokens.routes)

@@ -25,6 +25,32 @@ export function otherLoopbackName (hostname: string): string | undefined {
   return name === '127.0.0.1' || name === '[::1]' ? 'localhost' : undefined
 }
 
+/** What the web app's /healthz answers as `service`, so the CLI can tell it holds a port. */
+export const HEALTH_SERVICE = 'webex-token-issuer'
+
+/**
+ * Whether this tool's own web app (`npm start`) answers on 127.0.0.1:port: its /healthz names
+ * it. Anything else, or no answer within a second, is not.
+ */
+export function heldByThisTool (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', headers: { accept: 'application/json' }, timeout: 1000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { if (body.length < 1000) body += chunk })
+      res.on('end', () => {
+        try {
+          resolve((JSON.parse(body) as { service?: unknown }).service === HEALTH_SERVICE)
+        } catch {
+          resolve(false)
+        }
+      })
+    })
+    req.on('timeout', () => { req.destroy(); resolve(false) })
+    req.on('error', () => resolve(false))
+  })
+}
+
 /** Why a port could not be had, in one sentence that names the address. */
 export class ListenError extends Error {
   constructor (readonly code: string, readonly port: number, readonly address: string) {

@@ -152,14 +152,11 @@ describe('webex-token-issuer token', () => {
     const written = JSON.parse(readFileSync(file, 'utf8')) as { access_token: string }
     assert.equal(written.access_token, emu.emulator.issued.at(-1)?.accessToken)
 
-    const again = cli(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', file], env)
-    const browser = new Browser()
-    const back = await consent(browser, await again.url, 'admin')
-    await browser.fetch(back.location ?? '')
-    await browser.close()
-    const refused = await again.done
+    // Refused before the sign-in, not after it (test/cli-no-lost-sign-in.test.ts has the rest).
+    const refused = await cli(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', file], env).done
     assert.equal(refused.code, 2)
     assert.match(refused.stderr, /already exists: pass --force/)
+    assert.doesNotMatch(refused.stderr, /\/authorize\?/)
     assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { access_token: string }).access_token, written.access_token)
 
     const forced = await signIn(['--scopes', 'spark-admin:people_read', '--out', file, '--force'])

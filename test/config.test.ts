@@ -175,7 +175,7 @@ describe('the server process', () => {
     await server.waitFor(/SANDBOX mode/)
     const res = await request(`http://[::1]:${port}/healthz`)
     assert.equal(res.statusCode, 200)
-    assert.deepEqual(await res.body.json(), { status: 'ok' })
+    assert.deepEqual(await res.body.json(), { status: 'ok', service: 'webex-token-issuer' })
     server.kill('SIGTERM')
     assert.equal((await server.done).code, 0, 'the second listener does not hold the process open')
 

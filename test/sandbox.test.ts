@@ -72,7 +72,7 @@ describe('the embedded sandbox', () => {
     const browser = new Browser()
     const page = await browser.fetch(`${url}/healthz`)
     assert.equal(page.status, 200)
-    assert.deepEqual(JSON.parse(page.body), { status: 'ok' })
+    assert.deepEqual(JSON.parse(page.body), { status: 'ok', service: 'webex-token-issuer' })
     await browser.close()
   })
 })

@@ -15,7 +15,7 @@ import type { TokenOutput } from '../oauth/token-record.ts'
 import { createWebexClient, type Person, type WebexClient } from '../oauth/webex-client.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
-import { FORMATS, formatTokens, OutputExistsError, writePrivateFile, type Format } from './output.ts'
+import { destinationProblem, FORMATS, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
 import type { Clock } from './device.ts'
 import type { Terminal } from './terminal.ts'
 import { runTokenFlow } from './token.ts'
@@ -97,11 +97,26 @@ export async function emit ({ io, term }: Cli, format: Format, output: TokenOutp
   try {
     await writePrivateFile(out, text, force)
   } catch (err) {
-    if (err instanceof OutputExistsError) throw new ExitError(EXIT.usage, err.message)
-    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
-    throw new ExitError(EXIT.failure, `could not write ${out} (${code})`)
+    // Checked before the sign-in (checkDestination), yet it failed: the tokens exist now, and a
+    // grant at Webex with them, so they are kept in a private file of their own, never dropped.
+    const why = err instanceof Error && 'code' in err ? String(err.code) : err instanceof Error ? err.message : 'unknown error'
+    let rescue: string
+    try {
+      rescue = await writeRescueFile(text, format === 'json' ? 'json' : format === 'env' ? 'env' : 'txt')
+    } catch {
+      io.stdout.write(text)
+      throw new ExitError(EXIT.failure, `could not write ${out} (${why}), nor a file in the temporary folder: the tokens are on stdout instead`)
+    }
+    throw new ExitError(EXIT.failure, `could not write ${out} (${why}). The tokens are not lost: they are in ${rescue} (mode 0600, in a folder only you can open). Move them where they belong, then delete that folder.`)
   }
   term.info(`wrote ${out} (mode 0600)`)
+}
+
+/** Stops a command whose --out could not be written before it signs in or refreshes (exit 2). */
+export async function checkDestination (out: string | undefined, force: boolean): Promise<void> {
+  if (out === undefined) return
+  const problem = await destinationProblem(out, force)
+  if (problem !== undefined) throw new ExitError(EXIT.usage, `${problem}. Nothing was signed in or changed.`)
 }
 
 /** The format of an existing token file (JSON or env), else the one its name suggests. */

@@ -12,6 +12,7 @@ import { serviceAppCommand } from './service-app-command.ts'
 import { Terminal } from './terminal.ts'
 import { tokenCommands } from './token-commands.ts'
 import { PortInUseError } from './token.ts'
+import { heldByThisTool } from '../loopback.ts'
 
 /** The failures whose next steps a person at a terminal cannot guess: printed after the error. */
 const NEXT_STEPS_SHOWN: ReadonlySet<ErrorKind> = new Set(['sandbox_token', 'service_app_not_authorized', 'service_app_secret_invalid', 'device_code_expired', 'token_limit_reached'])
@@ -92,7 +93,11 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       return err.code
     }
     if (err instanceof PortInUseError) {
-      term.error(err.message)
+      if (err.cause.code === 'EADDRINUSE' && await heldByThisTool(err.cause.port)) {
+        term.error(`port ${err.cause.port}, which REDIRECT_URI ${err.redirectUri} needs, is held by this tool's own web app (npm start). Sign in there, at ${new URL('/', err.redirectUri).toString()}, or stop it (Ctrl-C in its terminal) and run this command again.`)
+      } else {
+        term.error(err.message)
+      }
       return EXIT.failure
     }
     if (err instanceof AppError) {

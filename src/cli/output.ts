@@ -1,8 +1,10 @@
 // Token output for scripts: json and env (src/oauth/token-file.ts), text,
 // and an atomic, mode-0600 file writer that will not overwrite without --force.
 import { randomBytes } from 'node:crypto'
-import { link, open, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { constants } from 'node:fs'
+import { access, link, lstat, mkdtemp, open, rename, stat, unlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
 import { toEnvFile, toJsonFile } from '../oauth/token-file.ts'
 import { tokenRecord, type TokenOutput } from '../oauth/token-record.ts'
 import { orgIdFromToken } from '../oauth/webex-client.ts'
@@ -40,6 +42,38 @@ export function toText (out: TokenOutput): string {
     if (claims.userInfoProblem !== undefined) lines.push(`  userinfo:     ${claims.userInfoProblem}`)
   }
   return lines.join('\n') + '\n'
+}
+
+/**
+ * Why --out cannot be written, checked before anything irreversible (a sign-in, a refresh), so a
+ * finished sign-in never meets a destination that refuses it: the folder must exist and be
+ * writable, and an existing file needs --force. Undefined when it can be written.
+ */
+export async function destinationProblem (path: string, force: boolean): Promise<string | undefined> {
+  const folder = dirname(resolve(path))
+  const dir = await stat(folder).catch(() => undefined)
+  if (dir === undefined) return `--out ${path}: the folder ${folder} does not exist`
+  if (!dir.isDirectory()) return `--out ${path}: ${folder} is not a folder`
+  try {
+    await access(folder, constants.W_OK)
+  } catch {
+    return `--out ${path}: the folder ${folder} is not writable`
+  }
+  const existing = await lstat(path).catch(() => undefined)
+  if (existing?.isDirectory() === true) return `--out ${path} is a folder: name a file`
+  if (existing !== undefined && !force) return `${path} already exists: pass --force to overwrite it`
+  return undefined
+}
+
+/**
+ * Where tokens go when --out could not be written after all (a folder removed meanwhile, a full
+ * disk): a new private folder (mode 0700) in the system's temporary folder, a file of mode 0600.
+ */
+export async function writeRescueFile (text: string, extension: string): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'webex-token-issuer-'))
+  const path = join(folder, `tokens.${extension}`)
+  await writePrivateFile(path, text, false)
+  return path
 }
 
 export class OutputExistsError extends Error {

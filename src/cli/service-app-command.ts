@@ -5,7 +5,7 @@ import type { Command } from 'commander'
 import { tokenEntry } from '../audit.ts'
 import { EXIT } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf } from '../oauth/webex-client.ts'
-import { adminTokenOptions, emit, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
+import { adminTokenOptions, checkDestination, emit, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 import type { Format } from './output.ts'
 
 export function serviceAppCommand (program: Command, cli: Cli): void {
@@ -22,7 +22,8 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
     .option('--force', 'overwrite --out if it exists'))
     .action(async (opts: AdminTokenOptions & { appId: string, clientId: string, clientSecretFile?: string, targetOrg?: string, format: Format, out?: string, force?: boolean }) => {
-      // The secret first, so a missing one stops the command before any sign-in.
+      // The destination and the secret first, so either stops the command before any sign-in.
+      await checkDestination(opts.out, opts.force === true)
       const secret = await readSecret(cli, opts.clientSecretFile, true, 'service-app token')
       await withAdminToken(cli, opts, 'service-app', async (webex, token, admin, { config, audit }) => {
         const targetOrgId = opts.targetOrg ?? admin.orgId ?? orgIdFromToken(token)

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
-import { announceSignIn, emit, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, webexFor, type Cli } from './cli.ts'
+import { announceSignIn, checkDestination, emit, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, webexFor, type Cli } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
@@ -73,6 +73,8 @@ export function tokenCommands (program: Command, cli: Cli): void {
         const problem = deviceScopeProblem(scopes)
         if (problem !== undefined) throw new ExitError(EXIT.usage, problem)
       }
+      // Before the sign-in: afterwards the tokens exist, and a grant at Webex with them.
+      await checkDestination(opts.out, opts.force === true)
       const result = opts.device === true
         ? await runDeviceFlow({ config, scopes, timeoutMs: opts.timeout * 1000, signal, clock: io.clock, onCode: async (authorization) => { await showDeviceCode(authorization, config) } })
         : await runTokenFlow({
@@ -118,6 +120,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
         throw new AppError('invalid_grant', { reason: `The refresh token expired at ${held.refreshTokenExpiresAt.toISOString()}: a new sign-in is needed (webex-token-issuer token --out …).` })
       }
       if (config.sandbox) throw new AppError('sandbox_token')
+      await checkDestination(opts.out, opts.force === true)
       const client = await serviceAppClient(opts, held, config, opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== '')
       const webex = webexFor(config)
       try {

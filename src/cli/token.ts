@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import { http } from '../node-http.ts'
-import { ListenError, listenIpv6Twin, listenOn } from '../loopback.ts'
+import { isLoopbackHost, ListenError, listenIpv6Twin, listenOn } from '../loopback.ts'
 import { join } from 'node:path'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
@@ -117,6 +117,10 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   const selection = checkSelection(catalogue, { ticked: [], custom: options.scopes })
   if (!selection.ok) throw new AppError('bad_request', { reason: selection.reason })
   const requested = selection.scopes
+  const redirectHost = new URL(config.redirectUri).hostname
+  if (!isLoopbackHost(redirectHost)) {
+    throw new AppError('bad_request', { reason: `REDIRECT_URI ${config.redirectUri} is not on this machine, so the browser's answer can never reach this command. Sign in on another device with --device, or register a loopback redirect URI such as http://localhost:8080/oauth on the integration and set REDIRECT_URI to it.` })
+  }
   const flow = createFlow(requested, now())
   const port = redirectPort(config)
   // The Webex client is first needed when the browser comes back. In sandbox mode the
