@@ -43,6 +43,8 @@ describe('webex-token-issuer grants and audit', () => {
     assert.match(own.stdout, /^Grants of avery\.admin@sandbox\.example\.com: \d+ in 3 applications/)
     assert.match(own.stdout, /\nwebex-token-issuer \(this tool\) {2}client Ctest0client0id0for0the0suite\n {2}refresh /, 'sign-ins first')
     assert.ok(own.stdout.indexOf('Developer Portal') < own.stdout.indexOf('Webex Web Client'))
+    assert.match(own.stdout, /\nWebex Web Client \(Webex's own app\) {2}client C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a\n/)
+    assert.doesNotMatch(own.stdout, /webex-token-issuer \(this tool\) \(Webex's own app\)/)
 
     const other = await runCliHere(['grants', 'list', '--email', 'casey.compliance@sandbox.example.com', '--format', 'json'], env, admin).done
     assert.equal(other.code, 0, other.stderr)
@@ -79,7 +81,7 @@ describe('webex-token-issuer grants and audit', () => {
     const admin = await tokenFor('admin', GRANTS)
     const no = await runCliHere(['grants', 'revoke', '--client-id', PORTAL], { ...env, WEBEX_ACCESS_TOKEN: admin }, 'n\n', { tty: true }).done
     assert.equal(no.code, 130)
-    assert.match(no.stderr, /Revoke every grant of client C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec in your org\. Every person in the org who signed in to client .* loses that sign-in.*\? \[y\/N\]/)
+    assert.match(no.stderr, /Revoke every grant of Webex Developer Portal \(client C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec\) in your org\. Every person in the org who signed in to Webex Developer Portal loses that sign-in.* is one of Webex's own applications: everyone in the org is signed out of it at once\? \[y\/N\]/)
     assert.ok(emu.emulator.grants.forPerson(personId('compliance')).some((g) => g.clientId === PORTAL))
     const yes = await runCliHere(['grants', 'revoke', '--client-id', PORTAL], { ...env, WEBEX_ACCESS_TOKEN: admin }, 'y\n', { tty: true }).done
     assert.equal(yes.code, 0, yes.stderr)

@@ -123,15 +123,27 @@ describe('the Grants page', () => {
     await Promise.all([user.close(), admin.close()])
   })
 
-  test('revoking every grant of one application in the org, after a confirmation', async () => {
+  test('revoking every grant of one application in the org needs its name typed, and says who is affected; a Webex app is flagged', async () => {
     const browser = new Browser()
     const page = await grantsSignIn(browser, app)
     const portal = 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec'
+    assert.match(page.body, /Developer Portal <span class="badge webex-own">Webex's own app<\/span>/)
+    assert.doesNotMatch(page.body, /webex-token-issuer(<[^>]+>|\s)*<span class="badge webex-own">/, 'this tool is not Webex\'s')
     const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(page.body, '/grants/confirm', ['client_id', portal]) })
     assert.equal(confirm.status, 200, confirm.body)
     assert.match(confirm.body, /Revoke every grant of Developer Portal\?/)
     assert.match(confirm.body, /Every person in the org who signed in to Developer Portal loses that sign-in/)
-    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
+    assert.match(confirm.body, /id="affected">Everyone in your org who signed in to Developer Portal\. Webex does not list them in advance; you hold 1 grant of it\./)
+    assert.match(confirm.body, /everyone in the org is signed out of it at once/)
+    assert.match(confirm.body, /<input id="confirm-name" name="confirm_name" required/)
+    // Two plain clicks are not enough, nor a near miss.
+    for (const typed of [undefined, 'developer portal', 'Developer']) {
+      const refused = await browser.fetch(`${app.url}/grants/revoke`, { form: { ...form(confirm.body, '/grants/revoke'), ...(typed === undefined ? {} : { confirm_name: typed }) } })
+      assert.equal(refused.status, 400, String(typed))
+      assert.match(refused.body, /id="confirm-problem">Type the application&#x27;s name, Developer Portal, exactly as shown[\s\S]*Nothing was revoked/)
+      assert.ok(app.emulator.emulator.grants.forPerson(DEMO_USERS[0]?.personId ?? '').some((g) => g.clientId === portal), 'nothing was revoked')
+    }
+    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: { ...form(confirm.body, '/grants/revoke'), confirm_name: ' Developer Portal ' } })
     assert.equal(done.status, 200, done.body)
     assert.match(done.body, /Every grant of Developer Portal in the org/)
     const left = app.emulator.emulator.grants
@@ -305,6 +317,27 @@ describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
     const { final: plain } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin')
     assert.doesNotMatch(plain.body, /action="\/grants\/confirm"/)
     assert.match(plain.body, /on the <a href="\/grants">Grants<\/a> page/)
+    await browser.close()
+  })
+
+  test('the Grants page marks its own session; revoking it says so before and after', async () => {
+    clock += 60_000
+    const browser = new Browser()
+    const page = await grantsSignIn(browser, app)
+    assert.equal(page.status, 200, page.body)
+    const session = app.emulator.emulator.grants.byToken(app.emulator.emulator.issued.at(-1)?.refreshToken ?? '')?.id
+    assert.ok(session !== undefined)
+    assert.equal(form(page.body, '/grants/list').session_grant, session, 'proven at the sign-in, carried in the forms')
+    assert.equal((page.body.match(/<span class="badge session"/g) ?? []).length, 1)
+    assert.match(page.body, /this page's session<\/span><br><span class="small session-note">This is this page&#x27;s own session: revoking it signs you out here/)
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(page.body, '/grants/confirm', ['authorization_id', session]) })
+    assert.match(confirm.body, /id="session-warning"><strong>This is this page&#x27;s own session: revoking it signs you out here/)
+    const other = form(page.body, '/grants/confirm', ['client_id', 'C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a'])
+    assert.doesNotMatch((await browser.fetch(`${app.url}/grants/confirm`, { form: other })).body, /id="session-warning"/)
+    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
+    assert.equal(done.status, 200)
+    assert.match(done.body, /This is this page&#x27;s own session: revoking it signs you out here/)
+    assert.match(done.body, /included the token these pages were using/)
     await browser.close()
   })
 

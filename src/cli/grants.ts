@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises'
 import { Option, type Command } from 'commander'
 import { revokeEntry } from '../audit.ts'
 import { AppError, EXIT } from '../oauth/errors.ts'
-import { clientConsequence, groupByApplication } from '../oauth/grants.ts'
+import { clientConsequence, groupByApplication, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import type { Authorization } from '../oauth/webex-client.ts'
 import { adminTokenOptions, ExitError, parseLoginHint, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 
@@ -17,7 +17,7 @@ export function formatGrants (format: GrantsFormat, person: string, grants: read
   if (apps.length === 0) return `No grants for ${person}.\n`
   const lines = [`Grants of ${person}: ${grants.length} in ${apps.length} application${apps.length === 1 ? '' : 's'}`]
   for (const app of apps) {
-    lines.push('', `${app.name}${app.own ? ' (this tool)' : ''}  client ${app.clientId === '' ? 'unknown' : app.clientId}`)
+    lines.push('', `${app.name}${app.own ? ' (this tool)' : ''}${app.webex ? ' (Webex\'s own app)' : ''}  client ${app.clientId === '' ? 'unknown' : app.clientId}`)
     for (const grant of app.grants) {
       lines.push(`  ${(grant.type ?? '?').padEnd(8)}${(grant.created ?? 'created ?').padEnd(27)}${grant.id}`)
     }
@@ -31,7 +31,8 @@ export function revokeDescription (target: { id: string } | { clientId: string, 
     return `grant ${target.id}: if it is a refresh grant (a sign-in), its refresh token and every access token made from it stop working; if it is an access grant, that one access token does`
   }
   const org = target.orgId === undefined ? 'your org' : `org ${target.orgId}`
-  return `every grant of client ${target.clientId} in ${org}. ${clientConsequence(`client ${target.clientId}`, target.clientId === ownClientId).replace(' the token this page is using', ' the token this command is using')}`
+  const name = WEBEX_OWN_CLIENTS.get(target.clientId) ?? `client ${target.clientId}`
+  return `every grant of ${name === `client ${target.clientId}` ? name : `${name} (client ${target.clientId})`} in ${org}. ${clientConsequence(name, target.clientId === ownClientId, WEBEX_OWN_CLIENTS.has(target.clientId)).replace(' the token this page is using', ' the token this command is using')}`
 }
 
 /** Asks on the terminal; true only for "y" or "yes". Ctrl-C (the signal) counts as no. */
@@ -79,7 +80,7 @@ export function grantsCommands (program: Command, cli: Cli): void {
       await withAdminToken(cli, opts, 'grants', async (webex, token, admin, { config, audit }) => {
         const target: { id: string } | { clientId: string, orgId?: string } = opts.id !== undefined ? { id: opts.id } : { clientId: opts.clientId ?? '', ...(opts.orgId === undefined ? {} : { orgId: opts.orgId }) }
         const what = revokeDescription(target, config.clientId)
-        if (opts.yes !== true && !await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what}?`, signal)) throw new ExitError(EXIT.cancelled, 'not revoked')
+        if (opts.yes !== true && !await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what.replace(/\.$/, '')}?`, signal)) throw new ExitError(EXIT.cancelled, 'not revoked')
         const { trackingId } = 'id' in target ? await webex.deleteAuthorization(token, target.id) : await webex.deleteClientAuthorizations(token, target.clientId, target.orgId)
         await record(cli, audit, () => revokeEntry({ via: 'cli', clientId: config.clientId, admin, adminToken: token, trackingId, now: Date.now(), revoked: 'id' in target ? { authorization_id: target.id } : { client_id: target.clientId, ...(target.orgId === undefined ? {} : { org_id: target.orgId }) } }))
         term.done(`Revoked ${what}.`)

@@ -21,11 +21,24 @@ export function canManageGrants (scopes: readonly string[] | undefined): boolean
   return scopes !== undefined && scopes.includes(LIST_SCOPE) && scopes.includes(REVOKE_SCOPE)
 }
 
+/**
+ * Client ids of Webex's own applications, whose grants are people's sign-ins to Webex itself
+ * (docs/webex-contract.md, "Authorizations"). Known by id only: a name is the app author's to
+ * choose, and an integration called "Webex Sync" is not Webex's.
+ */
+export const WEBEX_OWN_CLIENTS: ReadonlyMap<string, string> = new Map([
+  ['C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a', 'Webex Web Client'],
+  ['Ccb2581f071a0714c8ab7d4777f70ebed26f1ef5f3261597f00afbb3a53c1ad88', 'Webex app for Mac'],
+  ['C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec', 'Webex Developer Portal']
+])
+
 export interface ApplicationGrants {
   clientId: string
   name: string
   /** This tool's own integration (CLIENT_ID). */
   own: boolean
+  /** One of Webex's own applications (WEBEX_OWN_CLIENTS). */
+  webex: boolean
   grants: Authorization[]
   refresh: number
   access: number
@@ -43,7 +56,7 @@ export function groupByApplication (grants: readonly Authorization[], ownClientI
     const clientId = grant.clientId ?? ''
     let group = groups.get(clientId)
     if (group === undefined) {
-      group = { clientId, name: grant.applicationName ?? (clientId === '' ? 'Unknown application' : clientId), own: clientId !== '' && clientId === ownClientId, grants: [], refresh: 0, access: 0 }
+      group = { clientId, name: grant.applicationName ?? WEBEX_OWN_CLIENTS.get(clientId) ?? (clientId === '' ? 'Unknown application' : clientId), own: clientId !== '' && clientId === ownClientId, webex: WEBEX_OWN_CLIENTS.has(clientId), grants: [], refresh: 0, access: 0 }
       groups.set(clientId, group)
     }
     group.grants.push(grant)
@@ -64,8 +77,9 @@ export function grantConsequence (grant: Authorization): string {
 }
 
 /** What revoking every grant of one application in the org stops. */
-export function clientConsequence (name: string, own: boolean): string {
+export function clientConsequence (name: string, own: boolean, webex = false): string {
   return `Every person in the org who signed in to ${name} loses that sign-in: all its refresh and access tokens stop working, and each must sign in again.` +
+    (webex ? ` ${name} is one of Webex's own applications: everyone in the org is signed out of it at once.` : '') +
     (own ? ' This is this tool\'s own integration: the token this page is using stops working too, so the next step needs a new sign-in.' : '')
 }
 

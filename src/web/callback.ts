@@ -51,7 +51,7 @@ export function callbackRoutes (ctx: WebContext, present: Presenters) {
       // A page's own sign-in (Grants, Service App): its token is the page's to use, shown nowhere.
       const admin = await webex.getMe(tokens.accessToken)
       await recordAudit(ctx, request, () => tokenEntry({ event: 'token_issued', via: 'web', purpose, clientId: config.clientId, tokens, person: admin, requested: flow.scopes, now: ctx.now() }))
-      return purpose === 'grants' ? present.grants(request, reply, tokens.accessToken, admin) : present.serviceApp(request, reply, tokens.accessToken, admin)
+      return purpose === 'grants' ? present.grants(request, reply, tokens, admin) : present.serviceApp(request, reply, tokens.accessToken, admin)
     })
   }
 }

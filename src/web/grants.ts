@@ -6,9 +6,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
-import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes } from '../oauth/grants.ts'
+import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrantOf, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
-import type { Authorization, Person } from '../oauth/webex-client.ts'
+import type { Authorization, Person, TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
@@ -26,7 +26,9 @@ const listBody = z.object({
   access_token: TOKEN,
   email: z.string().trim().max(254).optional(),
   /** From the tokens page: the grants that may be its sign-in's, marked in the list. */
-  candidates: z.string().trim().max(4000).optional()
+  candidates: z.string().trim().max(4000).optional(),
+  /** The grant of this page's own sign-in, when it was proven at the sign-in (marked, and warned about). */
+  session_grant: WEBEX_ID.optional()
 })
 
 const targetBody = listBody.extend({
@@ -34,7 +36,11 @@ const targetBody = listBody.extend({
   client_id: WEBEX_ID.optional()
 })
 
-const revokeBody = targetBody.extend({ confirm: z.literal('yes') })
+const revokeBody = targetBody.extend({
+  confirm: z.literal('yes'),
+  /** Revoking a whole application: its name, typed by the admin. */
+  confirm_name: z.string().max(300).optional()
+})
 
 type ListBody = z.infer<typeof listBody>
 
@@ -64,9 +70,12 @@ function plural (n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
-function grantView (grant: Authorization, now: number, candidates: ReadonlySet<string> = new Set()) {
-  return { id: grant.id, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now), candidate: candidates.has(grant.id) }
+function grantView (grant: Authorization, now: number, marks: { candidates?: ReadonlySet<string>, session?: string } = {}) {
+  return { id: grant.id, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now), candidate: marks.candidates?.has(grant.id) === true, session: grant.id === marks.session }
 }
+
+/** What revoking this page's own sign-in does, before and after. */
+const SESSION_NOTE = 'This is this page\'s own session: revoking it signs you out here, and the next step needs a new sign-in.'
 
 export function grantsRoutes (ctx: WebContext) {
   const { config, webex } = ctx
@@ -82,7 +91,7 @@ export function grantsRoutes (ctx: WebContext) {
   }
 
   /** The list page for a person, with an optional notice above it (what was just revoked). */
-  async function renderList (reply: FastifyReply, accessToken: string, admin: Person, body: ListBody, extra: { revoked?: object, status?: number } = {}) {
+  async function renderList (reply: FastifyReply, accessToken: string, admin: Person, body: ListBody, extra: { revoked?: object, status?: number, issuedAfter?: number } = {}) {
     const person = personOf(body, admin)
     const email = 'personEmail' in person ? person.personEmail : (admin.emails[0] ?? '')
     let grants: Authorization[]
@@ -95,15 +104,21 @@ export function grantsRoutes (ctx: WebContext) {
     }
     const now = ctx.now()
     const candidates = new Set((body.candidates ?? '').split(/\s+/).filter((id) => id !== ''))
-    const applications = groupByApplication(grants, config.clientId).map((app) => ({ ...app, grants: app.grants.map((g) => grantView(g, now, candidates)) }))
+    // Right after the page's own sign-in, its grant is proven from this very list, as the tokens page proves its own.
+    const proven = extra.issuedAfter === undefined || !('personId' in person) ? undefined : signInGrantOf(grants, config.clientId, extra.issuedAfter)
+    const session = body.session_grant ?? (proven !== undefined && 'proven' in proven ? proven.proven.id : undefined)
+    const { issuedAfter: _issuedAfter, ...shown } = extra
+    const applications = groupByApplication(grants, config.clientId).map((app) => ({ ...app, grants: app.grants.map((g) => grantView(g, now, { candidates, session })) }))
     return render(reply, 'pages/grants', GRANTS_TITLE, {
       accessToken,
+      sessionGrant: session,
+      sessionNote: SESSION_NOTE,
       admin: adminView(admin),
       email,
       applications,
       summary: `${plural(grants.length, 'grant')} for ${email}${'personId' in person ? ' (you)' : ''}, in ${plural(applications.length, 'application')}.`,
       candidates: candidates.size > 0 ? plural(grants.filter((g) => candidates.has(g.id)).length, 'grant') : undefined,
-      ...extra
+      ...shown
     }, { status: extra.status ?? 200, noStore: true })
   }
 
@@ -117,8 +132,9 @@ export function grantsRoutes (ctx: WebContext) {
     }
     if (body.client_id !== undefined) {
       const person = personOf(body, admin)
-      const named = (await webex.listAuthorizations(accessToken, person)).find((g) => g.clientId === body.client_id)
-      return { kind: 'client' as const, clientId: body.client_id, name: named?.applicationName ?? body.client_id, own: body.client_id === config.clientId, email: body.email ?? '' }
+      const held = (await webex.listAuthorizations(accessToken, person)).filter((g) => g.clientId === body.client_id)
+      const name = held[0]?.applicationName ?? WEBEX_OWN_CLIENTS.get(body.client_id) ?? body.client_id
+      return { kind: 'client' as const, clientId: body.client_id, name, own: body.client_id === config.clientId, webex: WEBEX_OWN_CLIENTS.has(body.client_id), held: held.length, email: body.email ?? '' }
     }
     throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
   }
@@ -132,17 +148,35 @@ export function grantsRoutes (ctx: WebContext) {
       return renderList(reply, body.access_token, admin, body)
     })
 
+    /** The confirmation page; revoking a whole application needs its name typed. */
+    function renderConfirm (reply: FastifyReply, body: z.infer<typeof targetBody>, admin: Person, chosen: Awaited<ReturnType<typeof target>>, problem?: string) {
+      const now = ctx.now()
+      const self = chosen.email === '' || admin.emails.includes(chosen.email)
+      return render(reply, 'pages/grants-confirm', 'Revoke a grant?', {
+        accessToken: body.access_token,
+        sessionGrant: body.session_grant,
+        email: chosen.email,
+        problem,
+        grant: chosen.kind === 'grant'
+          ? { ...grantView(chosen.grant, now, { session: body.session_grant }), applicationName: chosen.grant.applicationName ?? WEBEX_OWN_CLIENTS.get(chosen.grant.clientId ?? '') ?? chosen.grant.clientId, webex: WEBEX_OWN_CLIENTS.has(chosen.grant.clientId ?? ''), consequence: grantConsequence(chosen.grant), sessionNote: SESSION_NOTE }
+          : undefined,
+        client: chosen.kind === 'client'
+          ? {
+              clientId: chosen.clientId,
+              name: chosen.name,
+              own: chosen.own,
+              webex: chosen.webex,
+              consequence: clientConsequence(chosen.name, chosen.own, chosen.webex),
+              affected: `Everyone in your org who signed in to ${chosen.name}. Webex does not list them in advance; ${self ? 'you hold' : `${chosen.email} holds`} ${plural(chosen.held, 'grant')} of it.`
+            }
+          : undefined
+      }, { noStore: true, status: problem === undefined ? 200 : 400 })
+    }
+
     app.post('/grants/confirm', rateLimited(config), async (request, reply) => {
       const body = readBody(targetBody, request.body)
       const admin = await webex.getMe(body.access_token)
-      const chosen = await target(body.access_token, admin, body)
-      const now = ctx.now()
-      return render(reply, 'pages/grants-confirm', 'Revoke a grant?', {
-        accessToken: body.access_token,
-        email: chosen.email,
-        grant: chosen.kind === 'grant' ? { ...grantView(chosen.grant, now), applicationName: chosen.grant.applicationName ?? chosen.grant.clientId, consequence: grantConsequence(chosen.grant) } : undefined,
-        client: chosen.kind === 'client' ? { clientId: chosen.clientId, name: chosen.name, own: chosen.own, consequence: clientConsequence(chosen.name, chosen.own) } : undefined
-      }, { noStore: true })
+      return renderConfirm(reply, body, admin, await target(body.access_token, admin, body))
     })
 
     app.post('/grants/revoke', rateLimited(config), async (request, reply) => {
@@ -151,11 +185,16 @@ export function grantsRoutes (ctx: WebContext) {
       const admin = await webex.getMe(token)
       // Described before it goes: once revoked, Webex no longer lists it (and a grant already gone is a 404 page).
       const chosen = await target(token, admin, body)
+      // The most destructive button here: the application's name, typed, as a repository's deletion asks for.
+      if (chosen.kind === 'client' && body.confirm_name?.trim() !== chosen.name) {
+        return renderConfirm(reply, body, admin, chosen, `Type the application's name, ${chosen.name}, exactly as shown, to revoke every grant of it in the org. Nothing was revoked.`)
+      }
       const { trackingId } = chosen.kind === 'grant' ? await webex.deleteAuthorization(token, chosen.grant.id) : await webex.deleteClientAuthorizations(token, chosen.clientId)
       const now = ctx.now()
+      const session = chosen.kind === 'grant' && chosen.grant.id === body.session_grant
       const revoked = chosen.kind === 'grant'
-        ? { what: `${chosen.grant.applicationName ?? 'A'} ${chosen.grant.type ?? ''} grant created ${when(chosen.grant.created, now)?.text ?? '(date not given)'}`, consequence: grantConsequence(chosen.grant) }
-        : { what: `Every grant of ${chosen.name} in the org`, consequence: clientConsequence(chosen.name, chosen.own) }
+        ? { what: `${chosen.grant.applicationName ?? 'A'} ${chosen.grant.type ?? ''} grant created ${when(chosen.grant.created, now)?.text ?? '(date not given)'}`, consequence: grantConsequence(chosen.grant) + (session ? ` ${SESSION_NOTE}` : '') }
+        : { what: `Every grant of ${chosen.name} in the org`, consequence: clientConsequence(chosen.name, chosen.own, chosen.webex) }
       const audited = chosen.kind === 'grant'
         ? { authorization_id: chosen.grant.id, client_id: chosen.grant.clientId, application_name: chosen.grant.applicationName, type: chosen.grant.type, person_email: chosen.email === '' ? undefined : chosen.email }
         : { client_id: chosen.clientId, application_name: chosen.name, org_id: admin.orgId }
@@ -171,10 +210,10 @@ export function grantsRoutes (ctx: WebContext) {
     })
   }
 
-  /** After the Grants sign-in: the signed-in admin's own grants. */
-  async function presentGrants (request: FastifyRequest, reply: FastifyReply, accessToken: string, admin: Person) {
+  /** After the Grants sign-in: the signed-in admin's own grants, this page's own sign-in marked when proven. */
+  async function presentGrants (request: FastifyRequest, reply: FastifyReply, tokens: TokenSet, admin: Person) {
     request.log.debug({ purpose: 'grants' }, 'grants sign-in')
-    return renderList(reply, accessToken, admin, { access_token: accessToken })
+    return renderList(reply, tokens.accessToken, admin, { access_token: tokens.accessToken }, tokens.webexIssuedAfter === undefined ? {} : { issuedAfter: tokens.webexIssuedAfter })
   }
 
   return { routes, presentGrants }
