@@ -6,13 +6,18 @@ import { revokeEntry } from '../audit.ts'
 import { AppError, EXIT } from '../oauth/errors.ts'
 import { clientConsequence, groupByApplication, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import type { Authorization } from '../oauth/webex-client.ts'
+import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 import { adminTokenOptions, ExitError, parseLoginHint, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 
 export type GrantsFormat = 'json' | 'text'
 
 /** A person's grants for the terminal (by application, this tool's first) or as JSON with Webex's own fields. */
 export function formatGrants (format: GrantsFormat, person: string, grants: readonly Authorization[], ownClientId: string): string {
-  if (format === 'json') return JSON.stringify({ person, items: grants }, null, 2) + '\n'
+  if (format === 'json') return jsonSafe(JSON.stringify({ person, items: grants }, null, 2)) + '\n'
+  return terminalSafe(grantsText(person, grants, ownClientId))
+}
+
+function grantsText (person: string, grants: readonly Authorization[], ownClientId: string): string {
   const apps = groupByApplication(grants, ownClientId)
   if (apps.length === 0) return `No grants for ${person}.\n`
   const lines = [`Grants of ${person}: ${grants.length} in ${apps.length} application${apps.length === 1 ? '' : 's'}`]

@@ -13,6 +13,7 @@ import { Terminal } from './terminal.ts'
 import { tokenCommands } from './token-commands.ts'
 import { PortInUseError } from './token.ts'
 import { heldByThisTool } from '../loopback.ts'
+import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 
 /** The failures whose next steps a person at a terminal cannot guess: printed after the error. */
 const NEXT_STEPS_SHOWN: ReadonlySet<ErrorKind> = new Set(['sandbox_token', 'service_app_not_authorized', 'service_app_secret_invalid', 'device_code_expired', 'token_limit_reached'])
@@ -47,8 +48,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         throw new ExitError(EXIT.failure, `could not read ${file} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'})`)
       }
       if (read.unreadable > 0) term.info(`warning: ${read.unreadable} line${read.unreadable === 1 ? ' is' : 's are'} not audit entries and ${read.unreadable === 1 ? 'was' : 'were'} skipped`)
-      if (opts.json === true) io.stdout.write(read.entries.map((e) => JSON.stringify(e) + '\n').join(''))
-      else io.stdout.write(read.entries.length === 0 ? 'No events.\n' : auditTable(read.entries))
+      if (opts.json === true) io.stdout.write(read.entries.map((e) => jsonSafe(JSON.stringify(e)) + '\n').join(''))
+      else io.stdout.write(read.entries.length === 0 ? 'No events.\n' : terminalSafe(auditTable(read.entries)))
     })
 
   program.command('scopes')

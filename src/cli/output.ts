@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { toEnvFile, toJsonFile } from '../oauth/token-file.ts'
 import { tokenRecord, type TokenOutput } from '../oauth/token-record.ts'
+import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 import { orgIdFromToken } from '../oauth/webex-client.ts'
 
 export type Format = 'json' | 'env' | 'text'
@@ -14,9 +15,9 @@ export const FORMATS: readonly Format[] = ['json', 'env', 'text']
 
 /** The tokens in the chosen format; json and env are the same files the tokens page downloads. */
 export function formatTokens (format: Format, out: TokenOutput, now: number): string {
-  if (format === 'json') return toJsonFile(tokenRecord(out), now)
+  if (format === 'json') return jsonSafe(toJsonFile(tokenRecord(out), now))
   if (format === 'env') return toEnvFile(tokenRecord(out))
-  return toText(out)
+  return terminalSafe(toText(out))
 }
 
 export function toText (out: TokenOutput): string {

@@ -1,5 +1,6 @@
 // What the CLI tells a person, on stderr: progress only on a TTY, colour only on a TTY
 // without NO_COLOR (no-color.org). Tokens never pass through here.
+import { terminalSafe } from './terminal-safe.ts'
 export class Terminal {
   readonly #out: NodeJS.WritableStream
   readonly #tty: boolean
@@ -22,10 +23,11 @@ export class Terminal {
     this.#out.write(`${text}\n`)
   }
 
-  info (text: string): void { this.#write(text) }
-  url (url: string): void { this.#write(`\n  ${this.#paint(4, url)}\n`) }
-  done (text: string): void { this.#write(this.#paint(32, text)) }
-  error (text: string): void { this.#write(`${this.#paint(31, 'error:')} ${text}`) }
+  // Every message may quote Webex's strings: their control characters are shown, not obeyed (terminal-safe.ts).
+  info (text: string): void { this.#write(terminalSafe(text)) }
+  url (url: string): void { this.#write(`\n  ${this.#paint(4, terminalSafe(url, true))}\n`) }
+  done (text: string): void { this.#write(this.#paint(32, terminalSafe(text))) }
+  error (text: string): void { this.#write(`${this.#paint(31, 'error:')} ${terminalSafe(text)}`) }
 
   /** A spinner line on a TTY; nothing at all when stderr is a file or a pipe. */
   progress (text: string): void {
@@ -33,7 +35,7 @@ export class Terminal {
     this.stop()
     const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
     let i = 0
-    this.#line = text
+    this.#line = terminalSafe(text, true)
     const draw = () => { this.#out.write(`\r${this.#paint(36, frames[i++ % frames.length] ?? '')} ${this.#line}`) }
     draw()
     this.#spinner = setInterval(draw, 100)

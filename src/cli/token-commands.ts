@@ -13,6 +13,7 @@ import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
 import { runTokenFlow } from './token.ts'
+import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 
 export function tokenCommands (program: Command, cli: Cli): void {
   const { io, term, signal } = cli
@@ -160,8 +161,8 @@ export function tokenCommands (program: Command, cli: Cli): void {
         await record(cli, audit, () => tokenEntry({ event: 'token_checked', via: 'cli', clientId: config.clientId, accessToken: held.accessToken, person: me, now: Date.now() }))
         const summary = { id: me.id, displayName: me.displayName, emails: me.emails, orgId: me.orgId ?? orgIdFromToken(held.accessToken), type: me.type }
         io.stdout.write(opts.json === true
-          ? JSON.stringify(summary, null, 2) + '\n'
-          : `${summary.displayName ?? ''} <${summary.emails[0] ?? ''}>\norg ${summary.orgId ?? 'unknown'}\n`)
+          ? jsonSafe(JSON.stringify(summary, null, 2)) + '\n'
+          : terminalSafe(`${summary.displayName ?? ''} <${summary.emails[0] ?? ''}>\norg ${summary.orgId ?? 'unknown'}\n`))
       } finally {
         await webex.close()
       }

@@ -40,8 +40,31 @@ export function callbackRoutes (ctx: WebContext, present: Presenters) {
     return flow
   }
 
+  /**
+   * The callback's rate-limit key. A request that carries this state's genuine flow cookie (sealed
+   * with our key, so nobody else can make one) counts against that sign-in alone: no other local
+   * program's traffic to the callback can lock the person out. Anything else counts against its
+   * address, as every other limited route does.
+   */
+  function limitKey (request: FastifyRequest): string {
+    const state = (request.query as { state?: unknown }).state
+    if (typeof state === 'string' && state.length > 0 && state.length <= 2048) {
+      const name = flowCookieName(state)
+      const raw = request.cookies[name]
+      if (raw !== undefined && openFlow(raw, ctx.flowKey, name)?.state === state) return `flow:${name}`
+    }
+    return request.ip
+  }
+
   return async function callback (app: FastifyInstance): Promise<void> {
-    app.get(config.callbackPath, rateLimited(config), async (request, reply) => {
+    app.get(config.callbackPath, rateLimited(config, limitKey), async (request, reply) => {
+      // A genuine answer comes cross-site from Webex (same-origin from an embedded emulator).
+      // Same-site means another port or name of this machine's site: a page there can set its own
+      // flow cookie (cookies do not keep ports apart) and send the browser here with its own code,
+      // signing the admin in as someone else. Refused before the flow is touched.
+      if (request.headers['sec-fetch-site'] === 'same-site') {
+        throw new AppError('state_invalid', { status: 403, reason: 'This sign-in answer was sent from another port or name of this machine (Sec-Fetch-Site: same-site), not by Webex, so it was refused: a program there may be trying to sign this browser in as someone else. Start a new sign-in from this app.' })
+      }
       const query = parseCallback(request.query)
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)

@@ -6,9 +6,13 @@ import type { ConsumedStates } from '../oauth/flow.ts'
 import type { FastifyRequest } from 'fastify'
 import type { AuditEntry, AuditLog } from '../audit.ts'
 
-/** Route options that rate-limit a route per client address, as RATE_LIMIT_PER_MINUTE says (0: off). */
-export function rateLimited (config: Config): { config?: { rateLimit: { max: number, timeWindow: number } } } {
-  return config.rateLimitPerMinute === 0 ? {} : { config: { rateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000 } } }
+/**
+ * Route options that rate-limit a route as RATE_LIMIT_PER_MINUTE says (0: off): per client
+ * address, or per what `keyGenerator` says.
+ */
+export function rateLimited (config: Config, keyGenerator?: (request: FastifyRequest) => string): { config?: { rateLimit: { max: number, timeWindow: number, keyGenerator?: (request: FastifyRequest) => string } } } {
+  if (config.rateLimitPerMinute === 0) return {}
+  return { config: { rateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000, ...(keyGenerator === undefined ? {} : { keyGenerator }) } } }
 }
 
 export interface WebContext {

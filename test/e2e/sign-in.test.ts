@@ -109,6 +109,40 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     await ctx.close()
   })
 
+  // Security review 3, finding 1, as an attacker would do it: another local user starts a sign-in
+  // of their own (a sealed flow cookie, their own code), then serves a page on another port of
+  // this machine that sets that cookie (cookies do not keep ports apart) and links to the
+  // callback. Chromium sends Sec-Fetch-Site: same-site; the app refuses instead of signing the
+  // admin in as the attacker.
+  test('a callback reached from another port of this machine (cookie tossing) is refused', async () => {
+    const { createServer } = await import('node:http')
+    const { Browser: FetchBrowser, startFlow, consent } = await import('../helpers.ts')
+    const attacker = new FetchBrowser()
+    const start = await startFlow(attacker, fx.app.url, ['spark-admin:people_read'])
+    const back = await consent(attacker, start.location ?? '', 'user')
+    const cookies = (await attacker.jar.getCookies(back.location ?? '')).filter((c) => c.key.startsWith('wti_flow_'))
+    assert.equal(cookies.length, 1)
+    const tossed = cookies[0]
+    const other = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `${tossed?.key ?? ''}=${tossed?.value ?? ''}; Path=/oauth; HttpOnly; SameSite=Lax` })
+        .end(`<a id="go" href="${(back.location ?? '').replace(/&/g, '&amp;')}">continue</a>`)
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const address = other.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    const { ctx, page } = await watchedPage()
+    try {
+      await page.goto(`http://127.0.0.1:${port}/`)
+      await Promise.all([page.waitForURL(/\/oauth\?/), page.click('#go')])
+      const main = await page.textContent('main') ?? ''
+      assert.match(main, /Sec-Fetch-Site: same-site/)
+      assert.doesNotMatch(main, /Robin User|access-token/, 'not signed in as the attacker')
+    } finally {
+      other.close()
+      await Promise.all([ctx.close(), attacker.close()])
+    }
+  })
+
   // What the journeys above guard against: were a form's navigation to reach the sign-in by
   // redirects, as /start once did, Chromium would stop it at the hop to the other origin.
   test('Chromium refuses a form whose redirects reach the sign-in origin: the hop is real', async () => {

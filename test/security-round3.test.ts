@@ -1,0 +1,99 @@
+// The third security review's findings (SECURITY.md, "Third review"), each with the test that
+// failed before its fix: login CSRF by cookie tossing, the callback's rate limit, and terminal
+// escapes in Webex's strings. Over real sockets against the emulator.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { jsonSafe, terminalSafe } from '../src/cli/terminal-safe.ts'
+import { DEMO_USERS } from '../src/sandbox/users.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, startApp, startEmulator, startFlow, type RunningApp, type RunningEmulator } from './helpers.ts'
+
+describe('finding 1: a callback sent from another port of this machine (cookie tossing)', () => {
+  let app: RunningApp
+  before(async () => { app = await startApp() })
+  after(async () => { await app.close() })
+
+  test('Sec-Fetch-Site: same-site is refused with an explanation, and the genuine callback still completes', async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const hits = app.emulator.emulator.hits.token
+    const tossed = await browser.fetch(back.location ?? '', { headers: { 'sec-fetch-site': 'same-site' } })
+    assert.equal(tossed.status, 403)
+    assert.match(tossed.body, /sent from another port or name of this machine \(Sec-Fetch-Site: same-site\), not by Webex/)
+    assert.equal(app.emulator.emulator.hits.token, hits, 'no code was exchanged')
+    const genuine = await browser.fetch(back.location ?? '', { headers: { 'sec-fetch-site': 'cross-site' } })
+    assert.equal(genuine.status, 200, 'the refusal spent nothing: the real sign-in finishes')
+    assert.match(genuine.body, /Your Webex tokens/)
+    await browser.close()
+  })
+})
+
+describe('finding 5: other programs\' traffic cannot lock the person out of the callback', () => {
+  let app: RunningApp
+  before(async () => { app = await startApp({ RATE_LIMIT_PER_MINUTE: '3' }) })
+  after(async () => { await app.close() })
+
+  test('callbacks without this sign-in\'s sealed cookie are limited per address; the genuine one is not refused', async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const flood = new Browser()
+    const codes: number[] = []
+    for (let i = 0; i < 6; i++) codes.push((await flood.fetch(`${app.url}/oauth?code=x&state=${'s'.repeat(43)}`)).status)
+    assert.deepEqual(codes.slice(-2), [429, 429], 'the flood is limited')
+    // A forged cookie of the right name does not buy its own bucket: only one sealed with our key does.
+    const forged = await flood.fetch(back.location ?? '', { headers: { cookie: 'wti_flow_AAAAAAAAAAAAAAAA=forged' } })
+    assert.equal(forged.status, 429)
+    const genuine = await browser.fetch(back.location ?? '')
+    assert.equal(genuine.status, 200, genuine.body.slice(0, 200))
+    await Promise.all([browser.close(), flood.close()])
+  })
+})
+
+describe('finding 4: control characters from Webex never reach the terminal', () => {
+  const hostile = 'Evil\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\\u001b]52;c;ZXZpbA==\u0007\u009b31m\u202eexe.txt'
+
+  test('terminalSafe shows every C0, C1 and bidi control as a visible escape, and keeps plain text', () => {
+    const shown = terminalSafe(hostile)
+    assert.doesNotMatch(shown, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/)
+    assert.match(shown, /^Evil\\x1b\]0;pwned\\x07\\x1b\[2J/)
+    assert.match(shown, /\\x9b31m\\u202eexe\.txt$/)
+    assert.equal(terminalSafe('Avery Admin <a@b.example>\n  line two\ttab'), 'Avery Admin <a@b.example>\n  line two\ttab')
+    assert.equal(terminalSafe('one\nline', true), 'one\\x0aline')
+    assert.deepEqual(JSON.parse(jsonSafe(JSON.stringify({ name: hostile }))), { name: hostile }, 'JSON keeps the data')
+    assert.doesNotMatch(jsonSafe(JSON.stringify({ name: hostile })), /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+  })
+
+  let emu: RunningEmulator
+  let env: Record<string, string>
+  before(async () => {
+    const port = await freePort()
+    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
+    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
+  })
+  after(async () => { await emu.app.close() })
+
+  const escapes = /[\u001b\u0007\u009b\u202e]/
+
+  test('grants list (an application\'s name), whoami (a display name) and "Webex said" print no escape sequence', async () => {
+    const admin = (JSON.parse((await cliSignIn(['--scopes', 'identity:tokens_read identity:tokens_write'], env)).stdout) as { access_token: string }).access_token
+    const person = DEMO_USERS[0]?.personId ?? ''
+    emu.emulator.grants.add({ clientId: 'C0evil0client', applicationName: hostile, personId: person, type: 'refresh' })
+    for (const format of ['text', 'json']) {
+      const list = await runCliHere(['grants', 'list', '--format', format], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+      assert.equal(list.code, 0, list.stderr)
+      assert.doesNotMatch(list.stdout, escapes, format)
+      assert.match(list.stdout, /Evil/)
+    }
+    emu.emulator.faults.push('me', { kind: 'status', status: 200, body: JSON.stringify({ id: person, emails: ['a@b.example'], displayName: hostile, orgId: 'org' }) })
+    const me = await runCliHere(['whoami'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+    assert.equal(me.code, 0, me.stderr)
+    assert.doesNotMatch(me.stdout, escapes)
+    assert.match(me.stdout, /^Evil\\x1b\]0;pwned/)
+    emu.emulator.faults.push('token', { kind: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: hostile }) })
+    const refused = await runCliHere(['refresh'], { ...env, WEBEX_REFRESH_TOKEN: 'x'.repeat(40) }).done
+    assert.equal(refused.code, 6)
+    assert.match(refused.stderr, /Webex said: Evil\\x1b/)
+    assert.doesNotMatch(refused.stderr, escapes)
+  })
+})
