@@ -1,6 +1,7 @@
 // The third security review's findings (SECURITY.md, "Third review"), each with the test that
 // failed before its fix: login CSRF by cookie tossing, the callback's rate limit, and terminal
 // escapes in Webex's strings. Over real sockets against the emulator.
+/* eslint-disable no-control-regex -- these tests look for control characters on purpose */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jsonSafe, terminalSafe } from '../src/cli/terminal-safe.ts'

@@ -5,8 +5,10 @@
 // bidirectional override is shown as a visible escape instead, before it reaches a terminal.
 
 /** C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides and isolates. */
+// eslint-disable-next-line no-control-regex -- finding control characters is this module's job
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 /** The same, and newline and tab too: for one-line fields. */
+// eslint-disable-next-line no-control-regex -- as above
 const UNSAFE_INLINE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 function visible (char: string): string {
