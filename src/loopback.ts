@@ -5,13 +5,39 @@
 // start when either is held by another program.
 import type { RequestListener, Server } from 'node:http'
 import { http } from './node-http.ts'
-import type { AddressInfo } from 'node:net'
+import { BlockList, isIP, type AddressInfo } from 'node:net'
 
-/** HOST values that mean "this machine only": they get both loopback addresses. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+/** Every address of this machine's loopback: 127.0.0.0/8, ::1, and IPv4-mapped ::ffff:127.0.0.0/104. */
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+LOOPBACK.addAddress('::1', 'ipv6')
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6')
 
+/**
+ * Whether a host name or address means "this machine only", in any spelling: localhost (any
+ * case, a trailing dot), 127.0.0.0/8, ::1 however written (0:0:0:0:0:0:0:1, [::1]), and
+ * IPv4-mapped loopback (::ffff:127.0.0.1). Such a HOST gets both loopback addresses.
+ */
 export function isLoopbackHost (host: string): boolean {
-  return LOOPBACK_HOSTS.has(host.toLowerCase())
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '')
+  if (name === 'localhost') return true
+  const family = isIP(name)
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6')
+}
+
+/** Whether a HOST is a wildcard, every address of the machine (0.0.0.0, ::, and their spellings). */
+export function isWildcardHost (host: string): boolean {
+  const name = host.replace(/^\[(.*)\]$/, '$1')
+  return (isIP(name) === 4 && name.split('.').every((part) => Number(part) === 0)) || (isIP(name) === 6 && /^[0:]+$/.test(name))
+}
+
+/**
+ * The IPv4 address a loopback HOST listens on beside ::1: the one it names, or 127.0.0.1 for
+ * localhost and the IPv6 spellings.
+ */
+export function loopbackIpv4 (host: string): string {
+  const name = host.replace(/^\[(.*)\]$/, '$1')
+  return isIP(name) === 4 ? name : '127.0.0.1'
 }
 
 /**
@@ -65,7 +91,7 @@ export class ListenError extends Error {
 }
 
 /** Machines without IPv6 answer these for ::1; then 127.0.0.1 alone is all there is. */
-const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT'])
+export const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT'])
 
 function errorCode (err: unknown): string {
   return err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'

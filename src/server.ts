@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from './config/index.ts'
 import { EXIT } from './oauth/errors.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
-import { closeServer, isLoopbackHost, ListenError, listenIpv6Twin } from './loopback.ts'
+import { closeServer, isLoopbackHost, isWildcardHost, ListenError, listenIpv6Twin, loopbackIpv4, NO_IPV6 } from './loopback.ts'
 
 /** Requests in flight get this long to finish after SIGTERM/SIGINT; then the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -49,7 +49,7 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
     process.stderr.write(`error: ${why}; set PORT (and REDIRECT_URI) to a free port\n`)
     process.exit(1)
   }
-  const shown = isLoopbackHost(config.host) || config.host === '0.0.0.0' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`
+  const shown = (isLoopbackHost(config.host) && loopbackIpv4(config.host) === '127.0.0.1') || isWildcardHost(config.host) ? `http://localhost:${config.port}` : `http://${config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host}:${config.port}`
   process.stderr.write(`webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`)
 }
 
@@ -58,13 +58,26 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
  * and the second listener closes with the app. Rejects with a ListenError, the app closed.
  */
 export async function listenApp (app: FastifyInstance, port: number, host: string): Promise<void> {
+  const code = (err: unknown) => err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+  if (isWildcardHost(host)) {
+    // Every address on both stacks: '::' takes IPv4 too (mapped), so no other program can hold
+    // [::1]:PORT beside us; 0.0.0.0 alone where the machine has no IPv6.
+    try {
+      await app.listen({ port, host: '::' })
+    } catch (err) {
+      if (!NO_IPV6.has(code(err))) throw new ListenError(code(err), port, '::')
+      await app.listen({ port, host: '0.0.0.0' }).catch((again: unknown) => { throw new ListenError(code(again), port, '0.0.0.0') })
+    }
+    return
+  }
   if (!isLoopbackHost(host)) {
-    await app.listen({ port, host }).catch((err: unknown) => { throw new ListenError(err instanceof Error && 'code' in err ? String(err.code) : 'unknown error', port, host) })
+    await app.listen({ port, host }).catch((err: unknown) => { throw new ListenError(code(err), port, host) })
     return
   }
   let twin: Server | undefined
   app.addHook('preClose', async () => { if (twin !== undefined) await closeServer(twin) })
-  await app.listen({ port, host: '127.0.0.1' }).catch((err: unknown) => { throw new ListenError(err instanceof Error && 'code' in err ? String(err.code) : 'unknown error', port, '127.0.0.1') })
+  const ipv4 = loopbackIpv4(host)
+  await app.listen({ port, host: ipv4 }).catch((err: unknown) => { throw new ListenError(code(err), port, ipv4) })
   try {
     twin = await listenIpv6Twin(app.server, app.routing, () => app.log.debug('this machine has no IPv6 loopback (::1): listening on 127.0.0.1 only'))
   } catch (err) {

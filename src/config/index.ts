@@ -6,7 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { splitScopeText } from '../catalogue/rules.ts'
-import { isLoopbackHost } from '../loopback.ts'
+import { isLoopbackHost, isWildcardHost } from '../loopback.ts'
 
 export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'
 export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'
@@ -173,7 +173,7 @@ export function parseConfig (vars: Env): Config {
   const sandbox = v.CLIENT_ID === undefined
   const redirectUri = v.REDIRECT_URI ?? `http://localhost:${v.PORT}/oauth`
   const redirect = new URL(redirectUri)
-  const internalHost = v.HOST === '0.0.0.0' || v.HOST === '::' ? '127.0.0.1' : v.HOST
+  const internalHost = isWildcardHost(v.HOST) ? '127.0.0.1' : v.HOST.replace(/^\[(.*)\]$/, '$1')
   const internalOrigin = `http://${internalHost.includes(':') ? `[${internalHost}]` : internalHost}:${v.PORT}`
   const webexBaseUrl = (sandbox ? `${redirect.origin}${SANDBOX_PATH}` : v.WEBEX_BASE_URL ?? DEFAULT_WEBEX_BASE_URL).replace(/\/+$/, '')
 
@@ -197,7 +197,7 @@ export function parseConfig (vars: Env): Config {
     trustProxy: trustProxyOf(v.TRUST_PROXY),
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     ...(v.AUDIT_LOG === undefined ? {} : { auditLog: v.AUDIT_LOG }),
-    allowedHosts: Object.freeze([...new Set([redirect.hostname, 'localhost', '127.0.0.1', '[::1]', ...(v.HOST === '0.0.0.0' || v.HOST === '::' ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])])]),
+    allowedHosts: Object.freeze([...new Set([redirect.hostname, 'localhost', '127.0.0.1', '[::1]', ...(isWildcardHost(v.HOST) ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])])]),
     warnings: Object.freeze(warnings)
   })
 }
