@@ -290,7 +290,7 @@ export interface CliRun {
  * no .env is read) and only `env`: for what the CLI does, where the process boundary is not the
  * point. Exit codes, signals, pipes and the installed bin are tested as real processes.
  */
-export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean, clock?: Clock } = {}): CliRun {
+export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean, clock?: Clock, openBrowser?: (url: string) => Promise<void> } = {}): CliRun {
   let stdout = ''
   let stderr = ''
   const watchers = new Set<() => void>()
@@ -303,7 +303,7 @@ export function runCliHere (args: string[], env: Record<string, string>, input =
     stdin: Object.assign(Readable.from([input]), options.tty === true ? { isTTY: true } : {}),
     env,
     cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
-    openBrowser: async () => { throw new Error('no browser in tests') },
+    openBrowser: options.openBrowser ?? (async () => { throw new Error('no browser in tests') }),
     ...(options.clock === undefined ? {} : { clock: options.clock })
   }, controller.signal).then((code) => ({ code, stdout, stderr }))
   const stderrMatch = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {

@@ -163,11 +163,13 @@ export function parseSince (value: string): Date {
 /** Says where the sign-in happens: opens the browser when there is a display, else prints the URL. */
 export function announceSignIn ({ io, term }: Cli, config: Config, browser: boolean) {
   const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
-  return async (url: string): Promise<void> => {
+  return async (url: string, launchUrl: string): Promise<void> => {
     if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
     if (browser && display) {
       try {
-        await io.openBrowser(url)
+        // The browser is handed the single-use local link, not the authorize URL: a command
+        // line is readable by every user of this machine, and the link works once.
+        await io.openBrowser(launchUrl)
         term.info('Opened the browser for the Webex sign-in. If it did not appear, open this URL:')
       } catch {
         term.info('Could not open a browser. Open this URL to sign in:')

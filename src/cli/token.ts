@@ -2,6 +2,7 @@
 // Webex redirects back here, the code is exchanged, and the tokens go back to the caller.
 // The callback is one plain node:http handler, so the command starts without loading a web
 // framework; in sandbox mode the emulator (a Fastify plugin) answers on the same port.
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import { http } from '../node-http.ts'
@@ -23,8 +24,13 @@ export interface TokenFlowOptions {
   scopes: readonly string[]
   /** prompt=select_account and login_hint for the authorize URL. */
   account: AccountChoice
-  /** Called with the authorize URL once the loopback server listens. */
-  onAuthorizeUrl: (url: string) => Promise<void> | void
+  /**
+   * Called once the loopback server listens, with the authorize URL and the single-use local
+   * URL that redirects to it: the one to hand to a browser through a command line, where every
+   * user of the machine can read it (/proc/PID/cmdline), since the authorize URL carries the
+   * state, the PKCE challenge and the nonce.
+   */
+  onAuthorizeUrl: (url: string, launchUrl: string) => Promise<void> | void
   timeoutMs: number
   signal: AbortSignal
   now?: () => number
@@ -34,6 +40,9 @@ export interface TokenFlowOptions {
    */
   whileOpen?: (result: FlowResult, webex: WebexClient) => Promise<void>
 }
+
+/** Where the single-use launch links live on the callback listener. */
+const LAUNCH_PREFIX = '/go/'
 
 export interface FlowResult { tokens: TokenSet, person?: Person, idClaims?: IdClaims, requested: string[] }
 
@@ -73,7 +82,11 @@ function closeServer (server: Server): Promise<void> {
 
 /** The loopback server's handler: the callback, and in sandbox mode the emulator beside it. */
 async function loopbackHandler (config: Config, now: () => number, callback: RequestListener): Promise<{ handler: RequestListener, close: () => Promise<void> }> {
-  const isCallback = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://loopback').pathname === config.callbackPath
+  // The callback, and the single-use launch links (/go/…), are the command's own.
+  const isCallback = (req: IncomingMessage) => {
+    const path = new URL(req.url ?? '/', 'http://loopback').pathname
+    return path === config.callbackPath || path.startsWith(LAUNCH_PREFIX)
+  }
   if (!config.sandbox) {
     return { handler: (req, res) => { if (isCallback(req)) callback(req, res); else sendPage(res, 404, 'Not found') }, close: async () => {} }
   }
@@ -135,7 +148,32 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   const outcome = new Promise<Outcome>((resolve) => { settle = resolve })
 
   let finished = false
+  // The launch link: a random path, good for one visit, that sends the browser on to Webex.
+  const launchPath = `${LAUNCH_PREFIX}${randomBytes(24).toString('base64url')}`
+  let launched = false
+  let location = ''
+  async function launch (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://loopback').pathname !== launchPath) {
+      sendPage(res, 404, await donePage('Not found', 'There is no sign-in link here.'))
+      return
+    }
+    if (!launched && !finished) {
+      launched = true
+      res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
+      return
+    }
+    // A second visit: whoever came first may not have been this person's browser.
+    const error = new AppError('state_invalid', { reason: 'The sign-in link was opened a second time, so this sign-in was stopped: another program or user on this machine may have used it first. If the second visit was yours (a reload), run the command again.' })
+    if (!finished) {
+      finished = true
+      res.once('finish', () => settle(error))
+      res.once('close', () => settle(error))
+    }
+    sendPage(res, 409, await donePage('This sign-in link was already used', error.message), true)
+  }
+
   async function answer (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://loopback').pathname.startsWith(LAUNCH_PREFIX)) return launch(req, res)
     let query: CallbackQuery | undefined
     try {
       query = parseCallback(Object.fromEntries(new URL(req.url ?? '/', 'http://loopback').searchParams))
@@ -178,7 +216,8 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
     options.signal.addEventListener('abort', () => resolve(new AppError('unknown_error', { reason: 'Cancelled.' })), { once: true })
   })
   try {
-    await options.onAuthorizeUrl(authorizeUrl(config.webexBaseUrl, { clientId: config.clientId, redirectUri: config.redirectUri, scopes: requested, state: flow.state, challenge: pkceChallenge(flow.verifier), nonce: flow.nonce, account: options.account }))
+    location = authorizeUrl(config.webexBaseUrl, { clientId: config.clientId, redirectUri: config.redirectUri, scopes: requested, state: flow.state, challenge: pkceChallenge(flow.verifier), nonce: flow.nonce, account: options.account })
+    await options.onAuthorizeUrl(location, `${new URL(config.redirectUri).origin}${launchPath}`)
     const result = await Promise.race([outcome, stopped])
     if (result instanceof AppError) throw result
     if (options.whileOpen !== undefined) await options.whileOpen({ ...result, requested }, await webex)
