@@ -66,6 +66,8 @@ export function parseSeconds (value: string): number {
 export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?: AuditLog } {
   try {
     const config = loadConfig(io.env, io.cwd)
+    // What the server logs at start-up, the commands say too (plain http to another machine, …).
+    for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`)
     const catalogue = loadCatalogue(SCOPES_DIR)
     return { config, catalogue, ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) }) }
   } catch (err) {

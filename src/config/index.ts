@@ -1,7 +1,7 @@
 // Reads the environment, then .env.local, then .env, into one frozen, validated Config.
 // Nothing else in the app reads process.env.
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
@@ -126,12 +126,40 @@ export function mergeSources (...sources: Env[]): Env {
   return merged
 }
 
+/**
+ * Why a settings file may not be trusted, as ssh judges its keys: owned by another user (root
+ * aside), writable by others, or writable by a group other than the user's own. Whoever can
+ * write it can point WEBEX_BASE_URL anywhere and collect the refresh tokens and the client
+ * secret sent there. Undefined when it is fine; nothing is checked where modes mean nothing.
+ */
+export function untrustedFile (name: string, stat: { mode: number, uid: number, gid: number }, me: { uid: number, gid: number } | undefined): string | undefined {
+  if (me === undefined) return undefined
+  if (stat.uid !== me.uid && stat.uid !== 0) return `${name} belongs to another user (uid ${stat.uid}), so it was not read: whoever can change it would receive your tokens and client secret. Use a file of your own (chown), or move to a folder of your own`
+  if ((stat.mode & 0o002) !== 0) return `${name} is writable by every user of this machine, so it was not read: run chmod o-w ${name}`
+  if ((stat.mode & 0o020) !== 0 && stat.gid !== me.gid) return `${name} is writable by the group ${stat.gid}, so it was not read: run chmod g-w ${name}`
+  return undefined
+}
+
+/** This process's user and group, where file modes mean something (not on Windows). */
+function currentUser (): { uid: number, gid: number } | undefined {
+  return process.platform === 'win32' || process.getuid === undefined || process.getgid === undefined ? undefined : { uid: process.getuid(), gid: process.getgid() }
+}
+
 function readDotenv (dir: string, name: string): Env {
+  let fd: number
   try {
-    return parseDotenv(readFileSync(join(dir, name)))
+    fd = openSync(join(dir, name), 'r')
   } catch (err) {
     if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return {}
     throw new ConfigError([`${name} could not be read: ${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}`])
+  }
+  try {
+    // Judged on the file as opened, so it cannot be swapped between the check and the read.
+    const problem = untrustedFile(name, fstatSync(fd), currentUser())
+    if (problem !== undefined) throw new ConfigError([problem])
+    return parseDotenv(readFileSync(fd))
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -168,6 +196,10 @@ export function parseConfig (vars: Env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems)
 
+  if (v.WEBEX_BASE_URL !== undefined) {
+    const base = new URL(v.WEBEX_BASE_URL)
+    if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) warnings.push(`WEBEX_BASE_URL ${base.origin} is plain http to another machine: codes, tokens and the client secret would cross the network unencrypted. Use https`)
+  }
   if (v.STATE !== undefined) warnings.push('STATE is obsolete and ignored: a fresh random state is made for every flow')
   if (v.TRUST_PROXY === 'true') warnings.push('TRUST_PROXY=true trusts every X-Forwarded-For hop, so any client can pick its own address and escape the rate limit: set the number of proxies instead (TRUST_PROXY=1 for one router)')
   const sandbox = v.CLIENT_ID === undefined
