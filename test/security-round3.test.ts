@@ -209,8 +209,8 @@ describe('finding 6: .env and .env.local are read only when nobody else can writ
 
   test('plain http to another machine in WEBEX_BASE_URL is warned about, by the server and the CLI; loopback is not', async () => {
     const { parseConfig } = await import('../src/config/index.ts')
-    assert.match(parseConfig({ CLIENT_ID: CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://10.1.2.3/v1' }).warnings.join('\n'), /WEBEX_BASE_URL http:\/\/10\.1\.2\.3 is plain http to another machine/)
-    assert.equal(parseConfig({ CLIENT_ID: CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://127.0.0.1:9/v1' }).warnings.length, 0)
+    assert.match(parseConfig({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://10.1.2.3/v1' }).warnings.join('\n'), /WEBEX_BASE_URL http:\/\/10\.1\.2\.3 is plain http to another machine/)
+    assert.equal(parseConfig({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://127.0.0.1:9/v1' }).warnings.length, 0)
     // Stopped by its --out before anything is sent: nothing leaves this machine.
     const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', '/nonexistent-folder-wti/x.env'], { CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://10.1.2.3/v1', REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }).done
     assert.equal(run.code, 2)
