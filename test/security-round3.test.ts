@@ -217,3 +217,33 @@ describe('finding 6: .env and .env.local are read only when nobody else can writ
     assert.match(run.stderr, /^warning: WEBEX_BASE_URL http:\/\/10\.1\.2\.3 is plain http/m)
   })
 })
+
+describe('finding 7: our secrets are scrubbed from every field of Webex\'s answer, in every encoding', () => {
+  test('scrub catches the literal, percent-encoded, base64, base64url and JSON-escaped forms', async () => {
+    const { scrub } = await import('../src/oauth/webex-client.ts')
+    const secret = 'a+b/c=d e"f-0123456789'
+    const echoes = [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), JSON.stringify(secret).slice(1, -1)]
+    for (const echo of echoes) assert.equal(scrub(`Webex saw ${echo}.`, [secret]), 'Webex saw [redacted].', echo)
+  })
+
+  let app: RunningApp
+  before(async () => { app = await startApp() })
+  after(async () => { await app.close() })
+
+  test('an error answer echoing the client secret in error, error_description and trackingId shows none of it', async () => {
+    const secret = app.config.clientSecret
+    const b64 = Buffer.from(secret).toString('base64')
+    app.emulator.emulator.faults.push('token', { kind: 'status', status: 400, body: JSON.stringify({ error: `invalid_request_${secret}`, error_description: `client_secret=${encodeURIComponent(secret)} basic=${b64}`, trackingId: `ROUTER_${secret}` }), headers: { trackingid: `HDR_${secret}` } })
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const page = await browser.fetch(back.location ?? '')
+    assert.ok(page.status >= 400)
+    for (const form of [secret, encodeURIComponent(secret), b64]) {
+      assert.ok(!page.body.includes(form), `the page shows ${form}`)
+      assert.ok(!app.logs.text.includes(form), `the log holds ${form}`)
+    }
+    assert.match(page.body, /\[redacted\]/)
+    await browser.close()
+  })
+})

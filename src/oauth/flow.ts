@@ -180,7 +180,7 @@ export function belongsTo (query: CallbackQuery, flow: FlowState): boolean {
 export function codeFrom (query: CallbackQuery, flow: FlowState, clientSecret: string): string {
   if (query.error !== undefined) {
     throw new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
-      webexError: query.error,
+      webexError: scrub(query.error, [flow.verifier, clientSecret]),
       webexDescription: query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, clientSecret]).slice(0, 500),
       requestedScopes: flow.scopes
     })

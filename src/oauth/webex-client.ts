@@ -149,7 +149,19 @@ interface Answer { status: number, headers: Record<string, string | string[] | u
 export function scrub (text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text
   for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= 6) out = out.split(secret).join('[redacted]')
+    if (secret === undefined || secret.length < 6) continue
+    // As sent, and in the encodings a server might echo it in: percent-encoded (either way of
+    // writing a space), base64, base64url, and inside a JSON string.
+    const forms = new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64').replace(/=+$/, ''),
+      Buffer.from(secret).toString('base64url'),
+      JSON.stringify(secret).slice(1, -1)
+    ])
+    for (const form of forms) if (form.length >= 6) out = out.split(form).join('[redacted]')
   }
   return out
 }
@@ -230,7 +242,8 @@ export function createWebexClient (options: WebexClientOptions) {
         chunks.push(bytes)
       }
       const header = res.headers.trackingid
-      return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), trackingId: typeof header === 'string' ? header : trackingId }
+      // Webex's tracking id header is shown and audited: never with our client secret in it.
+      return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), trackingId: typeof header === 'string' ? scrub(header, [options.clientSecret]).slice(0, 200) : trackingId }
     } catch (err) {
       if (err instanceof AppError) throw err
       throw networkError(err, trackingId)
@@ -251,9 +264,11 @@ export function createWebexClient (options: WebexClientOptions) {
     const parsed = errorAnswer.safeParse(json(answer))
     const body = parsed.success ? parsed.data : {}
     const rawDescription = body.error_description ?? body.errors?.find((e) => e.description !== undefined)?.description ?? body.message
-    const webexDescription = rawDescription === undefined ? undefined : scrub(rawDescription, [...secrets, options.clientSecret]).slice(0, 500)
-    const trackingId = body.trackingId ?? body.trackingID ?? answer.trackingId
-    const details = { webexDescription, webexError: oauthErrorCode(body), trackingId }
+    // Every field of Webex's answer that is shown or logged is scrubbed, not the description alone.
+    const clean = (text: string | undefined, max: number) => text === undefined ? undefined : scrub(text, [...secrets, options.clientSecret]).slice(0, max)
+    const webexDescription = clean(rawDescription, 500)
+    const trackingId = clean(body.trackingId ?? body.trackingID ?? answer.trackingId, 200)
+    const details = { webexDescription, webexError: clean(oauthErrorCode(body), 200), trackingId }
     if (answer.status === 429 || answer.status === 423) {
       const retryAfter = parseRetryAfter(answer.headers['retry-after'], now())
       const wait = retryAfter === undefined ? '' : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
@@ -264,7 +279,7 @@ export function createWebexClient (options: WebexClientOptions) {
     if (kind !== undefined) return new AppError(kind, { ...details, status: kind === 'webex_unavailable' ? 502 : undefined })
     if (answer.status >= 500) return new AppError('webex_unavailable', { ...details, reason: `Webex answered with a server error (HTTP ${answer.status}).`, status: answer.status === 503 ? 503 : 502 })
     if (answer.status === 401) return new AppError('invalid_client', details)
-    return new AppError(answer.status >= 400 && answer.status < 500 ? 'webex_refused' : 'unknown_error', { ...details, reason: `Webex answered HTTP ${answer.status}${body.error === undefined ? '' : ` (${body.error})`}.` })
+    return new AppError(answer.status >= 400 && answer.status < 500 ? 'webex_refused' : 'unknown_error', { ...details, reason: `Webex answered HTTP ${answer.status}${details.webexError === undefined ? '' : ` (${details.webexError})`}.` })
   }
 
   function parse<T> (answer: Answer, schema: z.ZodType<T>, what: string): T {
@@ -306,6 +321,7 @@ export function createWebexClient (options: WebexClientOptions) {
       throw error
     }
     const tokens = tokensOf(answer, issuedAt, 'the token request')
+    if (tokens.trackingId !== undefined) tokens.trackingId = scrub(tokens.trackingId, [...secrets, client.clientSecret])
     return Number.isNaN(webexDate) ? tokens : { ...tokens, webexIssuedAfter: webexDate - (now() - issuedAt) - 1000 }
   }
 
