@@ -3,10 +3,10 @@
 // A line names who, which org, which client, which scopes and when things expire, and a
 // short SHA-256 fingerprint of each token: never a token, a code or a secret.
 import { createHash } from 'node:crypto'
-import { closeSync, constants, openSync, readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import * as z from 'zod'
-import { ConfigError } from './config/index.ts'
+import { ConfigError, currentUser, untrustedFile } from './config/index.ts'
 import { orgIdFromToken, type Person, type TokenSet } from './oauth/webex-client.ts'
 
 export const AUDIT_EVENTS = ['token_issued', 'token_refreshed', 'token_checked', 'service_app_token_issued', 'grant_revoked'] as const
@@ -94,6 +94,9 @@ export function definedOnly<T extends Record<string, unknown>> (value: T): { [K 
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
 }
 
+/** Append, create with mode 0600, and never through a symbolic link (O_NOFOLLOW, where the system has it). */
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
+
 export class AuditLog {
   readonly path: string
   private constructor (path: string) {
@@ -105,11 +108,20 @@ export class AuditLog {
    * written stops start-up (exit 78) instead of losing the first event.
    */
   static open (path: string): AuditLog {
+    let fd: number
     try {
-      closeSync(openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600))
+      fd = openSync(path, APPEND_FLAGS, 0o600)
     } catch (err) {
       const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+      if (code === 'ELOOP') throw new ConfigError([`AUDIT_LOG ${path} is a symbolic link, so it was not used: name the file itself`])
       throw new ConfigError([`AUDIT_LOG ${path} cannot be written (${code}): point it at a file in a folder this user can write`])
+    }
+    try {
+      // A trail someone else can rewrite proves nothing: judged as the settings files are.
+      const problem = untrustedFile(`AUDIT_LOG ${path}`, fstatSync(fd), currentUser())
+      if (problem !== undefined) throw new ConfigError([problem.replace('so it was not read', 'so it was not used')])
+    } finally {
+      closeSync(fd)
     }
     return new AuditLog(path)
   }
@@ -119,7 +131,7 @@ export class AuditLog {
    * lines from the server and CLI runs beside it never interleave.
    */
   async append (entry: AuditEntry): Promise<void> {
-    await appendFile(this.path, JSON.stringify(entry) + '\n', { mode: 0o600, flag: 'a' })
+    await appendFile(this.path, JSON.stringify(entry) + '\n', { mode: 0o600, flag: APPEND_FLAGS })
   }
 }
 

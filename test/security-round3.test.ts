@@ -247,3 +247,70 @@ describe('finding 7: our secrets are scrubbed from every field of Webex\'s answe
     await browser.close()
   })
 })
+
+describe('also found: links, repeated variables, the audit file, ids and id_token claims', () => {
+  test('--out that is a symbolic link is refused before the sign-in; an env file with a token variable set twice gets both lines replaced', async () => {
+    const { mkdtempSync, writeFileSync, symlinkSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { mergeEnvFile } = await import('../src/oauth/token-file.ts')
+    const dir = mkdtempSync(join(tmpdir(), 'wti-link-'))
+    writeFileSync(join(dir, 'target.env'), 'OLD=1\n', { mode: 0o600 })
+    symlinkSync(join(dir, 'target.env'), join(dir, 'link.env'))
+    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', join(dir, 'link.env'), '--force'], { REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }).done
+    assert.equal(run.code, 2)
+    assert.match(run.stderr, /link\.env is a symbolic link: name the file itself/)
+    const merged = mergeEnvFile("WEBEX_ACCESS_TOKEN='old1'\nKEEP=1\nWEBEX_ACCESS_TOKEN='old2'\n", "WEBEX_ACCESS_TOKEN='new'\nWEBEX_SCOPES='a'\n")
+    assert.equal(merged, "WEBEX_ACCESS_TOKEN='new'\nKEEP=1\nWEBEX_ACCESS_TOKEN='new'\nWEBEX_SCOPES='a'\n")
+    const { parse } = await import('dotenv')
+    assert.equal(parse(merged).WEBEX_ACCESS_TOKEN, 'new', 'whichever line a reader takes')
+  })
+
+  test('AUDIT_LOG that is a symbolic link, or writable by others, stops start-up with exit 78 and the reason', async () => {
+    const { mkdtempSync, writeFileSync, symlinkSync, chmodSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { AuditLog } = await import('../src/audit.ts')
+    const dir = mkdtempSync(join(tmpdir(), 'wti-audit-'))
+    writeFileSync(join(dir, 'real.jsonl'), '', { mode: 0o600 })
+    symlinkSync(join(dir, 'real.jsonl'), join(dir, 'link.jsonl'))
+    assert.throws(() => AuditLog.open(join(dir, 'link.jsonl')), /is a symbolic link, so it was not used: name the file itself/)
+    writeFileSync(join(dir, 'open.jsonl'), '')
+    chmodSync(join(dir, 'open.jsonl'), 0o666)
+    assert.throws(() => AuditLog.open(join(dir, 'open.jsonl')), /writable by every user of this machine, so it was not used/)
+    const run = await runCliHere(['audit'], { AUDIT_LOG: join(dir, 'link.jsonl') }).done
+    assert.equal(run.code, 78)
+    assert.ok(AuditLog.open(join(dir, 'real.jsonl')) instanceof AuditLog, 'a private file of the user is used')
+  })
+
+  test('ids with dots or colons never reach the network: --app-id .. is refused, Webex is not called', async () => {
+    const port = await freePort()
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
+    const env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
+    const token = (JSON.parse((await cliSignIn(['--scopes', 'spark:applications_token'], env)).stdout) as { access_token: string }).access_token
+    const hits = emu.emulator.hits.serviceApps
+    for (const id of ['..', '.', 'a/../../token', 'x:y']) {
+      const run = await runCliHere(['service-app', 'token', '--app-id', id, '--client-id', 'C0x0client'], { ...env, WEBEX_ACCESS_TOKEN: token }, 'secret').done
+      assert.equal(run.code, 2, `${id}: ${run.stderr}`)
+      assert.match(run.stderr, /not a Webex id/)
+    }
+    assert.equal(emu.emulator.hits.serviceApps, hits, 'nothing was sent')
+    await emu.app.close()
+  })
+
+  test('an id_token issued in the future, or for several audiences without azp (or another azp), is refused', async () => {
+    const { exportJWK, generateKeyPair, SignJWT } = await import('jose')
+    const { verifyIdToken } = await import('../src/oauth/id-token.ts')
+    const { privateKey, publicKey } = await generateKeyPair('RS256')
+    const webex = { openIdKeys: async () => ({ issuer: 'https://idbroker.webex.com/idb', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256' }] } }) }
+    const now = Date.now()
+    const seconds = Math.floor(now / 1000)
+    const sign = (claims: Record<string, unknown>, aud: string | string[], iat = seconds) => new SignJWT({ nonce: 'n', ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'k' }).setSubject('p').setIssuer('https://idbroker.webex.com/idb').setAudience(aud).setIssuedAt(iat).setExpirationTime(seconds + 7200).sign(privateKey)
+    const expected = { clientId: 'Cme', nonce: 'n', now }
+    assert.equal((await verifyIdToken(webex, await sign({}, 'Cme'), expected)).subject, 'p')
+    await assert.rejects(verifyIdToken(webex, await sign({}, 'Cme', seconds + 3600), expected), /issue time is in the future/)
+    await assert.rejects(verifyIdToken(webex, await sign({}, ['Cme', 'Cother']), expected), /several audiences and no authorized party/)
+    await assert.rejects(verifyIdToken(webex, await sign({ azp: 'Cother' }, ['Cme', 'Cother']), expected), /authorized party \(azp\) is not this integration/)
+    assert.equal((await verifyIdToken(webex, await sign({ azp: 'Cme' }, ['Cme', 'Cother']), expected)).subject, 'p')
+  })
+})

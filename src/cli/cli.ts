@@ -12,7 +12,7 @@ import { LOGIN_HINT } from '../oauth/flow.ts'
 import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
 import { mergeEnvFile, mergeJsonFile, UnquotableValueError } from '../oauth/token-file.ts'
 import type { TokenOutput } from '../oauth/token-record.ts'
-import { createWebexClient, type Person, type WebexClient } from '../oauth/webex-client.ts'
+import { createWebexClient, WEBEX_ID_PATTERN, type Person, type WebexClient } from '../oauth/webex-client.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
 import { destinationProblem, FORMATS, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
@@ -152,6 +152,12 @@ export async function record ({ term }: Cli, audit: AuditLog | undefined, makeEn
   } catch (err) {
     term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}): this event is missing from the audit trail`)
   }
+}
+
+/** A Webex id given on the command line, checked before anything runs (WEBEX_ID_PATTERN). */
+export function parseWebexId (value: string): string {
+  if (!WEBEX_ID_PATTERN.test(value)) throw new InvalidArgumentError('not a Webex id (letters, digits and _ = + / - only)')
+  return value
 }
 
 export function parseSince (value: string): Date {

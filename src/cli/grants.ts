@@ -7,7 +7,7 @@ import { AppError, EXIT } from '../oauth/errors.ts'
 import { clientConsequence, groupByApplication, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import type { Authorization } from '../oauth/webex-client.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
-import { adminTokenOptions, ExitError, parseLoginHint, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
+import { adminTokenOptions, ExitError, parseLoginHint, parseWebexId, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 
 export type GrantsFormat = 'json' | 'text'
 
@@ -73,9 +73,9 @@ export function grantsCommands (program: Command, cli: Cli): void {
     })
   adminTokenOptions(grants.command('revoke')
     .description('Revoke one grant (--id) or every grant of an integration in the org (--client-id). Asks first on a terminal.')
-    .option('--id <authorizationId>', 'the grant\'s id, as `grants list` shows it')
-    .option('--client-id <clientId>', 'revoke every grant of this integration in the org')
-    .option('--org-id <orgId>', 'with --client-id: the org (default: the admin token\'s org)')
+    .option('--id <authorizationId>', 'the grant\'s id, as `grants list` shows it', parseWebexId)
+    .option('--client-id <clientId>', 'revoke every grant of this integration in the org', parseWebexId)
+    .option('--org-id <orgId>', 'with --client-id: the org (default: the admin token\'s org)', parseWebexId)
     .option('--yes', 'do not ask; needed when not on a terminal'))
     .action(async (opts: AdminTokenOptions & { id?: string, clientId?: string, orgId?: string, yes?: boolean }) => {
       if ((opts.id === undefined) === (opts.clientId === undefined)) throw new ExitError(EXIT.usage, 'pass exactly one of --id and --client-id')

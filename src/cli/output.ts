@@ -62,6 +62,9 @@ export async function destinationProblem (path: string, force: boolean): Promise
   }
   const existing = await lstat(path).catch(() => undefined)
   if (existing?.isDirectory() === true) return `--out ${path} is a folder: name a file`
+  // Replacing a link with a file would leave the old tokens in the link's target; writing
+  // through it would put tokens wherever the link points. Neither: the file itself is named.
+  if (existing?.isSymbolicLink() === true) return `--out ${path} is a symbolic link: name the file itself`
   if (existing !== undefined && !force) return `${path} already exists: pass --force to overwrite it`
   return undefined
 }

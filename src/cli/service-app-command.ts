@@ -5,7 +5,7 @@ import type { Command } from 'commander'
 import { tokenEntry } from '../audit.ts'
 import { EXIT } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf } from '../oauth/webex-client.ts'
-import { adminTokenOptions, checkDestination, emit, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
+import { adminTokenOptions, checkDestination, emit, parseWebexId, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 import type { Format } from './output.ts'
 
 export function serviceAppCommand (program: Command, cli: Cli): void {
@@ -14,10 +14,10 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
     .description('Service Apps: tokens of an org\'s machine account, for scripts that outlive the admin who set them up.')
   adminTokenOptions(serviceApp.command('token')
     .description('Fetch a Service App\'s access and refresh tokens for an org where a full admin authorized it. The integration token (with spark:applications_token) comes from --token-file or WEBEX_ACCESS_TOKEN, or a sign-in; the app\'s secret from --client-secret-file or stdin.')
-    .requiredOption('--app-id <applicationId>', 'the Service App\'s application id (its page in the developer portal)')
-    .requiredOption('--client-id <clientId>', 'the Service App\'s client id')
+    .requiredOption('--app-id <applicationId>', 'the Service App\'s application id (its page in the developer portal)', parseWebexId)
+    .requiredOption('--client-id <clientId>', 'the Service App\'s client id', parseWebexId)
     .option('--client-secret-file <file>', 'read the Service App\'s client secret from FILE (else from stdin)')
-    .option('--target-org <orgId>', 'the org to get tokens for (default: the signed-in admin\'s org)')
+    .option('--target-org <orgId>', 'the org to get tokens for (default: the signed-in admin\'s org)', parseWebexId)
     .addOption(formatOption())
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
     .option('--force', 'overwrite --out if it exists'))

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
-import { announceSignIn, checkDestination, emit, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, webexFor, type Cli } from './cli.ts'
+import { announceSignIn, checkDestination, emit, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, webexFor, type Cli } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
@@ -100,7 +100,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout; with --force an existing file is updated, its other lines kept')
     .option('--force', 'overwrite --out if it exists')
     .option('--if-expiring-within <duration>', 'refresh only when the access token expires within this window (30m, 12h, 3d); otherwise exit 0 and touch nothing', parseDuration)
-    .option('--client-id <clientId>', 'refresh a Service App\'s tokens with its client id (default: the input file\'s client id, else CLIENT_ID)')
+    .option('--client-id <clientId>', 'refresh a Service App\'s tokens with its client id (default: the input file\'s client id, else CLIENT_ID)', parseWebexId)
     .option('--client-secret-file <file>', 'the Service App\'s client secret, read from FILE (else from stdin)')
     .addHelpText('after', '\nFor cron: `refresh --in webex.env --out webex.env --force --if-expiring-within 3d` exits 0 when it refreshed or when nothing was due (stderr says which), 6 when the refresh token has expired or was revoked (a new sign-in is needed), 8 when Webex could not be reached (try again later).' + exitCodeHelp())
     .action(async (opts: { refreshToken?: string, in?: string, format?: Format, out?: string, force?: boolean, ifExpiringWithin?: number, clientId?: string, clientSecretFile?: string }) => {

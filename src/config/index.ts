@@ -141,7 +141,7 @@ export function untrustedFile (name: string, stat: { mode: number, uid: number, 
 }
 
 /** This process's user and group, where file modes mean something (not on Windows). */
-function currentUser (): { uid: number, gid: number } | undefined {
+export function currentUser (): { uid: number, gid: number } | undefined {
   return process.platform === 'win32' || process.getuid === undefined || process.getgid === undefined ? undefined : { uid: process.getuid(), gid: process.getgid() }
 }
 

@@ -115,7 +115,14 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
       currentDate: new Date(expected.now),
       requiredClaims: ['sub', 'exp', 'iat', 'iss']
     })
-    if (!issuerAccepted(String(verified.payload.iss), keys.issuer)) throw invalid('The id_token names an issuer (iss) other than the one in Webex\'s discovery document.')
+    const { payload } = verified
+    if (!issuerAccepted(String(payload.iss), keys.issuer)) throw invalid('The id_token names an issuer (iss) other than the one in Webex\'s discovery document.')
+    // OpenID Connect Core §3.1.3.7: jose checks iat's type, not that it is not in the future.
+    if (typeof payload.iat === 'number' && payload.iat > expected.now / 1000 + CLOCK_TOLERANCE_S) throw invalid('The id_token is not valid yet: its issue time is in the future (check this machine\'s clock).')
+    // With several audiences, azp must name this client; and an azp present must be this client.
+    const audiences = [payload.aud].flat()
+    if (audiences.length > 1 && payload.azp === undefined) throw invalid('The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.')
+    if (payload.azp !== undefined && payload.azp !== expected.clientId) throw invalid('The id_token was issued to another client: its authorized party (azp) is not this integration\'s client id.')
     return verified
   }
   let payload: JWTPayload

@@ -74,15 +74,18 @@ export function mergeEnvFile (existing: string, fresh: string): string {
     const match = ENV_ASSIGNMENT.exec(line)
     if (match !== null) freshLines.set(match[2] ?? '', line)
   }
+  // Every line that sets a token variable is replaced, not only the first: dotenv and `source`
+  // take the last, which must not be a stale token.
+  const replaced = new Set<string>()
   const lines = existing.replace(/\n$/, '').split('\n').map((line) => {
     const match = ENV_ASSIGNMENT.exec(line)
     const name = match?.[2]
     const replacement = name === undefined ? undefined : freshLines.get(name)
     if (replacement === undefined || name === undefined) return line
-    freshLines.delete(name)
+    replaced.add(name)
     return `${match?.[1] ?? ''}${replacement}`
   })
-  return [...lines, ...freshLines.values()].join('\n') + '\n'
+  return [...lines, ...[...freshLines].filter(([name]) => !replaced.has(name)).map(([, line]) => line)].join('\n') + '\n'
 }
 
 /** A fresh JSON token file laid over an existing one: its fields replace, every other field stays. */

@@ -145,6 +145,19 @@ export type Person = z.infer<typeof personAnswer>
 
 interface Answer { status: number, headers: Record<string, string | string[] | undefined>, text: string, trackingId: string }
 
+/**
+ * Webex's ids (people, orgs, applications, authorizations, client ids): base64 text or a C and
+ * hex digits. No dot or colon: `.` and `..` would be path segments that a URL normaliser folds
+ * (/applications/../token), so an id outside this alphabet never reaches the network.
+ */
+export const WEBEX_ID_PATTERN = /^[A-Za-z0-9_=+/-]{1,1000}$/
+
+/** An id for a URL path, checked: a bad_request before anything is sent. */
+function pathId (id: string, what: string): string {
+  if (!WEBEX_ID_PATTERN.test(id)) throw new AppError('bad_request', { reason: `The ${what} is not a Webex id (letters, digits and _ = + / - only): check it and try again.` })
+  return encodeURIComponent(id)
+}
+
 /** Replaces every secret we hold with a marker, so Webex's own words can be shown and logged. */
 export function scrub (text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text
@@ -424,7 +437,7 @@ export function createWebexClient (options: WebexClientOptions) {
       return getJson('/people/me', accessToken, personAnswer, 'people/me')
     },
     getOrganization (accessToken: string, orgId: string): Promise<z.infer<typeof organizationAnswer>> {
-      return getJson(`/organizations/${encodeURIComponent(orgId)}`, accessToken, organizationAnswer, 'organizations')
+      return getJson(`/organizations/${pathId(orgId, 'org id')}`, accessToken, organizationAnswer, 'organizations')
     },
     async getTokenExpiry (accessToken: string): Promise<Date> {
       const answer = await getJson('/authorizations/tokenExpiry', accessToken, tokenExpiryAnswer, 'tokenExpiry')
@@ -462,7 +475,7 @@ export function createWebexClient (options: WebexClientOptions) {
      */
     async serviceAppToken (accessToken: string, input: { applicationId: string, clientId: string, clientSecret: string, targetOrgId: string }): Promise<TokenSet> {
       const issuedAt = now()
-      const answer = await send('POST', `/applications/${encodeURIComponent(input.applicationId)}/token`, {
+      const answer = await send('POST', `/applications/${pathId(input.applicationId, 'application id')}/token`, {
         bearer: accessToken,
         json: { clientId: input.clientId, clientSecret: input.clientSecret, targetOrgId: input.targetOrgId }
       })
@@ -486,11 +499,11 @@ export function createWebexClient (options: WebexClientOptions) {
     },
     /** Revokes one grant; a refresh grant takes its access tokens with it. */
     deleteAuthorization (accessToken: string, authorizationId: string): Promise<{ trackingId: string }> {
-      return remove(`/authorizations/${encodeURIComponent(authorizationId)}`, accessToken)
+      return remove(`/authorizations/${pathId(authorizationId, 'grant id')}`, accessToken)
     },
     /** Revokes every grant of an integration in an org (the token's org when orgId is left out). */
     deleteClientAuthorizations (accessToken: string, clientId: string, orgId?: string): Promise<{ trackingId: string }> {
-      const query = `clientId=${encodeURIComponent(clientId)}${orgId === undefined ? '' : `&orgId=${encodeURIComponent(orgId)}`}`
+      const query = `clientId=${pathId(clientId, 'client id')}${orgId === undefined ? '' : `&orgId=${pathId(orgId, 'org id')}`}`
       return remove(`/authorizations?${query}`, accessToken)
     }
   }

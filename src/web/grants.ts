@@ -8,7 +8,7 @@ import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
 import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrantOf, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
-import type { Authorization, Person, TokenSet } from '../oauth/webex-client.ts'
+import { WEBEX_ID_PATTERN, type Authorization, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
@@ -20,7 +20,7 @@ export function grantsIntroView (ctx: WebContext) {
   return { scopes: presetScopes(ctx.catalogue, GRANTS_PRESET_ID), clientId: ctx.config.clientId }
 }
 
-const WEBEX_ID = z.string().trim().min(1).max(1000).regex(/^[A-Za-z0-9_=+/.:-]+$/, 'not a Webex id')
+const WEBEX_ID = z.string().trim().min(1).max(1000).regex(WEBEX_ID_PATTERN, 'not a Webex id')
 
 const listBody = z.object({
   access_token: TOKEN,

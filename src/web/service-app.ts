@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { AppError, ERRORS } from '../oauth/errors.ts'
 import { presetScopes } from '../oauth/grants.ts'
-import { orgIdFromToken, type Person } from '../oauth/webex-client.ts'
+import { orgIdFromToken, WEBEX_ID_PATTERN, type Person } from '../oauth/webex-client.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 import { TOKEN, type PresentTokens } from './tokens.ts'
@@ -19,7 +19,7 @@ export function serviceAppIntroView (ctx: WebContext) {
   return { scopes: presetScopes(ctx.catalogue, SERVICE_APP_PRESET_ID), clientId: ctx.config.clientId }
 }
 
-const WEBEX_ID = z.string().trim().min(1, 'empty').max(1000, 'too long').regex(/^[A-Za-z0-9_=+/.:-]+$/, 'not a Webex id')
+const WEBEX_ID = z.string().trim().min(1, 'empty').max(1000, 'too long').regex(WEBEX_ID_PATTERN, 'not a Webex id')
 
 const tokenBody = z.object({
   access_token: TOKEN,
