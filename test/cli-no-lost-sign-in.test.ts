@@ -2,26 +2,19 @@
 // the refresh; a write that still fails afterwards leaves the tokens in a private file of their
 // own; a REDIRECT_URI that can never reach this machine is refused at once; and a port held by
 // this tool's own web app is named as such. In this process, against the emulator.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config/index.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, LogCapture, runCliHere, startEmulator, type RunningEmulator } from './helpers.ts'
+import { Browser, cliSignIn, consent, emulatorForCli, freePort, LogCapture, runCliHere } from './helpers.ts'
 
 const folder = () => mkdtempSync(join(tmpdir(), 'wti-dest-'))
 
 describe('every destination is checked before anything irreversible', () => {
-  let emu: RunningEmulator
-  let env: Record<string, string>
-  before(async () => {
-    const port = await freePort()
-    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
-    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
-  })
-  after(async () => { await emu.app.close() })
+  const fixture = emulatorForCli()
 
   const destinations: Array<[string, (dir: string) => string, RegExp]> = [
     ['an existing file without --force', (dir) => { writeFileSync(join(dir, 'webex.env'), 'KEEP=1\n'); return join(dir, 'webex.env') }, /webex\.env already exists: pass --force to overwrite it\. Nothing was signed in or changed\./],
@@ -33,30 +26,30 @@ describe('every destination is checked before anything irreversible', () => {
   for (const [name, make, words] of destinations) {
     test(`token --out to ${name} exits 2 before the sign-in starts`, async () => {
       const out = make(folder())
-      const hits = emu.emulator.hits.token
-      const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', out], env).done
+      const hits = fixture.emu.emulator.hits.token
+      const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', out], fixture.env).done
       assert.equal(run.code, 2, run.stderr)
       assert.match(run.stderr, words)
       assert.doesNotMatch(run.stderr, /\/authorize\?/, 'no sign-in was offered')
-      assert.equal(emu.emulator.hits.token, hits)
+      assert.equal(fixture.emu.emulator.hits.token, hits)
     })
   }
 
   test('refresh --out to an existing file without --force exits 2 before Webex is asked', async () => {
-    const signedIn = await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'env'], env)
+    const signedIn = await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'env'], fixture.env)
     const dir = folder()
     writeFileSync(join(dir, 'in.env'), signedIn.stdout, { mode: 0o600 })
     writeFileSync(join(dir, 'out.env'), 'KEEP=1\n')
-    const hits = emu.emulator.hits.token
-    const run = await runCliHere(['refresh', '--in', join(dir, 'in.env'), '--out', join(dir, 'out.env')], env).done
+    const hits = fixture.emu.emulator.hits.token
+    const run = await runCliHere(['refresh', '--in', join(dir, 'in.env'), '--out', join(dir, 'out.env')], fixture.env).done
     assert.equal(run.code, 2, run.stderr)
     assert.match(run.stderr, /out\.env already exists/)
-    assert.equal(emu.emulator.hits.token, hits, 'no refresh was made')
+    assert.equal(fixture.emu.emulator.hits.token, hits, 'no refresh was made')
     assert.equal(readFileSync(join(dir, 'out.env'), 'utf8'), 'KEEP=1\n')
   })
 
   test('service-app token --out to a missing folder exits 2 before the sign-in or the secret', async () => {
-    const run = runCliHere(['service-app', 'token', '--app-id', 'x', '--client-id', 'C0x', '--sign-in', '--no-browser', '--out', join(folder(), 'nope', 'sa.env')], env, 'secret')
+    const run = runCliHere(['service-app', 'token', '--app-id', 'x', '--client-id', 'C0x', '--sign-in', '--no-browser', '--out', join(folder(), 'nope', 'sa.env')], fixture.env, 'secret')
     const done = await run.done
     assert.equal(done.code, 2, done.stderr)
     assert.match(done.stderr, /does not exist\. Nothing was signed in or changed/)
@@ -66,7 +59,7 @@ describe('every destination is checked before anything irreversible', () => {
   test('a write that fails after the sign-in keeps the tokens in a private file, named on stderr, and exits 1', async () => {
     const dir = join(folder(), 'out')
     mkdirSync(dir)
-    const run = runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'env', '--out', join(dir, 'webex.env')], env)
+    const run = runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'env', '--out', join(dir, 'webex.env')], fixture.env)
     const url = await run.url
     // The folder disappears while the person signs in.
     rmSync(dir, { recursive: true })
@@ -79,15 +72,15 @@ describe('every destination is checked before anything irreversible', () => {
     assert.ok(rescue !== undefined, done.stderr)
     assert.equal(statSync(rescue).mode & 0o777, 0o600)
     assert.equal(statSync(dirname(rescue)).mode & 0o777, 0o700)
-    assert.match(readFileSync(rescue, 'utf8'), new RegExp(`WEBEX_ACCESS_TOKEN='${emu.emulator.issued.at(-1)?.accessToken ?? 'x'}'`))
+    assert.match(readFileSync(rescue, 'utf8'), new RegExp(`WEBEX_ACCESS_TOKEN='${fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'}'`))
     assert.equal(done.stdout, '')
-    assert.ok(!done.stderr.includes(emu.emulator.issued.at(-1)?.accessToken ?? 'x'), 'stderr names the file, never the token')
+    assert.ok(!done.stderr.includes(fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'), 'stderr names the file, never the token')
     rmSync(dirname(rescue), { recursive: true })
   })
 
   test('a REDIRECT_URI that is not on this machine is refused at once, pointing to --device', async () => {
     const started = Date.now()
-    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--timeout', '30'], { ...env, REDIRECT_URI: 'https://tokens.example.com/oauth' }).done
+    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--timeout', '30'], { ...fixture.env, REDIRECT_URI: 'https://tokens.example.com/oauth' }).done
     assert.equal(run.code, 2, run.stderr)
     assert.match(run.stderr, /REDIRECT_URI https:\/\/tokens\.example\.com\/oauth is not on this machine[\s\S]*--device[\s\S]*http:\/\/localhost:8080\/oauth/)
     assert.ok(Date.now() - started < 25_000, 'it did not wait for the timeout')

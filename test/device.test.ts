@@ -4,9 +4,9 @@
 // timeout and Ctrl-C, and the sandbox. The polling interval is checked by the emulator, which
 // counts every poll that came sooner than the interval allowed, by the clock it shares with
 // the CLI (FastClock: Webex's seconds pass in hundredths, so no test waits them out).
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Browser, CLIENT_ID, CLIENT_SECRET, FastClock, freePort, runCliHere, startEmulator, type CliRun, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, emulatorForCli, FastClock, freePort, runCliHere, startEmulator, type CliRun } from './helpers.ts'
 
 /** Webex's intervals pass a hundred times faster: the CLI and the emulator share this clock. */
 const clock = new FastClock(100)
@@ -27,62 +27,55 @@ async function approve (run: CliRun, user: 'admin' | 'user', decision: 'accept' 
 }
 
 describe('webex-token-issuer token --device', () => {
-  let emu: RunningEmulator
-  let env: Record<string, string>
-  before(async () => {
-    const port = await freePort()
-    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 1, now: clock.now })
-    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
-  })
-  after(async () => { await emu.app.close() })
+  const fixture = emulatorForCli({ deviceIntervalS: 1, now: clock.now })
 
   test('approved on another device: the URL, the code and a QR code on stderr, the tokens on stdout, every poll at the interval', async () => {
-    const early = emu.emulator.device.tooEarly
-    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const early = fixture.emu.emulator.device.tooEarly
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env)
     const userCode = await approve(run, 'admin')
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
     const json = JSON.parse(done.stdout) as { access_token: string, person: { displayName: string } }
-    assert.equal(json.access_token, emu.emulator.issued.at(-1)?.accessToken)
+    assert.equal(json.access_token, fixture.emu.emulator.issued.at(-1)?.accessToken)
     assert.equal(json.person.displayName, 'Avery Admin')
     assert.match(done.stderr, /open this URL on any device with a browser:\n\s+http:\/\/127\.0\.0\.1:\d+\/v1\/device\n/)
     assert.ok(done.stderr.includes(`and enter the code ${userCode}`))
     assert.match(done.stderr, /[█▀▄]{20,}/, 'a QR code')
     assert.ok(!done.stderr.includes(json.access_token))
-    assert.equal(emu.emulator.device.tooEarly, early, 'no poll came sooner than the interval')
+    assert.equal(fixture.emu.emulator.device.tooEarly, early, 'no poll came sooner than the interval')
   })
 
   test('slow_down: the next poll waits five seconds more', async () => {
-    const early = emu.emulator.device.tooEarly
-    emu.emulator.device.forced.push({ error: 'slow_down', shape: 'oauth' })
-    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const early = fixture.emu.emulator.device.tooEarly
+    fixture.emu.emulator.device.forced.push({ error: 'slow_down', shape: 'oauth' })
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env)
     await approve(run, 'admin')
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
-    assert.equal(emu.emulator.device.forced.length, 0, 'the slow_down was answered')
-    assert.equal(emu.emulator.device.tooEarly, early, 'after slow_down the interval grew, and the client kept to it')
+    assert.equal(fixture.emu.emulator.device.forced.length, 0, 'the slow_down was answered')
+    assert.equal(fixture.emu.emulator.device.tooEarly, early, 'after slow_down the interval grew, and the client kept to it')
   })
 
   test('declined exits 3; a user without the role exits 4', async () => {
-    const declined = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const declined = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env)
     await approve(declined, 'admin', 'decline')
     assert.equal((await declined.done).code, 3)
-    const unentitled = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const unentitled = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env)
     await approve(unentitled, 'user')
     assert.equal((await unentitled.done).code, 4)
   })
 
   test('OpenID scopes are refused before anything is sent (exit 2); --timeout exits 9; Ctrl-C exits 130', async () => {
-    const hits = emu.emulator.device.tooEarly
-    const openid = await runOnClock(['token', '--device', '--scopes', 'openid email spark-admin:people_read'], env).done
+    const hits = fixture.emu.emulator.device.tooEarly
+    const openid = await runOnClock(['token', '--device', '--scopes', 'openid email spark-admin:people_read'], fixture.env).done
     assert.equal(openid.code, 2)
     assert.match(openid.stderr, /the device grant does not allow OpenID scopes \(openid email\)/)
-    assert.equal(emu.emulator.device.tooEarly, hits)
+    assert.equal(fixture.emu.emulator.device.tooEarly, hits)
 
-    const timeout = await runOnClock(['token', '--device', '--timeout', '1', '--scopes', 'spark-admin:people_read'], env).done
+    const timeout = await runOnClock(['token', '--device', '--timeout', '1', '--scopes', 'spark-admin:people_read'], fixture.env).done
     assert.equal(timeout.code, 9, timeout.stderr)
 
-    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+    const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env)
     await run.stderrMatch(/enter the code/)
     run.interrupt()
     assert.equal((await run.done).code, 130)
@@ -121,14 +114,7 @@ describe('token --device: an expired code, and a client not registered for the d
 
 // Every answer Webex lists for the poll, as {error} and as {message, errors[]}: what the CLI does with each.
 describe('token --device: each answer Webex documents for the poll, in both of its shapes', () => {
-  let emu: RunningEmulator
-  let env: Record<string, string>
-  before(async () => {
-    const port = await freePort()
-    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], { deviceIntervalS: 1, now: clock.now })
-    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
-  })
-  after(async () => { await emu.app.close() })
+  const fixture = emulatorForCli({ deviceIntervalS: 1, now: clock.now })
 
   const ends: Array<[string, number, RegExp]> = [
     ['access_denied', 3, /Access was declined/],
@@ -141,9 +127,9 @@ describe('token --device: each answer Webex documents for the poll, in both of i
   for (const shape of ['oauth', 'message'] as const) {
     for (const [error, code, words] of ends) {
       test(`${error} as ${shape === 'oauth' ? '{error}' : '{message, errors[]}'}: exit ${code}, explained`, async () => {
-        emu.emulator.device.forced.push({ error, shape })
-        const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env).done
-        assert.equal(emu.emulator.device.forced.length, 0)
+        fixture.emu.emulator.device.forced.push({ error, shape })
+        const run = await runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env).done
+        assert.equal(fixture.emu.emulator.device.forced.length, 0)
         assert.equal(run.code, code, run.stderr)
         assert.match(run.stderr, words)
         assert.equal(run.stdout, '')
@@ -151,14 +137,14 @@ describe('token --device: each answer Webex documents for the poll, in both of i
     }
 
     test(`authorization_pending and slow_down as ${shape === 'oauth' ? '{error}' : '{message, errors[]}'} keep polling, slower after slow_down`, async () => {
-      const early = emu.emulator.device.tooEarly
-      emu.emulator.device.forced.push({ error: 'authorization_pending', shape }, { error: 'slow_down', shape })
-      const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], env)
+      const early = fixture.emu.emulator.device.tooEarly
+      fixture.emu.emulator.device.forced.push({ error: 'authorization_pending', shape }, { error: 'slow_down', shape })
+      const run = runOnClock(['token', '--device', '--scopes', 'spark-admin:people_read'], fixture.env)
       await approve(run, 'admin')
       const done = await run.done
       assert.equal(done.code, 0, done.stderr)
-      assert.equal(emu.emulator.device.forced.length, 0)
-      assert.equal(emu.emulator.device.tooEarly, early)
+      assert.equal(fixture.emu.emulator.device.forced.length, 0)
+      assert.equal(fixture.emu.emulator.device.tooEarly, early)
     })
   }
 })

@@ -1,6 +1,7 @@
 // Test harness: the emulator and the app on ephemeral loopback ports, and a small
 // browser-like client (cookie jar, manual redirects) that walks a grant flow over real HTTP.
 import { spawn } from 'node:child_process'
+import { after, before } from 'node:test'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -66,6 +67,22 @@ export async function startEmulator (redirectUris: string[], options: EmulatorTe
   const address = app.server.address()
   if (typeof address !== 'object' || address === null) throw new Error('emulator did not listen')
   return { base: `http://127.0.0.1:${address.port}/v1`, emulator, app }
+}
+
+/**
+ * The emulator on its own port, and the environment of a CLI that signs in against it as the
+ * suite's integration, its callback on another free loopback port; started and closed by
+ * node:test's before and after hooks of the describe it is called in.
+ */
+export function emulatorForCli (options: EmulatorTestOptions = {}): { readonly emu: RunningEmulator, readonly env: Record<string, string> } {
+  const fixture = {} as { emu: RunningEmulator, env: Record<string, string> }
+  before(async () => {
+    const port = await freePort()
+    fixture.emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], options)
+    fixture.env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: fixture.emu.base }
+  })
+  after(async () => { await fixture.emu.app.close() })
+  return fixture
 }
 
 /** Collects every log line the app writes. */

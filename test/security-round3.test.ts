@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jsonSafe, terminalSafe } from '../src/cli/terminal-safe.ts'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, startApp, startEmulator, startFlow, type RunningApp, type RunningEmulator } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, startApp, emulatorForCli, startEmulator, startFlow, type RunningApp } from './helpers.ts'
 
 describe('finding 1: a callback sent from another port of this machine (cookie tossing)', () => {
   let app: RunningApp
@@ -65,34 +65,27 @@ describe('finding 4: control characters from Webex never reach the terminal', ()
     assert.doesNotMatch(jsonSafe(JSON.stringify({ name: hostile })), /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
   })
 
-  let emu: RunningEmulator
-  let env: Record<string, string>
-  before(async () => {
-    const port = await freePort()
-    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
-    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
-  })
-  after(async () => { await emu.app.close() })
+  const fixture = emulatorForCli()
 
   const escapes = /[\u001b\u0007\u009b\u202e]/
 
   test('grants list (an application\'s name), whoami (a display name) and "Webex said" print no escape sequence', async () => {
-    const admin = (JSON.parse((await cliSignIn(['--scopes', 'identity:tokens_read identity:tokens_write'], env)).stdout) as { access_token: string }).access_token
+    const admin = (JSON.parse((await cliSignIn(['--scopes', 'identity:tokens_read identity:tokens_write'], fixture.env)).stdout) as { access_token: string }).access_token
     const person = DEMO_USERS[0]?.personId ?? ''
-    emu.emulator.grants.add({ clientId: 'C0evil0client', applicationName: hostile, personId: person, type: 'refresh' })
+    fixture.emu.emulator.grants.add({ clientId: 'C0evil0client', applicationName: hostile, personId: person, type: 'refresh' })
     for (const format of ['text', 'json']) {
-      const list = await runCliHere(['grants', 'list', '--format', format], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+      const list = await runCliHere(['grants', 'list', '--format', format], { ...fixture.env, WEBEX_ACCESS_TOKEN: admin }).done
       assert.equal(list.code, 0, list.stderr)
       assert.doesNotMatch(list.stdout, escapes, format)
       assert.match(list.stdout, /Evil/)
     }
-    emu.emulator.faults.push('me', { kind: 'status', status: 200, body: JSON.stringify({ id: person, emails: ['a@b.example'], displayName: hostile, orgId: 'org' }) })
-    const me = await runCliHere(['whoami'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+    fixture.emu.emulator.faults.push('me', { kind: 'status', status: 200, body: JSON.stringify({ id: person, emails: ['a@b.example'], displayName: hostile, orgId: 'org' }) })
+    const me = await runCliHere(['whoami'], { ...fixture.env, WEBEX_ACCESS_TOKEN: admin }).done
     assert.equal(me.code, 0, me.stderr)
     assert.doesNotMatch(me.stdout, escapes)
     assert.match(me.stdout, /^Evil\\x1b\]0;pwned/)
-    emu.emulator.faults.push('token', { kind: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: hostile }) })
-    const refused = await runCliHere(['refresh'], { ...env, WEBEX_REFRESH_TOKEN: 'x'.repeat(40) }).done
+    fixture.emu.emulator.faults.push('token', { kind: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: hostile }) })
+    const refused = await runCliHere(['refresh'], { ...fixture.env, WEBEX_REFRESH_TOKEN: 'x'.repeat(40) }).done
     assert.equal(refused.code, 6)
     assert.match(refused.stderr, /Webex said: Evil\\x1b/)
     assert.doesNotMatch(refused.stderr, escapes)
