@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import { http } from '../node-http.ts'
-import { isLoopbackHost, ListenError, listenIpv6Twin, listenOn } from '../loopback.ts'
+import { isLoopbackHost, ListenError, listenIpv6Twin, listenOn, loopbackIpv4 } from '../loopback.ts'
 import { join } from 'node:path'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
@@ -108,7 +108,8 @@ export async function listen (config: Config, port: number, now: () => number, c
   const servers: Server[] = [http.createServer(handler)]
   const close = async () => { await Promise.all(servers.map(closeServer)); await closeHandler() }
   try {
-    await listenOn(servers[0] as Server, port, '127.0.0.1')
+    // REDIRECT_URI's IPv4 loopback address (127.0.0.1 for localhost and ::1), and ::1 beside it.
+    await listenOn(servers[0] as Server, port, loopbackIpv4(new URL(config.redirectUri).hostname))
     const twin = await listenIpv6Twin(servers[0] as Server, handler, () => {})
     if (twin !== undefined) servers.push(twin)
   } catch (err) {
