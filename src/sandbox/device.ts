@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEVICE_GRANT_TYPE } from '../oauth/device.ts'
-import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
+import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
 import { apiError, oauthError, personChoice, trackingId, type EmulatorKit } from './kit.ts'
 import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 

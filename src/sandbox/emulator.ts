@@ -17,7 +17,7 @@ import { DEMO_SERVICE_APPS, serviceAppRoutes } from './service-apps.ts'
 import { apiError, oauthError, ORG_ID, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
 
 export type { EmulatorClient, IssuedRecord } from './kit.ts'
-import { originProof, ORIGIN_REFUSALS } from '../web/cross-site-guard.ts'
+import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
 import { otherLoopbackName } from '../loopback.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599

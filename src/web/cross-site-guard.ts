@@ -3,28 +3,12 @@
 // an `Origin` equal to one of the app's own origins. A POST with neither is refused too: old
 // browsers send neither on a cross-site form, and nothing legitimate (the CLI does not use
 // these routes) posts without them.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../oauth/errors.ts'
+import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-export type OriginProof = 'same-origin' | 'cross-site' | 'missing'
-
-/** What a request proves about where it was sent from; `origins` are the app's own origins besides the request's. */
-export function originProof (request: FastifyRequest, origins: ReadonlySet<string>): OriginProof {
-  const site = request.headers['sec-fetch-site']
-  if (typeof site === 'string') return site === 'same-origin' ? 'same-origin' : 'cross-site'
-  const origin = request.headers.origin
-  if (origin === undefined) return 'missing'
-  // The host guard has already refused hosts outside the allowlist.
-  return origin === `${request.protocol}://${request.host}` || origins.has(origin) ? 'same-origin' : 'cross-site'
-}
-
-export const ORIGIN_REFUSALS: Record<Exclude<OriginProof, 'same-origin'>, string> = {
-  'cross-site': 'This form was sent from another site, so it was refused. Use the form on this app\'s own page.',
-  missing: 'This form came without the browser\'s word that it was sent from this app\'s own page (neither Sec-Fetch-Site nor Origin), so it was refused. Use the form on this app\'s page in a current browser.'
-}
 
 /**
  * `origins`: the app's origins besides the request's own (REDIRECT_URI's). `apiPrefix`: the

@@ -5,7 +5,11 @@ import { invalidScopeExplanation, roleGroups, type Catalogue, type RoleGroup } f
 import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
-import { wantsJson } from './refusals.ts'
+
+/** Whether a client asked for JSON rather than a page (a script's `Accept: application/json`). */
+export function wantsJson (accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/json\b/i.test(accept) && !/\btext\/html\b/i.test(accept)
+}
 
 export interface ErrorView {
   kind: ErrorKind

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
-import { errorView } from './errors.ts'
+import { errorView, wantsJson } from './errors.ts'
 import { renderHtml } from './render.ts'
 
 const REASONS: Record<number, string> = {
@@ -24,11 +24,6 @@ const HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store'
 }
 const RAW_HEADERS = Object.entries(HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-
-/** Whether a client asked for JSON rather than a page (a script's `Accept: application/json`). */
-export function wantsJson (accept: string | undefined): boolean {
-  return accept !== undefined && /\bapplication\/json\b/i.test(accept) && !/\btext\/html\b/i.test(accept)
-}
 
 function jsonBody (status: number): string {
   return JSON.stringify({ error: 'bad_request', message: REASONS[status] ?? REASONS[400], statusCode: status })
