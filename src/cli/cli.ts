@@ -88,7 +88,7 @@ export async function emit ({ io, term }: Cli, format: Format, output: TokenOutp
     if (err instanceof UnquotableValueError) throw new ExitError(EXIT.failure, `${err.message}: use --format json`)
     throw err
   }
-  if (out !== undefined && merge && force && format !== 'text') {
+  if (out !== undefined && merge && force && (format === 'env' || format === 'json')) {
     const existing = await readFile(out, 'utf8').catch(() => undefined)
     if (existing !== undefined) text = format === 'env' ? mergeEnvFile(existing, text) : mergeJsonFile(existing, text)
   }
@@ -211,7 +211,7 @@ export async function heldTokens ({ io, term }: Cli, flag: { name: string, value
   return parseHeldTokens(await readStdin(io.stdin), bareIs)
 }
 
-export const formatOption = () => new Option('--format <format>', 'json, env or text').default('json').argParser(parseFormat)
+export const formatOption = () => new Option('--format <format>', 'json, env, text, or token (the access token alone, for TOKEN=$(…))').default('json').argParser(parseFormat)
 
 export interface AdminTokenOptions { tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
 export const adminTokenOptions = (command: Command) => command

@@ -2,7 +2,8 @@
 // (grants.ts), service-app (service-app-command.ts), audit, scopes, serve. Only tokens and lists
 // go to stdout; progress and errors go to stderr; exit codes follow the error catalogue.
 import { Command, CommanderError, Option } from 'commander'
-import { FAMILIES, invalidScopeExplanation, loadCatalogue, roleGroups } from '../catalogue/index.ts'
+import { FAMILIES, invalidScopeExplanation, loadCatalogue, roleGroups, ROLES } from '../catalogue/index.ts'
+import { matchesSearch } from '../catalogue/rules.ts'
 import { auditTable, readAudit } from '../audit.ts'
 import { AppError, ERRORS, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { SCOPES_DIR } from '../paths.ts'
@@ -53,17 +54,28 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     })
 
   program.command('scopes')
-    .description('List the scope catalogue.')
+    .description('List the scope catalogue, or its presets; a search narrows either (as the page\'s search does).')
+    .argument('[search]', 'words that an id, description or role must contain')
     .addOption(new Option('--family <family>', 'only this family').choices(Object.keys(FAMILIES)))
-    .option('--json', 'print JSON')
-    .action((opts: { family?: string, json?: boolean }) => {
+    .option('--presets', 'list the presets (for token --preset) instead')
+    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--json', 'print JSON (the same as --format json)').hideHelp())
+    .action((search: string | undefined, opts: { family?: string, presets?: boolean, format: string, json?: boolean }) => {
       const catalogue = loadCatalogue(SCOPES_DIR)
-      const scopes = catalogue.scopes.filter((s) => opts.family === undefined || s.family === opts.family)
-      if (opts.json === true) {
+      const json = opts.json === true || opts.format === 'json'
+      const query = search ?? ''
+      if (opts.presets === true) {
+        const presets = catalogue.presets.filter((p) => matchesSearch(`${p.id} ${p.name} ${p.purpose} ${p.scopes.join(' ')}`, query))
+        if (json) io.stdout.write(JSON.stringify(presets, null, 2) + '\n')
+        else for (const p of presets) io.stdout.write(`${p.id}  ${p.name}: ${p.scopes.join(' ')}\n`)
+        return
+      }
+      const scopes = catalogue.scopes.filter((s) => (opts.family === undefined || s.family === opts.family) && matchesSearch(`${s.id} ${s.description} ${ROLES[s.role]}`, query))
+      if (json) {
         io.stdout.write(JSON.stringify(scopes, null, 2) + '\n')
         return
       }
-      const width = Math.max(...scopes.map((s) => s.id.length))
+      const width = Math.max(0, ...scopes.map((s) => s.id.length))
       for (const s of scopes) io.stdout.write(`${s.id.padEnd(width)}  ${s.access.padEnd(5)}  ${s.description}\n`)
     })
 

@@ -10,13 +10,15 @@ import { tokenRecord, type TokenOutput } from '../oauth/token-record.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 import { orgIdFromToken } from '../oauth/webex-client.ts'
 
-export type Format = 'json' | 'env' | 'text'
-export const FORMATS: readonly Format[] = ['json', 'env', 'text']
+export type Format = 'json' | 'env' | 'text' | 'token'
+export const FORMATS: readonly Format[] = ['json', 'env', 'text', 'token']
 
 /** The tokens in the chosen format; json and env are the same files the tokens page downloads. */
 export function formatTokens (format: Format, out: TokenOutput, now: number): string {
   if (format === 'json') return jsonSafe(toJsonFile(tokenRecord(out), now))
   if (format === 'env') return toEnvFile(tokenRecord(out))
+  // The access token and a newline, nothing else: TOKEN=$(webex-token-issuer token --format token).
+  if (format === 'token') return `${out.tokens.accessToken}\n`
   return terminalSafe(toText(out))
 }
 

@@ -27,7 +27,11 @@ export class Terminal {
   info (text: string): void { this.#write(terminalSafe(text)) }
   url (url: string): void { this.#write(`\n  ${this.#paint(4, terminalSafe(url, true))}\n`) }
   done (text: string): void { this.#write(this.#paint(32, terminalSafe(text))) }
-  error (text: string): void { this.#write(`${this.#paint(31, 'error:')} ${terminalSafe(text)}`) }
+  /** One line per error: "error: …", or the "config error: …" lines of a bad configuration as they are. */
+  error (text: string): void {
+    const safe = terminalSafe(text)
+    this.#write(safe.startsWith('config error:') ? safe : `${this.#paint(31, 'error:')} ${safe}`)
+  }
 
   /** A spinner line on a TTY; nothing at all when stderr is a file or a pipe. */
   progress (text: string): void {

@@ -52,6 +52,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
   program.command('token')
     .description('Run the sign-in on a loopback server at REDIRECT_URI\'s port and print the tokens.')
     .option('--scopes <scopes>', 'scopes to request, space- or comma-separated (default: SCOPES)')
+    .option('--preset <name>', 'request a preset\'s scopes (`scopes --presets` lists them); with --scopes, both')
     .addOption(formatOption())
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
     .option('--force', 'overwrite --out if it exists')
@@ -62,13 +63,16 @@ export function tokenCommands (program: Command, cli: Cli): void {
     .option('--device', 'sign in on another device (the device grant), for machines without a browser: prints a URL, a code and a QR code')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser (or, with --device, for the approval)').default(300).argParser(parseSeconds))
     .addHelpText('after', exitCodeHelp())
-    .action(async (opts: { scopes?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, device?: boolean, timeout: number }) => {
+    .action(async (opts: { scopes?: string, preset?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, device?: boolean, timeout: number }) => {
       const { config, catalogue, audit } = load(io)
-      const scopes = opts.scopes === undefined ? [...config.scopes] : splitScopeText(opts.scopes)
-      if (scopes.length === 0) throw new ExitError(EXIT.usage, 'no scopes: pass --scopes "spark-admin:people_read …" or set SCOPES')
-      const fromSetting = opts.scopes === undefined
+      const preset = opts.preset === undefined ? undefined : catalogue.presets.find((p) => p.id === opts.preset)
+      if (opts.preset !== undefined && preset === undefined) throw new ExitError(EXIT.usage, `there is no preset "${opts.preset}": \`webex-token-issuer scopes --presets\` lists them (${catalogue.presets.map((p) => p.id).join(', ')})`)
+      const named = [...(preset?.scopes ?? []), ...(opts.scopes === undefined ? [] : splitScopeText(opts.scopes))]
+      const scopes = opts.scopes === undefined && preset === undefined ? [...config.scopes] : [...new Set(named)]
+      if (scopes.length === 0) throw new ExitError(EXIT.usage, 'no scopes: pass --scopes "spark-admin:people_read …" or --preset NAME, or set SCOPES')
+      const fromSetting = opts.scopes === undefined && preset === undefined
       const { problems, warnings } = scopeListProblems(catalogue, scopes, fromSetting ? 'SCOPES' : '--scopes', config.allowUnknownScopes)
-      if (problems.length > 0) throw new ExitError(fromSetting ? EXIT.config : EXIT.usage, problems.map((p) => `${fromSetting ? 'config error' : 'error'}: ${p}`).join('\n'))
+      if (problems.length > 0) throw new ExitError(fromSetting ? EXIT.config : EXIT.usage, problems.map((p) => fromSetting ? `config error: ${p}` : p).join('\n'))
       for (const warning of warnings) term.info(`warning: ${warning}`)
       if (opts.device === true) {
         const problem = deviceScopeProblem(scopes)
@@ -96,7 +100,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
     .description('Run the refresh grant. The refresh token comes from --in FILE, WEBEX_REFRESH_TOKEN, or stdin.')
     .option('--refresh-token <token>', 'the refresh token (deprecated: visible in ps; use stdin, --in or WEBEX_REFRESH_TOKEN)')
     .option('--in <file>', 'a file written by `token --out` (json or env)')
-    .addOption(new Option('--format <format>', 'json, env or text (default: the format of an existing --out, else json)').argParser(parseFormat))
+    .addOption(new Option('--format <format>', 'json, env, text, or token (the access token alone); default: the format of an existing --out, else json').argParser(parseFormat))
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout; with --force an existing file is updated, its other lines kept')
     .option('--force', 'overwrite --out if it exists')
     .option('--if-expiring-within <duration>', 'refresh only when the access token expires within this window (30m, 12h, 3d); otherwise exit 0 and touch nothing', parseDuration)

@@ -1,0 +1,63 @@
+// The CLI as scripts use it: just the token on stdout, presets, a searchable catalogue, and one
+// clear line per error. In this process against the emulator.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cliSignIn, emulatorForCli, runCliHere } from './helpers.ts'
+
+describe('scripts', () => {
+  const fixture = emulatorForCli()
+
+  test('--format token prints the access token and a newline, nothing else, for token and refresh', async () => {
+    const signed = await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'token'], fixture.env)
+    assert.equal(signed.code, 0, signed.stderr)
+    assert.equal(signed.stdout, `${fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'}\n`)
+    const env = await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'env'], fixture.env)
+    const dir = mkdtempSync(join(tmpdir(), 'wti-fmt-'))
+    writeFileSync(join(dir, 'in.env'), env.stdout, { mode: 0o600 })
+    const refreshed = await runCliHere(['refresh', '--in', join(dir, 'in.env'), '--format', 'token'], fixture.env).done
+    assert.equal(refreshed.code, 0, refreshed.stderr)
+    assert.match(refreshed.stdout, /^[A-Za-z0-9_-]+_PF84_[0-9a-f-]+\n$/)
+    assert.equal(refreshed.stdout, `${fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'}\n`)
+  })
+
+  test('--preset requests exactly a preset\'s scopes, --scopes adds to it; an unknown preset names the others', async () => {
+    const preset = await cliSignIn(['--preset', 'org-directory', '--format', 'json'], fixture.env)
+    assert.equal(preset.code, 0, preset.stderr)
+    assert.deepEqual((JSON.parse(preset.stdout) as { scopes: string[] }).scopes, ['spark-admin:people_read', 'spark-admin:licenses_read', 'spark-admin:roles_read', 'spark-admin:organizations_read'])
+    const more = await cliSignIn(['--preset', 'org-directory', '--scopes', 'spark-admin:devices_read', '--format', 'json'], fixture.env)
+    assert.equal((JSON.parse(more.stdout) as { scopes: string[] }).scopes.at(-1), 'spark-admin:devices_read')
+    const unknown = await runCliHere(['token', '--no-browser', '--preset', 'nope'], fixture.env).done
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /^error: there is no preset "nope": `webex-token-issuer scopes --presets` lists them \(org-directory, /)
+  })
+
+  test('scopes takes a search and lists the presets', async () => {
+    const found = await runCliHere(['scopes', 'devices write'], {}).done
+    assert.equal(found.code, 0)
+    const lines = found.stdout.trim().split('\n')
+    assert.ok(lines.some((line) => line.startsWith('spark-admin:devices_write ')), found.stdout)
+    assert.ok(lines.every((line) => /devices/i.test(line) && /write/i.test(line)), 'every word of the search is in each line found')
+    assert.ok(lines.length < 10)
+    const presets = await runCliHere(['scopes', '--presets', 'compliance'], {}).done
+    assert.match(presets.stdout, /^compliance-read {2}/m)
+    assert.doesNotMatch(presets.stdout, /^org-directory/m)
+    const json = await runCliHere(['scopes', '--presets', '--format', 'json'], {}).done
+    assert.ok((JSON.parse(json.stdout) as unknown[]).length >= 10)
+    const old = await runCliHere(['scopes', '--json', 'kms'], {}).done
+    assert.deepEqual((JSON.parse(old.stdout) as Array<{ id: string }>).map((s) => s.id), ['spark:kms'], '--json stays a quiet alias')
+  })
+
+  test('one clear line per error: "error:" once, and "config error:" for SCOPES', async () => {
+    const typo = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_reed'], fixture.env).done
+    assert.equal(typo.code, 2)
+    assert.match(typo.stderr, /^error: --scopes: spark-admin:people_reed is not in the catalogue/)
+    assert.doesNotMatch(typo.stderr, /error: error:/)
+    const setting = await runCliHere(['token', '--no-browser'], { ...fixture.env, SCOPES: 'spark-admin:people_reed' }).done
+    assert.equal(setting.code, 78)
+    assert.match(setting.stderr, /^config error: SCOPES: spark-admin:people_reed/m)
+    assert.doesNotMatch(setting.stderr, /error: config error/)
+  })
+})
