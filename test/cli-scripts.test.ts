@@ -61,3 +61,30 @@ describe('scripts', () => {
     assert.doesNotMatch(setting.stderr, /error: config error/)
   })
 })
+
+describe('one spelling per idea', () => {
+  const fixture = emulatorForCli()
+
+  test('--format json for whoami, scopes and audit, --json kept quietly; --in for the admin token, --token-file kept quietly', async () => {
+    const token = (JSON.parse((await cliSignIn(['--scopes', 'identity:tokens_read identity:tokens_write'], fixture.env)).stdout) as { access_token: string }).access_token
+    const dir = mkdtempSync(join(tmpdir(), 'wti-spell-'))
+    writeFileSync(join(dir, 'admin.txt'), `${token}\n`, { mode: 0o600 })
+    for (const flag of [['--format', 'json'], ['--json']]) {
+      const me = await runCliHere(['whoami', ...flag], { ...fixture.env, WEBEX_ACCESS_TOKEN: token }).done
+      assert.equal((JSON.parse(me.stdout) as { displayName: string }).displayName, 'Avery Admin', flag.join(' '))
+    }
+    for (const flag of ['--in', '--token-file']) {
+      const list = await runCliHere(['grants', 'list', flag, join(dir, 'admin.txt'), '--format', 'json'], fixture.env).done
+      assert.equal(list.code, 0, `${flag}: ${list.stderr}`)
+    }
+    const help = await runCliHere(['grants', 'list', '--help'], {}).done
+    assert.match(help.stdout, /--in <file>/)
+    assert.doesNotMatch(help.stdout, /--token-file/, 'the old spelling works but is not advertised')
+    const audit = join(dir, 'audit.jsonl')
+    await cliSignIn(['--scopes', 'spark-admin:people_read'], { ...fixture.env, AUDIT_LOG: audit })
+    for (const flag of [['--format', 'json'], ['--json']]) {
+      const read = await runCliHere(['audit', '--file', audit, ...flag], {}).done
+      assert.equal((JSON.parse(read.stdout.split('\n')[0] ?? '') as { event: string }).event, 'token_issued', flag.join(' '))
+    }
+  })
+})

@@ -213,13 +213,24 @@ export async function heldTokens ({ io, term }: Cli, flag: { name: string, value
 
 export const formatOption = () => new Option('--format <format>', 'json, env, text, or token (the access token alone, for TOKEN=$(…))').default('json').argParser(parseFormat)
 
-export interface AdminTokenOptions { tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
+export interface AdminTokenOptions { in?: string, tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
+
+/** --format text|json, with the old --json kept as a quiet alias. */
+export const textOrJson = (command: Command) => command
+  .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
+  .addOption(new Option('--json', 'the same as --format json').hideHelp())
+
+/** Whether a text-or-json command was asked for JSON, in either spelling. */
+export const wantsJsonOutput = (opts: { format?: string, json?: boolean }) => opts.json === true || opts.format === 'json'
+
 export const adminTokenOptions = (command: Command) => command
-  .option('--token-file <file>', 'the admin\'s access token: a file written by `token --out` (json or env), or the bare token')
+  // One name for an input file across the commands (--in); --token-file stays as a quiet alias.
+  .option('--in <file>', 'the admin\'s access token: a file written by `token --out` (json or env), or the bare token')
+  .addOption(new Option('--token-file <file>', 'the same as --in').hideHelp())
   .option('--sign-in', 'sign in for the scopes this command needs even when a token could be read')
   .option('--no-browser', 'print the sign-in URL instead of opening a browser')
   .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
-  .addHelpText('after', '\nThe admin token comes from --token-file, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.' + exitCodeHelp())
+  .addHelpText('after', '\nThe admin token comes from --in, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.' + exitCodeHelp())
 
 /** The Webex client for a command's calls, with this tool's integration. */
 export function webexFor (config: Config): WebexClient {
@@ -249,10 +260,11 @@ export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose
   const { io, term, signal } = cli
   const { config, catalogue, audit } = load(io)
   const envToken = (io.env.WEBEX_ACCESS_TOKEN ?? '').trim()
-  const signIn = opts.signIn === true || (opts.tokenFile === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
+  const file = opts.in ?? opts.tokenFile
+  const signIn = opts.signIn === true || (file === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
   if (!signIn) {
     if (config.sandbox) throw new AppError('sandbox_token', { reason: 'No CLIENT_ID is set, so this would ask the sandbox, whose tokens live only in the process that issued them: pass --sign-in to sign in to this run\'s own sandbox.' })
-    const held = await heldTokens(cli, undefined, opts.tokenFile, 'access')
+    const held = await heldTokens(cli, undefined, file, 'access')
     if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
     const token = held.accessToken
     const webex = webexFor(config)

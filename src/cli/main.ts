@@ -7,7 +7,7 @@ import { matchesSearch } from '../catalogue/rules.ts'
 import { auditTable, readAudit } from '../audit.ts'
 import { AppError, ERRORS, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { SCOPES_DIR } from '../paths.ts'
-import { ExitError, load, parseSince, type Cli, type CliIo } from './cli.ts'
+import { ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './cli.ts'
 import { grantsCommands } from './grants.ts'
 import { serviceAppCommand } from './service-app-command.ts'
 import { Terminal } from './terminal.ts'
@@ -34,12 +34,11 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
   grantsCommands(program, cli)
   serviceAppCommand(program, cli)
 
-  program.command('audit')
+  textOrJson(program.command('audit')
     .description('Print the audit trail (AUDIT_LOG) as a table.')
     .option('--since <date>', 'only events since this date (2026-11-01, 2026-11-01T09:00Z) or age (7d, 12h)', parseSince)
-    .option('--file <file>', 'the audit file (default: AUDIT_LOG)')
-    .option('--json', 'print the entries as JSON lines')
-    .action((opts: { since?: Date, file?: string, json?: boolean }) => {
+    .option('--file <file>', 'the audit file (default: AUDIT_LOG)'))
+    .action((opts: { since?: Date, file?: string, format: string, json?: boolean }) => {
       const file = opts.file ?? load(io).config.auditLog
       if (file === undefined) throw new ExitError(EXIT.usage, 'no audit file: set AUDIT_LOG (as the server and the other commands see it) or pass --file')
       let read: ReturnType<typeof readAudit>
@@ -49,20 +48,18 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
         throw new ExitError(EXIT.failure, `could not read ${file} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'})`)
       }
       if (read.unreadable > 0) term.info(`warning: ${read.unreadable} line${read.unreadable === 1 ? ' is' : 's are'} not audit entries and ${read.unreadable === 1 ? 'was' : 'were'} skipped`)
-      if (opts.json === true) io.stdout.write(read.entries.map((e) => jsonSafe(JSON.stringify(e)) + '\n').join(''))
+      if (wantsJsonOutput(opts)) io.stdout.write(read.entries.map((e) => jsonSafe(JSON.stringify(e)) + '\n').join(''))
       else io.stdout.write(read.entries.length === 0 ? 'No events.\n' : terminalSafe(auditTable(read.entries)))
     })
 
-  program.command('scopes')
+  textOrJson(program.command('scopes')
     .description('List the scope catalogue, or its presets; a search narrows either (as the page\'s search does).')
     .argument('[search]', 'words that an id, description or role must contain')
     .addOption(new Option('--family <family>', 'only this family').choices(Object.keys(FAMILIES)))
-    .option('--presets', 'list the presets (for token --preset) instead')
-    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--json', 'print JSON (the same as --format json)').hideHelp())
+    .option('--presets', 'list the presets (for token --preset) instead'))
     .action((search: string | undefined, opts: { family?: string, presets?: boolean, format: string, json?: boolean }) => {
       const catalogue = loadCatalogue(SCOPES_DIR)
-      const json = opts.json === true || opts.format === 'json'
+      const json = wantsJsonOutput(opts)
       const query = search ?? ''
       if (opts.presets === true) {
         const presets = catalogue.presets.filter((p) => matchesSearch(`${p.id} ${p.name} ${p.purpose} ${p.scopes.join(' ')}`, query))

@@ -13,7 +13,7 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
   const serviceApp = program.command('service-app')
     .description('Service Apps: tokens of an org\'s machine account, for scripts that outlive the admin who set them up.')
   adminTokenOptions(serviceApp.command('token')
-    .description('Fetch a Service App\'s access and refresh tokens for an org where a full admin authorized it. The integration token (with spark:applications_token) comes from --token-file or WEBEX_ACCESS_TOKEN, or a sign-in; the app\'s secret from --client-secret-file or stdin.')
+    .description('Fetch a Service App\'s access and refresh tokens for an org where a full admin authorized it. The integration token (with spark:applications_token) comes from --in or WEBEX_ACCESS_TOKEN, or a sign-in; the app\'s secret from --client-secret-file or stdin.')
     .requiredOption('--app-id <applicationId>', 'the Service App\'s application id (its page in the developer portal)', parseWebexId)
     .requiredOption('--client-id <clientId>', 'the Service App\'s client id', parseWebexId)
     .option('--client-secret-file <file>', 'read the Service App\'s client secret from FILE (else from stdin)')

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
-import { announceSignIn, checkDestination, emit, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, webexFor, type Cli } from './cli.ts'
+import { announceSignIn, checkDestination, emit, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, textOrJson, wantsJsonOutput, webexFor, type Cli } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
@@ -148,13 +148,12 @@ export function tokenCommands (program: Command, cli: Cli): void {
       }
     })
 
-  program.command('whoami')
+  textOrJson(program.command('whoami')
     .description('Show whom an access token belongs to (people/me). The token comes from --in FILE, WEBEX_ACCESS_TOKEN, or stdin.')
     .option('--token <token>', 'the access token (deprecated: visible in ps; use stdin, --in or WEBEX_ACCESS_TOKEN)')
     .option('--in <file>', 'a file written by `token --out` (json or env)')
-    .option('--json', 'print JSON')
-    .addHelpText('after', exitCodeHelp())
-    .action(async (opts: { token?: string, in?: string, json?: boolean }) => {
+    .addHelpText('after', exitCodeHelp()))
+    .action(async (opts: { token?: string, in?: string, format: string, json?: boolean }) => {
       const { config, audit } = load(io)
       if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(cli, { name: '--token', value: opts.token }, opts.in, 'access')
@@ -164,7 +163,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
         const me = await webex.getMe(held.accessToken)
         await record(cli, audit, () => tokenEntry({ event: 'token_checked', via: 'cli', clientId: config.clientId, accessToken: held.accessToken, person: me, now: Date.now() }))
         const summary = { id: me.id, displayName: me.displayName, emails: me.emails, orgId: me.orgId ?? orgIdFromToken(held.accessToken), type: me.type }
-        io.stdout.write(opts.json === true
+        io.stdout.write(wantsJsonOutput(opts)
           ? jsonSafe(JSON.stringify(summary, null, 2)) + '\n'
           : terminalSafe(`${summary.displayName ?? ''} <${summary.emails[0] ?? ''}>\norg ${summary.orgId ?? 'unknown'}\n`))
       } finally {
