@@ -88,3 +88,21 @@ describe('one spelling per idea', () => {
     }
   })
 })
+
+test('help teaches: examples on each command, the whole exit-code table at the root, and only a command\'s own codes on it', async () => {
+  const root = await runCliHere(['--help'], {}).done
+  for (const code of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17', '18', '78', '130', '141']) assert.match(root.stdout, new RegExp(`^ {2}${code} +\\S`, 'm'), code)
+  for (const command of [['token'], ['refresh'], ['whoami'], ['grants', 'list'], ['grants', 'revoke'], ['service-app', 'token'], ['scopes'], ['audit']]) {
+    const help = await runCliHere([...command, '--help'], {}).done
+    assert.match(help.stdout, /\nExamples:\n {2}(TOKEN=\$\()?webex-token-issuer /, command.join(' '))
+    assert.match(help.stdout, /\nExit codes:\n/, command.join(' '))
+  }
+  const audit = await runCliHere(['audit', '--help'], {}).done
+  assert.doesNotMatch(audit.stdout, /^ {2}(3|4|13|17|18) /m, 'audit signs nobody in')
+  const whoami = await runCliHere(['whoami', '--help'], {}).done
+  assert.match(whoami.stdout, /^ {2}10 +token_invalid/m)
+  assert.doesNotMatch(whoami.stdout, /^ {2}16 /m)
+  const token = await runCliHere(['token', '--help'], {}).done
+  assert.match(token.stdout, /^ {2}16 +device_code_expired/m)
+  assert.doesNotMatch(token.stdout, /^ {2}(14|15|17) /m)
+})

@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander'
 import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
 import { ConfigError, loadConfig, type Config } from '../config/index.ts'
 import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
-import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
+import { AppError, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
 import { mergeEnvFile, mergeJsonFile, UnquotableValueError } from '../oauth/token-file.ts'
@@ -230,7 +230,15 @@ export const adminTokenOptions = (command: Command) => command
   .option('--sign-in', 'sign in for the scopes this command needs even when a token could be read')
   .option('--no-browser', 'print the sign-in URL instead of opening a browser')
   .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
-  .addHelpText('after', '\nThe admin token comes from --in, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.' + exitCodeHelp())
+  .addHelpText('after', '\nThe admin token comes from --in, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.')
+
+/** What a sign-in in the browser can end with: `token`, and the commands that sign in for their scopes. */
+export const SIGN_IN_KINDS: readonly ErrorKind[] = ['access_denied', 'invalid_scope', 'state_invalid', 'invalid_grant', 'invalid_client', 'webex_unavailable', 'timeout', 'webex_refused', 'id_token_invalid', 'token_limit_reached']
+
+/** A command's own examples and the exit codes it can end with, for the end of its --help. */
+export function commandHelp (examples: readonly string[], kinds: readonly ErrorKind[]): string {
+  return `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n${exitCodeHelp(kinds)}`
+}
 
 /** The Webex client for a command's calls, with this tool's integration. */
 export function webexFor (config: Config): WebexClient {

@@ -3,11 +3,11 @@
 import { createInterface } from 'node:readline/promises'
 import { Option, type Command } from 'commander'
 import { revokeEntry } from '../audit.ts'
-import { AppError, EXIT } from '../oauth/errors.ts'
+import { AppError, EXIT, type ErrorKind } from '../oauth/errors.ts'
 import { clientConsequence, groupByApplication, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import type { Authorization } from '../oauth/webex-client.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
-import { adminTokenOptions, ExitError, parseLoginHint, parseWebexId, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
+import { adminTokenOptions, commandHelp, ExitError, SIGN_IN_KINDS, parseLoginHint, parseWebexId, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 
 export type GrantsFormat = 'json' | 'text'
 
@@ -53,6 +53,9 @@ export async function confirmOnTerminal (input: NodeJS.ReadableStream, output: N
   }
 }
 
+/** What the grants commands can end with: Webex's refusals, and a sign-in's when they sign in. */
+const GRANTS_KINDS: readonly ErrorKind[] = ['forbidden', 'webex_not_found', 'token_invalid', 'sandbox_token', ...SIGN_IN_KINDS]
+
 export function grantsCommands (program: Command, cli: Cli): void {
   const { io, term, signal } = cli
   const grants = program.command('grants')
@@ -60,7 +63,11 @@ export function grantsCommands (program: Command, cli: Cli): void {
   adminTokenOptions(grants.command('list')
     .description('List a person\'s grants, by application.')
     .option('--email <email>', 'whose grants (default: the admin\'s own)', parseLoginHint)
-    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text')))
+    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addHelpText('after', commandHelp([
+      'webex-token-issuer grants list                       # your own grants; signs in on a terminal',
+      'webex-token-issuer grants list --email alex@example.com --in admin.env --format json'
+    ], GRANTS_KINDS)))
     .action(async (opts: AdminTokenOptions & { email?: string, format: GrantsFormat }) => {
       await withAdminToken(cli, opts, 'grants', async (webex, token, admin, { config }) => {
         const person = opts.email === undefined || admin.emails.includes(opts.email) ? { personId: admin.id } : { personEmail: opts.email }
@@ -76,7 +83,11 @@ export function grantsCommands (program: Command, cli: Cli): void {
     .option('--id <authorizationId>', 'the grant\'s id, as `grants list` shows it', parseWebexId)
     .option('--client-id <clientId>', 'revoke every grant of this integration in the org', parseWebexId)
     .option('--org-id <orgId>', 'with --client-id: the org (default: the admin token\'s org)', parseWebexId)
-    .option('--yes', 'do not ask; needed when not on a terminal'))
+    .option('--yes', 'do not ask; needed when not on a terminal')
+    .addHelpText('after', commandHelp([
+      'webex-token-issuer grants revoke --id Y2lzY29…      # asks first',
+      'webex-token-issuer grants revoke --client-id C1234… --in admin.env --yes   # every grant of an integration, from a script'
+    ], GRANTS_KINDS)))
     .action(async (opts: AdminTokenOptions & { id?: string, clientId?: string, orgId?: string, yes?: boolean }) => {
       if ((opts.id === undefined) === (opts.clientId === undefined)) throw new ExitError(EXIT.usage, 'pass exactly one of --id and --client-id')
       if (opts.id !== undefined && opts.orgId !== undefined) throw new ExitError(EXIT.usage, '--org-id goes with --client-id only')

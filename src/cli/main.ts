@@ -7,7 +7,7 @@ import { matchesSearch } from '../catalogue/rules.ts'
 import { auditTable, readAudit } from '../audit.ts'
 import { AppError, ERRORS, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { SCOPES_DIR } from '../paths.ts'
-import { ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './cli.ts'
+import { commandHelp, ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './cli.ts'
 import { grantsCommands } from './grants.ts'
 import { serviceAppCommand } from './service-app-command.ts'
 import { Terminal } from './terminal.ts'
@@ -37,7 +37,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
   textOrJson(program.command('audit')
     .description('Print the audit trail (AUDIT_LOG) as a table.')
     .option('--since <date>', 'only events since this date (2026-11-01, 2026-11-01T09:00Z) or age (7d, 12h)', parseSince)
-    .option('--file <file>', 'the audit file (default: AUDIT_LOG)'))
+    .option('--file <file>', 'the audit file (default: AUDIT_LOG)')
+    .addHelpText('after', commandHelp(['webex-token-issuer audit --since 7d', 'webex-token-issuer audit --file /var/log/webex-audit.jsonl --format json'], [])))
     .action((opts: { since?: Date, file?: string, format: string, json?: boolean }) => {
       const file = opts.file ?? load(io).config.auditLog
       if (file === undefined) throw new ExitError(EXIT.usage, 'no audit file: set AUDIT_LOG (as the server and the other commands see it) or pass --file')
@@ -56,7 +57,8 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
     .description('List the scope catalogue, or its presets; a search narrows either (as the page\'s search does).')
     .argument('[search]', 'words that an id, description or role must contain')
     .addOption(new Option('--family <family>', 'only this family').choices(Object.keys(FAMILIES)))
-    .option('--presets', 'list the presets (for token --preset) instead'))
+    .option('--presets', 'list the presets (for token --preset) instead')
+    .addHelpText('after', commandHelp(['webex-token-issuer scopes "devices write"', 'webex-token-issuer scopes --family compliance --format json', 'webex-token-issuer scopes --presets'], [])))
     .action((search: string | undefined, opts: { family?: string, presets?: boolean, format: string, json?: boolean }) => {
       const catalogue = loadCatalogue(SCOPES_DIR)
       const json = wantsJsonOutput(opts)

@@ -5,7 +5,7 @@ import type { Command } from 'commander'
 import { tokenEntry } from '../audit.ts'
 import { EXIT } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf } from '../oauth/webex-client.ts'
-import { adminTokenOptions, checkDestination, emit, parseWebexId, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
+import { adminTokenOptions, checkDestination, commandHelp, emit, SIGN_IN_KINDS, parseWebexId, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 import type { Format } from './output.ts'
 
 export function serviceAppCommand (program: Command, cli: Cli): void {
@@ -20,7 +20,11 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
     .option('--target-org <orgId>', 'the org to get tokens for (default: the signed-in admin\'s org)', parseWebexId)
     .addOption(formatOption())
     .option('--out <file>', 'write the tokens to FILE (mode 0600) instead of stdout')
-    .option('--force', 'overwrite --out if it exists'))
+    .option('--force', 'overwrite --out if it exists')
+    .addHelpText('after', commandHelp([
+      'webex-token-issuer service-app token --app-id Y2lzY29… --client-id C1234… --format env --out app.env < app-secret.txt',
+      'webex-token-issuer service-app token --app-id Y2lzY29… --client-id C1234… --client-secret-file app-secret.txt --in admin.env --format token'
+    ], ['service_app_not_authorized', 'service_app_secret_invalid', 'webex_not_found', 'forbidden', 'token_invalid', ...SIGN_IN_KINDS])))
     .action(async (opts: AdminTokenOptions & { appId: string, clientId: string, clientSecretFile?: string, targetOrg?: string, format: Format, out?: string, force?: boolean }) => {
       // The destination and the secret first, so either stops the command before any sign-in.
       await checkDestination(opts.out, opts.force === true)

@@ -6,9 +6,9 @@ import { splitScopeText } from '../catalogue/rules.ts'
 import { scopeListProblems } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
-import { AppError, EXIT, exitCodeHelp } from '../oauth/errors.ts'
+import { AppError, EXIT } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
-import { announceSignIn, checkDestination, emit, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, textOrJson, wantsJsonOutput, webexFor, type Cli } from './cli.ts'
+import { announceSignIn, checkDestination, commandHelp, emit, SIGN_IN_KINDS, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, textOrJson, wantsJsonOutput, webexFor, type Cli } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
@@ -62,7 +62,11 @@ export function tokenCommands (program: Command, cli: Cli): void {
     .option('--login-hint <email>', 'prefill this email on the Webex sign-in page', parseLoginHint)
     .option('--device', 'sign in on another device (the device grant), for machines without a browser: prints a URL, a code and a QR code')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser (or, with --device, for the approval)').default(300).argParser(parseSeconds))
-    .addHelpText('after', exitCodeHelp())
+    .addHelpText('after', commandHelp([
+      'webex-token-issuer token --scopes "spark-admin:people_read spark-admin:licenses_read" --format env --out webex.env',
+      'TOKEN=$(webex-token-issuer token --preset org-directory --format token)',
+      'webex-token-issuer token --device --scopes spark-admin:devices_read   # on a machine without a browser'
+    ], [...SIGN_IN_KINDS, 'device_code_expired']))
     .action(async (opts: { scopes?: string, preset?: string, format: Format, out?: string, force?: boolean, browser: boolean, selectAccount?: boolean, loginHint?: string, device?: boolean, timeout: number }) => {
       const { config, catalogue, audit } = load(io)
       const preset = opts.preset === undefined ? undefined : catalogue.presets.find((p) => p.id === opts.preset)
@@ -106,7 +110,10 @@ export function tokenCommands (program: Command, cli: Cli): void {
     .option('--if-expiring-within <duration>', 'refresh only when the access token expires within this window (30m, 12h, 3d); otherwise exit 0 and touch nothing', parseDuration)
     .option('--client-id <clientId>', 'refresh a Service App\'s tokens with its client id (default: the input file\'s client id, else CLIENT_ID)', parseWebexId)
     .option('--client-secret-file <file>', 'the Service App\'s client secret, read from FILE (else from stdin)')
-    .addHelpText('after', '\nFor cron: `refresh --in webex.env --out webex.env --force --if-expiring-within 3d` exits 0 when it refreshed or when nothing was due (stderr says which), 6 when the refresh token has expired or was revoked (a new sign-in is needed), 8 when Webex could not be reached (try again later).' + exitCodeHelp())
+    .addHelpText('after', '\nFor cron: `refresh --in webex.env --out webex.env --force --if-expiring-within 3d` exits 0 when it refreshed or when nothing was due (stderr says which), 6 when the refresh token has expired or was revoked (a new sign-in is needed), 8 when Webex could not be reached (try again later).\n' + commandHelp([
+      'webex-token-issuer refresh --in webex.env --out webex.env --force --if-expiring-within 3d',
+      'webex-token-issuer refresh --in app.env --client-secret-file app-secret.txt --format token   # a Service App\'s'
+    ], ['invalid_grant', 'invalid_client', 'service_app_secret_invalid', 'webex_unavailable', 'sandbox_token', 'webex_refused', 'token_limit_reached']))
     .action(async (opts: { refreshToken?: string, in?: string, format?: Format, out?: string, force?: boolean, ifExpiringWithin?: number, clientId?: string, clientSecretFile?: string }) => {
       const { config, audit } = load(io)
       const held = await heldTokens(cli, { name: '--refresh-token', value: opts.refreshToken }, opts.in, 'refresh')
@@ -152,7 +159,10 @@ export function tokenCommands (program: Command, cli: Cli): void {
     .description('Show whom an access token belongs to (people/me). The token comes from --in FILE, WEBEX_ACCESS_TOKEN, or stdin.')
     .option('--token <token>', 'the access token (deprecated: visible in ps; use stdin, --in or WEBEX_ACCESS_TOKEN)')
     .option('--in <file>', 'a file written by `token --out` (json or env)')
-    .addHelpText('after', exitCodeHelp()))
+    .addHelpText('after', commandHelp([
+      'webex-token-issuer whoami --in webex.env',
+      'echo "$TOKEN" | webex-token-issuer whoami --format json'
+    ], ['token_invalid', 'webex_unavailable', 'sandbox_token', 'webex_refused'])))
     .action(async (opts: { token?: string, in?: string, format: string, json?: boolean }) => {
       const { config, audit } = load(io)
       if (config.sandbox) throw new AppError('sandbox_token')

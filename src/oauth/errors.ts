@@ -300,10 +300,15 @@ export const EXIT = {
 } as const
 
 /** The exit-code table that every subcommand's --help ends with, made from the catalogue above. */
-export function exitCodeHelp (): string {
-  const lines = new Map<number, string[]>([[EXIT.ok, ['success']], [EXIT.failure, ['port in use']]])
-  for (const entry of Object.values(ERRORS)) {
-    if (entry.cli !== undefined) lines.set(entry.exitCode, [...(lines.get(entry.exitCode) ?? []), entry.cli])
+/**
+ * The exit-code table for --help: every code (the root --help), or only those a command can end
+ * with (`kinds`, besides usage, configuration, Ctrl-C, a closed stdout and the unexpected).
+ */
+export function exitCodeHelp (kinds?: readonly ErrorKind[]): string {
+  const lines = new Map<number, string[]>([[EXIT.ok, ['success']], [EXIT.failure, ['a port in use, or --out not written after all (the tokens are kept in a private file)']]])
+  for (const [kind, entry] of Object.entries(ERRORS) as Array<[ErrorKind, ErrorEntry]>) {
+    if (entry.cli === undefined || (kinds !== undefined && kind !== 'bad_request' && kind !== 'unknown_error' && !kinds.includes(kind))) continue
+    lines.set(entry.exitCode, [...(lines.get(entry.exitCode) ?? []), entry.cli])
   }
   lines.set(EXIT.config, ['configuration error'])
   lines.set(EXIT.cancelled, ['cancelled (Ctrl-C)'])
