@@ -106,3 +106,38 @@ test('help teaches: examples on each command, the whole exit-code table at the r
   assert.match(token.stdout, /^ {2}16 +device_code_expired/m)
   assert.doesNotMatch(token.stdout, /^ {2}(14|15|17) /m)
 })
+
+test('a crontab line can be rehearsed in the sandbox: refresh, whoami and grants use a running npm start\'s sandbox, with tokens from its page', async () => {
+  const { buildApp } = await import('../src/app.ts')
+  const { parseConfig } = await import('../src/config/index.ts')
+  const { Browser, field, freePort, LogCapture, runFlow } = await import('./helpers.ts')
+  const { readFileSync } = await import('node:fs')
+  const port = await freePort()
+  const env = { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }
+  const app = await buildApp(parseConfig({ PORT: String(port), ...env, RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() })
+  await app.listen({ port, host: '127.0.0.1' })
+  const dir = mkdtempSync(join(tmpdir(), 'wti-rehearse-'))
+  const file = join(dir, 'webex.env')
+  try {
+    const browser = new Browser()
+    const { final } = await runFlow(browser, `http://127.0.0.1:${port}`, ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'], 'admin')
+    await browser.close()
+    const access = field(final.body, 'access-token') ?? ''
+    writeFileSync(file, `WEBEX_ACCESS_TOKEN='${access}'\nWEBEX_ACCESS_TOKEN_EXPIRES_AT='${new Date(Date.now() + 14 * 86_400_000).toISOString()}'\nWEBEX_REFRESH_TOKEN='${field(final.body, 'refresh-token') ?? ''}'\n`, { mode: 0o600 })
+    // The README's crontab line, due within 30 days.
+    const refreshed = await runCliHere(['refresh', '--in', file, '--out', file, '--force', '--if-expiring-within', '30d'], env).done
+    assert.equal(refreshed.code, 0, refreshed.stderr)
+    assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(access), 'a new access token was written')
+    const me = await runCliHere(['whoami', '--in', file], env).done
+    assert.equal(me.code, 0, me.stderr)
+    assert.match(me.stdout, /^Avery Admin </)
+    const grants = await runCliHere(['grants', 'list', '--in', file], env).done
+    assert.equal(grants.code, 0, grants.stderr)
+    assert.match(grants.stdout, /webex-token-issuer \(this tool\)/)
+  } finally {
+    await app.close()
+  }
+  const gone = await runCliHere(['whoami', '--in', file], env).done
+  assert.equal(gone.code, 11, 'with the sandbox gone, its tokens mean nothing')
+  assert.match(gone.stderr, /keep `npm start` running in sandbox mode/)
+})

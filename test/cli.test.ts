@@ -276,12 +276,13 @@ describe('webex-token-issuer in sandbox mode', () => {
     assert.equal(result.code, 0, result.stderr)
   })
 
-  test('whoami and refresh explain that sandbox tokens live only where they were issued, with exit 11', async () => {
+  test('whoami and refresh explain that sandbox tokens live only where they were issued, with exit 11, when no sandbox runs', async () => {
+    const nobody = { REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }
     for (const args of [['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'], ['refresh', '--refresh-token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b']]) {
-      const run = await cli(args, {}).done
+      const run = await cli(args, nobody).done
       assert.equal(run.code, 11, run.stderr)
-      assert.match(run.stderr, /Sandbox tokens work only in the process that issued them/)
-      assert.match(run.stderr, /Check and Renew pages while `npm start` runs/)
+      assert.match(run.stderr, /Sandbox tokens work only with the sandbox that issued them/)
+      assert.match(run.stderr, /keep `npm start` running in sandbox mode/)
       assert.match(run.stderr, /set CLIENT_ID and CLIENT_SECRET/)
       assert.doesNotMatch(run.stderr, /could not be reached|connection refused/i)
     }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
-import { ConfigError, loadConfig, type Config } from '../config/index.ts'
+import { ConfigError, loadConfig, SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
 import { AppError, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
@@ -18,7 +18,8 @@ import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './in
 import { destinationProblem, FORMATS, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
 import type { Clock } from './device.ts'
 import type { Terminal } from './terminal.ts'
-import { runTokenFlow } from './token.ts'
+import { redirectPort, runTokenFlow } from './token.ts'
+import { heldByThisTool } from '../loopback.ts'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -246,6 +247,19 @@ export function webexFor (config: Config): WebexClient {
 }
 
 /**
+ * The Webex client for tokens the person already holds. With no CLIENT_ID those are sandbox
+ * tokens, which only the sandbox that issued them knows: a running `npm start` in sandbox mode
+ * at REDIRECT_URI's port (its /healthz names it), so refresh, whoami and grants can rehearse a
+ * crontab line end to end with tokens from its page. Otherwise sandbox_token.
+ */
+export async function webexForHeld (config: Config, reason?: string): Promise<WebexClient> {
+  if (!config.sandbox) return webexFor(config)
+  const port = redirectPort(config)
+  if (!await heldByThisTool(port)) throw new AppError('sandbox_token', reason === undefined ? {} : { reason })
+  return createWebexClient({ baseUrl: `http://127.0.0.1:${port}${SANDBOX_PATH}`, clientId: config.clientId, clientSecret: config.clientSecret })
+}
+
+/**
  * A Service App's client secret: from FILE, or from stdin when stdin is free for it (piped, and
  * not carrying a token); never a flag value, so it never shows in `ps`.
  */
@@ -271,11 +285,10 @@ export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose
   const file = opts.in ?? opts.tokenFile
   const signIn = opts.signIn === true || (file === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
   if (!signIn) {
-    if (config.sandbox) throw new AppError('sandbox_token', { reason: 'No CLIENT_ID is set, so this would ask the sandbox, whose tokens live only in the process that issued them: pass --sign-in to sign in to this run\'s own sandbox.' })
     const held = await heldTokens(cli, undefined, file, 'access')
     if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
     const token = held.accessToken
-    const webex = webexFor(config)
+    const webex = await webexForHeld(config, 'No CLIENT_ID is set, and no sandbox (npm start) answers at REDIRECT_URI\'s port to know this token: pass --sign-in to sign in to this run\'s own sandbox, or keep npm start running and use a token from its page.')
     try {
       await work(webex, token, await webex.getMe(token), { config, audit })
     } finally {

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError, EXIT } from '../oauth/errors.ts'
 import { orgIdFromToken, personOf, type ClientCredentials, type DeviceAuthorization } from '../oauth/webex-client.ts'
-import { announceSignIn, checkDestination, commandHelp, emit, SIGN_IN_KINDS, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, textOrJson, wantsJsonOutput, webexFor, type Cli } from './cli.ts'
+import { announceSignIn, checkDestination, commandHelp, emit, SIGN_IN_KINDS, parseWebexId, existingFormat, ExitError, formatDuration, formatOption, heldTokens, load, parseDuration, parseFormat, parseLoginHint, parseSeconds, readSecret, record, textOrJson, wantsJsonOutput, webexForHeld, type Cli } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
@@ -131,10 +131,9 @@ export function tokenCommands (program: Command, cli: Cli): void {
       if (held.refreshTokenExpiresAt !== undefined && held.refreshTokenExpiresAt.getTime() <= now) {
         throw new AppError('invalid_grant', { reason: `The refresh token expired at ${held.refreshTokenExpiresAt.toISOString()}: a new sign-in is needed (webex-token-issuer token --out …).` })
       }
-      if (config.sandbox) throw new AppError('sandbox_token')
       await checkDestination(opts.out, opts.force === true)
       const client = await serviceAppClient(opts, held, config, opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== '')
-      const webex = webexFor(config)
+      const webex = await webexForHeld(config)
       try {
         term.progress('Refreshing…')
         const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt, client)
@@ -165,10 +164,9 @@ export function tokenCommands (program: Command, cli: Cli): void {
     ], ['token_invalid', 'webex_unavailable', 'sandbox_token', 'webex_refused'])))
     .action(async (opts: { token?: string, in?: string, format: string, json?: boolean }) => {
       const { config, audit } = load(io)
-      if (config.sandbox) throw new AppError('sandbox_token')
       const held = await heldTokens(cli, { name: '--token', value: opts.token }, opts.in, 'access')
       if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
-      const webex = webexFor(config)
+      const webex = await webexForHeld(config)
       try {
         const me = await webex.getMe(held.accessToken)
         await record(cli, audit, () => tokenEntry({ event: 'token_checked', via: 'cli', clientId: config.clientId, accessToken: held.accessToken, person: me, now: Date.now() }))

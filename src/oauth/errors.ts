@@ -167,14 +167,14 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
   sandbox_token: {
     status: 400,
     exitCode: 11,
-    title: 'Sandbox tokens work only in the process that issued them',
-    summary: 'No CLIENT_ID is set, so this command would ask the sandbox, and a sandbox lives inside the process that started it: its tokens mean nothing anywhere else.',
-    causes: ['The token came from the sandbox (the embedded Webex emulator) of another run: `npm start` or an earlier `token` command.'],
+    title: 'Sandbox tokens work only with the sandbox that issued them',
+    summary: 'No CLIENT_ID is set, so this command would ask the sandbox, and no sandbox (`npm start` in sandbox mode) answers at REDIRECT_URI\'s port: a sandbox\'s tokens mean nothing anywhere else.',
+    causes: ['The token came from a sandbox that is no longer running: an earlier `npm start`, or an earlier `token` command, whose sandbox ends with it.'],
     next: [
-      'To try Check and Renew with sandbox tokens, use the web app\'s Check and Renew pages while `npm start` runs.',
+      'To rehearse with sandbox tokens (a crontab line, say), keep `npm start` running in sandbox mode, get the tokens from its page (the .env download), and run this command against them while it runs.',
       'To use real Webex, set CLIENT_ID and CLIENT_SECRET (in .env.local or the environment) and sign in again.'
     ],
-    cli: 'sandbox_token: whoami and refresh need real Webex (CLIENT_ID, CLIENT_SECRET)'
+    cli: 'sandbox_token: no CLIENT_ID, and no running sandbox (npm start) at REDIRECT_URI\'s port knows this token'
   },
   rate_limited: {
     status: 429,
