@@ -207,6 +207,21 @@ describe('the scope page', () => {
     await app.close()
   })
 
+  test('a link to a selection (/?scopes=) opens the page with it chosen: catalogue ids ticked, others in "Other scopes"; the app has an icon', async () => {
+    const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
+    const page = await app.inject({ url: '/?scopes=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read,NOT/A/SCOPE', headers: { host: 'localhost:8080' } })
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /value="spark-admin:people_read" id="scope-spark-admin--people_read"[^>]* checked/)
+    assert.match(page.body, /id="custom-scopes"[^>]*value="spark-admin:brand_new_read"/)
+    assert.match(page.body, /2 scopes selected from the link/)
+    assert.doesNotMatch(page.body, /NOT\/A\/SCOPE/)
+    const icon = await app.inject({ url: '/favicon.ico', headers: { host: 'localhost:8080' } })
+    assert.equal(icon.statusCode, 200)
+    assert.equal(icon.headers['content-type'], 'image/svg+xml')
+    assert.match(page.body, /<link rel="icon" href="\/assets\/icon\.svg"/)
+    await app.close()
+  })
+
   test('custom scope ids are accepted when they match the pattern, and refused otherwise', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
     const ok = await app.inject({ method: 'POST', url: '/start', payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })

@@ -74,6 +74,7 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     assert.match(final.body, /<dt>No role \(any user\)<\/dt>\s*<dd><code>spark:kms<\/code>/)
     assert.doesNotMatch(final.body, /likely cause|Most likely/i)
     assert.doesNotMatch(final.body, /<h2 id="cause-h">/, 'the general causes say nothing the groups have not')
+    assert.match(final.body, /<a class="button" href="\/\?scopes&#x3D;spark-admin%3Apeople_read%20spark%3Akms">Back to these scopes<\/a>/, 'the way back keeps the work')
     assert.equal(app.emulator.emulator.hits.token, before)
     await browser.close()
   })

@@ -3,6 +3,7 @@
 // (src/catalogue/rules.ts). Without this script the page is a plain form that works.
 import { matchesSearch, selectionSummary, selectionWarnings, splitScopeText } from '../catalogue/rules.ts'
 import { all, byId } from './dom.ts'
+import { selectionLink } from '../web/links.ts'
 
 const PREFIX = { error: 'Problem: ', warn: 'Warning: ', info: 'Note: ' } as const
 
@@ -14,6 +15,18 @@ export function setupScopePicker (): void {
   const summaryLabel = byId('summary-string-label', HTMLElement)
   const warningsList = byId('summary-warnings', HTMLUListElement)
   if (form === undefined || customField === undefined || summaryCount === undefined || summaryString === undefined || summaryLabel === undefined || warningsList === undefined) return
+  const tools = byId('summary-tools', HTMLElement)
+  const shareLink = byId('share-link', HTMLAnchorElement)
+  const copyButton = byId('copy-scopes', HTMLButtonElement)
+  const copyStatus = byId('copy-status', HTMLElement)
+  copyButton?.addEventListener('click', () => {
+    navigator.clipboard.writeText(summaryString.textContent ?? '').then(() => {
+      copyButton.textContent = 'Copied'
+      if (copyStatus !== undefined) copyStatus.textContent = 'Scope string copied to the clipboard'
+    }, () => {
+      copyButton.textContent = 'Copy blocked: select the string'
+    }).finally(() => setTimeout(() => { copyButton.textContent = 'Copy scope string' }, 2500))
+  })
   const boxes = all(form, 'input[type=checkbox][name=scope]', HTMLInputElement)
   const families = all(form, 'fieldset[data-family]', HTMLFieldSetElement)
 
@@ -31,6 +44,9 @@ export function setupScopePicker (): void {
     summaryLabel.hidden = summary.scopeString === ''
     summaryString.hidden = summary.scopeString === ''
     summaryString.textContent = summary.scopeString
+    if (tools !== undefined) tools.hidden = summary.scopeString === ''
+    // The same link the server builds for the way back from a refused sign-in (src/web/links.ts).
+    if (shareLink !== undefined) shareLink.href = selectionLink(summary.scopeString.split(' '))
     const ticked = checked.map((b) => ({ id: b.value, role: b.dataset.role ?? '', write: b.dataset.write === 'true', inSparkAll: b.dataset.inSparkAll === 'true', deprecated: b.dataset.deprecated, serviceAppOnly: b.dataset.serviceAppOnly === 'true' }))
     warningsList.replaceChildren(...selectionWarnings(ticked, custom).map((w) => {
       const li = document.createElement('li')

@@ -72,7 +72,7 @@ export const ERRORS: Readonly<Record<ErrorKind, ErrorEntry>> = {
     ],
     next: [
       'Sign in as a user who holds the role (Control Hub → Users → the user → Administrator roles), or ask a full admin to grant it.',
-      'Compare the scopes below with the ones registered on your integration, and add any that are missing.',
+      'Compare the requested scopes (listed above) with the ones registered on your integration, and add any that are missing.',
       'Or start again with fewer scopes.'
     ],
     cli: 'invalid_scope: the user lacks the role, or the scope is not registered'

@@ -8,6 +8,7 @@ import { CachedPage, sendCachedPage } from './cached-page.ts'
 
 const ASSETS = [
   { name: 'app.css', dir: join(TEMPLATES_DIR, 'assets'), type: 'text/css; charset=utf-8' },
+  { name: 'icon.svg', dir: join(TEMPLATES_DIR, 'assets'), type: 'image/svg+xml' },
   { name: 'app.js', dir: BUILT_ASSETS_DIR, type: 'text/javascript; charset=utf-8' },
   { name: 'app.js.map', dir: BUILT_ASSETS_DIR, type: 'application/json; charset=utf-8' }
 ]
@@ -26,5 +27,10 @@ export async function assetRoutes (app: FastifyInstance): Promise<void> {
     const file = files.get(request.params.name)
     if (file === undefined) return reply.callNotFound()
     return sendCachedPage(request, reply, file)
+  })
+  // Browsers ask for /favicon.ico whatever the page says: the same key icon.
+  app.get('/favicon.ico', (request, reply) => {
+    const icon = files.get('icon.svg')
+    return icon === undefined ? reply.callNotFound() : sendCachedPage(request, reply, icon)
   })
 }

@@ -5,6 +5,7 @@ import { invalidScopeExplanation, roleGroups, type Catalogue, type RoleGroup } f
 import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
+import { selectionLink } from './links.ts'
 
 /** Whether a client asked for JSON rather than a page (a script's `Accept: application/json`). */
 export function wantsJson (accept: string | undefined): boolean {
@@ -99,8 +100,14 @@ export function errorHandler (ctx: WebContext) {
     if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
     const view = errorView(appError, ctx.catalogue, { staticMode: ctx.config.mode === 'static' })
     if (wantsJson(request.headers.accept)) return sendJson(reply, view)
-    // A failure on the Grants pages leads back to them, for a new sign-in there.
-    const back = request.url.startsWith('/grants') ? { href: '/grants', label: 'Back to Grants' } : { href: '/', label: 'Back to the start' }
+    // A failure on the Grants pages leads back to them, for a new sign-in there; a refused
+    // sign-in leads back to the page with its scopes still chosen, to try again with fewer.
+    const requested = appError.details.requestedScopes
+    const back = request.url.startsWith('/grants')
+      ? { href: '/grants', label: 'Back to Grants' }
+      : requested !== undefined && requested.length > 0 && ctx.config.mode === 'dynamic'
+        ? { href: selectionLink(requested), label: 'Back to these scopes' }
+        : { href: '/', label: 'Back to the start' }
     return render(reply, 'pages/error', view.title, { error: view, back }, { status: view.status, noStore: true })
   }
 }

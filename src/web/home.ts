@@ -60,6 +60,7 @@ export function homeView (catalogue: Catalogue, config: Config, selection: Selec
   const staticMode = config.mode === 'static'
   return {
     staticMode,
+    fixedCount: `${config.scopes.length} fixed scope${config.scopes.length === 1 ? '' : 's'}`,
     fixed: staticMode
       ? config.scopes.map((id) => {
         const scope = catalogue.byId.get(id)
@@ -113,7 +114,9 @@ export function catalogueJson (catalogue: Catalogue): string {
 
 const homeQuery = z.object({
   preset: z.string().max(40).optional(),
-  import: z.string().max(16_384).optional()
+  import: z.string().max(16_384).optional(),
+  /** A selection to share or to come back to: scope ids, space- or comma-separated. */
+  scopes: z.string().max(MAX_CUSTOM_FIELD * 4).optional()
 })
 
 const startBody = z.object({
@@ -186,6 +189,13 @@ export function homeRoutes (ctx: WebContext) {
         const preset = catalogue.presets.find((p) => p.id === query.preset)
         if (preset === undefined) return renderHome(reply, { ...defaultView(), problem: 'There is no such preset.' }, 404)
         return sendPage(request, reply, `preset:${preset.id}`, () => homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
+      }
+      if (query?.scopes !== undefined) {
+        // A shared selection: catalogue ids ticked, other well-formed ids in "Other scopes".
+        const ids = [...new Set(splitScopeText(query.scopes))].slice(0, 200)
+        const known = ids.filter((id) => catalogue.byId.has(id))
+        const custom = ids.filter((id) => !catalogue.byId.has(id) && SCOPE_PATTERN.test(id))
+        return renderHome(reply, homeView(catalogue, config, { scopes: known, custom, notice: `${known.length + custom.length} scope${known.length + custom.length === 1 ? '' : 's'} selected from the link.` }))
       }
       if (query?.import !== undefined) {
         const selection = importAuthorizeUrl(catalogue, query.import)

@@ -95,6 +95,27 @@ describe('browser journeys', { skip }, () => {
     await ctx.close()
   })
 
+  test('the summary copies its scope string and links to the selection; the link opens the page with it chosen', async () => {
+    const { ctx, page } = await context()
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.app.url })
+    await page.goto(`${fx.app.url}/`)
+    assert.equal(await page.isVisible('#summary-tools'), false, 'nothing to copy yet')
+    await page.check('input[value="spark-admin:people_read"]')
+    await page.check('input[value="spark-compliance:rooms_read"]')
+    await page.fill('#custom-scopes', 'spark-admin:brand_new_read')
+    await page.click('#copy-scopes')
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'spark-admin:people_read spark-compliance:rooms_read spark-admin:brand_new_read')
+    const link = await page.getAttribute('#share-link', 'href') ?? ''
+    assert.equal(link, '/?scopes=spark-admin%3Apeople_read%20spark-compliance%3Arooms_read%20spark-admin%3Abrand_new_read')
+    const other = await ctx.newPage()
+    await other.goto(`${fx.app.url}${link}`)
+    assert.equal(await other.isChecked('input[value="spark-admin:people_read"]'), true)
+    assert.equal(await other.isChecked('input[value="spark-compliance:rooms_read"]'), true)
+    assert.equal(await other.inputValue('#custom-scopes'), 'spark-admin:brand_new_read')
+    assert.equal(await other.textContent('#summary-string'), 'spark-admin:people_read spark-compliance:rooms_read spark-admin:brand_new_read')
+    await ctx.close()
+  })
+
   test('a Service-App-only scope is tagged in its row and warned about in the summary', async () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.app.url}/`)
@@ -106,7 +127,7 @@ describe('browser journeys', { skip }, () => {
     await ctx.close()
   })
 
-  test('decline: the access_denied page, and the way back to the start', async () => {
+  test('decline: the access_denied page, and the way back to the page with the same scopes chosen', async () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.app.url}/`)
     await page.check('input[value="spark-admin:people_read"]')
@@ -114,9 +135,10 @@ describe('browser journeys', { skip }, () => {
     await consentAs(page, 'admin', 'decline')
     assert.equal(await page.textContent('h1'), 'Access was declined')
     assert.match(await page.textContent('main') ?? '', /spark-admin:people_read/)
-    await page.click('a:has-text("Back to the start")')
-    await page.waitForURL(`${fx.app.url}/`)
+    await page.click('a:has-text("Back to these scopes")')
+    await page.waitForURL(`${fx.app.url}/?scopes=spark-admin%3Apeople_read`)
     assert.match(await page.textContent('h1') ?? '', /Choose the scopes/)
+    assert.equal(await page.isChecked('input[value="spark-admin:people_read"]'), true, 'the work is kept')
     await ctx.close()
   })
 
