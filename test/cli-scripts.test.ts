@@ -141,3 +141,31 @@ test('a crontab line can be rehearsed in the sandbox: refresh, whoami and grants
   assert.equal(gone.code, 11, 'with the sandbox gone, its tokens mean nothing')
   assert.match(gone.stderr, /keep `npm start` running in sandbox mode/)
 })
+
+describe('tokens as pasted from curl or Postman', () => {
+  const fixture = emulatorForCli()
+
+  test('"Bearer <token>" and the whole Authorization line are the token, for the CLI\'s inputs and the Check page; a bad field says what it is, not "no scope was chosen"', async () => {
+    const { startApp, runFlow, field, Browser } = await import('./helpers.ts')
+    const token = (JSON.parse((await cliSignIn(['--scopes', 'spark-admin:people_read'], fixture.env)).stdout) as { access_token: string }).access_token
+    for (const pasted of [`Bearer ${token}`, `Authorization: Bearer ${token}\n`]) {
+      const me = await runCliHere(['whoami'], fixture.env, pasted).done
+      assert.equal(me.code, 0, me.stderr)
+      assert.match(me.stdout, /^Avery Admin/)
+    }
+    const app = await startApp()
+    const browser = new Browser()
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    const access = field(final.body, 'access-token') ?? ''
+    const checked = await browser.fetch(`${app.url}/check`, { form: { access_token: `Bearer ${access}` } })
+    assert.equal(checked.status, 200)
+    assert.match(checked.body, /This token is valid/)
+    assert.match(checked.body, /id="no-scopes">Webex does not say which scopes a token carries/)
+    const bad = await browser.fetch(`${app.url}/check`, { form: { access_token: 'not a token at all' } })
+    assert.equal(bad.status, 400)
+    assert.match(bad.body, /The access token field is not a token/)
+    assert.doesNotMatch(bad.body, /No scope was chosen/)
+    await browser.close()
+    await app.close()
+  })
+})

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { AppError } from '../oauth/errors.ts'
+import { withoutBearer } from '../oauth/token-file.ts'
 
 const MAX_INPUT = 64 * 1024
 const BARE_TOKEN = /^[A-Za-z0-9_.~+/=-]{8,4096}$/
@@ -34,7 +35,7 @@ function date (value: string | undefined): Date | undefined {
 
 /** Reads what the user gave: a bare token counts as the kind the command asked for. */
 export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): HeldTokens {
-  const trimmed = text.trim()
+  const trimmed = withoutBearer(text)
   if (BARE_TOKEN.test(trimmed)) return bareIs === 'access' ? { accessToken: trimmed } : { refreshToken: trimmed }
   if (trimmed.startsWith('{')) {
     let json: unknown

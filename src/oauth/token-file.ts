@@ -115,3 +115,11 @@ export function toEnvFile (record: TokenRecord): string {
   add('WEBEX_ID_TOKEN', record.id_token)
   return lines.join('\n') + '\n'
 }
+
+/**
+ * A token as pasted from curl or Postman: `Bearer <token>`, or the whole
+ * `Authorization: Bearer <token>` header line, is the token itself. Anything else is unchanged.
+ */
+export function withoutBearer (text: string): string {
+  return text.trim().replace(/^(?:authorization:\s*)?bearer\s+/i, '')
+}

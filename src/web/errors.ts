@@ -56,8 +56,10 @@ export function errorView (error: AppError, catalogue?: Catalogue, options: { st
     status: error.status,
     title: entry.title,
     summary: d.reason ?? (error.kind === 'access_denied' ? deniedReason(d.webexDescription) : undefined) ?? entry.summary,
-    causes: groups === undefined ? entry.causes : [],
-    next: entry.next,
+    // A form's own problem (a Check, Renew or Grants field) says what it is; the start page's
+    // causes and next steps (no scope chosen…) would only mislead.
+    causes: groups !== undefined || (error.kind === 'bad_request' && d.reason !== undefined) ? [] : entry.causes,
+    next: error.kind === 'bad_request' && d.reason !== undefined ? ['Go back, correct the field and send the form again.'] : entry.next,
     webexDescription: d.webexDescription,
     webexError: d.webexError,
     trackingId: d.trackingId,

@@ -2,6 +2,7 @@
 // token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
+import { withoutBearer } from '../oauth/token-file.ts'
 import { AppError } from '../oauth/errors.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
 import { orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
@@ -11,7 +12,8 @@ import { canManageGrants, signInGrantOf } from '../oauth/grants.ts'
 import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { tokensView, type RevokeView } from './tokens-view.ts'
 
-export const TOKEN = z.string().trim().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token')
+/** A token field: trimmed, `Bearer ` as pasted from curl or Postman dropped (withoutBearer). */
+export const TOKEN = z.string().max(4200, 'too long').transform(withoutBearer).pipe(z.string().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token'))
 
 const refreshBody = z.object({
   refresh_token: TOKEN,
