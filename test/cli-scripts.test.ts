@@ -169,3 +169,22 @@ describe('tokens as pasted from curl or Postman', () => {
     await app.close()
   })
 })
+
+describe('the tokens page as an admin meets it', () => {
+  test('a ready curl line with the token, masked and copied like it; a read-only admin granted write scopes is told writes will fail', async () => {
+    const { startApp, runFlow, field, Browser } = await import('./helpers.ts')
+    const app = await startApp()
+    const browser = new Browser()
+    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin')
+    const access = field(final.body, 'access-token') ?? ''
+    assert.equal(field(final.body, 'curl-line')?.replace(/&quot;/g, '"'), `curl -H "Authorization: Bearer ${access}" ${app.emulator.base}/people/me`)
+    assert.match(final.body, /data-reveal="curl-line"/, 'masked until revealed, as the token is')
+    assert.doesNotMatch(final.body, /id="read-only-writes"/)
+    const readOnly = await runFlow(browser, app.url, ['spark-admin:people_read', 'spark-admin:people_write'], 'readonly')
+    assert.equal(readOnly.final.status, 200)
+    assert.match(readOnly.final.body, /No: a read-only administrator/)
+    assert.match(readOnly.final.body, /id="read-only-writes">This is a read-only administrator: Webex granted the write scopes \(spark-admin:people_write\), but refuses every change/)
+    await browser.close()
+    await app.close()
+  })
+})

@@ -3,7 +3,7 @@
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { TokenRecordMeta } from '../oauth/token-file.ts'
 import { tokenRecord } from '../oauth/token-record.ts'
-import { FULL_ADMIN_ROLE, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { FULL_ADMIN_ROLE, orgIdFromToken, READONLY_ADMIN_ROLE, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { formatDateTime, formatRelative, type Environment } from './render.ts'
 
 export interface ScopeComparison { scope: string, requested: boolean, granted: boolean }
@@ -44,6 +44,8 @@ export interface TokensInput {
   serviceApp?: { clientId: string }
   /** Whether the tokens can revoke themselves (both identity scopes), and the grant behind them when it is proven. */
   revoke?: RevokeView
+  /** Write scopes Webex granted that need an admin who may change things, for a read-only admin. */
+  readOnlyWrites?: readonly string[]
 }
 
 /**
@@ -68,6 +70,9 @@ export function tokensView (input: TokensInput) {
   return {
     record: recordMeta(input),
     accessToken: tokens.accessToken,
+    // A first call to try the token with, masked and copied like the token itself.
+    curlLine: `curl -H "Authorization: Bearer ${tokens.accessToken}" ${input.environment.baseUrl}/people/me`,
+    readOnlyWrites: input.readOnlyWrites !== undefined && input.readOnlyWrites.length > 0 ? input.readOnlyWrites.join(', ') : undefined,
     refreshToken: tokens.refreshToken,
     refreshTokenKept: tokens.refreshTokenKept === true,
     refreshed: input.refreshed === true,
@@ -81,6 +86,7 @@ export function tokensView (input: TokensInput) {
           displayName: person.displayName ?? [person.firstName, person.lastName].filter(Boolean).join(' '),
           email: person.emails[0],
           fullAdmin: person.roles?.includes(FULL_ADMIN_ROLE) === true,
+          readOnly: person.roles?.includes(READONLY_ADMIN_ROLE) === true && person.roles.includes(FULL_ADMIN_ROLE) !== true,
           type: person.type
         },
     orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),

@@ -116,6 +116,19 @@ describe('browser journeys', { skip }, () => {
     await ctx.close()
   })
 
+  test('the tokens page\'s curl line is masked like the token, and Copy copies the whole line', async () => {
+    const { ctx, page } = await context()
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.app.url })
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
+    await page.click('button[type=submit].primary')
+    await consentAs(page, 'admin')
+    assert.equal(await page.getAttribute('#curl-line', 'type'), 'password', 'masked by default')
+    await page.click('button.copy[data-copy="curl-line"]')
+    const token = await page.inputValue('#access-token')
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `curl -H "Authorization: Bearer ${token}" ${fx.app.url}/sandbox/v1/people/me`)
+    await ctx.close()
+  })
+
   test('a Service-App-only scope is tagged in its row and warned about in the summary', async () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.app.url}/`)
