@@ -102,6 +102,10 @@ describe('the Service App page', () => {
     const notAuthorized = await submit(browser, form, { application_id: NOT_AUTHORIZED?.applicationId, client_id: NOT_AUTHORIZED?.clientId, client_secret: NOT_AUTHORIZED?.clientSecret })
     assert.equal(notAuthorized.status, 403)
     assert.match(notAuthorized.body, /The Service App is not authorized in that org/)
+    // Each refusal is the form again, its fields kept but the secret, not a page that leads to /.
+    assert.match(notAuthorized.body, /<h1>Service App tokens<\/h1>/)
+    assert.equal(inputValue(notAuthorized.body, 'client_id'), NOT_AUTHORIZED?.clientId)
+    assert.ok(!notAuthorized.body.includes(NOT_AUTHORIZED?.clientSecret ?? 'x'), 'never the secret')
     assert.match(notAuthorized.body, /Control Hub: Apps → Service Apps → the app → Authorize/)
     // Webex's 400 for a wrong secret names the Service App's secret, on the form again, never this tool's CLIENT_SECRET.
     const wrongSecret = await submit(browser, form, { client_secret: 'not-the-secret' })
@@ -115,6 +119,7 @@ describe('the Service App page', () => {
     const unknown = await submit(browser, form, { application_id: 'Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL25vbmU' })
     assert.equal(unknown.status, 404)
     assert.match(unknown.body, /knows no Service App with the application id/)
+    assert.equal(inputValue(unknown.body, 'application_id'), 'Y2lzY29zcGFyazovL3VzL0FQUExJQ0FUSU9OL25vbmU')
     const missing = await submit(browser, form, { client_secret: ' ' })
     assert.equal(missing.status, 400)
     assert.match(missing.body, /The client secret field is empty/)

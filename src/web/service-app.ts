@@ -64,10 +64,15 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens)
       try {
         tokens = await webex.serviceAppToken(body.access_token, { applicationId: body.application_id, clientId: body.client_id, clientSecret: body.client_secret, targetOrgId: body.target_org_id })
       } catch (err) {
-        // A wrong Service App secret is the form's to correct: the form again, with Webex's words.
-        if (!(err instanceof AppError) || err.kind !== 'service_app_secret_invalid') throw err
+        // Webex's refusals (a wrong secret, an app not authorized in the org, an unknown app, a
+        // token without the scope) are the form's to act on: the form again, its fields kept but
+        // the secret, with what happened, what to do and Webex's words. An integration token that
+        // no longer works needs a new sign-in: the error page, as for any other failure.
+        if (!(err instanceof AppError) || err.kind === 'token_invalid' || err.status >= 500) throw err
+        const entry = ERRORS[err.kind]
         const said = err.details.webexDescription === undefined ? '' : ` Webex said: "${err.details.webexDescription}".`
-        return renderForm(reply, { accessToken: body.access_token, values: body, problem: `${ERRORS.service_app_secret_invalid.summary}${said} ${ERRORS.service_app_secret_invalid.next.join(' ')}` }, 400)
+        const tracking = err.details.trackingId === undefined ? '' : ` (Tracking ID ${err.details.trackingId})`
+        return renderForm(reply, { accessToken: body.access_token, values: body, problem: `${entry.title}: ${err.message}${said} ${entry.next.join(' ')}${tracking}` }, err.status)
       }
       request.log.info({ event: 'service_app_token_issued' }, 'service app token issued')
       return presentTokens(request, reply, { tokens, serviceApp: { clientId: body.client_id } })
