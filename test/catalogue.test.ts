@@ -137,7 +137,8 @@ describe('the selection rules', () => {
     const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
     await fc.assert(fc.asyncProperty(fc.array(anything, { maxLength: 12 }), fc.array(patterned, { maxLength: 3 }), async (ticked, custom) => {
       const pairs: Array<[string, string]> = [...ticked.map((id): [string, string] => ['scope', id]), ['custom', custom.join(' ')]]
-      const body = new URLSearchParams(pairs).toString()
+      // Typo suggestions aside (the next tests): the rules of checkSelection alone.
+      const body = new URLSearchParams([...pairs, ['allow_unknown', 'on']]).toString()
       const res = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }, payload: body })
       const result = checkSelection(catalogue, { ticked, custom })
       if (result.ok) {
@@ -219,6 +220,19 @@ describe('the scope page', () => {
     assert.equal(icon.statusCode, 200)
     assert.equal(icon.headers['content-type'], 'image/svg+xml')
     assert.match(page.body, /<link rel="icon" href="\/assets\/icon\.svg"/)
+    await app.close()
+  })
+
+  test('a typo in "Other scopes" is refused with the suggestion, as SCOPES and --scopes refuse it; ticking "send as written" sends it', async () => {
+    const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
+    const typo = await app.inject({ method: 'POST', url: '/start', headers: form, payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed' })
+    assert.equal(typo.statusCode, 400)
+    assert.match(typo.body, /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read\. Fix it, or tick &quot;Send them as written&quot;/)
+    assert.match(typo.body, /id="custom-scopes"[^>]*value="spark-admin:people_raed"/, 'what was typed is kept')
+    const sent = await app.inject({ method: 'POST', url: '/start', headers: form, payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed&allow_unknown=on' })
+    assert.equal(sent.statusCode, 200)
+    assert.match(refreshTarget(sent.body) ?? '', /scope=spark%3Akms%20spark-admin%3Apeople_raed&/)
     await app.close()
   })
 

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
+import { suggestScope } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../oauth/errors.ts'
 import { authorizeUrl, capOpenFlows, createFlow, flowCookieName, FLOW_INDEX_COOKIE, FLOW_TTL_MS, formatFlowIndex, parseFlowIndex, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, sealFlow, type AccountChoice } from '../oauth/flow.ts'
@@ -126,6 +127,8 @@ const startBody = z.object({
   account_choice: z.string().max(8).optional(),
   select_account: z.string().max(8).optional(),
   login_hint: z.string().max(1000).optional(),
+  /** Ticked: ids in "Other scopes" that look like typos of catalogue ids are sent as written anyway. */
+  allow_unknown: z.string().max(8).optional(),
   /** A page's own sign-in (Grants, Service App), for its preset's scopes whatever else is posted. */
   purpose: z.enum(['grants', 'service-app']).optional()
 }).loose()
@@ -224,6 +227,12 @@ export function homeRoutes (ctx: WebContext) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
       }
       if ('problem' in account) return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: account.problem, account: kept }), 400)
+      // A typo in "Other scopes" (or an imported URL) is caught as SCOPES and --scopes catch it,
+      // with the suggestion; a scope that is genuinely new is sent when the person says so.
+      if (page === undefined && config.mode === 'dynamic' && body.data.allow_unknown === undefined) {
+        const typos = checked.custom.flatMap((id) => { const near = suggestScope(catalogue, id); return near === undefined ? [] : [`${id} is not in the catalogue, and looks like a typo of ${near}`] })
+        if (typos.length > 0) return renderHome(reply, { ...homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: `${typos.join('; ')}. Fix it, or tick "Send them as written" under Other scopes if it is a scope Webex added recently.`, account: kept }), allowUnknown: false }, 400)
+      }
       const flow = createFlow(checked.scopes, ctx.now(), undefined, purpose)
       const value = sealFlow(flow, ctx.flowKey)
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
