@@ -22,7 +22,8 @@ import { DEVICE_HELPER_REDIRECT_URIS } from '../src/oauth/device.ts'
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'
 
-function tryListen (port: number, host: string): Promise<number | string> {
+/** Listens on port and host a moment: the port had, or the error code. */
+export function tryListen (port: number, host: string): Promise<number | string> {
   return new Promise((resolve) => {
     const server = createServer()
     server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))

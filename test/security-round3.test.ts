@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jsonSafe, terminalSafe } from '../src/cli/terminal-safe.ts'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, startApp, emulatorForCli, startEmulator, startFlow, type RunningApp } from './helpers.ts'
+import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, startApp, emulatorForCli, startEmulator, startFlow, tryListen, type RunningApp } from './helpers.ts'
 
 describe('finding 1: a callback sent from another port of this machine (cookie tossing)', () => {
   let app: RunningApp
@@ -103,12 +103,8 @@ describe('finding 2: every loopback spelling, and a wildcard HOST, hold both sta
 
   /** Whether another program could take this address and port now. */
   async function free (port: number, address: string): Promise<boolean | 'no ipv6'> {
-    const { createServer } = await import('node:net')
-    return await new Promise((resolve) => {
-      const other = createServer()
-      other.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? false : 'no ipv6'))
-      other.listen(port, address, () => other.close(() => resolve(true)))
-    })
+    const had = await tryListen(port, address)
+    return typeof had === 'number' ? true : had === 'EADDRINUSE' ? false : 'no ipv6'
   }
 
   for (const host of ['0.0.0.0', '0:0:0:0:0:0:0:1', '127.0.0.2']) {

@@ -32,6 +32,12 @@ export const WEBEX_OWN_CLIENTS: ReadonlyMap<string, string> = new Map([
   ['C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec', 'Webex Developer Portal']
 ])
 
+/** An application's name as shown: Webex's, else the known name of a Webex app, else its client id. */
+export function applicationName (clientId: string | undefined, named?: string): string {
+  const id = clientId ?? ''
+  return named ?? WEBEX_OWN_CLIENTS.get(id) ?? (id === '' ? 'Unknown application' : id)
+}
+
 export interface ApplicationGrants {
   clientId: string
   name: string
@@ -56,7 +62,7 @@ export function groupByApplication (grants: readonly Authorization[], ownClientI
     const clientId = grant.clientId ?? ''
     let group = groups.get(clientId)
     if (group === undefined) {
-      group = { clientId, name: grant.applicationName ?? WEBEX_OWN_CLIENTS.get(clientId) ?? (clientId === '' ? 'Unknown application' : clientId), own: clientId !== '' && clientId === ownClientId, webex: WEBEX_OWN_CLIENTS.has(clientId), grants: [], refresh: 0, access: 0 }
+      group = { clientId, name: applicationName(clientId, grant.applicationName), own: clientId !== '' && clientId === ownClientId, webex: WEBEX_OWN_CLIENTS.has(clientId), grants: [], refresh: 0, access: 0 }
       groups.set(clientId, group)
     }
     group.grants.push(grant)

@@ -20,6 +20,12 @@ export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, bodyMs: 10_000, t
 export const FULL_ADMIN_ROLE = 'Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg'
 /** base64url of ciscospark://us/ROLE/id_readonly_admin. */
 export const READONLY_ADMIN_ROLE = 'Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfcmVhZG9ubHlfYWRtaW4'
+
+/** Whether people/me says a read-only administrator (and not a full one): Webex refuses their changes. */
+export function isReadOnlyAdmin (person: { roles?: readonly string[] | undefined }): boolean {
+  const roles = person.roles ?? []
+  return roles.includes(READONLY_ADMIN_ROLE) && !roles.includes(FULL_ADMIN_ROLE)
+}
 const MAX_BODY_BYTES = 256 * 1024
 const RETRY_DELAYS_MS = [200, 600]
 const MAX_RETRY_AFTER_S = 2

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../oauth/errors.ts'
-import { clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrantOf, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
+import { applicationName, clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrantOf, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import { WEBEX_ID_PATTERN, type Authorization, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
@@ -133,7 +133,7 @@ export function grantsRoutes (ctx: WebContext) {
     if (body.client_id !== undefined) {
       const person = personOf(body, admin)
       const held = (await webex.listAuthorizations(accessToken, person)).filter((g) => g.clientId === body.client_id)
-      const name = held[0]?.applicationName ?? WEBEX_OWN_CLIENTS.get(body.client_id) ?? body.client_id
+      const name = applicationName(body.client_id, held[0]?.applicationName)
       return { kind: 'client' as const, clientId: body.client_id, name, own: body.client_id === config.clientId, webex: WEBEX_OWN_CLIENTS.has(body.client_id), held: held.length, email: body.email ?? '' }
     }
     throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
@@ -158,7 +158,7 @@ export function grantsRoutes (ctx: WebContext) {
         email: chosen.email,
         problem,
         grant: chosen.kind === 'grant'
-          ? { ...grantView(chosen.grant, now, { session: body.session_grant }), applicationName: chosen.grant.applicationName ?? WEBEX_OWN_CLIENTS.get(chosen.grant.clientId ?? '') ?? chosen.grant.clientId, webex: WEBEX_OWN_CLIENTS.has(chosen.grant.clientId ?? ''), consequence: grantConsequence(chosen.grant), sessionNote: SESSION_NOTE }
+          ? { ...grantView(chosen.grant, now, { session: body.session_grant }), applicationName: applicationName(chosen.grant.clientId, chosen.grant.applicationName), webex: WEBEX_OWN_CLIENTS.has(chosen.grant.clientId ?? ''), consequence: grantConsequence(chosen.grant), sessionNote: SESSION_NOTE }
           : undefined,
         client: chosen.kind === 'client'
           ? {

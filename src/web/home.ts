@@ -83,6 +83,16 @@ export function homeView (catalogue: Catalogue, config: Config, selection: Selec
   }
 }
 
+/** Scope ids from a link or a pasted URL, sorted: catalogue ids, pattern-valid others, and the rest. */
+function sortIds (catalogue: Catalogue, text: string): { known: string[], custom: string[], unknown: string[] } {
+  const ids = [...new Set(splitScopeText(text))].slice(0, 200)
+  return {
+    known: ids.filter((id) => catalogue.byId.has(id)),
+    custom: ids.filter((id) => !catalogue.byId.has(id) && SCOPE_PATTERN.test(id)),
+    unknown: ids.filter((id) => !catalogue.byId.has(id) && !SCOPE_PATTERN.test(id))
+  }
+}
+
 /** Scopes from an authorize URL pasted from the developer portal: known ones, pattern-valid others, and the rest. */
 export function importAuthorizeUrl (catalogue: Catalogue, text: string): Selection {
   let url: URL
@@ -93,10 +103,9 @@ export function importAuthorizeUrl (catalogue: Catalogue, text: string): Selecti
   }
   const scope = url.searchParams.get('scope')
   if (scope === null || scope.trim() === '') return { scopes: [], problem: 'That URL has no scope parameter.' }
-  const ids = [...new Set(splitScopeText(scope))].slice(0, 200)
-  const known = ids.filter((id) => catalogue.byId.has(id))
-  const custom = ids.filter((id) => !catalogue.byId.has(id) && SCOPE_PATTERN.test(id))
-  const unknown = ids.filter((id) => !catalogue.byId.has(id) && !SCOPE_PATTERN.test(id)).map((id) => id.slice(0, 80))
+  const sorted = sortIds(catalogue, scope)
+  const { known, custom } = sorted
+  const unknown = sorted.unknown.map((id) => id.slice(0, 80))
   const notice = `Imported ${known.length} scope${known.length === 1 ? '' : 's'} from the URL.` +
     (custom.length > 0 ? ` Not in the catalogue, added to "Other scopes": ${custom.join(', ')}.` : '')
   return { scopes: known, custom, notice, unknown: unknown.length > 0 ? unknown : undefined }
@@ -195,9 +204,7 @@ export function homeRoutes (ctx: WebContext) {
       }
       if (query?.scopes !== undefined) {
         // A shared selection: catalogue ids ticked, other well-formed ids in "Other scopes".
-        const ids = [...new Set(splitScopeText(query.scopes))].slice(0, 200)
-        const known = ids.filter((id) => catalogue.byId.has(id))
-        const custom = ids.filter((id) => !catalogue.byId.has(id) && SCOPE_PATTERN.test(id))
+        const { known, custom } = sortIds(catalogue, query.scopes)
         return renderHome(reply, homeView(catalogue, config, { scopes: known, custom, notice: `${known.length + custom.length} scope${known.length + custom.length === 1 ? '' : 's'} selected from the link.` }))
       }
       if (query?.import !== undefined) {

@@ -3,7 +3,7 @@
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { TokenRecordMeta } from '../oauth/token-file.ts'
 import { tokenRecord } from '../oauth/token-record.ts'
-import { FULL_ADMIN_ROLE, orgIdFromToken, READONLY_ADMIN_ROLE, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { FULL_ADMIN_ROLE, isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { formatDateTime, formatRelative, type Environment } from './render.ts'
 
 export interface ScopeComparison { scope: string, requested: boolean, granted: boolean }
@@ -86,7 +86,7 @@ export function tokensView (input: TokensInput) {
           displayName: person.displayName ?? [person.firstName, person.lastName].filter(Boolean).join(' '),
           email: person.emails[0],
           fullAdmin: person.roles?.includes(FULL_ADMIN_ROLE) === true,
-          readOnly: person.roles?.includes(READONLY_ADMIN_ROLE) === true && person.roles.includes(FULL_ADMIN_ROLE) !== true,
+          readOnly: isReadOnlyAdmin(person),
           type: person.type
         },
     orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),

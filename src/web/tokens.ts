@@ -5,7 +5,7 @@ import * as z from 'zod'
 import { withoutBearer } from '../oauth/token-file.ts'
 import { AppError } from '../oauth/errors.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
-import { FULL_ADMIN_ROLE, orgIdFromToken, READONLY_ADMIN_ROLE, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../oauth/webex-client.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { tokenEntry, type AuditEventName } from '../audit.ts'
 import { canManageGrants, signInGrantOf } from '../oauth/grants.ts'
@@ -86,9 +86,7 @@ export function tokenRoutes (ctx: WebContext) {
     const purpose = input.refreshed === true || input.serviceApp !== undefined ? {} : { purpose: 'tokens' as const }
     await recordAudit(ctx, request, () => tokenEntry({ event, via: 'web', clientId: input.serviceApp?.clientId ?? config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...purpose, now }))
     // A read-only admin is granted admin write scopes, yet Webex refuses every change they make.
-    const roles = who.person?.roles ?? []
-    const readOnly = roles.includes(READONLY_ADMIN_ROLE) && !roles.includes(FULL_ADMIN_ROLE)
-    const readOnlyWrites = readOnly ? (input.tokens.grantedScopes ?? input.requested ?? []).filter((id) => { const scope = ctx.catalogue.byId.get(id); return scope?.access === 'write' && scope.role !== 'any_user' }) : []
+    const readOnlyWrites = who.person !== undefined && isReadOnlyAdmin(who.person) ? (input.tokens.grantedScopes ?? input.requested ?? []).filter((id) => { const scope = ctx.catalogue.byId.get(id); return scope?.access === 'write' && scope.role !== 'any_user' }) : []
     const view = tokensView({ ...input, ...who, now, environment, revoke: await revokeTarget(input, who.person), readOnlyWrites })
     return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
   }
