@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { parse as parseDotenv } from 'dotenv'
 import { expiryStage, remaining } from '../src/browser/countdown.ts'
 import { reminderIcs } from '../src/browser/ics.ts'
-import { checkSelection, matchesSearch, selectionSummary, selectionWarnings } from '../src/catalogue/rules.ts'
+import { checkSelection, matchesSearch, selectionBar, selectionSummary, selectionWarnings } from '../src/catalogue/rules.ts'
 import { toEnvFile, toJsonFile, UnquotableValueError, type TokenRecord } from '../src/oauth/token-file.ts'
 
 /** The reason the server's check gives for a selection, against a two-scope catalogue. */
@@ -54,8 +54,15 @@ describe('the live summary of a selection', () => {
   const compliance = { id: 'spark-compliance:messages_read', role: 'compliance_officer', write: false }
 
   test('counts the unique scopes and shows the exact string sent', () => {
-    assert.deepEqual(selectionSummary([]), { count: 'No scope selected yet.', scopeString: '' })
-    assert.deepEqual(selectionSummary(['a:b', 'c:d', 'a:b']), { count: '2 scopes selected.', scopeString: 'a:b c:d' })
+    assert.deepEqual(selectionSummary([]), { size: 0, count: 'No scope selected yet.', scopeString: '' })
+    assert.deepEqual(selectionSummary(['a:b', 'c:d', 'a:b']), { size: 2, count: '2 scopes selected.', scopeString: 'a:b c:d' })
+  })
+
+  test("the phone's bar names the count and the worst of what waits in the panel", () => {
+    assert.equal(selectionBar(0, []), 'No scope selected')
+    assert.equal(selectionBar(1, [{ level: 'info' }]), '1 scope')
+    assert.equal(selectionBar(3, [{ level: 'warn' }, { level: 'warn' }, { level: 'info' }]), '3 scopes · 2 warnings')
+    assert.equal(selectionBar(2, [{ level: 'warn' }, { level: 'error' }]), '2 scopes · 1 problem')
   })
 
   test('warns about spark:all conflicts with the same words the server refuses them with', () => {

@@ -1,10 +1,12 @@
 // The pages' script, loaded as a module by every page. Progressive enhancement only: every
 // page works without it. Each piece is set up on its own, so one failure cannot stop the rest.
 import { setupScopePicker } from './scope-picker.ts'
+import { setupSummaryPanel } from './summary-panel.ts'
 import { setupCopyButtons, setupCountdown, setupDownloads, setupReveal } from './tokens-page.ts'
 
 const pieces: Record<string, () => void> = {
   'scope picker': setupScopePicker,
+  'selection panel': setupSummaryPanel,
   'copy buttons': setupCopyButtons,
   'reveal buttons': setupReveal,
   countdown: setupCountdown,

@@ -124,17 +124,36 @@ export function serviceAppOnlyWarning (ids: readonly string[]): string {
 }
 
 /** "3 scopes selected." and the exact string sent to Webex, for the live summary. */
-export function selectionSummary (ids: readonly string[]): { count: string, scopeString: string } {
+export function selectionSummary (ids: readonly string[]): { size: number, count: string, scopeString: string } {
   const unique = [...new Set(ids)]
   return {
+    size: unique.length,
     count: unique.length === 0 ? 'No scope selected yet.' : `${unique.length} scope${unique.length > 1 ? 's' : ''} selected.`,
     scopeString: unique.join(' ')
   }
 }
 
+/** The phone's one-line bar over the selection: how many scopes, and what waits in the panel. */
+export function selectionBar (count: number, warnings: ReadonlyArray<{ level: string }>): string {
+  const scopes = count === 0 ? 'No scope selected' : `${count} scope${count === 1 ? '' : 's'}`
+  const problems = warnings.filter((w) => w.level === 'error').length
+  const cautions = warnings.filter((w) => w.level === 'warn').length
+  if (problems > 0) return `${scopes} · ${problems} problem${problems === 1 ? '' : 's'}`
+  if (cautions > 0) return `${scopes} · ${cautions} warning${cautions === 1 ? '' : 's'}`
+  return scopes
+}
+
 /** Whether a scope row's text matches every word typed into the search field. */
 export function matchesSearch (text: string, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== '')
-  const haystack = text.toLowerCase()
-  return words.every((w) => haystack.includes(w))
+  return matchesWords(text.toLowerCase(), searchWords(query))
+}
+
+/** The lower-case words of a search, split once per keystroke rather than once per row. */
+export function searchWords (query: string): string[] {
+  return query.toLowerCase().split(/\s+/).filter((w) => w !== '')
+}
+
+/** Whether a lower-case text holds every one of the words. */
+export function matchesWords (lowerText: string, words: readonly string[]): boolean {
+  return words.every((w) => lowerText.includes(w))
 }

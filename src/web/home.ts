@@ -73,6 +73,8 @@ export function homeView (catalogue: Catalogue, config: Config, selection: Selec
     families: staticMode ? [] : catalogue.families.map((f) => ({ id: f.id, title: f.title, blurb: f.blurb, scopes: f.scopes.map((s) => scopeRow(s, set)) })),
     presets: staticMode ? [] : catalogue.presets.map((p) => ({ id: p.id, name: p.name, purpose: p.purpose, scopes: p.scopes.join(' ') })),
     custom: (selection.custom ?? []).join(' '),
+    // A page that arrives with a selection (a preset, a link, the way back) opens on it, not on the presets.
+    hasSelection: selection.scopes.length > 0 || (selection.custom ?? []).length > 0,
     problem: selection.problem,
     notice: selection.notice,
     unknown: selection.unknown,

@@ -22,6 +22,9 @@ const HELLO_DIR = join(PACKAGE_ROOT, 'test', 'bench', 'hello')
 const EMULATOR = join(PACKAGE_ROOT, 'test', 'bench', 'emulator.ts')
 const HEAP_PROBE = join(PACKAGE_ROOT, 'test', 'bench', 'heap-probe.mjs')
 const SERVER = join(PACKAGE_ROOT, 'bin', 'serve.js')
+// Typed against the DOM, so it lives with the browser tests (test/e2e/tsconfig.json).
+const SEARCH_BENCH = join(PACKAGE_ROOT, 'test', 'e2e', 'search-keystroke.ts')
+type KeystrokeMs = (pageUrl: string, rounds: number, cpuSlowdown?: number) => Promise<number | undefined>
 
 /**
  * Flows run in three stretches: the first `flowsWarm` (V8 is still compiling and optimizing;
@@ -288,6 +291,12 @@ async function main (): Promise<void> {
   report({ name: 'baseline p99 latency', value: base.p99, unit: 'ms', target: '', pass: null })
   report({ name: `catalogue page GET /, 50 connections${rounds}`, value: page.rps, unit: 'req/s', target: `≥ 0.5 × baseline (${(0.5 * base.rps).toFixed(0)} req/s)`, pass: page.rps >= 0.5 * base.rps })
   report({ name: 'catalogue page p99 latency', value: page.p99, unit: 'ms', target: '', pass: null })
+  const { searchKeystrokeMs } = await import(SEARCH_BENCH) as { searchKeystrokeMs: KeystrokeMs }
+  const keystroke = await searchKeystrokeMs(`${appUrl}/`, settings.rounds)
+  if (keystroke === undefined) process.stderr.write('  search keystroke: skipped, Chromium is not at /usr/bin/chromium\n')
+  else report({ name: 'search keystroke in Chromium, input event to style and layout done, median', value: keystroke, unit: 'ms', target: '≤ 8 ms (one frame at 120 Hz)', pass: keystroke <= 8 })
+  const slowKeystroke = await searchKeystrokeMs(`${appUrl}/`, settings.rounds, 4)
+  if (slowKeystroke !== undefined) report({ name: 'the same keystroke with the CPU slowed 4× (a low-end laptop)', value: slowKeystroke, unit: 'ms', target: '', pass: null })
 
   const pid = app.pid ?? 0
   const cpuWarm0 = cpuMs(pid)

@@ -39,18 +39,19 @@ export async function startSandboxApp (env: Record<string, string> = {}): Promis
 
 /**
  * What a browser test file needs: Chromium, the app in dynamic mode and the app in static
- * mode with the given SCOPES. Call inside a describe(); the hooks start and stop them.
+ * mode with the given SCOPES (if any). Call inside a describe(); the hooks start and stop them.
  */
 export class BrowserFixture {
   browser!: Browser
   app!: SandboxApp
   fixed!: SandboxApp
 
-  constructor (staticScopes: string) {
+  /** Without `staticScopes`, no static app is started (and `fixed` stays unset). */
+  constructor (staticScopes?: string) {
     before(async () => {
       this.browser = await launch()
       this.app = await startSandboxApp()
-      this.fixed = await startSandboxApp({ MODE: 'static', SCOPES: staticScopes })
+      if (staticScopes !== undefined) this.fixed = await startSandboxApp({ MODE: 'static', SCOPES: staticScopes })
     })
     after(async () => {
       await this.browser?.close()
