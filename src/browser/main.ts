@@ -2,12 +2,13 @@
 // page works without it. Each piece is set up on its own, so one failure cannot stop the rest.
 import { setupScopePicker } from './scope-picker.ts'
 import { setupSummaryPanel } from './summary-panel.ts'
-import { setupCopyButtons, setupCountdown, setupDownloads, setupReveal } from './tokens-page.ts'
+import { setupCopyButtons, setupCopyText, setupCountdown, setupDownloads, setupReveal } from './tokens-page.ts'
 
 const pieces: Record<string, () => void> = {
   'scope picker': setupScopePicker,
   'selection panel': setupSummaryPanel,
   'copy buttons': setupCopyButtons,
+  'copy text buttons': setupCopyText,
   'reveal buttons': setupReveal,
   countdown: setupCountdown,
   downloads: setupDownloads

@@ -26,6 +26,25 @@ export function setupCopyButtons (): void {
   }
 }
 
+/** Copy buttons for text the page shows shortened (a grant id): the whole text is in data-copy-text. */
+export function setupCopyText (): void {
+  const status = byId('copy-status', HTMLElement)
+  for (const button of all(document, 'button.copy-text', HTMLButtonElement)) {
+    const text = button.dataset.copyText ?? ''
+    const label = button.textContent
+    button.hidden = false
+    button.addEventListener('click', () => {
+      navigator.clipboard.writeText(text).then(() => {
+        button.textContent = 'Copied'
+        if (status !== undefined) status.textContent = 'Copied to the clipboard'
+      }, () => {
+        button.textContent = 'Copy blocked'
+        if (status !== undefined) status.textContent = `Copy was blocked: the whole id is ${text}`
+      }).finally(() => setTimeout(() => { button.textContent = label }, 2500))
+    })
+  }
+}
+
 export function setupReveal (): void {
   for (const button of all(document, 'button.reveal', HTMLButtonElement)) {
     const field = byId(button.dataset.reveal ?? '', HTMLInputElement)

@@ -70,8 +70,14 @@ function plural (n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
+/**
+ * Grant ids are ~80 characters of base64 whose start is the same for every grant
+ * ("ciscospark://…/AUTHORIZATION/"): the page shows the tail, and the whole id is copied.
+ */
+const ID_TAIL = 10
+
 function grantView (grant: Authorization, now: number, marks: { candidates?: ReadonlySet<string>, session?: string } = {}) {
-  return { id: grant.id, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now), candidate: marks.candidates?.has(grant.id) === true, session: grant.id === marks.session }
+  return { id: grant.id, shortId: grant.id.length > ID_TAIL + 2 ? grant.id.slice(-ID_TAIL) : grant.id, idShortened: grant.id.length > ID_TAIL + 2, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now), candidate: marks.candidates?.has(grant.id) === true, session: grant.id === marks.session }
 }
 
 /** What revoking this page's own sign-in does, before and after. */
