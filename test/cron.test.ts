@@ -1,4 +1,4 @@
-// The README's crontab line and systemd unit, run as written with the installed command
+// The README's crontab line and docs/cron.md's systemd unit, run as written with the installed command
 // (bin/webex-token-issuer.js, built dist/) against the emulator, in a scratch folder standing
 // in for /srv/webex: not due (file untouched), due (refreshed in place, other lines and mode
 // 0600 kept), and a refresh token that has expired (exit 6, a new sign-in needed).
@@ -12,11 +12,13 @@ import { parse as parseDotenv } from 'dotenv'
 import { cliSignIn, CLIENT_ID, CLIENT_SECRET, freePort, spawnProcess, startEmulator, type RunningEmulator } from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const DOCS: Record<string, string> = { cron: 'README.md', systemd: join('docs', 'cron.md') }
 
 function between (name: string): string {
-  const match = new RegExp(`<!-- ${name}:begin -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`).exec(README)
-  if (match === null) throw new Error(`README has no ${name} block`)
+  const file = DOCS[name] ?? 'README.md'
+  const text = readFileSync(join(ROOT, file), 'utf8')
+  const match = new RegExp(`<!-- ${name}:begin -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`).exec(text)
+  if (match === null) throw new Error(`${file} has no ${name} block`)
   return match[1] ?? ''
 }
 
