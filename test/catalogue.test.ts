@@ -236,6 +236,22 @@ describe('the scope page', () => {
     await app.close()
   })
 
+  test('a typo in an imported authorize URL or a shared link is pointed out as the page opens, kept under "Other scopes"', async () => {
+    const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
+    const url = 'https://webexapis.com/v1/authorize?client_id=C1&scope=spark-admin%3Alicenses_read%20spark-admin%3Apeople_raed%20spark-admin%3Abrand_new_read'
+    for (const path of [`/?import=${encodeURIComponent(url)}`, '/?scopes=spark-admin:licenses_read+spark-admin:people_raed+spark-admin:brand_new_read']) {
+      const page = await app.inject({ url: path })
+      assert.equal(page.statusCode, 200, path)
+      const warning = /<div class="warn" role="status" id="typo-warning">([\s\S]*?)<\/div>/.exec(page.body)?.[1] ?? ''
+      assert.match(warning, /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read/, path)
+      assert.doesNotMatch(warning, /brand_new_read/, 'a genuinely new id is no typo')
+      assert.match(page.body, /id="custom-scopes"[^>]*value="spark-admin:people_raed spark-admin:brand_new_read"/, path)
+    }
+    const clean = await app.inject({ url: '/?scopes=spark-admin:licenses_read+spark-admin:brand_new_read' })
+    assert.doesNotMatch(clean.body, /typo-warning/)
+    await app.close()
+  })
+
   test('custom scope ids are accepted when they match the pattern, and refused otherwise', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
     const ok = await app.inject({ method: 'POST', url: '/start', payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })

@@ -53,7 +53,7 @@ function scopeRow (scope: Scope, selected: ReadonlySet<string>): ScopeRowView {
   }
 }
 
-interface Selection { scopes: readonly string[], custom?: readonly string[], problem?: string, notice?: string, unknown?: readonly string[], account?: { noSelect?: boolean, loginHint?: string } }
+interface Selection { scopes: readonly string[], custom?: readonly string[], problem?: string, notice?: string, unknown?: readonly string[], typos?: readonly string[], account?: { noSelect?: boolean, loginHint?: string } }
 
 /** The scope page's view model for a given selection. Built at start-up for the default and each preset. */
 export function homeView (catalogue: Catalogue, config: Config, selection: Selection) {
@@ -78,11 +78,20 @@ export function homeView (catalogue: Catalogue, config: Config, selection: Selec
     problem: selection.problem,
     notice: selection.notice,
     unknown: selection.unknown,
+    typos: selection.typos,
     account: selection.account,
     redirectUri: config.redirectUri,
     clientId: config.clientId,
     scopeCount: catalogue.scopes.length
   }
+}
+
+/** The ids not in the catalogue that look like a typo of one in it, each with the suggestion. */
+function typosOf (catalogue: Catalogue, custom: readonly string[]): string[] {
+  return custom.flatMap((id) => {
+    const near = suggestScope(catalogue, id)
+    return near === undefined ? [] : [`${id} is not in the catalogue, and looks like a typo of ${near}`]
+  })
 }
 
 /** Scope ids from a link or a pasted URL, sorted: catalogue ids, pattern-valid others, and the rest. */
@@ -110,7 +119,8 @@ export function importAuthorizeUrl (catalogue: Catalogue, text: string): Selecti
   const unknown = sorted.unknown.map((id) => id.slice(0, 80))
   const notice = `Imported ${known.length} scope${known.length === 1 ? '' : 's'} from the URL.` +
     (custom.length > 0 ? ` Not in the catalogue, added to "Other scopes": ${custom.join(', ')}.` : '')
-  return { scopes: known, custom, notice, unknown: unknown.length > 0 ? unknown : undefined }
+  const typos = typosOf(catalogue, custom)
+  return { scopes: known, custom, notice, unknown: unknown.length > 0 ? unknown : undefined, typos: typos.length > 0 ? typos : undefined }
 }
 
 /** The catalogue and presets for scripts, prepared once. */
@@ -207,7 +217,8 @@ export function homeRoutes (ctx: WebContext) {
       if (query?.scopes !== undefined) {
         // A shared selection: catalogue ids ticked, other well-formed ids in "Other scopes".
         const { known, custom } = sortIds(catalogue, query.scopes)
-        return renderHome(reply, homeView(catalogue, config, { scopes: known, custom, notice: `${known.length + custom.length} scope${known.length + custom.length === 1 ? '' : 's'} selected from the link.` }))
+        const typos = typosOf(catalogue, custom)
+        return renderHome(reply, homeView(catalogue, config, { scopes: known, custom, typos: typos.length > 0 ? typos : undefined, notice: `${known.length + custom.length} scope${known.length + custom.length === 1 ? '' : 's'} selected from the link.` }))
       }
       if (query?.import !== undefined) {
         const selection = importAuthorizeUrl(catalogue, query.import)
@@ -239,7 +250,7 @@ export function homeRoutes (ctx: WebContext) {
       // A typo in "Other scopes" (or an imported URL) is caught as SCOPES and --scopes catch it,
       // with the suggestion; a scope that is genuinely new is sent when the person says so.
       if (page === undefined && config.mode === 'dynamic' && body.data.allow_unknown === undefined) {
-        const typos = checked.custom.flatMap((id) => { const near = suggestScope(catalogue, id); return near === undefined ? [] : [`${id} is not in the catalogue, and looks like a typo of ${near}`] })
+        const typos = typosOf(catalogue, checked.custom)
         if (typos.length > 0) return renderHome(reply, { ...homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: `${typos.join('; ')}. Fix it, or tick "Send them as written" under Other scopes if it is a scope Webex added recently.`, account: kept }), allowUnknown: false }, 400)
       }
       const flow = createFlow(checked.scopes, ctx.now(), undefined, purpose)
