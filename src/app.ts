@@ -11,7 +11,8 @@ import type { Dispatcher } from 'undici'
 import type { Config } from './config/index.ts'
 import { SANDBOX_PATH } from './config/index.ts'
 import { loadCatalogue, type Catalogue } from './catalogue/index.ts'
-import { createWebexClient, type Timeouts } from './oauth/webex-client.ts'
+import { createWebexClient } from './webex/client.ts'
+import type { Timeouts } from './webex/transport.ts'
 import { ConsumedStates, flowKey } from './oauth/flow.ts'
 import type { Emulator } from './sandbox/index.ts'
 import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
@@ -27,9 +28,9 @@ import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { HEALTH_SERVICE } from './loopback.ts'
 import { hostGuard } from './web/host-guard.ts'
-import { securityHeaders } from './web/security-headers.ts'
+import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
-import { AppError } from './oauth/errors.ts'
+import { AppError } from './errors.ts'
 import type { WebContext } from './web/context.ts'
 
 export interface AppDeps {
@@ -108,7 +109,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
   app.addHook('onClose', async () => { await ctx.webex.close() })
 
-  await app.register(securityHeaders, {
+  await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

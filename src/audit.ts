@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { appendFile } from 'node:fs/promises'
 import * as z from 'zod'
 import { ConfigError, currentUser, untrustedFile } from './config/index.ts'
-import { orgIdFromToken, type Person, type TokenSet } from './oauth/webex-client.ts'
+import { orgIdFromToken, type Person, type TokenSet } from './webex/domain.ts'
 
 export const AUDIT_EVENTS = ['token_issued', 'token_refreshed', 'token_checked', 'service_app_token_issued', 'grant_revoked'] as const
 export type AuditEventName = typeof AUDIT_EVENTS[number]

@@ -3,8 +3,7 @@
 // relay there would see codes, states, cookies and token pages. So on a loopback HOST the
 // server and the CLI's callback listener take the port on both addresses, and refuse to
 // start when either is held by another program.
-import type { RequestListener, Server } from 'node:http'
-import { http } from './node-http.ts'
+import { createServer, get, type RequestListener, type Server } from 'node:http'
 import { BlockList, isIP, type AddressInfo } from 'node:net'
 
 /** Every address of this machine's loopback: 127.0.0.0/8, ::1, and IPv4-mapped ::ffff:127.0.0.0/104. */
@@ -60,7 +59,7 @@ export const HEALTH_SERVICE = 'webex-token-issuer'
  */
 export function heldByThisTool (port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', headers: { accept: 'application/json' }, timeout: 1000 }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path: '/healthz', headers: { accept: 'application/json' }, timeout: 1000 }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => { if (body.length < 1000) body += chunk })
@@ -125,7 +124,7 @@ export function closeServer (server: Server): Promise<void> {
  */
 export async function listenIpv6Twin (primary: Server, handler: RequestListener, noIpv6: () => void): Promise<Server | undefined> {
   const port = (primary.address() as AddressInfo).port
-  const twin = http.createServer(handler)
+  const twin = createServer(handler)
   // The same patience as the first: Fastify sets these on the server it makes.
   twin.keepAliveTimeout = primary.keepAliveTimeout
   twin.requestTimeout = primary.requestTimeout

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { canManageGrants, groupByApplication, signInGrantOf } from '../src/oauth/grants.ts'
-import type { Authorization } from '../src/oauth/webex-client.ts'
+import type { Authorization } from '../src/webex/domain.ts'
 
 const grant = (id: string, clientId: string, type: 'refresh' | 'access', created: string, applicationName?: string): Authorization =>
   ({ id, clientId, type, created, ...(applicationName === undefined ? {} : { applicationName }) })

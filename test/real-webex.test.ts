@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
-import { kindOfWebexMessage, orgIdFromToken } from '../src/oauth/webex-client.ts'
+import { kindOfWebexMessage } from '../src/webex/classify.ts'
+import { orgIdFromToken } from '../src/webex/domain.ts'
 import { Browser, consent, freePort, runCliHere, runFlow, signInPage, startApp, startFlow, type RunningApp } from './helpers.ts'
 
 /** A sandbox CLI on a port of its own. */
@@ -201,7 +202,7 @@ describe('answers Webex really gives', () => {
 describe('explanations that name the cause', () => {
   test('access_denied says "you declined" or "your org blocks it" from Webex\'s words', async () => {
     const { errorView } = await import('../src/web/errors.ts')
-    const { AppError } = await import('../src/oauth/errors.ts')
+    const { AppError } = await import('../src/errors.ts')
     assert.match(errorView(new AppError('access_denied', { webexDescription: 'The user denied the authorization request' })).summary, /declined the consent screen/)
     assert.match(errorView(new AppError('access_denied', { webexDescription: 'This integration is blocked by your organization policy' })).summary, /policy blocks this integration/)
     assert.match(errorView(new AppError('access_denied', {})).summary, /declined, or an org policy blocks/)

@@ -209,7 +209,7 @@ describe('finding 6: .env and .env.local are read only when nobody else can writ
 
 describe('finding 7: our secrets are scrubbed from every field of Webex\'s answer, in every encoding', () => {
   test('scrub catches the literal, percent-encoded, base64, base64url and JSON-escaped forms', async () => {
-    const { scrub } = await import('../src/oauth/webex-client.ts')
+    const { scrub } = await import('../src/webex/classify.ts')
     const secret = 'a+b/c=d e"f-0123456789'
     const echoes = [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), JSON.stringify(secret).slice(1, -1)]
     for (const echo of echoes) assert.equal(scrub(`Webex saw ${echo}.`, [secret]), 'Webex saw [redacted].', echo)

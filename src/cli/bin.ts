@@ -1,5 +1,5 @@
 // Process wiring for the CLI: real streams, the system browser, Ctrl-C, a closed stdout.
-import { EXIT } from '../oauth/errors.ts'
+import { EXIT } from './exit-codes.ts'
 import { runCli } from './main.ts'
 import { openBrowser } from './open-browser.ts'
 

@@ -6,8 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { isOpenIdScope } from '../catalogue/rules.ts'
-import { AppError } from '../oauth/errors.ts'
-import { createWebexClient, personOf, type DeviceAuthorization, type Person, type TokenSet } from '../oauth/webex-client.ts'
+import { AppError } from '../errors.ts'
+import { createWebexClient, personOf } from '../webex/client.ts'
+import type { DeviceAuthorization, Person, TokenSet } from '../webex/domain.ts'
 import { listen, redirectPort } from './token.ts'
 
 /** Time as the device grant sees it: its deadlines and its waits between polls. */

@@ -3,9 +3,10 @@
 import { createInterface } from 'node:readline/promises'
 import { Option, type Command } from 'commander'
 import { revokeEntry } from '../audit.ts'
-import { AppError, EXIT, type ErrorKind } from '../oauth/errors.ts'
+import { AppError, type ErrorKind } from '../errors.ts'
+import { EXIT } from './exit-codes.ts'
 import { clientConsequence, groupByApplication, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
-import type { Authorization } from '../oauth/webex-client.ts'
+import type { Authorization } from '../webex/domain.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 import { adminTokenOptions, commandHelp, ExitError, SIGN_IN_KINDS, parseLoginHint, parseWebexId, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
-import { AppError } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
 import { withoutBearer } from '../oauth/token-file.ts'
 
 const MAX_INPUT = 64 * 1024

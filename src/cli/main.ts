@@ -5,7 +5,9 @@ import { Command, CommanderError, Option } from 'commander'
 import { FAMILIES, invalidScopeExplanation, loadCatalogue, roleGroups, ROLES } from '../catalogue/index.ts'
 import { matchesSearch } from '../catalogue/rules.ts'
 import { auditTable, readAudit } from '../audit.ts'
-import { AppError, ERRORS, EXIT, exitCodeHelp, type ErrorKind } from '../oauth/errors.ts'
+import { AppError, type ErrorKind } from '../errors.ts'
+import { PAGE_TEXT } from '../web/error-text.ts'
+import { EXIT, EXIT_CODES, exitCodeHelp } from './exit-codes.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { commandHelp, ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './cli.ts'
 import { grantsCommands } from './grants.ts'
@@ -117,7 +119,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
         term.error('cancelled')
         return EXIT.cancelled
       }
-      const entry = ERRORS[err.kind]
+      const entry = PAGE_TEXT[err.kind]
       term.error(`${entry.title}: ${err.message}`)
       if (err.details.webexDescription !== undefined) term.error(`Webex said: ${err.details.webexDescription}`)
       if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
@@ -133,7 +135,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       if (NEXT_STEPS_SHOWN.has(err.kind)) for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
       if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)
-      return entry.exitCode
+      return EXIT_CODES[err.kind].exitCode
     }
     term.error(`unexpected error (${err instanceof Error ? err.name : 'unknown'})`)
     return EXIT.failure

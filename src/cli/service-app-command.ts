@@ -3,8 +3,9 @@
 // ways or from a sign-in for spark:applications_token.
 import type { Command } from 'commander'
 import { tokenEntry } from '../audit.ts'
-import { EXIT } from '../oauth/errors.ts'
-import { orgIdFromToken, personOf } from '../oauth/webex-client.ts'
+import { EXIT } from './exit-codes.ts'
+import { orgIdFromToken } from '../webex/domain.ts'
+import { personOf } from '../webex/client.ts'
 import { adminTokenOptions, checkDestination, commandHelp, emit, SIGN_IN_KINDS, parseWebexId, ExitError, formatOption, readSecret, record, withAdminToken, type AdminTokenOptions, type Cli } from './cli.ts'
 import type { Format } from './output.ts'
 

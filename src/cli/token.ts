@@ -4,17 +4,18 @@
 // framework; in sandbox mode the emulator (a Fastify plugin) answers on the same port.
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
-import { http } from '../node-http.ts'
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
 import { isLoopbackHost, ListenError, listenIpv6Twin, listenOn, loopbackIpv4 } from '../loopback.ts'
 import { join } from 'node:path'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
-import { AppError, ERRORS } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
+import { PAGE_TEXT } from '../web/error-text.ts'
 import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type AccountChoice, type CallbackQuery } from '../oauth/flow.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
-import type { Person, TokenSet, WebexClient } from '../oauth/webex-client.ts'
+import type { Person, TokenSet } from '../webex/domain.ts'
+import type { WebexClient } from '../webex/client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 import { DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
 
@@ -105,7 +106,7 @@ async function loopbackHandler (config: Config, now: () => number, callback: Req
  */
 export async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
   const { handler, close: closeHandler } = await loopbackHandler(config, now, callback)
-  const servers: Server[] = [http.createServer(handler)]
+  const servers: Server[] = [createServer(handler)]
   const close = async () => { await Promise.all(servers.map(closeServer)); await closeHandler() }
   try {
     // REDIRECT_URI's IPv4 loopback address (127.0.0.1 for localhost and ::1), and ::1 beside it.
@@ -140,7 +141,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   // The Webex client is first needed when the browser comes back. In sandbox mode the
   // emulator is this process's own, on the redirect URI's port, whatever PORT says.
   const apiUrl = config.sandbox ? `http://127.0.0.1:${port}${SANDBOX_PATH}` : config.webexApiUrl
-  const webexModule = import('../oauth/webex-client.ts')
+  const webexModule = import('../webex/client.ts')
   const webex = webexModule.then(({ createWebexClient }) =>
     createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
   const verifier = import('../oauth/id-token.ts')
@@ -197,7 +198,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
     } catch (err) {
       const error = err instanceof AppError ? err : new AppError('unknown_error')
       deliver(error)
-      sendPage(res, error.status, await donePage(ERRORS[error.kind].title, error.message, error.details.webexDescription), true)
+      sendPage(res, error.status, await donePage(PAGE_TEXT[error.kind].title, error.message, error.details.webexDescription), true)
     }
   }
 

@@ -5,8 +5,8 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, ti
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import * as z from 'zod'
 import { isOpenIdScope } from '../catalogue/rules.ts'
-import { AppError, kindOfOAuthError } from './errors.ts'
-import { scrub } from './webex-client.ts'
+import { AppError } from '../errors.ts'
+import { kindOfOAuthError, scrub } from '../webex/classify.ts'
 
 export const FLOW_TTL_MS = 10 * 60 * 1000
 export const FLOW_COOKIE_PREFIX = 'wti_flow_'
@@ -90,25 +90,18 @@ export function capOpenFlows (open: readonly OpenFlow[], added: OpenFlow): { kee
   return { keep, drop }
 }
 
-/** Payloads up to this size go plain: zlib's set-up cost more CPU than a whole flow's crypto. */
-const PLAIN_LIMIT = 1200
-const PLAIN = 0x6a // 'j': JSON
-const DEFLATED = 0x7a // 'z': deflated JSON, for long selections
 const IV_BYTES = 12
 const TAG_BYTES = 16
 
 function encodeFlow (flow: FlowState): Buffer {
   const fields: unknown[] = [flow.state, flow.verifier, flow.scopes, flow.createdAt, flow.nonce ?? null]
   if (flow.purpose !== undefined && flow.purpose !== 'tokens') fields.push(flow.purpose)
-  const json = Buffer.from(JSON.stringify(fields))
-  return json.length <= PLAIN_LIMIT ? Buffer.concat([Buffer.of(PLAIN), json]) : Buffer.concat([Buffer.of(DEFLATED), deflateRawSync(json)])
+  // Deflated, so that a long selection (all 164 scopes: 4 KB of ids) still fits in a cookie.
+  return deflateRawSync(JSON.stringify(fields))
 }
 
 function decodeFlow (bytes: Buffer): FlowState | undefined {
-  const kind = bytes[0]
-  if (kind !== PLAIN && kind !== DEFLATED) return undefined
-  const body = bytes.subarray(1)
-  const json = (kind === PLAIN ? body : inflateRawSync(body, { maxOutputLength: 64 * 1024 })).toString('utf8')
+  const json = inflateRawSync(bytes, { maxOutputLength: 64 * 1024 }).toString('utf8')
   const parsed = payloadSchema.safeParse(JSON.parse(json))
   if (!parsed.success) return undefined
   const [state, verifier, scopes, createdAt, nonce, purpose] = parsed.data
@@ -117,7 +110,7 @@ function decodeFlow (bytes: Buffer): FlowState | undefined {
 
 /** The flow cookie's AES-256-GCM key, derived from COOKIE_SECRET with HKDF-SHA256. */
 export function flowKey (cookieSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', cookieSecret, 'webex-token-issuer', 'flow cookie v1', 32))
+  return Buffer.from(hkdfSync('sha256', cookieSecret, 'webex-token-issuer', 'flow cookie v2', 32))
 }
 
 /**

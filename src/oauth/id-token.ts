@@ -6,8 +6,9 @@
 // The web app and the CLI both finish a sign-in through exchangeAndVerify.
 import { timingSafeEqual } from 'node:crypto'
 import type { JWTPayload } from 'jose'
-import { AppError } from './errors.ts'
-import type { TokenSet, WebexClient } from './webex-client.ts'
+import { AppError } from '../errors.ts'
+import type { WebexClient } from '../webex/client.ts'
+import type { TokenSet } from '../webex/domain.ts'
 
 /** The asymmetric algorithms an OpenID provider signs with; `none` and HMAC are never accepted. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384']

@@ -1,36 +1,27 @@
-// The stylesheet and the browser script (built from src/browser), read once at start-up and
-// served from memory, compressed on demand and revalidated by ETag.
-import { readFileSync } from 'node:fs'
+// The stylesheet and icon (templates/assets) and the browser script (built from src/browser
+// into dist/assets), served by @fastify/static under /assets/, revalidated by ETag.
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import fastifyStatic from '@fastify/static'
 import { BUILT_ASSETS_DIR, TEMPLATES_DIR } from '../paths.ts'
-import { CachedPage, sendCachedPage } from './cached-page.ts'
 
-const ASSETS = [
-  { name: 'app.css', dir: join(TEMPLATES_DIR, 'assets'), type: 'text/css; charset=utf-8' },
-  { name: 'icon.svg', dir: join(TEMPLATES_DIR, 'assets'), type: 'image/svg+xml' },
-  { name: 'app.js', dir: BUILT_ASSETS_DIR, type: 'text/javascript; charset=utf-8' },
-  { name: 'app.js.map', dir: BUILT_ASSETS_DIR, type: 'application/json; charset=utf-8' }
-]
-
-function read (dir: string, name: string): Buffer {
-  try {
-    return readFileSync(join(dir, name))
-  } catch {
-    throw new Error(`${join(dir, name)} is missing: run \`npm run build\` (it builds the browser script)`)
-  }
-}
+const SOURCE_ASSETS_DIR = join(TEMPLATES_DIR, 'assets')
 
 export async function assetRoutes (app: FastifyInstance): Promise<void> {
-  const files = new Map(ASSETS.map(({ name, dir, type }) => [name, new CachedPage(read(dir, name), type, 'public, max-age=3600')]))
-  app.get<{ Params: { name: string } }>('/assets/:name', (request, reply) => {
-    const file = files.get(request.params.name)
-    if (file === undefined) return reply.callNotFound()
-    return sendCachedPage(request, reply, file)
+  if (!existsSync(join(BUILT_ASSETS_DIR, 'app.js'))) {
+    throw new Error(`${join(BUILT_ASSETS_DIR, 'app.js')} is missing: run \`npm run build\` (it builds the browser script)`)
+  }
+  await app.register(fastifyStatic, {
+    root: [SOURCE_ASSETS_DIR, BUILT_ASSETS_DIR],
+    prefix: '/assets/',
+    index: false,
+    list: false,
+    dotfiles: 'deny',
+    maxAge: '1h',
+    // A folder is not a page here: 404, as for any other missing asset (not static's 403).
+    allowedPath: (path) => !path.endsWith('/')
   })
   // Browsers ask for /favicon.ico whatever the page says: the same key icon.
-  app.get('/favicon.ico', (request, reply) => {
-    const icon = files.get('icon.svg')
-    return icon === undefined ? reply.callNotFound() : sendCachedPage(request, reply, icon)
-  })
+  app.get('/favicon.ico', (_request, reply) => reply.sendFile('icon.svg', SOURCE_ASSETS_DIR))
 }

@@ -1,7 +1,7 @@
 // The callback on REDIRECT_URI's path: match the state to this browser's flow cookie,
 // spend the flow once, exchange the code, ask people/me, and show the tokens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
 import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'

@@ -1,7 +1,7 @@
 // What every route plugin of the web app is given: config, catalogue, the Webex client, the clock.
 import type { Config } from '../config/index.ts'
 import type { Catalogue } from '../catalogue/index.ts'
-import type { WebexClient } from '../oauth/webex-client.ts'
+import type { WebexClient } from '../webex/client.ts'
 import type { ConsumedStates } from '../oauth/flow.ts'
 import type { FastifyRequest } from 'fastify'
 import type { AuditEntry, AuditLog } from '../audit.ts'

@@ -5,7 +5,7 @@
 // these routes) posts without them.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])

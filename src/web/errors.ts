@@ -2,7 +2,8 @@
 // explanatory page from the error catalogue, with the right status and no stack trace.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { invalidScopeExplanation, roleGroups, type Catalogue, type RoleGroup } from '../catalogue/index.ts'
-import { AppError, ERRORS, type ErrorKind } from '../oauth/errors.ts'
+import { AppError, ERROR_KINDS, type ErrorKind } from '../errors.ts'
+import { PAGE_TEXT } from './error-text.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 import { selectionLink } from './links.ts'
@@ -47,7 +48,7 @@ function deniedReason (description: string | undefined): string | undefined {
  * invalid_scope the groups by role say what the general causes would: those are left out.
  */
 export function errorView (error: AppError, catalogue?: Catalogue, options: { staticMode?: boolean } = {}): ErrorView {
-  const entry = ERRORS[error.kind]
+  const entry = { ...ERROR_KINDS[error.kind], ...PAGE_TEXT[error.kind] }
   const d = error.details
   const groups = error.kind === 'invalid_scope' && catalogue !== undefined && d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? roleGroups(catalogue, d.requestedScopes) : undefined
   const explained = groups === undefined ? undefined : invalidScopeExplanation(groups)

@@ -1,17 +1,16 @@
 // GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
 // POST /start (validate the selection, set the flow cookie, send the browser to Webex).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import { suggestScope } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
-import { AppError } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
 import { authorizeUrl, capOpenFlows, createFlow, flowCookieName, FLOW_INDEX_COOKIE, FLOW_TTL_MS, formatFlowIndex, parseFlowIndex, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, sealFlow, type AccountChoice } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
-import { CachedPage, sendCachedPage } from './cached-page.ts'
 import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
 import { SERVICE_APP_PRESET_ID, SERVICE_APP_TITLE, serviceAppIntroView } from './service-app.ts'
 import { GRANTS_TITLE, grantsIntroView } from './grants.ts'
@@ -188,15 +187,15 @@ export function homeRoutes (ctx: WebContext) {
 
   return async function home (app: FastifyInstance): Promise<void> {
     // The page and each preset's page never change while the app runs: each is rendered
-    // once, the first time it is asked for, then served as bytes.
-    const pages = new Map<string, Promise<CachedPage>>()
-    const sendPage = (request: FastifyRequest, reply: FastifyReply, key: string, view: () => object) => {
+    // once, the first time it is asked for, and kept as bytes.
+    const pages = new Map<string, Promise<Buffer>>()
+    const sendPage = async (reply: FastifyReply, key: string, view: () => object) => {
       let page = pages.get(key)
       if (page === undefined) {
-        page = renderHtml(app, config, 'pages/home', title, view()).then((html) => new CachedPage(html))
+        page = renderHtml(app, config, 'pages/home', title, view()).then((html) => Buffer.from(html))
         pages.set(key, page)
       }
-      return page.then((cached) => sendCachedPage(request, reply, cached))
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await page)
     }
 
     const canonicalHost = new URL(config.redirectUri).hostname.toLowerCase()
@@ -212,7 +211,7 @@ export function homeRoutes (ctx: WebContext) {
       if (query?.preset !== undefined) {
         const preset = catalogue.presets.find((p) => p.id === query.preset)
         if (preset === undefined) return renderHome(reply, { ...defaultView(), problem: 'There is no such preset.' }, 404)
-        return sendPage(request, reply, `preset:${preset.id}`, () => homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
+        return sendPage(reply, `preset:${preset.id}`, () => homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
       }
       if (query?.scopes !== undefined) {
         // A shared selection: catalogue ids ticked, other well-formed ids in "Other scopes".
@@ -224,7 +223,7 @@ export function homeRoutes (ctx: WebContext) {
         const selection = importAuthorizeUrl(catalogue, query.import)
         return renderHome(reply, homeView(catalogue, config, selection), selection.problem === undefined ? 200 : 400)
       }
-      return sendPage(request, reply, '', defaultView)
+      return sendPage(reply, '', defaultView)
     })
 
     app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json ??= catalogueJson(catalogue)))

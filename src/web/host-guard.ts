@@ -2,7 +2,7 @@
 // at 127.0.0.1 reaches this server with a foreign Host header, and is turned away with 421.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
 
 /** The host name of a Host header, without the port; IPv6 literals keep their brackets. */
 export function hostName (host: string): string {

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/index.ts'
-import { AppError } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
 import { errorView, wantsJson } from './errors.ts'
 import { renderHtml } from './render.ts'
 

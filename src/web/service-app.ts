@@ -5,9 +5,10 @@
 // page, the integration token travels in the page's own form only.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
-import { AppError, ERRORS } from '../oauth/errors.ts'
+import { AppError } from '../errors.ts'
+import { PAGE_TEXT } from './error-text.ts'
 import { presetScopes } from '../oauth/grants.ts'
-import { orgIdFromToken, WEBEX_ID_PATTERN, type Person } from '../oauth/webex-client.ts'
+import { orgIdFromToken, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 import { TOKEN, type PresentTokens } from './tokens.ts'
@@ -69,7 +70,7 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens)
         // the secret, with what happened, what to do and Webex's words. An integration token that
         // no longer works needs a new sign-in: the error page, as for any other failure.
         if (!(err instanceof AppError) || err.kind === 'token_invalid' || err.status >= 500) throw err
-        const entry = ERRORS[err.kind]
+        const entry = PAGE_TEXT[err.kind]
         const said = err.details.webexDescription === undefined ? '' : ` Webex said: "${err.details.webexDescription}".`
         const tracking = err.details.trackingId === undefined ? '' : ` (Tracking ID ${err.details.trackingId})`
         return renderForm(reply, { accessToken: body.access_token, values: body, problem: `${entry.title}: ${err.message}${said} ${entry.next.join(' ')}${tracking}` }, err.status)

@@ -4,7 +4,8 @@
 // Start-up is what a person feels: `npm start` (the app, and the baseline through npm too)
 // to the first 200 on /healthz.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Agent, Pool, request } from 'undici'
@@ -134,7 +135,7 @@ function rssMb (pid: number): number {
  * Requests per second at `connections` keep-alive connections for `ms`, and the latencies.
  * An undici Pool (llhttp) drives the load: autocannon's JavaScript parser spent ~2 µs per KB
  * of answer and per header line, so on these two cores it could not load even a bare Fastify
- * serving the catalogue page's 6 KB faster than 0.45× hello world, whatever the app did.
+ * serving the catalogue page's bytes faster than 0.45× hello world, whatever the app did.
  */
 async function load (url: string, connections: number, ms: number): Promise<{ rps: number, latencies: number[] }> {
   const target = new URL(url)
@@ -263,12 +264,13 @@ async function main (): Promise<void> {
   process.stderr.write(`webex-token-issuer bench on Node ${process.version}${quick ? ' (quick smoke run: numbers mean nothing)' : ''}\n`)
   const baselineStart = await startupMs(HELLO_DIR, {})
   report({ name: 'baseline start-up (hello world, npm start), median', value: baselineStart, unit: 'ms', target: '', pass: null })
-  const startTarget = Math.min(1000, 1.5 * baselineStart)
+  // Issue 25's limits: a person waits minutes for Webex, so clarity wins beyond these.
+  const startTarget = Math.min(1500, 2 * baselineStart)
   const appStart = await startupMs(PACKAGE_ROOT, { ...appEnv, REDIRECT_URI: 'http://127.0.0.1:1/oauth' })
-  report({ name: 'app start-up (npm start to the first 200), median', value: appStart, unit: 'ms', target: `≤ 1000 ms and ≤ 1.5 × baseline (${startTarget.toFixed(0)} ms)`, pass: appStart <= startTarget })
+  report({ name: 'app start-up (npm start to the first 200), median', value: appStart, unit: 'ms', target: `≤ 1500 ms and ≤ 2 × baseline (${startTarget.toFixed(0)} ms)`, pass: appStart <= startTarget })
   // What a newcomer's first `npm start` is: no CLIENT_ID, so the embedded emulator comes up too.
   const sandboxStart = await startupMs(PACKAGE_ROOT, {})
-  report({ name: 'app start-up in sandbox mode (no CLIENT_ID), median', value: sandboxStart, unit: 'ms', target: `≤ 1000 ms and ≤ 1.5 × baseline (${startTarget.toFixed(0)} ms)`, pass: sandboxStart <= startTarget })
+  report({ name: 'app start-up in sandbox mode (no CLIENT_ID), median', value: sandboxStart, unit: 'ms', target: `≤ 1500 ms and ≤ 2 × baseline (${startTarget.toFixed(0)} ms)`, pass: sandboxStart <= startTarget })
 
   const emulator = start(['--import', TSX, EMULATOR], { PORT: String(emulatorPort), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri })
   await healthy(emulatorPort, performance.now(), '/v1/people/me', true)
@@ -276,18 +278,23 @@ async function main (): Promise<void> {
   const cli = await cliMs({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: emulatorBase })
   report({ name: 'CLI start to authorize URL, median', value: cli, unit: 'ms', target: '≤ 300 ms', pass: cli <= 300 })
 
-  const helloPort = await freePort()
-  const hello = start([join(HELLO_DIR, 'hello.mjs')], { PORT: String(helloPort) })
-  await healthy(helloPort, performance.now())
   // The app as npm start runs it, with Node's default heap; the probe only answers the heap question.
   const app = start(['--expose-gc', '--import', HEAP_PROBE, SERVER], { ...appEnv, PORT: String(appPort) })
   await healthy(appPort, performance.now())
   const appUrl = `http://127.0.0.1:${appPort}`
-  const [base, page] = await alternate([`http://127.0.0.1:${helloPort}/`, `${appUrl}/`], 50)
+  // The baseline sends the catalogue page's own bytes, so the two are compared like for like.
+  const pageBytes = Buffer.from(await (await request(`${appUrl}/`)).body.arrayBuffer())
+  const bodyFile = join(mkdtempSync(join(tmpdir(), 'wti-bench-')), 'page.html')
+  writeFileSync(bodyFile, pageBytes)
+  const helloPort = await freePort()
+  const hello = start([join(HELLO_DIR, 'hello.mjs')], { PORT: String(helloPort), BODY_FILE: bodyFile })
+  await healthy(helloPort, performance.now())
+  const [base, page] = await alternate([`http://127.0.0.1:${helloPort}/page`, `${appUrl}/`], 50)
   await stop(hello)
   if (base === undefined || page === undefined) throw new Error('no load figures')
   const rounds = settings.rounds > 1 ? `, median of ${settings.rounds} rounds` : ''
-  report({ name: `baseline hello world, 50 connections${rounds}`, value: base.rps, unit: 'req/s', target: '', pass: null })
+  const kb = `${(pageBytes.length / 1024).toFixed(0)} KB`
+  report({ name: `baseline: bare Fastify sending the catalogue page's ${kb}, 50 connections${rounds}`, value: base.rps, unit: 'req/s', target: '', pass: null })
   report({ name: 'baseline p99 latency', value: base.p99, unit: 'ms', target: '', pass: null })
   report({ name: `catalogue page GET /, 50 connections${rounds}`, value: page.rps, unit: 'req/s', target: `≥ 0.5 × baseline (${(0.5 * base.rps).toFixed(0)} req/s)`, pass: page.rps >= 0.5 * base.rps })
   report({ name: 'catalogue page p99 latency', value: page.p99, unit: 'ms', target: '', pass: null })

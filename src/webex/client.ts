@@ -1,0 +1,47 @@
+// The one Webex client: the token endpoint, the REST calls and OpenID, over one transport
+// (src/webex: transport.ts, classify.ts, token-endpoint.ts, rest.ts, openid.ts, domain.ts).
+import type { Dispatcher } from 'undici'
+import { AppError } from '../errors.ts'
+import type { Person } from './domain.ts'
+import { openIdCalls } from './openid.ts'
+import { restCalls } from './rest.ts'
+import { tokenEndpoint } from './token-endpoint.ts'
+import { createTransport, type Timeouts } from './transport.ts'
+
+export interface WebexClientOptions {
+  baseUrl: string
+  clientId: string
+  clientSecret: string
+  /** The undici dispatcher; without one the client makes its own keep-alive Agent on first use. */
+  dispatcher?: Dispatcher
+  timeouts?: Timeouts
+  sleep?: (ms: number) => Promise<void>
+  now?: () => number
+}
+
+export function createWebexClient (options: WebexClientOptions) {
+  const now = options.now ?? Date.now
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const transport = createTransport(options)
+  const rest = restCalls(transport, { clientSecret: options.clientSecret, now, sleep })
+  const { getJson, ...calls } = rest
+  return {
+    ...tokenEndpoint(transport, { clientId: options.clientId, clientSecret: options.clientSecret }, now),
+    ...calls,
+    ...openIdCalls(transport, getJson, { clientSecret: options.clientSecret, now }),
+    /** Closes the client's own Agent, if it made one; a dispatcher passed in is the caller's to close. */
+    close: transport.close
+  }
+}
+
+export type WebexClient = ReturnType<typeof createWebexClient>
+
+/** Whose token it is, for showing beside fresh tokens: a people/me failure only leaves it out. */
+export async function personOf (webex: WebexClient, accessToken: string): Promise<Person | undefined> {
+  try {
+    return await webex.getMe(accessToken)
+  } catch (err) {
+    if (err instanceof AppError) return undefined
+    throw err
+  }
+}

@@ -1,0 +1,76 @@
+// OpenID Connect at Webex (docs/webex-contract.md, "OpenID Connect"): the discovery document,
+// its signing keys (kept an hour, fetched again for a key id we do not know) and UserInfo.
+import * as z from 'zod'
+import { AppError } from '../errors.ts'
+import { classifyWebexError } from './classify.ts'
+import type { Transport } from './transport.ts'
+
+/** The OpenID discovery document: only what verification needs (docs/webex-contract.md, "OpenID Connect"). */
+const discoveryAnswer = z.object({
+  issuer: z.string().min(1).max(2048),
+  jwks_uri: z.url().max(2048),
+  userinfo_endpoint: z.url().max(2048).optional()
+}).loose()
+
+/** UserInfo's answer: a JSON object of claims, read claim by claim in id-token.ts. */
+const userInfoAnswer = z.record(z.string(), z.unknown())
+
+const jwksAnswer = z.object({ keys: z.array(z.object({ kty: z.string() }).loose()).max(100) }).loose()
+
+export interface OpenIdKeys {
+  issuer: string
+  jwks: { keys: Array<Record<string, unknown>> }
+  /** Where the claims of the email, profile, phone and address scopes come from (docs/webex-contract.md, "OpenID Connect"). */
+  userinfoEndpoint?: string
+}
+
+/** Discovery and keys are kept this long; an unknown key id fetches them again at once. */
+const OPENID_CACHE_MS = 60 * 60 * 1000
+
+type GetJson = <T>(path: string, bearer: string, schema: z.ZodType<T>, what: string) => Promise<T>
+
+export function openIdCalls (transport: Transport, getJson: GetJson, options: { clientSecret: string, now: () => number }) {
+  const { send, base } = transport
+  const { now } = options
+  const failure = (answer: Awaited<ReturnType<Transport['send']>>) =>
+    classifyWebexError(answer.status, answer.text, { retryAfter: answer.headers['retry-after'], trackingId: answer.trackingId, secrets: [options.clientSecret], now: now() })
+
+  let openId: { keys: OpenIdKeys, at: number } | undefined
+
+  /** A JSON document fetched without a token (discovery, keys); not retried: a failure is reported at once. */
+  async function getPublic<T> (path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+    const answer = await send('GET', path, {})
+    if (answer.status < 200 || answer.status >= 300) throw failure(answer)
+    return transport.parse(answer, schema, what)
+  }
+
+  /**
+   * The issuer and signing keys from `{base}/.well-known/openid-configuration` and its
+   * `jwks_uri`, kept for an hour; `fresh` fetches them again (a key id we do not know yet).
+   */
+  async function openIdKeys (fresh = false): Promise<OpenIdKeys> {
+    if (!fresh && openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
+    const discovery = await getPublic('/.well-known/openid-configuration', discoveryAnswer, 'the OpenID discovery document')
+    const jwksUrl = new URL(discovery.jwks_uri)
+    // Keys come over TLS, or from the same origin as the API (the loopback sandbox); so does
+    // UserInfo, which is sent the access token.
+    const trusted = (url: URL) => url.protocol === 'https:' || url.origin === new URL(base).origin
+    if (!trusted(jwksUrl)) {
+      throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names a key set that is not served over https.' })
+    }
+    const userinfo = discovery.userinfo_endpoint === undefined ? undefined : new URL(discovery.userinfo_endpoint)
+    const jwks = await getPublic(jwksUrl.toString(), jwksAnswer, 'the OpenID key set')
+    openId = { keys: { issuer: discovery.issuer, jwks, ...(userinfo !== undefined && trusted(userinfo) ? { userinfoEndpoint: userinfo.toString() } : {}) }, at: now() }
+    return openId.keys
+  }
+
+  return {
+    openIdKeys,
+    /** The claims UserInfo gives for an access token, at the discovery document's userinfo_endpoint. */
+    async getUserInfo (accessToken: string): Promise<Record<string, unknown>> {
+      const endpoint = (await openIdKeys()).userinfoEndpoint
+      if (endpoint === undefined) throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names no https UserInfo endpoint.' })
+      return getJson(endpoint, accessToken, userInfoAnswer, 'UserInfo')
+    },
+  }
+}
