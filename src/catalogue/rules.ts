@@ -22,11 +22,7 @@ export function isScopeId (id: string): boolean {
   return SCOPE_PATTERN.test(id)
 }
 
-/** Splits a free-text list of scope ids on spaces and commas, dropping duplicates, order kept. */
-export function splitScopeText (text: string | undefined): string[] {
-  if (text === undefined) return []
-  return [...new Set(text.split(/[\s,]+/).filter((s) => s !== ''))]
-}
+export { splitScopeText } from '../scope-text.ts'
 
 /** Whether spark:all covers a scope: the catalogue's `inSparkAll` mark. */
 export type CoveredBySparkAll = (id: string) => boolean

@@ -1,10 +1,8 @@
 // Start-up validation of SCOPES against the catalogue: malformed ids and likely typos (an id
 // close to a catalogue id) stop start-up with the suggestion; other ids the catalogue lacks
 // only warn, since Webex adds scopes before any catalogue does.
-import type { Config } from '../config/index.ts'
-import { ConfigError } from '../config/index.ts'
 import type { Catalogue } from './index.ts'
-import { isScopeId, serviceAppOnlyWarning, sparkAllConflicts, sparkAllProblem } from './rules.ts'
+import { isScopeId, serviceAppOnlyWarning } from './rules.ts'
 
 function distance (a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i)
@@ -50,14 +48,4 @@ export function scopeListProblems (catalogue: Catalogue, ids: readonly string[],
   const appOnly = ids.filter((id) => catalogue.byId.get(id)?.serviceAppOnly === true)
   if (appOnly.length > 0) warnings.push(`${label}: ${serviceAppOnlyWarning(appOnly)}`)
   return { problems, warnings }
-}
-
-/** Checks SCOPES in static mode; returns warnings, throws ConfigError for what cannot run. */
-export function checkStaticScopes (catalogue: Catalogue, config: Config): string[] {
-  if (config.mode !== 'static' && config.scopes.length === 0) return []
-  const { problems, warnings } = scopeListProblems(catalogue, config.scopes, 'SCOPES', config.allowUnknownScopes)
-  const conflicts = sparkAllConflicts(config.scopes, (id) => catalogue.byId.get(id)?.inSparkAll === true)
-  if (conflicts.length > 0) problems.push(`SCOPES: ${sparkAllProblem(conflicts)}`)
-  if (problems.length > 0) throw new ConfigError(problems)
-  return warnings
 }

@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
-import { splitScopeText } from '../catalogue/rules.ts'
+import { splitScopeText } from '../scope-text.ts'
 import { isLoopbackHost, isWildcardHost } from '../loopback.ts'
 
 export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'

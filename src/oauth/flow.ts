@@ -1,6 +1,7 @@
 // One grant flow's secrets: state, PKCE (S256) and, for OpenID sign-ins, the nonce; the
 // authorize URL; and the compact payload that the flow cookie carries between the start and
 // the callback.
+import { LRUCache } from 'lru-cache'
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import * as z from 'zod'
@@ -213,20 +214,16 @@ export function authorizeUrl (base: string, params: { clientId: string, redirect
 
 /** Remembers consumed states until they expire, so one instance never exchanges a state twice. */
 export class ConsumedStates {
-  readonly #expiries = new Map<string, number>()
-  readonly #max: number
+  /** Each spent state and when it may be forgotten; the least recently used goes past the bound. */
+  readonly #expiries: LRUCache<string, number>
   constructor (max = 50_000) {
-    this.#max = max
+    this.#expiries = new LRUCache({ max })
   }
 
   /** Returns false when the state was already consumed. */
   consume (state: string, now: number): boolean {
-    if (this.#expiries.has(state)) return false
-    // Insertion order is expiry order: drop what has expired, and the oldest past the bound.
-    for (const [key, expiry] of this.#expiries) {
-      if (expiry > now && this.#expiries.size < this.#max) break
-      this.#expiries.delete(key)
-    }
+    const expiry = this.#expiries.get(state)
+    if (expiry !== undefined && expiry > now) return false
     this.#expiries.set(state, now + FLOW_TTL_MS)
     return true
   }

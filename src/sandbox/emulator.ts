@@ -5,16 +5,18 @@
 // The device grant (device.ts), Service Apps (service-apps.ts) and the Authorizations API
 // (grants.ts) are route families of their own, on the small kit this class hands them (kit.ts).
 import { createHash, randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { CryptoKey, JWK } from 'jose'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
-import { DEMO_USERS, entitled, SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
+import { OpenIdProvider, userInfoClaims, type IdTokenTamper } from './openid.ts'
+import { DEMO_USERS, entitled, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
 import { authorizationRoutes, GrantRegistry, type GrantRecord } from './grants.ts'
 import { deviceRoutes, DeviceRequests } from './device.ts'
 import { DEMO_SERVICE_APPS, serviceAppRoutes } from './service-apps.ts'
-import { apiError, oauthError, ORG_ID, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
+import { peopleRoutes } from './people.ts'
+import { apiError, clientOf, oauthError, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
 
 export type { EmulatorClient, IssuedRecord } from './kit.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
@@ -41,71 +43,12 @@ export interface EmulatorOptions {
 
 interface PendingRequest extends Omit<Grant, 'user'> { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
 
-/** Ways a test can make the next id_tokens wrong, to see the app refuse them. */
-export type IdTokenTamper = 'nonce' | 'audience' | 'expired' | 'signature' | 'issuer'
-
 /** The browser's sandbox "Webex session": which demo user signed in last. */
 const SESSION_COOKIE = 'wti_sandbox_session'
-const KEY_ID = 'sandbox-1'
 interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
-
-/** A Map that forgets its oldest entries past a bound, so a long run cannot leak. */
-class BoundedMap<V> extends Map<string, V> {
-  override set (key: string, value: V): this {
-    if (this.size >= MAX_ENTRIES) {
-      const oldest = this.keys().next()
-      if (oldest.done !== true) this.delete(oldest.value)
-    }
-    return super.set(key, value)
-  }
-}
 
 /** A consent request waits this long for the person's decision. */
 const PENDING_TTL_MS = 10 * 60_000
-
-/**
- * Consent requests waiting for a decision, bounded by count, total bytes and age, oldest
- * dropped first: any web page can make a browser fire GET /authorize at the sandbox, and
- * each request may carry up to about 20 KB of scopes, state and redirect URI.
- */
-class PendingRequests {
-  readonly #entries = new Map<string, { request: PendingRequest, bytes: number }>()
-  readonly #maxBytes: number
-  #bytes = 0
-  constructor (maxBytes: number) {
-    this.#maxBytes = maxBytes
-  }
-
-  get stats (): { count: number, bytes: number } {
-    return { count: this.#entries.size, bytes: this.#bytes }
-  }
-
-  add (id: string, request: PendingRequest, now: number): void {
-    const bytes = Buffer.byteLength(JSON.stringify(request)) + id.length
-    // Insertion order is expiry order: drop what has expired, then the oldest until the new one fits.
-    for (const [key, entry] of this.#entries) {
-      if (entry.request.expiresAt >= now && this.#bytes + bytes <= this.#maxBytes && this.#entries.size < MAX_ENTRIES) break
-      this.#delete(key)
-    }
-    this.#entries.set(id, { request, bytes })
-    this.#bytes += bytes
-  }
-
-  /** The request for a decision, once; undefined when unknown, dropped or expired. */
-  take (id: string, now: number): PendingRequest | undefined {
-    const entry = this.#entries.get(id)
-    if (entry === undefined) return undefined
-    this.#delete(id)
-    return entry.request.expiresAt >= now ? entry.request : undefined
-  }
-
-  #delete (id: string): void {
-    const entry = this.#entries.get(id)
-    if (entry === undefined) return
-    this.#entries.delete(id)
-    this.#bytes -= entry.bytes
-  }
-}
 
 const authorizeQuery = z.object({
   response_type: z.string().optional(),
@@ -147,19 +90,20 @@ export class Emulator {
   idTokenTamper: IdTokenTamper | undefined
   /** When set, UserInfo answers for another person, or fails (tests of the app's check of its sub). */
   userInfoTamper: 'subject' | 'down' | undefined
-  #keys: Promise<{ privateKey: CryptoKey, jwk: JWK, stranger: CryptoKey }> | undefined
+  readonly #openId: OpenIdProvider
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
   readonly #codeTtlMs: number
-  readonly #pending: PendingRequests
+  readonly #pending: LRUCache<string, PendingRequest>
   /** Every grant issued, per person and client, as the Authorizations API lists them. */
   readonly grants: GrantRegistry
   /** Device-grant requests waiting for a person on the verification page. */
   readonly device: DeviceRequests
   readonly #rateLimitPerMinute: number
-  readonly #codes = new BoundedMap<IssuedCode>()
-  readonly #access = new BoundedMap<IssuedToken>()
-  readonly #refresh = new BoundedMap<IssuedToken>()
+  // Bounded, so a long run cannot leak: past MAX_ENTRIES the least recently used is forgotten.
+  readonly #codes = new LRUCache<string, IssuedCode>({ max: MAX_ENTRIES })
+  readonly #access = new LRUCache<string, IssuedToken>({ max: MAX_ENTRIES })
+  readonly #refresh = new LRUCache<string, IssuedToken>({ max: MAX_ENTRIES })
   #prefix = ''
 
   constructor (options: EmulatorOptions) {
@@ -167,8 +111,11 @@ export class Emulator {
     const serviceApps = DEMO_SERVICE_APPS.map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, redirectUris: [], scopes: a.scopes, name: a.name }))
     this.#clients = new Map([...serviceApps, ...options.clients].map((c) => [c.clientId, c]))
     this.#now = options.now ?? Date.now
+    this.#openId = new OpenIdProvider(this.#now)
     this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
-    this.#pending = new PendingRequests(options.maxPendingBytes ?? 2 * 1024 * 1024)
+    // Bounded by count, total bytes and age: any web page can make a browser fire GET /authorize at
+    // the sandbox, and each request may carry up to about 20 KB of scopes, state and redirect URI.
+    this.#pending = new LRUCache({ max: MAX_ENTRIES, maxSize: options.maxPendingBytes ?? 2 * 1024 * 1024, sizeCalculation: (request, id) => Buffer.byteLength(JSON.stringify(request)) + id.length })
     this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
     this.grants = new GrantRegistry(DEMO_USERS, this.#now)
     this.device = new DeviceRequests(this.#now, { intervalS: options.deviceIntervalS ?? 2, ttlS: options.deviceTtlS ?? 300 })
@@ -176,7 +123,7 @@ export class Emulator {
 
   /** Consent requests waiting for a decision: how many, and the bytes they hold. */
   get pendingStats (): { count: number, bytes: number } {
-    return this.#pending.stats
+    return { count: this.#pending.size, bytes: this.#pending.calculatedSize }
   }
 
   /** Registers the emulator's routes on a Fastify instance (at whatever prefix it was given). */
@@ -196,13 +143,11 @@ export class Emulator {
     app.get(SIGN_IN_PATH, limited, (request, reply) => this.#authorize(request, reply))
     app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
     app.post('/access_token', (request, reply) => this.#token(request, reply))
-    app.get('/people/me', (request, reply) => this.#me(request, reply))
-    app.get('/organizations/:orgId', (request, reply) => this.#organization(request, reply))
-    app.get('/authorizations/tokenExpiry', (request, reply) => this.#tokenExpiry(request, reply))
-    app.get('/.well-known/openid-configuration', (request, reply) => reply.send(this.#discovery(request)))
-    app.get('/verification', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').send({ keys: [(await this.#signingKeys()).jwk] }))
+    app.get('/.well-known/openid-configuration', (request, reply) => reply.send(this.#openId.discovery(this.#issuer(request))))
+    app.get('/verification', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').send(await this.#openId.jwks()))
     app.get('/userinfo', (request, reply) => this.#userinfo(request, reply))
     // The route families in their own modules, on the kit below.
+    peopleRoutes(app, this.#kit)
     serviceAppRoutes(app, this.#kit)
     deviceRoutes(app, this.device, this.#kit, limited)
     authorizationRoutes(app, this.grants, this.#kit)
@@ -213,23 +158,11 @@ export class Emulator {
     prefix: () => this.#prefix,
     issuer: (request) => this.#issuer(request),
     clientById: (clientId) => this.#clients.get(clientId),
-    clientOf: (request, body) => this.#client(request, body),
+    clientOf: (request, body) => clientOf(request, body, this.#clients),
     issue: (grant) => this.#issue(grant, true),
     record: (entry) => { this.#record(entry) },
     guarded: (route, request, reply, answer) => this.#guarded(route, request, reply, answer),
     forget: (removed) => { this.#forget(removed) }
-  }
-
-  /** The signing key pair, made on first use (an RSA key takes a moment), and a stranger's key for tamper tests. */
-  #signingKeys () {
-    this.#keys ??= (async () => {
-      // jose is loaded by the first OpenID sign-in, not with the sandbox.
-      const { exportJWK, generateKeyPair } = await import('jose')
-      const [pair, stranger] = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256')])
-      const jwk = { ...(await exportJWK(pair.publicKey)), kid: KEY_ID, alg: 'RS256', use: 'sig' }
-      return { privateKey: pair.privateKey, jwk, stranger: stranger.privateKey }
-    })()
-    return this.#keys
   }
 
   /** The issuer is this emulator's own URL, as the API client reaches it. */
@@ -237,60 +170,20 @@ export class Emulator {
     return `${request.protocol}://${request.host}${this.#prefix}`
   }
 
-  #discovery (request: FastifyRequest) {
-    const issuer = this.#issuer(request)
-    return {
-      issuer,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/access_token`,
-      userinfo_endpoint: `${issuer}/userinfo`,
-      jwks_uri: `${issuer}/verification`,
-      response_types_supported: ['code'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      scopes_supported: ['openid', 'email', 'profile', 'phone', 'address'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'locale', 'phone', 'address'],
-      code_challenge_methods_supported: ['S256', 'plain']
-    }
-  }
-
-  /**
-   * The claims UserInfo gives a demo user for the granted scopes, named and typed as Webex does:
-   * `email_verified` the string "true", the phone as `phone` (docs/webex-contract.md, "OpenID
-   * Connect"). The id_token carries the openid scope's claim (sub) only.
-   */
-  #claims (user: DemoUser, scopes: readonly string[]): Record<string, unknown> {
-    return {
-      sub: user.personId,
-      ...(scopes.includes('email') ? { email: user.email, email_verified: 'true' } : {}),
-      ...(scopes.includes('profile') ? { name: user.displayName, given_name: user.firstName, family_name: user.lastName, locale: 'en_US' } : {}),
-      ...(scopes.includes('phone') && user.phone !== undefined ? { phone: user.phone } : {}),
-      ...(scopes.includes('address') ? { address: { formatted: '170 West Tasman Drive, San Jose, CA 95134, US', country: 'US' } } : {})
-    }
-  }
-
-  async #idToken (request: FastifyRequest, grant: Grant): Promise<string> {
-    const keys = await this.#signingKeys()
-    const { SignJWT } = await import('jose')
-    const tamper = this.idTokenTamper
-    const now = Math.floor(this.#now() / 1000)
-    const issuedAt = tamper === 'expired' ? now - 7200 : now
-    return await new SignJWT({ sub: grant.user.personId, nonce: tamper === 'nonce' ? randomBytes(32).toString('base64url') : grant.nonce })
-      .setProtectedHeader({ alg: 'RS256', kid: KEY_ID, typ: 'JWT' })
-      .setIssuer(tamper === 'issuer' ? 'https://idbroker.example.invalid/idb' : this.#issuer(request))
-      .setAudience(tamper === 'audience' ? 'C0ther-client-id' : grant.clientId)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + 3600)
-      .sign(tamper === 'signature' ? keys.stranger : keys.privateKey)
-  }
-
   #userinfo (request: FastifyRequest, reply: FastifyReply) {
     const held = this.#bearer(request)
     if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     if (!held.scopes.includes('openid')) return apiError(reply, 403, 'The access token was not issued for the openid scope.')
     if (this.userInfoTamper === 'down') return apiError(reply, 503, 'Service Unavailable')
-    const claims = this.#claims(held.user, held.scopes)
+    const claims = userInfoClaims(held.user, held.scopes)
     return reply.send(this.userInfoTamper === 'subject' ? { ...claims, sub: DEMO_USERS[1]?.personId } : claims)
+  }
+
+  /** A consent request for its decision, once; undefined when unknown, dropped or expired. */
+  #takePending (id: string): PendingRequest | undefined {
+    const request = this.#pending.get(id)
+    this.#pending.delete(id)
+    return request !== undefined && request.expiresAt >= this.#now() ? request : undefined
   }
 
   /** The demo user the browser's sandbox session holds, if any. */
@@ -344,7 +237,7 @@ export class Emulator {
     const method = query.code_challenge_method ?? (query.code_challenge === undefined ? undefined : 'plain')
     if (method !== undefined && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method' })
     const id = randomBytes(16).toString('hex')
-    this.#pending.add(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + PENDING_TTL_MS, ...(query.nonce === undefined ? {} : { nonce: query.nonce }) }, this.#now())
+    this.#pending.set(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + PENDING_TTL_MS, ...(query.nonce === undefined ? {} : { nonce: query.nonce }) })
     // Like Webex, the browser's session is reused unless prompt=select_account asks for a choice.
     const session = this.#sessionUser(request)
     const hinted = query.login_hint === undefined ? undefined : DEMO_USERS.find((u) => u.email.toLowerCase() === query.login_hint?.toLowerCase())
@@ -374,7 +267,7 @@ export class Emulator {
     const proof = originProof(request, new Set())
     if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, refused: ORIGIN_REFUSALS[proof] }))
     const parsed = decisionBody.safeParse(request.body)
-    const pending = parsed.success ? this.#pending.take(parsed.data.request, this.#now()) : undefined
+    const pending = parsed.success ? this.#takePending(parsed.data.request) : undefined
     if (!parsed.success || pending === undefined) {
       return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
     }
@@ -426,23 +319,6 @@ export class Emulator {
     return { answer, accessToken, refreshToken }
   }
 
-  /** Client credentials from HTTP Basic or the body; either is accepted (docs/webex-contract.md, "Token"). */
-  #client (request: FastifyRequest, body: { client_id?: string, client_secret?: string }): EmulatorClient | undefined {
-    let id = body.client_id
-    let secret = body.client_secret
-    const auth = request.headers.authorization
-    if (auth?.startsWith('Basic ') === true) {
-      const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8')
-      const colon = decoded.indexOf(':')
-      if (colon > 0) {
-        id = decodeURIComponent(decoded.slice(0, colon))
-        secret = decodeURIComponent(decoded.slice(colon + 1))
-      }
-    }
-    const client = id === undefined ? undefined : this.#clients.get(id)
-    return client !== undefined && secret !== undefined && same(secret, client.clientSecret) ? client : undefined
-  }
-
   async #token (request: FastifyRequest, reply: FastifyReply) {
     this.hits.token++
     const parsed = tokenBody.safeParse(request.body ?? {})
@@ -450,7 +326,7 @@ export class Emulator {
     if (fault !== undefined && await playFault(fault, request, reply)) return reply
     if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const body = parsed.data
-    const client = this.#client(request, body)
+    const client = clientOf(request, body, this.#clients)
     if (client === undefined) return apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
     if (body.grant_type === 'authorization_code') return this.#codeGrant(request, reply, client, body)
     if (body.grant_type === 'refresh_token') return this.#refreshGrant(reply, client, body)
@@ -471,7 +347,7 @@ export class Emulator {
       if (!same(expected, issued.challenge)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
     }
     const { answer, accessToken, refreshToken } = this.#issue(issued, true)
-    const idToken = issued.scopes.includes('openid') ? await this.#idToken(request, issued) : undefined
+    const idToken = issued.scopes.includes('openid') ? await this.#openId.idToken(this.#issuer(request), issued, this.idTokenTamper) : undefined
     if (idToken !== undefined) answer.id_token = idToken
     this.#record({ code: body.code, accessToken, refreshToken, ...(idToken === undefined ? {} : { idToken }), user: issued.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
@@ -500,32 +376,6 @@ export class Emulator {
     const held = this.#bearer(request)
     if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     return answer(held)
-  }
-
-  #me (request: FastifyRequest, reply: FastifyReply) {
-    return this.#guarded('me', request, reply, ({ user }) => reply.send({
-      id: user.personId,
-      emails: [user.email],
-      displayName: user.displayName,
-      firstName: user.firstName,
-      lastName: user.lastName,
-      orgId: ORG_ID,
-      // appuser means a guest (wxc_sdk's PersonType); a machine account is not one. Which type Webex
-      // gives a Service App's machine account is unconfirmed (docs/webex-contract.md, "Service Apps").
-      type: user.key === 'machine' ? 'bot' : 'person',
-      ...(user.roles.length > 0 ? { roles: user.roles } : {})
-    }))
-  }
-
-  #organization (request: FastifyRequest, reply: FastifyReply) {
-    return this.#guarded('organizations', request, reply, ({ user }) => {
-      if (!user.admin) return apiError(reply, 403, 'The user is not an administrator of this organization.')
-      return reply.send({ id: (request.params as { orgId: string }).orgId, displayName: SANDBOX_ORG_NAME, created: '2024-01-15T09:00:00.000Z' })
-    })
-  }
-
-  #tokenExpiry (request: FastifyRequest, reply: FastifyReply) {
-    return this.#guarded('tokenExpiry', request, reply, (held) => reply.send({ exp: held.expiresAt }))
   }
 
   /** Forgets the tokens of revoked authorizations: people/me answers 401 and refresh invalid_grant. */

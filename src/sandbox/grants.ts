@@ -3,23 +3,13 @@
 // `access` authorization per access token made from it. Revoking a refresh authorization ends
 // its access tokens too. Each demo user also holds a few grants of other applications, so the
 // Grants page has something to group.
+import { LRUCache } from 'lru-cache'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { apiError, ORG_ID, type EmulatorKit, type IssuedToken } from './kit.ts'
+import { apiError, ORG_ID, type EmulatorKit, type GrantRecord, type IssuedToken } from './kit.ts'
 import { DEMO_USERS, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 
-export interface GrantRecord {
-  id: string
-  type: 'refresh' | 'access'
-  clientId: string
-  applicationName: string
-  personId: string
-  created: string
-  /** The token this authorization stands for; seeded grants of other applications have none here. */
-  token?: string
-  /** The refresh authorization an access authorization was made from. */
-  parent?: string
-}
+export type { GrantRecord } from './kit.ts'
 
 /** The API's view of a record. */
 export interface AuthorizationItem { id: string, applicationId: string, applicationName: string, clientId: string, personId: string, created: string, type: 'refresh' | 'access' }
@@ -37,7 +27,8 @@ const OTHER_APPLICATIONS = [
 ]
 
 export class GrantRegistry {
-  readonly #records = new Map<string, GrantRecord>()
+  /** Bounded: past MAX_RECORDS the least recently used record is forgotten, so a long run cannot leak. */
+  readonly #records = new LRUCache<string, GrantRecord>({ max: MAX_RECORDS })
   readonly #now: () => number
 
   constructor (users: readonly DemoUser[], now: () => number) {
@@ -48,11 +39,12 @@ export class GrantRegistry {
     }
   }
 
+  /** Every record, oldest first, as Webex lists a person's grants (reads peek, so the order stays the order made). */
+  #all (): GrantRecord[] {
+    return [...this.#records.rvalues()].filter((r): r is GrantRecord => r !== undefined)
+  }
+
   #put (record: GrantRecord): GrantRecord {
-    if (this.#records.size >= MAX_RECORDS) {
-      const oldest = this.#records.keys().next()
-      if (oldest.done !== true) this.#records.delete(oldest.value)
-    }
     this.#records.set(record.id, record)
     return record
   }
@@ -63,16 +55,16 @@ export class GrantRegistry {
   }
 
   get (id: string): GrantRecord | undefined {
-    return this.#records.get(id)
+    return this.#records.peek(id)
   }
 
   /** The grant a token was issued under, as only the issuer knows it (tests check the app's choice against it). */
   byToken (token: string): GrantRecord | undefined {
-    return [...this.#records.values()].find((r) => r.token === token)
+    return this.#all().find((r) => r.token === token)
   }
 
   forPerson (personId: string): AuthorizationItem[] {
-    return [...this.#records.values()].filter((r) => r.personId === personId).map((r) => ({
+    return this.#all().filter((r) => r.personId === personId).map((r) => ({
       id: r.id,
       applicationId: webexId('APPLICATION', r.clientId),
       applicationName: r.applicationName,
@@ -85,16 +77,16 @@ export class GrantRegistry {
 
   /** Removes an authorization, and the access authorizations made from a refresh one; returns what was removed. */
   revoke (id: string): GrantRecord[] {
-    const record = this.#records.get(id)
+    const record = this.#records.peek(id)
     if (record === undefined) return []
-    const removed = [record, ...[...this.#records.values()].filter((r) => r.parent === id)]
+    const removed = [record, ...this.#all().filter((r) => r.parent === id)]
     for (const r of removed) this.#records.delete(r.id)
     return removed
   }
 
   /** Removes every authorization of a client (in the sandbox's one org). */
   revokeClient (clientId: string): GrantRecord[] {
-    const removed = [...this.#records.values()].filter((r) => r.clientId === clientId)
+    const removed = this.#all().filter((r) => r.clientId === clientId)
     for (const r of removed) this.#records.delete(r.id)
     return removed
   }

@@ -6,7 +6,6 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import type { FaultRoute } from './faults.ts'
-import type { GrantRecord } from './grants.ts'
 import { SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 
 export interface EmulatorClient {
@@ -27,6 +26,20 @@ export interface IssuedRecord { code: string, accessToken?: string, refreshToken
 
 /** The sandbox org's id as people/me gives it. */
 export const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url')
+
+/** One authorization the sandbox issued, as its Authorizations API lists it (grants.ts). */
+export interface GrantRecord {
+  id: string
+  type: 'refresh' | 'access'
+  clientId: string
+  applicationName: string
+  personId: string
+  created: string
+  /** The token this authorization stands for; seeded grants of other applications have none here. */
+  token?: string
+  /** The refresh authorization an access authorization was made from. */
+  parent?: string
+}
 
 export interface EmulatorKit {
   /** The prefix the emulator is mounted at (/sandbox/v1 in the app, /v1 alone). */
@@ -70,4 +83,21 @@ export function same (a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest()
   const y = createHash('sha256').update(b).digest()
   return timingSafeEqual(x, y)
+}
+
+/** Client credentials from HTTP Basic or the body; either is accepted (docs/webex-contract.md, "Token"). */
+export function clientOf (request: FastifyRequest, body: { client_id?: string, client_secret?: string }, clients: ReadonlyMap<string, EmulatorClient>): EmulatorClient | undefined {
+  let id = body.client_id
+  let secret = body.client_secret
+  const auth = request.headers.authorization
+  if (auth?.startsWith('Basic ') === true) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon > 0) {
+      id = decodeURIComponent(decoded.slice(0, colon))
+      secret = decodeURIComponent(decoded.slice(colon + 1))
+    }
+  }
+  const client = id === undefined ? undefined : clients.get(id)
+  return client !== undefined && secret !== undefined && same(secret, client.clientSecret) ? client : undefined
 }
