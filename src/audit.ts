@@ -2,6 +2,7 @@
 // (a token issued, refreshed or checked, a grant revoked) to a file created with mode 0600.
 // A line names who, which org, which client, which scopes and when things expire, and a
 // short SHA-256 fingerprint of each token: never a token, a code or a secret.
+import { errnoCode } from './errno.ts'
 import { createHash } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
@@ -112,7 +113,7 @@ export class AuditLog {
     try {
       fd = openSync(path, APPEND_FLAGS, 0o600)
     } catch (err) {
-      const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+      const code = errnoCode(err)
       if (code === 'ELOOP') throw new ConfigError([`AUDIT_LOG ${path} is a symbolic link, so it was not used: name the file itself`])
       throw new ConfigError([`AUDIT_LOG ${path} cannot be written (${code}): point it at a file in a folder this user can write`])
     }

@@ -3,6 +3,7 @@
 // relay there would see codes, states, cookies and token pages. So on a loopback HOST the
 // server and the CLI's callback listener take the port on both addresses, and refuse to
 // start when either is held by another program.
+import { errnoCode } from './errno.ts'
 import { createServer, get, type RequestListener, type Server } from 'node:http'
 import { BlockList, isIP, type AddressInfo } from 'node:net'
 
@@ -92,14 +93,10 @@ export class ListenError extends Error {
 /** Machines without IPv6 answer these for ::1; then 127.0.0.1 alone is all there is. */
 export const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT'])
 
-function errorCode (err: unknown): string {
-  return err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
-}
-
 /** Listens one server on one address, or rejects with a ListenError. */
 export function listenOn (server: Server, port: number, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const fail = (err: unknown) => reject(new ListenError(errorCode(err), port, address))
+    const fail = (err: unknown) => reject(new ListenError(errnoCode(err), port, address))
     server.once('error', fail)
     server.listen(port, address, () => {
       server.off('error', fail)
@@ -108,12 +105,16 @@ export function listenOn (server: Server, port: number, address: string): Promis
   })
 }
 
-/** Closes a server now: no new connections, idle keep-alive ones dropped, busy ones finish. */
-export function closeServer (server: Server): Promise<void> {
+/**
+ * Closes a server now: no new connections, idle keep-alive ones dropped; busy ones finish,
+ * or are cut too with `dropBusy` (the CLI's loopback server, whose work is done).
+ */
+export function closeServer (server: Server, options: { dropBusy?: boolean } = {}): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) { resolve(); return }
     server.close(() => resolve())
-    server.closeIdleConnections()
+    if (options.dropBusy === true) server.closeAllConnections()
+    else server.closeIdleConnections()
   })
 }
 

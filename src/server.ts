@@ -1,5 +1,6 @@
 // The server: load config, build the app, listen, and shut down gracefully on SIGINT/SIGTERM.
 // src/main.ts and the CLI's `serve` call serve().
+import { errnoCode } from './errno.ts'
 import type { Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
@@ -58,26 +59,25 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
  * and the second listener closes with the app. Rejects with a ListenError, the app closed.
  */
 export async function listenApp (app: FastifyInstance, port: number, host: string): Promise<void> {
-  const code = (err: unknown) => err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
   if (isWildcardHost(host)) {
     // Every address on both stacks: '::' takes IPv4 too (mapped), so no other program can hold
     // [::1]:PORT beside us; 0.0.0.0 alone where the machine has no IPv6.
     try {
       await app.listen({ port, host: '::' })
     } catch (err) {
-      if (!NO_IPV6.has(code(err))) throw new ListenError(code(err), port, '::')
-      await app.listen({ port, host: '0.0.0.0' }).catch((again: unknown) => { throw new ListenError(code(again), port, '0.0.0.0') })
+      if (!NO_IPV6.has(errnoCode(err))) throw new ListenError(errnoCode(err), port, '::')
+      await app.listen({ port, host: '0.0.0.0' }).catch((again: unknown) => { throw new ListenError(errnoCode(again), port, '0.0.0.0') })
     }
     return
   }
   if (!isLoopbackHost(host)) {
-    await app.listen({ port, host }).catch((err: unknown) => { throw new ListenError(code(err), port, host) })
+    await app.listen({ port, host }).catch((err: unknown) => { throw new ListenError(errnoCode(err), port, host) })
     return
   }
   let twin: Server | undefined
   app.addHook('preClose', async () => { if (twin !== undefined) await closeServer(twin) })
   const ipv4 = loopbackIpv4(host)
-  await app.listen({ port, host: ipv4 }).catch((err: unknown) => { throw new ListenError(code(err), port, ipv4) })
+  await app.listen({ port, host: ipv4 }).catch((err: unknown) => { throw new ListenError(errnoCode(err), port, ipv4) })
   try {
     twin = await listenIpv6Twin(app.server, app.routing, () => app.log.debug('this machine has no IPv6 loopback (::1): listening on 127.0.0.1 only'))
   } catch (err) {

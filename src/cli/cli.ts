@@ -1,6 +1,7 @@
 // What every command of the CLI shares: its streams and terminal, the argument parsers, the
 // configuration, the token inputs (read the safe ways), the token outputs, the audit trail, the
 // sign-in announcement, and the admin token the grants and service-app commands run with.
+import { errnoCode } from '../errno.ts'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
@@ -83,7 +84,8 @@ export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?
  * Writes the tokens to stdout or --out. With `merge` (refresh), an existing --out is updated:
  * the token fields replaced, every other line or field kept.
  */
-export async function emit ({ io, term }: Cli, format: Format, output: TokenOutput, out: string | undefined, force: boolean, merge = false): Promise<void> {
+export async function emit ({ io, term }: Cli, format: Format, output: TokenOutput, to: { out?: string | undefined, force?: boolean, merge?: boolean } = {}): Promise<void> {
+  const { out, force = false, merge = false } = to
   let text: string
   try {
     text = formatTokens(format, output, Date.now())
@@ -118,7 +120,7 @@ export async function emit ({ io, term }: Cli, format: Format, output: TokenOutp
 }
 
 /** Stops a command whose --out could not be written before it signs in or refreshes (exit 2). */
-export async function checkDestination (out: string | undefined, force: boolean): Promise<void> {
+export async function checkDestination ({ out, force = false }: { out?: string | undefined, force?: boolean }): Promise<void> {
   if (out === undefined) return
   const problem = await destinationProblem(out, force)
   if (problem !== undefined) throw new ExitError(EXIT.usage, `${problem}. Nothing was signed in or changed.`)
@@ -153,7 +155,7 @@ export async function record ({ term }: Cli, audit: AuditLog | undefined, makeEn
   try {
     await audit.append(makeEntry())
   } catch (err) {
-    term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}): this event is missing from the audit trail`)
+    term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${errnoCode(err)}): this event is missing from the audit trail`)
   }
 }
 

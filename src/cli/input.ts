@@ -1,5 +1,6 @@
 // Tokens handed to the CLI: a bare token, or a file that `token --out` wrote (json or env),
 // from a flag, a file or stdin. Parsed with zod; nothing is echoed back on failure.
+import { errnoCode } from '../errno.ts'
 import { readFile } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
@@ -74,7 +75,7 @@ export async function readInputFile (path: string): Promise<string> {
     return text
   } catch (err) {
     if (err instanceof AppError) throw err
-    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'
+    const code = errnoCode(err)
     throw new AppError('bad_request', { reason: `${path} could not be read (${code}).` })
   }
 }

@@ -1,6 +1,7 @@
 // The `webex-token-issuer` command: token, refresh, whoami (src/cli/token-commands.ts), grants
 // (grants.ts), service-app (service-app-command.ts), audit, scopes, serve. Only tokens and lists
 // go to stdout; progress and errors go to stderr; exit codes follow the error catalogue.
+import { errnoCode } from '../errno.ts'
 import { Command, CommanderError, Option } from 'commander'
 import { FAMILIES, invalidScopeExplanation, loadCatalogue, roleGroups, ROLES } from '../catalogue/index.ts'
 import { matchesSearch } from '../catalogue/rules.ts'
@@ -48,7 +49,7 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
       try {
         read = readAudit(file, opts.since)
       } catch (err) {
-        throw new ExitError(EXIT.failure, `could not read ${file} (${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'})`)
+        throw new ExitError(EXIT.failure, `could not read ${file} (${errnoCode(err)})`)
       }
       if (read.unreadable > 0) term.info(`warning: ${read.unreadable} line${read.unreadable === 1 ? ' is' : 's are'} not audit entries and ${read.unreadable === 1 ? 'was' : 'were'} skipped`)
       if (wantsJsonOutput(opts)) io.stdout.write(read.entries.map((e) => jsonSafe(JSON.stringify(e)) + '\n').join(''))

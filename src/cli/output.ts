@@ -1,5 +1,6 @@
 // Token output for scripts: json and env (src/oauth/token-file.ts), text,
 // and an atomic, mode-0600 file writer that will not overwrite without --force.
+import { errnoCode } from '../errno.ts'
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, link, lstat, mkdtemp, open, rename, stat, unlink } from 'node:fs/promises'
@@ -110,7 +111,7 @@ export async function writePrivateFile (path: string, text: string, force: boole
     try {
       await link(temp, path)
     } catch (err) {
-      if (err instanceof Error && 'code' in err && err.code === 'EEXIST') throw new OutputExistsError(path)
+      if (errnoCode(err) === 'EEXIST') throw new OutputExistsError(path)
       throw err
     }
     await unlink(temp)

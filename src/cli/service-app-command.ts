@@ -28,7 +28,7 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
     ], ['service_app_not_authorized', 'service_app_secret_invalid', 'webex_not_found', 'forbidden', 'token_invalid', ...SIGN_IN_KINDS])))
     .action(async (opts: AdminTokenOptions & { appId: string, clientId: string, clientSecretFile?: string, targetOrg?: string, format: Format, out?: string, force?: boolean }) => {
       // The destination and the secret first, so either stops the command before any sign-in.
-      await checkDestination(opts.out, opts.force === true)
+      await checkDestination({ out: opts.out, force: opts.force === true })
       const secret = await readSecret(cli, opts.clientSecretFile, true, 'service-app token')
       await withAdminToken(cli, opts, 'service-app', async (webex, token, admin, { config, audit }) => {
         const targetOrgId = opts.targetOrg ?? admin.orgId ?? orgIdFromToken(token)
@@ -37,7 +37,7 @@ export function serviceAppCommand (program: Command, cli: Cli): void {
         const person = await personOf(webex, tokens.accessToken)
         await record(cli, audit, () => tokenEntry({ event: 'service_app_token_issued', via: 'cli', clientId: opts.clientId, tokens, person, now: Date.now() }))
         term.done(`Got the Service App's tokens for org ${targetOrgId}.`)
-        await emit(cli, opts.format, { tokens, person, baseUrl: config.webexBaseUrl, clientId: opts.clientId }, opts.out, opts.force === true)
+        await emit(cli, opts.format, { tokens, person, baseUrl: config.webexBaseUrl, clientId: opts.clientId }, { out: opts.out, force: opts.force === true })
       }, true)
     })
 }

@@ -85,7 +85,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
         if (problem !== undefined) throw new ExitError(EXIT.usage, problem)
       }
       // Before the sign-in: afterwards the tokens exist, and a grant at Webex with them.
-      await checkDestination(opts.out, opts.force === true)
+      await checkDestination({ out: opts.out, force: opts.force === true })
       const result = opts.device === true
         ? await runDeviceFlow({ config, scopes, timeoutMs: opts.timeout * 1000, signal, clock: io.clock, onCode: async (authorization) => { await showDeviceCode(authorization, config) } })
         : await runTokenFlow({
@@ -99,7 +99,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
         })
       await record(cli, audit, () => tokenEntry({ event: 'token_issued', via: 'cli', purpose: 'tokens', clientId: config.clientId, tokens: result.tokens, person: result.person, requested: result.requested, now: Date.now() }))
       term.done('Signed in.')
-      await emit(cli, opts.format, { ...result, baseUrl: config.webexBaseUrl }, opts.out, opts.force === true)
+      await emit(cli, opts.format, { ...result, baseUrl: config.webexBaseUrl }, { out: opts.out, force: opts.force === true })
     })
 
   program.command('refresh')
@@ -133,7 +133,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
       if (held.refreshTokenExpiresAt !== undefined && held.refreshTokenExpiresAt.getTime() <= now) {
         throw new AppError('invalid_grant', { reason: `The refresh token expired at ${held.refreshTokenExpiresAt.toISOString()}: a new sign-in is needed (webex-token-issuer token --out …).` })
       }
-      await checkDestination(opts.out, opts.force === true)
+      await checkDestination({ out: opts.out, force: opts.force === true })
       const client = await serviceAppClient(opts, held, config, opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== '')
       const webex = await webexForHeld(config)
       try {
@@ -150,7 +150,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
           term.info(`warning: the refresh token expires ${soon.toISOString()}, within the window: sign in again before then`)
         }
         const format = opts.format ?? await existingFormat(opts.out) ?? 'json'
-        await emit(cli, format, { tokens, person, baseUrl: config.webexBaseUrl, ...(client === undefined ? {} : { clientId }) }, opts.out, opts.force === true, true)
+        await emit(cli, format, { tokens, person, baseUrl: config.webexBaseUrl, ...(client === undefined ? {} : { clientId }) }, { out: opts.out, force: opts.force === true, merge: true })
       } finally {
         await webex.close()
       }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
-import { isLoopbackHost, ListenError, listenIpv6Twin, listenOn, loopbackIpv4 } from '../loopback.ts'
+import { closeServer, isLoopbackHost, ListenError, listenIpv6Twin, listenOn, loopbackIpv4 } from '../loopback.ts'
 import { join } from 'node:path'
 import type { Catalogue } from '../catalogue/index.ts'
 import { checkSelection } from '../catalogue/rules.ts'
@@ -74,13 +74,6 @@ function sendPage (res: ServerResponse, status: number, html: string, close = fa
   res.end(html)
 }
 
-function closeServer (server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve())
-    server.closeAllConnections()
-  })
-}
-
 /** The loopback server's handler: the callback, and in sandbox mode the emulator beside it. */
 async function loopbackHandler (config: Config, now: () => number, callback: RequestListener): Promise<{ handler: RequestListener, close: () => Promise<void> }> {
   // The callback, and the single-use launch links (/go/…), are the command's own.
@@ -107,7 +100,7 @@ async function loopbackHandler (config: Config, now: () => number, callback: Req
 export async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
   const { handler, close: closeHandler } = await loopbackHandler(config, now, callback)
   const servers: Server[] = [createServer(handler)]
-  const close = async () => { await Promise.all(servers.map(closeServer)); await closeHandler() }
+  const close = async () => { await Promise.all(servers.map((s) => closeServer(s, { dropBusy: true }))); await closeHandler() }
   try {
     // REDIRECT_URI's IPv4 loopback address (127.0.0.1 for localhost and ::1), and ::1 beside it.
     await listenOn(servers[0] as Server, port, loopbackIpv4(new URL(config.redirectUri).hostname))
@@ -146,8 +139,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
     createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
   const verifier = import('../oauth/id-token.ts')
 
-  let settle!: (outcome: Outcome) => void
-  const outcome = new Promise<Outcome>((resolve) => { settle = resolve })
+  const { promise: outcome, resolve: settle } = Promise.withResolvers<Outcome>()
 
   let finished = false
   // The launch link: a random path, good for one visit, that sends the browser on to Webex.

@@ -1,5 +1,6 @@
 // Reads the environment, then .env.local, then .env, into one frozen, validated Config.
 // Nothing else in the app reads process.env.
+import { errnoCode } from '../errno.ts'
 import { randomBytes } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
@@ -150,8 +151,8 @@ function readDotenv (dir: string, name: string): Env {
   try {
     fd = openSync(join(dir, name), 'r')
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return {}
-    throw new ConfigError([`${name} could not be read: ${err instanceof Error && 'code' in err ? String(err.code) : 'unknown error'}`])
+    if (errnoCode(err) === 'ENOENT') return {}
+    throw new ConfigError([`${name} could not be read: ${errnoCode(err)}`])
   }
   try {
     // Judged on the file as opened, so it cannot be swapped between the check and the read.

@@ -44,7 +44,8 @@ export function pkceChallenge (verifier: string): string {
 }
 
 /** A fresh flow: state and verifier always, a nonce when any OpenID scope is requested. */
-export function createFlow (scopes: readonly string[], now: number, random: (n: number) => Buffer = randomBytes, purpose: FlowPurpose = 'tokens'): FlowState {
+export function createFlow (scopes: readonly string[], now: number, options: { purpose?: FlowPurpose, random?: (n: number) => Buffer } = {}): FlowState {
+  const { purpose = 'tokens', random = randomBytes } = options
   const flow: FlowState = { state: base64url(random(32)), verifier: base64url(random(32)), scopes: [...scopes], createdAt: now }
   if (purpose !== 'tokens') flow.purpose = purpose
   if (scopes.some(isOpenIdScope)) flow.nonce = base64url(random(32))

@@ -1,4 +1,5 @@
 // What every route plugin of the web app is given: config, catalogue, the Webex client, the clock.
+import { errnoCode } from '../errno.ts'
 import type { Config } from '../config/index.ts'
 import type { Catalogue } from '../catalogue/index.ts'
 import type { WebexClient } from '../webex/client.ts'
@@ -38,6 +39,6 @@ export async function recordAudit (ctx: WebContext, request: FastifyRequest, mak
   try {
     await ctx.audit.append(entry)
   } catch (err) {
-    request.log.error({ event: entry.event, code: err instanceof Error && 'code' in err ? String(err.code) : 'unknown' }, 'audit log write failed')
+    request.log.error({ event: entry.event, code: errnoCode(err, 'unknown') }, 'audit log write failed')
   }
 }

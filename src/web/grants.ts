@@ -88,7 +88,7 @@ export function grantsRoutes (ctx: WebContext) {
   const render = pageRenderer(config)
 
   /** The person a form names (the admin when the email is empty), as the API takes it. */
-  function personOf (body: ListBody, admin: Person): { personId: string } | { personEmail: string } {
+  function whoseGrants (body: ListBody, admin: Person): { personId: string } | { personEmail: string } {
     const email = body.email ?? ''
     if (email === '' || admin.emails.includes(email)) return { personId: admin.id }
     const parsed = LOGIN_HINT.safeParse(email)
@@ -98,7 +98,7 @@ export function grantsRoutes (ctx: WebContext) {
 
   /** The list page for a person, with an optional notice above it (what was just revoked). */
   async function renderList (reply: FastifyReply, accessToken: string, admin: Person, body: ListBody, extra: { revoked?: object, status?: number, issuedAfter?: number } = {}) {
-    const person = personOf(body, admin)
+    const person = whoseGrants(body, admin)
     const email = 'personEmail' in person ? person.personEmail : (admin.emails[0] ?? '')
     let grants: Authorization[]
     try {
@@ -131,13 +131,13 @@ export function grantsRoutes (ctx: WebContext) {
   /** What a confirm or revoke form points at, described from the person's current list. */
   async function target (accessToken: string, admin: Person, body: z.infer<typeof targetBody>) {
     if (body.authorization_id !== undefined) {
-      const person = personOf(body, admin)
+      const person = whoseGrants(body, admin)
       const grant = (await webex.listAuthorizations(accessToken, person)).find((g) => g.id === body.authorization_id)
       if (grant === undefined) throw new AppError('webex_not_found', { reason: 'This grant is no longer in the person\'s list: it was revoked already, or has expired.' })
       return { kind: 'grant' as const, grant, email: body.email ?? '' }
     }
     if (body.client_id !== undefined) {
-      const person = personOf(body, admin)
+      const person = whoseGrants(body, admin)
       const held = (await webex.listAuthorizations(accessToken, person)).filter((g) => g.clientId === body.client_id)
       const name = applicationName(body.client_id, held[0]?.applicationName)
       return { kind: 'client' as const, clientId: body.client_id, name, own: body.client_id === config.clientId, webex: WEBEX_OWN_CLIENTS.has(body.client_id), held: held.length, email: body.email ?? '' }

@@ -252,7 +252,7 @@ export function homeRoutes (ctx: WebContext) {
         const typos = typosOf(catalogue, checked.custom)
         if (typos.length > 0) return renderHome(reply, { ...homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: `${typos.join('; ')}. Fix it, or tick "Send them as written" under Other scopes if it is a scope Webex added recently.`, account: kept }), allowUnknown: false }, 400)
       }
-      const flow = createFlow(checked.scopes, ctx.now(), undefined, purpose)
+      const flow = createFlow(checked.scopes, ctx.now(), { purpose })
       const value = sealFlow(flow, ctx.flowKey)
       if (value.length > MAX_FLOW_COOKIE_BYTES) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)

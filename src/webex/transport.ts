@@ -1,6 +1,7 @@
 // How every call reaches Webex: undici with timeouts, a cap on the answer's size, a tracking id
 // on each request and a network failure turned into webex_unavailable. What an answer means is
 // decided elsewhere (classify.ts); this only carries requests and answers.
+import { errnoCode } from '../errno.ts'
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import type * as z from 'zod'
@@ -35,7 +36,7 @@ export interface TransportOptions {
 export interface SendInit { form?: Record<string, string>, json?: object, bearer?: string, basic?: ClientCredentials }
 
 function networkError (err: unknown, trackingId: string): AppError {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : ''
+  const code = errnoCode(err, '')
   const name = err instanceof Error ? err.name : ''
   const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || name === 'TimeoutError' || name === 'AbortError'
   const reason = timedOut
