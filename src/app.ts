@@ -19,6 +19,7 @@ import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
 import { Refusals } from './web/refusals.ts'
 import { homeRoutes } from './web/home.ts'
+import { signInStarter } from './web/sign-in.ts'
 import { callbackRoutes } from './web/callback.ts'
 import { assetRoutes } from './web/assets.ts'
 import { tokenRoutes } from './web/tokens.ts'
@@ -162,14 +163,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Names the app, so the CLI can tell that its own web app holds REDIRECT_URI's port.
   app.get('/healthz', async () => ({ status: 'ok', service: HEALTH_SERVICE }))
-  await app.register(homeRoutes(ctx))
+  // Each page owns its start route; the callback hands a sign-in back to the page that started it.
+  const begin = signInStarter(ctx)
   const tokens = tokenRoutes(ctx)
+  const grants = grantsRoutes(ctx, begin)
+  const serviceApp = serviceAppRoutes(ctx, tokens.presentTokens, begin)
+  await app.register(homeRoutes(ctx, begin, { grants: grants.start, 'service-app': serviceApp.start }))
   await app.register(tokens.routes)
-  const grants = grantsRoutes(ctx)
   await app.register(grants.routes)
-  const serviceApp = serviceAppRoutes(ctx, tokens.presentTokens)
   await app.register(serviceApp.routes)
-  await app.register(callbackRoutes(ctx, { tokens: tokens.presentTokens, grants: grants.presentGrants, serviceApp: serviceApp.presentForm }))
+  await app.register(callbackRoutes(ctx, { tokens: tokens.present, grants: grants.present, 'service-app': serviceApp.present }))
   if (config.sandbox) {
     // The emulator is loaded only in sandbox mode.
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')

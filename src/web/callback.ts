@@ -3,22 +3,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
-import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowState } from '../oauth/flow.ts'
+import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowPurpose, type FlowState } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
-import type { PresentTokens } from './tokens.ts'
-import type { PresentGrants } from './grants.ts'
-import type { PresentServiceAppForm } from './service-app.ts'
-import { recordAudit } from './context.ts'
-import { tokenEntry } from '../audit.ts'
+import type { Presenter } from './sign-in.ts'
 
 function stateInvalid (reason: string): AppError {
   return new AppError('state_invalid', { reason })
 }
 
-/** What each kind of sign-in shows when it comes back. */
-export interface Presenters { tokens: PresentTokens, grants: PresentGrants, serviceApp: PresentServiceAppForm }
+/** What each kind of sign-in shows when it comes back, by the flow's purpose: the page that started it. */
+export type Presenters = Readonly<Record<FlowPurpose, Presenter>>
 
-export function callbackRoutes (ctx: WebContext, present: Presenters) {
+export function callbackRoutes (ctx: WebContext, presenters: Presenters) {
   const { config, webex } = ctx
 
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
@@ -69,12 +65,7 @@ export function callbackRoutes (ctx: WebContext, present: Presenters) {
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
       const { tokens, idClaims } = await exchangeAndVerify(webex, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now: ctx.now })
-      const purpose = flow.purpose ?? 'tokens'
-      if (purpose === 'tokens') return present.tokens(request, reply, { tokens, requested: flow.scopes, idClaims })
-      // A page's own sign-in (Grants, Service App): its token is the page's to use, shown nowhere.
-      const admin = await webex.getMe(tokens.accessToken)
-      await recordAudit(ctx, request, () => tokenEntry({ event: 'token_issued', via: 'web', purpose, clientId: config.clientId, tokens, person: admin, requested: flow.scopes, now: ctx.now() }))
-      return purpose === 'grants' ? present.grants(request, reply, tokens, admin) : present.serviceApp(request, reply, tokens.accessToken, admin)
+      return await presenters[flow.purpose ?? 'tokens'](request, reply, { tokens, requested: flow.scopes, ...(idClaims === undefined ? {} : { idClaims }) })
     })
   }
 }

@@ -2,16 +2,17 @@
 // person's grants by application, and revoking one grant or every grant of an application
 // after a confirmation page (docs/webex-contract.md, "Authorizations"). Like the tokens page,
 // it keeps nothing: the admin's token travels in the page's own forms, in POST bodies only.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../errors.ts'
 import { applicationName, clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrantOf, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
-import { type Authorization, type Person, type TokenSet, WEBEX_ID_PATTERN } from '../webex/domain.ts'
+import { type Authorization, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
+import { pageSignInStart, signedInAdmin, type BeginSignIn, type Presenter } from './sign-in.ts'
 
 export const GRANTS_TITLE = 'Grants: who holds which token'
 
@@ -83,7 +84,7 @@ function grantView (grant: Authorization, now: number, marks: { candidates?: Rea
 /** What revoking this page's own sign-in does, before and after. */
 const SESSION_NOTE = 'This is this page\'s own session: revoking it signs you out here, and the next step needs a new sign-in.'
 
-export function grantsRoutes (ctx: WebContext) {
+export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
   const { config, webex } = ctx
   const render = pageRenderer(config)
 
@@ -145,8 +146,12 @@ export function grantsRoutes (ctx: WebContext) {
     throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
   }
 
+  /** The page's own sign-in, for the Grants preset's scopes. */
+  const start = pageSignInStart(ctx, begin, { purpose: 'grants', preset: GRANTS_PRESET_ID, template: 'pages/grants-intro', title: GRANTS_TITLE, view: () => grantsIntroView(ctx) })
+
   async function routes (app: FastifyInstance): Promise<void> {
     app.get('/grants', (_request, reply) => render(reply, 'pages/grants-intro', GRANTS_TITLE, grantsIntroView(ctx)))
+    app.post('/start/grants', rateLimited(config), start)
 
     app.post('/grants/list', rateLimited(config), async (request, reply) => {
       const body = readBody(listBody, request.body)
@@ -217,12 +222,11 @@ export function grantsRoutes (ctx: WebContext) {
   }
 
   /** After the Grants sign-in: the signed-in admin's own grants, this page's own sign-in marked when proven. */
-  async function presentGrants (request: FastifyRequest, reply: FastifyReply, tokens: TokenSet, admin: Person) {
-    request.log.debug({ purpose: 'grants' }, 'grants sign-in')
+  const present: Presenter = async (request, reply, signIn) => {
+    const admin = await signedInAdmin(ctx, request, 'grants', signIn)
+    const { tokens } = signIn
     return renderList(reply, tokens.accessToken, admin, { access_token: tokens.accessToken }, tokens.webexIssuedAfter === undefined ? {} : { issuedAfter: tokens.webexIssuedAfter })
   }
 
-  return { routes, presentGrants }
+  return { routes, start, present }
 }
-
-export type PresentGrants = ReturnType<typeof grantsRoutes>['presentGrants']

@@ -1,5 +1,5 @@
 // GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
-// POST /start (validate the selection, set the flow cookie, send the browser to Webex).
+// POST /start (check the selection, then begin the sign-in: sign-in.ts).
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
@@ -7,13 +7,10 @@ import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/r
 import { suggestScope } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
 import { AppError } from '../errors.ts'
-import { authorizeUrl, capOpenFlows, createFlow, flowCookieName, FLOW_INDEX_COOKIE, FLOW_TTL_MS, formatFlowIndex, parseFlowIndex, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, pkceChallenge, sealFlow, type AccountChoice } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
-import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
-import { SERVICE_APP_PRESET_ID, SERVICE_APP_TITLE, serviceAppIntroView } from './service-app.ts'
-import { GRANTS_TITLE, grantsIntroView } from './grants.ts'
+import { accountChoice, accountFields, keptAccount, type BeginSignIn, type PageSignIn, type StartRoute } from './sign-in.ts'
 
 export interface ScopeRowView {
   id: string
@@ -140,33 +137,16 @@ const homeQuery = z.object({
   scopes: z.string().max(MAX_CUSTOM_FIELD * 4).optional()
 })
 
-const startBody = z.object({
+const startBody = accountFields.extend({
   scope: z.union([z.string().max(200), z.array(z.string().max(200)).max(500)]).optional(),
   custom: z.string().max(MAX_CUSTOM_FIELD).optional(),
-  /** Present when the form had the account fields: an unticked box is then sent as nothing. */
-  account_choice: z.string().max(8).optional(),
-  select_account: z.string().max(8).optional(),
-  login_hint: z.string().max(1000).optional(),
   /** Ticked: ids in "Other scopes" that look like typos of catalogue ids are sent as written anyway. */
   allow_unknown: z.string().max(8).optional(),
-  /** A page's own sign-in (Grants, Service App), for its preset's scopes whatever else is posted. */
+  /** Forms from before the pages had start routes of their own: handed to that page's. */
   purpose: z.enum(['grants', 'service-app']).optional()
 }).loose()
 
-/**
- * The account choice of a /start form: the chooser is on unless the form had the box and it
- * was unticked; the "sign in as" email must be one address.
- */
-function accountChoice (body: z.infer<typeof startBody>): AccountChoice | { problem: string, loginHint: string } {
-  const selectAccount = body.account_choice === undefined || body.select_account !== undefined
-  const hint = body.login_hint?.trim() ?? ''
-  if (hint === '') return { selectAccount }
-  const parsed = LOGIN_HINT.safeParse(hint)
-  if (!parsed.success) return { problem: `"Sign in as" must be one email address, such as admin@example.com (${parsed.error.issues[0]?.message ?? 'invalid'}).`, loginHint: hint.slice(0, 254) }
-  return { selectAccount, loginHint: parsed.data }
-}
-
-export function homeRoutes (ctx: WebContext) {
+export function homeRoutes (ctx: WebContext, begin: BeginSignIn, pageStarts: Readonly<Record<PageSignIn['purpose'], StartRoute>>) {
   const { config, catalogue } = ctx
   const render = pageRenderer(config)
   const title = config.mode === 'static' ? 'Get a Webex token' : 'Choose Webex scopes'
@@ -178,12 +158,6 @@ export function homeRoutes (ctx: WebContext) {
   function renderHome (reply: FastifyReply, view: object, status = 200) {
     return render(reply, 'pages/home', title, view, { status })
   }
-
-  /** The pages that run their own sign-in for a preset: its scopes, and where a form problem is shown. */
-  const ownSignIn = {
-    grants: { preset: GRANTS_PRESET_ID, template: 'pages/grants-intro', title: GRANTS_TITLE, view: () => grantsIntroView(ctx) },
-    'service-app': { preset: SERVICE_APP_PRESET_ID, template: 'pages/service-app', title: SERVICE_APP_TITLE, view: () => serviceAppIntroView(ctx) }
-  } as const
 
   return async function home (app: FastifyInstance): Promise<void> {
     // The page and each preset's page never change while the app runs: each is rendered
@@ -231,54 +205,26 @@ export function homeRoutes (ctx: WebContext) {
     app.post('/start', rateLimited(config), async (request, reply) => {
       const body = startBody.safeParse(request.body ?? {})
       if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
-      const purpose = body.data.purpose ?? 'tokens'
-      const page = purpose === 'tokens' ? undefined : ownSignIn[purpose]
-      // Static mode: the scopes are fixed at start-up, whatever the browser posts; a page's own sign-in asks for its preset's.
-      const checked = page !== undefined
-        ? checkSelection(catalogue, { ticked: presetScopes(catalogue, page.preset), custom: [] })
-        : config.mode === 'static'
-          ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
-          : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
+      if (body.data.purpose !== undefined) return pageStarts[body.data.purpose](request, reply)
+      // Static mode: the scopes are fixed at start-up, whatever the browser posts.
+      const checked = config.mode === 'static'
+        ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
+        : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
       const account = accountChoice(body.data)
-      const kept = 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
-      if (page !== undefined && 'problem' in account) return render(reply, page.template, page.title, { ...page.view(), problem: account.problem, account: kept }, { status: 400 })
+      const kept = keptAccount(account)
       if (!checked.ok) {
         return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
       }
       if ('problem' in account) return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: account.problem, account: kept }), 400)
       // A typo in "Other scopes" (or an imported URL) is caught as SCOPES and --scopes catch it,
       // with the suggestion; a scope that is genuinely new is sent when the person says so.
-      if (page === undefined && config.mode === 'dynamic' && body.data.allow_unknown === undefined) {
+      if (config.mode === 'dynamic' && body.data.allow_unknown === undefined) {
         const typos = typosOf(catalogue, checked.custom)
         if (typos.length > 0) return renderHome(reply, { ...homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: `${typos.join('; ')}. Fix it, or tick "Send them as written" under Other scopes if it is a scope Webex added recently.`, account: kept }), allowUnknown: false }, 400)
       }
-      const flow = createFlow(checked.scopes, ctx.now(), { purpose })
-      const value = sealFlow(flow, ctx.flowKey)
-      if (value.length > MAX_FLOW_COOKIE_BYTES) {
-        return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)
-      }
-      const name = flowCookieName(flow.state)
-      const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: config.secure, maxAge: FLOW_TTL_MS / 1000 } as const
-      // Flow cookies live on the callback's path, out of this route's sight, so an index cookie
-      // here remembers them: past the cap the oldest are dropped, and the callback's Cookie
-      // header stays small however many sign-ins are started and abandoned.
-      const { keep, drop } = capOpenFlows(parseFlowIndex(request.cookies[FLOW_INDEX_COOKIE]), { name, bytes: name.length + value.length })
-      for (const old of drop) reply.clearCookie(old.name, { path: config.callbackPath })
-      reply.setCookie(name, value, { ...cookieOptions, path: config.callbackPath })
-      reply.setCookie(FLOW_INDEX_COOKIE, formatFlowIndex(keep), { ...cookieOptions, path: '/start' })
-      const location = authorizeUrl(config.webexBaseUrl, {
-        clientId: config.clientId,
-        redirectUri: config.redirectUri,
-        scopes: checked.scopes,
-        state: flow.state,
-        challenge: pkceChallenge(flow.verifier),
-        nonce: flow.nonce,
-        account
-      })
-      // A page of our own hands the browser on to Webex, instead of a redirect: the browser
-      // checks every redirect of a form's navigation against form-action, and Webex's chain
-      // crosses hosts no list can name (docs/webex-contract.md, "Authorize: the redirect chain").
-      return render(reply, 'pages/handoff', 'Signing in with Webex', { authorizeUrl: location, refreshTo: location, webexHost: new URL(location).host }, { noStore: true })
+      const started = await begin(request, reply, { scopes: checked.scopes, purpose: 'tokens', account })
+      if (started !== 'too_large') return started
+      return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)
     })
   }
 }

@@ -3,7 +3,7 @@
 // Service App's tokens on the usual tokens page, marked as such (docs/webex-contract.md,
 // "Service Apps"). The secret is used for that one request and kept nowhere; like the Grants
 // page, the integration token travels in the page's own form only.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { PAGE_TEXT } from './error-text.ts'
@@ -12,6 +12,7 @@ import { orgIdFromToken, type Person, WEBEX_ID_PATTERN } from '../webex/domain.t
 import { rateLimited, type WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 import { TOKEN, type PresentTokens } from './tokens.ts'
+import { pageSignInStart, signedInAdmin, type BeginSignIn, type Presenter } from './sign-in.ts'
 
 export const SERVICE_APP_PRESET_ID = 'service-app'
 export const SERVICE_APP_TITLE = 'Service App tokens'
@@ -32,7 +33,7 @@ const tokenBody = z.object({
 
 const FIELD_NAMES: Record<string, string> = { application_id: 'application id', client_id: 'client id', client_secret: 'client secret', target_org_id: 'target org id' }
 
-export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens) {
+export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens, begin: BeginSignIn) {
   const { config, webex } = ctx
   const render = pageRenderer(config)
 
@@ -46,8 +47,12 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens)
     }, { status, noStore: true })
   }
 
+  /** The page's own sign-in, for the Service App preset's scope. */
+  const start = pageSignInStart(ctx, begin, { purpose: 'service-app', preset: SERVICE_APP_PRESET_ID, template: 'pages/service-app', title: SERVICE_APP_TITLE, view: () => serviceAppIntroView(ctx) })
+
   async function routes (app: FastifyInstance): Promise<void> {
     app.get('/service-app', (_request, reply) => render(reply, 'pages/service-app', SERVICE_APP_TITLE, serviceAppIntroView(ctx)))
+    app.post('/start/service-app', rateLimited(config), start)
 
     app.post('/service-app/token', rateLimited(config), async (request, reply) => {
       const raw = (request.body ?? {}) as Record<string, unknown>
@@ -81,11 +86,10 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens)
   }
 
   /** After the sign-in: the form, with the admin's org filled in. */
-  function presentForm (_request: FastifyRequest, reply: FastifyReply, accessToken: string, admin: Person) {
-    return renderForm(reply, { accessToken, admin })
+  const present: Presenter = async (request, reply, signIn) => {
+    const admin = await signedInAdmin(ctx, request, 'service-app', signIn)
+    return renderForm(reply, { accessToken: signIn.tokens.accessToken, admin })
   }
 
-  return { routes, presentForm }
+  return { routes, start, present }
 }
-
-export type PresentServiceAppForm = ReturnType<typeof serviceAppRoutes>['presentForm']

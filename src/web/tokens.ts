@@ -1,5 +1,6 @@
 // The token lifecycle in the browser: show tokens (after a grant or a refresh), refresh a
 // token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
+import type { Presenter } from './sign-in.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { withoutBearer } from '../oauth/token-file.ts'
@@ -139,7 +140,10 @@ export function tokenRoutes (ctx: WebContext) {
     })
   }
 
-  return { routes, presentTokens }
+  /** After a sign-in for tokens: the tokens page. */
+  const present: Presenter = async (request, reply, signIn) => await presentTokens(request, reply, signIn)
+
+  return { routes, presentTokens, present }
 }
 
 export type PresentTokens = ReturnType<typeof tokenRoutes>['presentTokens']

@@ -1,0 +1,126 @@
+// Starting a sign-in, for every page that has one: the scope page (POST /start), the Grants page
+// (POST /start/grants) and the Service App page (POST /start/service-app). Each page checks its
+// own form; this makes the flow, seals its cookie and hands the browser on to Webex. When the
+// answer comes back, the callback gives it to the page that started it (callback.ts).
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import * as z from 'zod'
+import { authorizeUrl, capOpenFlows, createFlow, flowCookieName, FLOW_INDEX_COOKIE, FLOW_TTL_MS, formatFlowIndex, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, parseFlowIndex, pkceChallenge, sealFlow, type AccountChoice, type FlowPurpose } from '../oauth/flow.ts'
+import { AppError } from '../errors.ts'
+import { presetScopes } from '../oauth/grants.ts'
+import { tokenEntry } from '../audit.ts'
+import type { IdClaims } from '../oauth/id-token.ts'
+import type { Person, TokenSet } from '../webex/domain.ts'
+import { recordAudit, type WebContext } from './context.ts'
+import { pageRenderer } from './render.ts'
+
+/** The account fields every sign-in form has. */
+export const accountFields = z.object({
+  /** Present when the form had the account fields: an unticked box is then sent as nothing. */
+  account_choice: z.string().max(8).optional(),
+  select_account: z.string().max(8).optional(),
+  login_hint: z.string().max(1000).optional()
+})
+
+export type AccountProblem = { problem: string, loginHint: string }
+
+/**
+ * The account choice of a sign-in form: the chooser is on unless the form had the box and it
+ * was unticked; the "sign in as" email must be one address.
+ */
+export function accountChoice (body: z.infer<typeof accountFields>): AccountChoice | AccountProblem {
+  const selectAccount = body.account_choice === undefined || body.select_account !== undefined
+  const hint = body.login_hint?.trim() ?? ''
+  if (hint === '') return { selectAccount }
+  const parsed = LOGIN_HINT.safeParse(hint)
+  if (!parsed.success) return { problem: `"Sign in as" must be one email address, such as admin@example.com (${parsed.error.issues[0]?.message ?? 'invalid'}).`, loginHint: hint.slice(0, 254) }
+  return { selectAccount, loginHint: parsed.data }
+}
+
+/** What a form keeps of the account fields when it is shown again. */
+export function keptAccount (account: AccountChoice | AccountProblem): { noSelect?: boolean, loginHint?: string } {
+  return 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
+}
+
+/** The cookie that lists this browser's open flows lives here, so every page's start route sees it. */
+export const START_PATH = '/start'
+
+/**
+ * Begins a sign-in for these scopes: the flow, its sealed cookie on the callback's path (past
+ * the cap the oldest open flows are dropped), and the hand-off page. Returns 'too_large' when
+ * the flow would not fit in a cookie, so the page can say so on its own form.
+ */
+export function signInStarter (ctx: WebContext) {
+  const { config } = ctx
+  const render = pageRenderer(config)
+  return async function begin (request: FastifyRequest, reply: FastifyReply, input: { scopes: readonly string[], purpose: FlowPurpose, account: AccountChoice }): Promise<FastifyReply | 'too_large'> {
+    const flow = createFlow(input.scopes, ctx.now(), { purpose: input.purpose })
+    const value = sealFlow(flow, ctx.flowKey)
+    if (value.length > MAX_FLOW_COOKIE_BYTES) return 'too_large'
+    const name = flowCookieName(flow.state)
+    const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: config.secure, maxAge: FLOW_TTL_MS / 1000 } as const
+    // Flow cookies live on the callback's path, out of the start routes' sight, so an index
+    // cookie on /start remembers them: past the cap the oldest are dropped, and the callback's
+    // Cookie header stays small however many sign-ins are started and abandoned.
+    const { keep, drop } = capOpenFlows(parseFlowIndex(request.cookies[FLOW_INDEX_COOKIE]), { name, bytes: name.length + value.length })
+    for (const old of drop) reply.clearCookie(old.name, { path: config.callbackPath })
+    reply.setCookie(name, value, { ...cookieOptions, path: config.callbackPath })
+    reply.setCookie(FLOW_INDEX_COOKIE, formatFlowIndex(keep), { ...cookieOptions, path: START_PATH })
+    const location = authorizeUrl(config.webexBaseUrl, {
+      clientId: config.clientId,
+      redirectUri: config.redirectUri,
+      scopes: input.scopes,
+      state: flow.state,
+      challenge: pkceChallenge(flow.verifier),
+      nonce: flow.nonce,
+      account: input.account
+    })
+    // A page of our own hands the browser on to Webex, instead of a redirect: the browser
+    // checks every redirect of a form's navigation against form-action, and Webex's chain
+    // crosses hosts no list can name (docs/webex-contract.md, "Authorize: the redirect chain").
+    return await render(reply, 'pages/handoff', 'Signing in with Webex', { authorizeUrl: location, refreshTo: location, webexHost: new URL(location).host }, { noStore: true })
+  }
+}
+
+export type BeginSignIn = ReturnType<typeof signInStarter>
+
+/** A page's own sign-in, for its preset's scopes whatever else is posted: the Grants and Service App pages. */
+export interface PageSignIn {
+  purpose: Exclude<FlowPurpose, 'tokens'>
+  preset: string
+  /** The page shown again with a problem in its account fields. */
+  template: string
+  title: string
+  view: () => object
+}
+
+/** The handler of a page's start route (POST /start/<purpose>). */
+export function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: PageSignIn) {
+  const render = pageRenderer(ctx.config)
+  return async function start (request: FastifyRequest, reply: FastifyReply) {
+    const body = accountFields.loose().safeParse(request.body ?? {})
+    if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
+    const account = accountChoice(body.data)
+    if ('problem' in account) return render(reply, page.template, page.title, { ...page.view(), problem: account.problem, account: keptAccount(account) }, { status: 400 })
+    const started = await begin(request, reply, { scopes: presetScopes(ctx.catalogue, page.preset), purpose: page.purpose, account })
+    if (started === 'too_large') throw new AppError('bad_request', { reason: 'Too many scopes to carry through the sign-in.' })
+    return started
+  }
+}
+
+export type StartRoute = ReturnType<typeof pageSignInStart>
+
+/** A sign-in back from Webex, as the callback hands it to the page that started it. */
+export interface SignIn { tokens: TokenSet, requested: readonly string[], idClaims?: IdClaims }
+
+/** What a page shows when its sign-in comes back (callback.ts dispatches by the flow's purpose). */
+export type Presenter = (request: FastifyRequest, reply: FastifyReply, signIn: SignIn) => Promise<unknown>
+
+/**
+ * The admin of a page's own sign-in (Grants, Service App), whose token is the page's to use and
+ * is shown nowhere; the sign-in goes into the audit trail with its purpose.
+ */
+export async function signedInAdmin (ctx: WebContext, request: FastifyRequest, purpose: PageSignIn['purpose'], signIn: SignIn): Promise<Person> {
+  const admin = await ctx.webex.getMe(signIn.tokens.accessToken)
+  await recordAudit(ctx, request, () => tokenEntry({ event: 'token_issued', via: 'web', purpose, clientId: ctx.config.clientId, tokens: signIn.tokens, person: admin, requested: signIn.requested, now: ctx.now() }))
+  return admin
+}
