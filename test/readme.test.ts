@@ -25,7 +25,7 @@ test("the README's sections come in the newcomer's order", () => {
 })
 
 test('every relative link and image in the README and docs/ leads to a file', () => {
-  for (const file of ['README.md', 'docs/cli.md', 'docs/cron.md', 'docs/development.md', 'docs/performance.md', 'docs/design-notes.md']) {
+  for (const file of ['README.md', 'docs/cli.md', 'docs/cron.md', 'docs/development.md', 'docs/performance.md', 'docs/design-notes.md', 'docs/architecture.md']) {
     const text = readFileSync(join(PACKAGE_ROOT, file), 'utf8')
     for (const [, target = ''] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
       if (/^[a-z]+:/.test(target)) continue
