@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Browser, field, runFlow, startApp, startFlow, consent, type RunningApp } from './helpers.ts'
 import { Agent } from 'undici'
-import type { Fault } from '../src/sandbox/faults.ts'
+import type { Fault } from './faults.ts'
 
 describe('a failing token endpoint', () => {
   let app: RunningApp

@@ -14,7 +14,8 @@ import { Agent, request } from 'undici'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config/index.ts'
-import { buildEmulatorServer, type Emulator } from '../src/sandbox/index.ts'
+import { buildEmulatorServer } from '../src/sandbox/index.ts'
+import { TestEmulator } from './test-emulator.ts'
 import { runCli } from '../src/cli/main.ts'
 import type { Clock } from '../src/cli/device.ts'
 import { DEVICE_HELPER_REDIRECT_URIS } from '../src/oauth/device.ts'
@@ -50,13 +51,13 @@ export async function freePort (): Promise<number> {
   throw new Error('no port free on both loopback addresses')
 }
 
-export interface RunningEmulator { base: string, emulator: Emulator, app: FastifyInstance }
+export interface RunningEmulator { base: string, emulator: TestEmulator, app: FastifyInstance }
 
 export interface EmulatorTestOptions { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number, deviceIntervalS?: number, deviceTtlS?: number }
 
 /** The emulator on its own port, with the suite's integration (registered for the device grant unless told otherwise). */
 export async function startEmulator (redirectUris: string[], options: EmulatorTestOptions = {}): Promise<RunningEmulator> {
-  const { app, emulator } = await buildEmulatorServer({
+  const emulator = new TestEmulator({
     clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [...redirectUris, ...DEVICE_HELPER_REDIRECT_URIS], scopes: options.scopes }],
     now: options.now,
     codeTtlMs: options.codeTtlMs,
@@ -64,6 +65,7 @@ export async function startEmulator (redirectUris: string[], options: EmulatorTe
     deviceIntervalS: options.deviceIntervalS,
     deviceTtlS: options.deviceTtlS
   })
+  const app = await buildEmulatorServer(emulator)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (typeof address !== 'object' || address === null) throw new Error('emulator did not listen')

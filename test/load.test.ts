@@ -3,7 +3,7 @@
 // SIGTERM in the middle of load lets in-flight requests finish, then exits 0.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Fault } from '../src/sandbox/faults.ts'
+import type { Fault } from './faults.ts'
 import { Browser, CLIENT_ID, CLIENT_SECRET, consent, field, freePort, spawnTs, startApp, startEmulator, startFlow } from './helpers.ts'
 
 const FLOWS = 60

@@ -11,12 +11,11 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { OpenIdProvider, userInfoClaims, type IdTokenTamper } from './openid.ts'
 import { DEMO_USERS, entitled, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
-import { FaultQueue, playFault, type FaultRoute } from './faults.ts'
 import { authorizationRoutes, GrantRegistry, type GrantRecord } from './grants.ts'
 import { deviceRoutes, DeviceRequests } from './device.ts'
 import { DEMO_SERVICE_APPS, serviceAppRoutes } from './service-apps.ts'
 import { peopleRoutes } from './people.ts'
-import { apiError, clientOf, oauthError, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
+import { apiError, type ApiRoute, clientOf, oauthError, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
 
 export type { EmulatorClient, IssuedRecord } from './kit.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
@@ -80,16 +79,7 @@ function token (): string {
 }
 
 export class Emulator {
-  readonly faults = new FaultQueue()
   readonly issued: IssuedRecord[] = []
-  /** How many requests each API route received, so tests can prove a call was never made. */
-  readonly hits: Record<FaultRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0, authorizations: 0, serviceApps: 0 }
-  /** When true, refresh answers leave out refresh_token, as Webex may (docs/webex-contract.md, "Refresh"). */
-  omitRefreshToken = false
-  /** When set, id_tokens come out wrong in this way (tests of the app's verification). */
-  idTokenTamper: IdTokenTamper | undefined
-  /** When set, UserInfo answers for another person, or fails (tests of the app's check of its sub). */
-  userInfoTamper: 'subject' | 'down' | undefined
   readonly #openId: OpenIdProvider
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
@@ -174,9 +164,10 @@ export class Emulator {
     const held = this.#bearer(request)
     if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     if (!held.scopes.includes('openid')) return apiError(reply, 403, 'The access token was not issued for the openid scope.')
-    if (this.userInfoTamper === 'down') return apiError(reply, 503, 'Service Unavailable')
+    const fault = this.userInfoFault()
+    if (fault === 'down') return apiError(reply, 503, 'Service Unavailable')
     const claims = userInfoClaims(held.user, held.scopes)
-    return reply.send(this.userInfoTamper === 'subject' ? { ...claims, sub: DEMO_USERS[1]?.personId } : claims)
+    return reply.send(fault === 'subject' ? { ...claims, sub: DEMO_USERS[1]?.personId } : claims)
   }
 
   /** A consent request for its decision, once; undefined when unknown, dropped or expired. */
@@ -320,10 +311,8 @@ export class Emulator {
   }
 
   async #token (request: FastifyRequest, reply: FastifyReply) {
-    this.hits.token++
     const parsed = tokenBody.safeParse(request.body ?? {})
-    const fault = this.faults.take('token', parsed.success ? parsed.data.code : undefined)
-    if (fault !== undefined && await playFault(fault, request, reply)) return reply
+    if (await this.intercept('token', request, reply, parsed.success ? parsed.data.code : undefined)) return reply
     if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const body = parsed.data
     const client = clientOf(request, body, this.#clients)
@@ -347,7 +336,7 @@ export class Emulator {
       if (!same(expected, issued.challenge)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
     }
     const { answer, accessToken, refreshToken } = this.#issue(issued, true)
-    const idToken = issued.scopes.includes('openid') ? await this.#openId.idToken(this.#issuer(request), issued, this.idTokenTamper) : undefined
+    const idToken = issued.scopes.includes('openid') ? await this.#openId.idToken(this.#issuer(request), issued, this.idTokenFault()) : undefined
     if (idToken !== undefined) answer.id_token = idToken
     this.#record({ code: body.code, accessToken, refreshToken, ...(idToken === undefined ? {} : { idToken }), user: issued.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
@@ -358,7 +347,7 @@ export class Emulator {
     if (held === undefined || held.clientId !== client.clientId || held.expiresAt < this.#now()) {
       return oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')
     }
-    const { answer, accessToken, refreshToken } = this.#issue(held, this.omitRefreshToken ? false : body.refresh_token ?? false)
+    const { answer, accessToken, refreshToken } = this.#issue(held, this.sendsRefreshToken() ? body.refresh_token ?? false : false)
     this.#record({ code: '', accessToken, refreshToken, user: held.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
   }
@@ -369,10 +358,8 @@ export class Emulator {
     return held !== undefined && held.expiresAt >= this.#now() ? held : undefined
   }
 
-  async #guarded (route: FaultRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) {
-    this.hits[route]++
-    const fault = this.faults.take(route)
-    if (fault !== undefined && await playFault(fault, request, reply)) return reply
+  async #guarded (route: ApiRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) {
+    if (await this.intercept(route, request, reply)) return reply
     const held = this.#bearer(request)
     if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
     return answer(held)
@@ -387,9 +374,22 @@ export class Emulator {
     }
   }
 
-  /** Lets a test age a token so the emulator treats it as expired. */
-  expireAccessToken (accessToken: string): void {
-    const held = this.#access.get(accessToken)
-    if (held !== undefined) held.expiresAt = 0
+  // Extension points for the test emulator (test/test-emulator.ts: faults, hit counts, tampered
+  // id_tokens…); the shipped emulator answers every request plainly.
+
+  /** Runs before an API route answers; true when it answered the request itself. */
+  protected async intercept (_route: ApiRoute, _request: FastifyRequest, _reply: FastifyReply, _code?: string): Promise<boolean> {
+    return false
+  }
+
+  /** How the next id_token is to be wrong, if at all. */
+  protected idTokenFault (): IdTokenTamper | undefined { return undefined }
+  /** How UserInfo is to fail, if at all: answer for another person, or be down. */
+  protected userInfoFault (): 'subject' | 'down' | undefined { return undefined }
+  /** Whether refresh answers carry the refresh token (Webex may leave it out: docs/webex-contract.md, "Refresh"). */
+  protected sendsRefreshToken (): boolean { return true }
+  /** An issued access token's record, by the token. */
+  protected issuedAccess (accessToken: string): IssuedToken | undefined {
+    return this.#access.get(accessToken)
   }
 }

@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody'
 import view from '@fastify/view'
 import handlebars from 'handlebars'
 import { TEMPLATES_DIR } from '../paths.ts'
-import { Emulator, type EmulatorOptions } from './emulator.ts'
+import type { Emulator } from './emulator.ts'
 
 export { Emulator } from './emulator.ts'
 export type { EmulatorClient, EmulatorOptions, IssuedRecord } from './emulator.ts'
@@ -38,10 +38,9 @@ export function sandboxPlugin (emulator: Emulator) {
   }
 }
 
-/** A stand-alone emulator server whose base URL is http://host:port/v1. */
-export async function buildEmulatorServer (options: EmulatorOptions): Promise<{ app: FastifyInstance, emulator: Emulator }> {
-  const emulator = new Emulator(options)
+/** A stand-alone server for an emulator, whose base URL is http://host:port/v1. */
+export async function buildEmulatorServer (emulator: Emulator): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, forceCloseConnections: true })
   await app.register(sandboxPlugin(emulator), { prefix: '/v1' })
-  return { app, emulator }
+  return app
 }

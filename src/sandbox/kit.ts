@@ -5,7 +5,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
-import type { FaultRoute } from './faults.ts'
 import { SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 
 export interface EmulatorClient {
@@ -41,6 +40,9 @@ export interface GrantRecord {
   parent?: string
 }
 
+/** The API routes a test emulator may intercept (test/test-emulator.ts), by name. */
+export type ApiRoute = 'token' | 'me' | 'organizations' | 'tokenExpiry' | 'authorizations' | 'serviceApps'
+
 export interface EmulatorKit {
   /** The prefix the emulator is mounted at (/sandbox/v1 in the app, /v1 alone). */
   prefix: () => string
@@ -53,7 +55,7 @@ export interface EmulatorKit {
   issue: (grant: Grant) => { answer: Record<string, string | number>, accessToken: string, refreshToken?: string }
   record: (entry: IssuedRecord) => void
   /** Runs an API route for a valid bearer token (401 otherwise), after any fault queued for it. */
-  guarded: (route: FaultRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) => Promise<unknown>
+  guarded: (route: ApiRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) => Promise<unknown>
   /** Forgets the tokens of revoked authorizations. */
   forget: (removed: readonly GrantRecord[]) => void
 }

@@ -1,8 +1,7 @@
-// Fault injection for the emulator: tests queue a fault for a route, and the next request
-// to that route gets it instead of the normal answer. Every fault ends on its own.
+// Fault injection for the test emulator (test-emulator.ts): tests queue a fault for a route, and
+// the next request to that route gets it instead of the normal answer. Every fault ends on its own.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-
-export type FaultRoute = 'token' | 'me' | 'organizations' | 'tokenExpiry' | 'authorizations' | 'serviceApps'
+import type { ApiRoute as FaultRoute } from '../src/sandbox/kit.ts'
 
 export type Fault =
   | { kind: 'status', status: number, body?: string, contentType?: string, headers?: Record<string, string> }
