@@ -8,7 +8,7 @@ import { buildApp } from './app.ts'
 import { AuditLog } from './audit.ts'
 import { logOutput } from './logging.ts'
 import { checkStaticScopes } from './startup-checks.ts'
-import { ConfigError, loadConfig } from './config/index.ts'
+import { ConfigError, configErrorLines, loadConfig } from './config/index.ts'
 import { EXIT } from './cli/exit-codes.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
@@ -28,7 +28,7 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CatalogueError) {
-      for (const line of err.message.split('\n')) process.stderr.write(`config error: ${line}\n`)
+      for (const line of configErrorLines(err)) process.stderr.write(`${line}\n`)
       process.exit(EXIT.config)
     }
     throw err

@@ -9,18 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { Browser, consent, runFlow, startApp, type Page, type RunningApp } from './helpers.ts'
+import { Browser, consent, hiddenFields, runFlow, startApp, type Page, type RunningApp } from './helpers.ts'
 
-/** Every hidden field of a form, by the form's action and an optional field that picks it. */
-function form (html: string, action: string, pick?: [string, string]): Record<string, string> {
-  const forms = [...html.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)]
-  for (const [, target, body] of forms) {
-    if (target !== action) continue
-    const fields = Object.fromEntries([...(body ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')]))
-    if (pick === undefined || fields[pick[0]] === pick[1]) return fields
-  }
-  throw new Error(`no form posting to ${action}${pick === undefined ? '' : ` with ${pick[0]}=${pick[1]}`}`)
-}
+const form = hiddenFields
 
 /** The Grants sign-in as a demo user; returns the page the callback shows. */
 async function grantsSignIn (browser: Browser, app: RunningApp, user: 'admin' | 'readonly' | 'user' = 'admin'): Promise<Page> {

@@ -187,9 +187,26 @@ export class Browser {
   }
 }
 
+/** One <input> of a page: its attributes, unescaped as a browser reads them, and the form it is in (its action, and which form of the page). */
+export interface Input { form?: string, formIndex?: number, id?: string, name?: string, type?: string, value?: string }
+
+/** The one HTML field scraper: every <input> of a page, in order, with the form it is in. */
+export function inputsOf (html: string): Input[] {
+  const inputs: Input[] = []
+  let form: { action?: string, index: number } | undefined
+  let forms = 0
+  for (const [tag = '', name = ''] of html.matchAll(/<(\/?form|input)\b[^>]*>/g)) {
+    if (name === 'form') { form = { action: /\saction="([^"]*)"/.exec(tag)?.[1], index: forms++ }; continue }
+    if (name === '/form') { form = undefined; continue }
+    const attributes = Object.fromEntries([...tag.matchAll(/\s([a-z_-]+)="([^"]*)"/g)].map(([, k = '', v = '']) => [k, unescapeHtml(v)]))
+    inputs.push({ ...(form === undefined ? {} : { form: form.action, formIndex: form.index }), ...attributes })
+  }
+  return inputs
+}
+
+/** The value of the field with this id. */
 export function field (html: string, id: string): string | undefined {
-  const match = new RegExp(`id="${id}"[^>]*value="([^"]*)"`).exec(html)
-  return match?.[1]
+  return inputsOf(html).find((i) => i.id === id)?.value
 }
 
 /** Starts a flow: POST /start, whose hand-off page's `location` is the authorize URL. */
@@ -365,9 +382,20 @@ export async function cliSignIn (args: string[], env: Record<string, string>, us
   return run.done
 }
 
-/** The value of a page's hidden form field, unescaped as a browser would post it. */
+/** The value of a page's (first) hidden form field by name, unescaped as a browser would post it. */
 export function hiddenField (html: string, name: string): string {
-  return unescapeHtml(new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1] ?? '')
+  return inputsOf(html).find((i) => i.type === 'hidden' && i.name === name)?.value ?? ''
+}
+
+/** Every hidden field of a form, by the form's action and an optional field that picks it. */
+export function hiddenFields (html: string, action: string, pick?: [string, string]): Record<string, string> {
+  const forms = new Map<number, Record<string, string>>()
+  for (const input of inputsOf(html)) {
+    if (input.form !== action || input.formIndex === undefined || input.type !== 'hidden' || input.name === undefined) continue
+    forms.set(input.formIndex, { ...forms.get(input.formIndex), [input.name]: input.value ?? '' })
+  }
+  for (const fields of forms.values()) if (pick === undefined || fields[pick[0]] === pick[1]) return fields
+  throw new Error(`no form posting to ${action}${pick === undefined ? '' : ` with ${pick[0]}=${pick[1]}`}`)
 }
 
 /**

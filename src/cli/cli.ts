@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
-import { ConfigError, loadConfig, SANDBOX_PATH, type Config } from '../config/index.ts'
+import { ConfigError, configErrorLines, loadConfig, SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
 import { AppError, type ErrorKind } from '../errors.ts'
 import { EXIT, exitCodeHelp } from './exit-codes.ts'
@@ -75,7 +75,7 @@ export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?
     const catalogue = loadCatalogue(SCOPES_DIR)
     return { config, catalogue, ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) }) }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT.config, err.message.split('\n').map((l) => `config error: ${l}`).join('\n'))
+    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT.config, configErrorLines(err).join('\n'))
     throw err
   }
 }

@@ -63,6 +63,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** How the server and the CLI print a bad configuration (or catalogue): one line per problem. */
+export function configErrorLines (err: Error): string[] {
+  return err.message.split('\n').map((line) => `config error: ${line}`)
+}
+
 type Env = Record<string, string | undefined>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
