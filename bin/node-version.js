@@ -7,8 +7,10 @@ import { pathToFileURL } from 'node:url'
 export function nodeVersionProblem (version) {
   const [major = 0, minor = 0] = version.split('.').map(Number)
   if ((major === 22 && minor >= 12) || major >= 24) return undefined
-  return `webex-token-issuer needs Node.js 22.12 or later, or 24 or later; this is Node.js ${version}. ` +
+  return (
+    `webex-token-issuer needs Node.js 22.12 or later, or 24 or later; this is Node.js ${version}. ` +
     'Install one with `nvm install` or `fnm use` (they read .nvmrc), `volta install node@24`, or from https://nodejs.org/en/download'
+  )
 }
 
 /** Stops the process with that one line when this Node cannot run the tool. */

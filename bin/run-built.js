@@ -25,7 +25,9 @@ export async function runBuilt (entry) {
   }
   const src = new URL('src/', ROOT)
   if (existsSync(src) && newestSource(src) > Math.min(...built.map((file) => statSync(file).mtimeMs))) {
-    process.stderr.write('webex-token-issuer: dist/ is older than src/: run `npm run build` first (or `npm run dev` to run src/ directly).\n')
+    process.stderr.write(
+      'webex-token-issuer: dist/ is older than src/: run `npm run build` first (or `npm run dev` to run src/ directly).\n'
+    )
     process.exit(1)
   }
   // Stack traces name src/ files: the maps of our own code only (Node 22.14+; before, every

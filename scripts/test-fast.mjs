@@ -5,6 +5,12 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 
 const SLOW = new Set(['bench.test.ts', 'build.test.ts', 'cron.test.ts', 'fuzz.test.ts', 'load.test.ts'])
-const files = readdirSync(new URL('../test/', import.meta.url)).filter((f) => f.endsWith('.test.ts') && !SLOW.has(f)).map((f) => `test/${f}`)
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files, ...process.argv.slice(2)], { stdio: 'inherit' })
+const files = readdirSync(new URL('../test/', import.meta.url))
+  .filter((f) => f.endsWith('.test.ts') && !SLOW.has(f))
+  .map((f) => `test/${f}`)
+const run = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files, ...process.argv.slice(2)],
+  { stdio: 'inherit' }
+)
 process.exit(run.status ?? 1)

@@ -53,9 +53,26 @@ export interface AppDeps {
  * or tokens at all. Plain paths only: wildcards made redaction a tenth of a flow's CPU time.
  */
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.query', 'req.body', 'res.headers["set-cookie"]',
-  'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', 'query', 'body', 'cookies',
-  'access_token', 'refresh_token', 'code', 'code_verifier', 'client_secret', 'accessToken', 'refreshToken', 'verifier', 'token'
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.query',
+  'req.body',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'query',
+  'body',
+  'cookies',
+  'access_token',
+  'refresh_token',
+  'code',
+  'code_verifier',
+  'client_secret',
+  'accessToken',
+  'refreshToken',
+  'verifier',
+  'token'
 ]
 
 function createLogger (level: string, destination: DestinationStream): FastifyBaseLogger {
@@ -67,7 +84,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const now = deps.now ?? Date.now
 
   /** A hop count trusts that many proxies nearest the server, as proxy-addr counts them. */
-  function trustProxyOption (trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  function trustProxyOption (
+    trust: Config['trustProxy']
+  ): boolean | string[] | ((address: string, hop: number) => boolean) {
     return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
   }
 
@@ -87,7 +106,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     config,
     catalogue,
     // One keep-alive Agent for the whole process, made by the client on first use (or given).
-    webex: createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret, dispatcher: deps.dispatcher, timeouts: deps.timeouts, sleep: deps.sleep, now }),
+    webex: createWebexClient({
+      baseUrl: config.webexApiUrl,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      dispatcher: deps.dispatcher,
+      timeouts: deps.timeouts,
+      sleep: deps.sleep,
+      now
+    }),
     consumed: new ConsumedStates(),
     flowKey: flowKey(config.cookieSecret),
     now,
@@ -97,18 +124,31 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   // One line per request, with the path only: query strings can carry codes and states.
   app.addHook('onResponse', (request, reply, done) => {
     const query = request.url.indexOf('?')
-    request.log.info({ method: request.method, path: query < 0 ? request.url : request.url.slice(0, query), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+    request.log.info(
+      {
+        method: request.method,
+        path: query < 0 ? request.url : request.url.slice(0, query),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime)
+      },
+      'request'
+    )
     done()
   })
   // On shutdown, answers to requests still in flight close their connections, so that
   // keep-alive sockets cannot hold the server open once those requests are done.
   let closing = false
-  app.addHook('preClose', (done) => { closing = true; done() })
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
     done(null, payload)
   })
-  app.addHook('onClose', async () => { await ctx.webex.close() })
+  app.addHook('onClose', async () => {
+    await ctx.webex.close()
+  })
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -134,10 +174,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     strictTransportSecurity: config.secure
   })
   await app.register(hostGuard, { allowed: config.allowedHosts })
-  await app.register(crossSiteGuard, { origins: [config.redirectOrigin], apiPrefix: config.sandbox ? SANDBOX_PATH : undefined })
+  await app.register(crossSiteGuard, {
+    origins: [config.redirectOrigin],
+    apiPrefix: config.sandbox ? SANDBOX_PATH : undefined
+  })
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => new AppError('rate_limited', { retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)) })
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', { retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)) })
   })
   await app.register(cookie, { parseOptions: {} })
   await app.register(formbody)
@@ -172,15 +216,19 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(tokens.routes)
   await app.register(grants.routes)
   await app.register(serviceApp.routes)
-  await app.register(callbackRoutes(ctx, { tokens: tokens.present, grants: grants.present, 'service-app': serviceApp.present }))
+  await app.register(
+    callbackRoutes(ctx, { tokens: tokens.present, grants: grants.present, 'service-app': serviceApp.present })
+  )
   if (config.sandbox) {
     // The emulator is loaded only in sandbox mode.
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')
-    const emulator = deps.emulator ?? new Emulator({
-      clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }],
-      now,
-      rateLimitPerMinute: config.rateLimitPerMinute
-    })
+    const emulator =
+      deps.emulator ??
+      new Emulator({
+        clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri] }],
+        now,
+        rateLimitPerMinute: config.rateLimitPerMinute
+      })
     await app.register(sandboxPlugin(emulator), { prefix: SANDBOX_PATH })
   }
   return app

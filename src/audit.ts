@@ -10,8 +10,14 @@ import * as z from 'zod'
 import { ConfigError, currentUser, untrustedFile } from './config/index.ts'
 import { orgIdFromToken, type Person, type TokenSet } from './webex/domain.ts'
 
-export const AUDIT_EVENTS = ['token_issued', 'token_refreshed', 'token_checked', 'service_app_token_issued', 'grant_revoked'] as const
-export type AuditEventName = typeof AUDIT_EVENTS[number]
+export const AUDIT_EVENTS = [
+  'token_issued',
+  'token_refreshed',
+  'token_checked',
+  'service_app_token_issued',
+  'grant_revoked'
+] as const
+export type AuditEventName = (typeof AUDIT_EVENTS)[number]
 
 const entrySchema = z.object({
   time: z.iso.datetime({ offset: true }),
@@ -30,14 +36,16 @@ const entrySchema = z.object({
   access_token_fingerprint: z.string().optional(),
   refresh_token_fingerprint: z.string().optional(),
   /** For grant_revoked: what was revoked. */
-  revoked: z.object({
-    authorization_id: z.string().optional(),
-    client_id: z.string().optional(),
-    application_name: z.string().optional(),
-    type: z.string().optional(),
-    person_email: z.string().optional(),
-    org_id: z.string().optional()
-  }).optional()
+  revoked: z
+    .object({
+      authorization_id: z.string().optional(),
+      client_id: z.string().optional(),
+      application_name: z.string().optional(),
+      type: z.string().optional(),
+      person_email: z.string().optional(),
+      org_id: z.string().optional()
+    })
+    .optional()
 })
 
 export type AuditEntry = z.infer<typeof entrySchema>
@@ -48,7 +56,18 @@ export function fingerprint (token: string): string {
 }
 
 /** What an audit line says about tokens that were issued, refreshed or checked. */
-export function tokenEntry (input: { event: AuditEventName, via: 'web' | 'cli', clientId: string, tokens?: TokenSet, accessToken?: string, person?: Person, requested?: readonly string[], purpose?: 'tokens' | 'grants' | 'service-app', trackingId?: string, now: number }): AuditEntry {
+export function tokenEntry (input: {
+  event: AuditEventName
+  via: 'web' | 'cli'
+  clientId: string
+  tokens?: TokenSet
+  accessToken?: string
+  person?: Person
+  requested?: readonly string[]
+  purpose?: 'tokens' | 'grants' | 'service-app'
+  trackingId?: string
+  now: number
+}): AuditEntry {
   const { tokens, person } = input
   const accessToken = tokens?.accessToken ?? input.accessToken
   const scopes = tokens?.grantedScopes ?? input.requested
@@ -73,7 +92,15 @@ export function tokenEntry (input: { event: AuditEventName, via: 'web' | 'cli', 
 }
 
 /** What an audit line says about a revocation, and who asked for it. */
-export function revokeEntry (input: { via: 'web' | 'cli', clientId: string, admin?: Person, adminToken: string, revoked: NonNullable<AuditEntry['revoked']>, trackingId?: string, now: number }): AuditEntry {
+export function revokeEntry (input: {
+  via: 'web' | 'cli'
+  clientId: string
+  admin?: Person
+  adminToken: string
+  revoked: NonNullable<AuditEntry['revoked']>
+  trackingId?: string
+  now: number
+}): AuditEntry {
   return {
     time: new Date(input.now).toISOString(),
     event: 'grant_revoked',
@@ -91,8 +118,12 @@ export function revokeEntry (input: { via: 'web' | 'cli', clientId: string, admi
 }
 
 /** The object without its undefined fields, as the audit lines leave out what is not known. */
-export function definedOnly<T extends Record<string, unknown>> (value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
+export function definedOnly<T extends Record<string, unknown>> (
+  value: T
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>
+  }
 }
 
 /** Append, create with mode 0600, and never through a symbolic link (O_NOFOLLOW, where the system has it). */
@@ -114,8 +145,12 @@ export class AuditLog {
       fd = openSync(path, APPEND_FLAGS, 0o600)
     } catch (err) {
       const code = errnoCode(err)
-      if (code === 'ELOOP') throw new ConfigError([`AUDIT_LOG ${path} is a symbolic link, so it was not used: name the file itself`])
-      throw new ConfigError([`AUDIT_LOG ${path} cannot be written (${code}): point it at a file in a folder this user can write`])
+      if (code === 'ELOOP') {
+        throw new ConfigError([`AUDIT_LOG ${path} is a symbolic link, so it was not used: name the file itself`])
+      }
+      throw new ConfigError([
+        `AUDIT_LOG ${path} cannot be written (${code}): point it at a file in a folder this user can write`
+      ])
     }
     try {
       // A trail someone else can rewrite proves nothing: judged as the settings files are.
@@ -149,7 +184,10 @@ export function readAudit (path: string, since?: Date): { entries: AuditEntry[],
       unreadable++
       continue
     }
-    if (!parsed.success) { unreadable++; continue }
+    if (!parsed.success) {
+      unreadable++
+      continue
+    }
     if (since === undefined || Date.parse(parsed.data.time) >= since.getTime()) entries.push(parsed.data)
   }
   return { entries, unreadable }
@@ -170,7 +208,16 @@ export function auditTable (entries: readonly AuditEntry[]): string {
   ])
   const header = ['TIME', 'EVENT', 'VIA', 'WHO', 'SCOPES / WHAT', 'EXPIRES', 'TOKEN']
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))))
-  return [header, ...rows].map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  return (
+    [header, ...rows]
+      .map((r) =>
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+          .join('  ')
+          .trimEnd()
+      )
+      .join('\n') + '\n'
+  )
 }
 
 function shorten (id: string): string {

@@ -3,27 +3,75 @@
 // ends with (src/cli/exit-codes.ts) are presentation, beside the code that shows them.
 
 export const ERROR_KINDS = {
-  bad_request: { status: 400, summary: 'The form or link did not contain a usable request, so no sign-in was started.' },
-  access_denied: { status: 403, summary: 'Webex did not grant access: the consent screen was declined, or an org policy blocks this integration.' },
+  bad_request: {
+    status: 400,
+    summary: 'The form or link did not contain a usable request, so no sign-in was started.'
+  },
+  access_denied: {
+    status: 403,
+    summary: 'Webex did not grant access: the consent screen was declined, or an org policy blocks this integration.'
+  },
   invalid_scope: { status: 403, summary: 'Webex would not issue a token for these scopes to the user who signed in.' },
-  state_invalid: { status: 400, summary: 'The answer from Webex could not be matched to a sign-in started in this browser, so it was not used.' },
-  invalid_grant: { status: 400, summary: 'The code or refresh token was expired, already used, or did not match this sign-in.' },
-  invalid_client: { status: 502, summary: 'The token endpoint rejected the client id or client secret this app is configured with.' },
+  state_invalid: {
+    status: 400,
+    summary: 'The answer from Webex could not be matched to a sign-in started in this browser, so it was not used.'
+  },
+  invalid_grant: {
+    status: 400,
+    summary: 'The code or refresh token was expired, already used, or did not match this sign-in.'
+  },
+  invalid_client: {
+    status: 502,
+    summary: 'The token endpoint rejected the client id or client secret this app is configured with.'
+  },
   webex_unavailable: { status: 502, summary: 'The request to Webex failed before a usable answer came back.' },
-  webex_refused: { status: 502, summary: 'Webex answered the token request with an error this app cannot narrow down further; its own words are below.' },
-  id_token_invalid: { status: 502, summary: 'Webex\'s answer carried an OpenID id_token that failed verification, so nothing from this sign-in was used.' },
+  webex_refused: {
+    status: 502,
+    summary:
+      'Webex answered the token request with an error this app cannot narrow down further; its own words are below.'
+  },
+  id_token_invalid: {
+    status: 502,
+    summary:
+      "Webex's answer carried an OpenID id_token that failed verification, so nothing from this sign-in was used."
+  },
   timeout: { status: 504, summary: 'No answer came back from the browser in time.' },
   token_invalid: { status: 401, summary: 'The access token is invalid, expired or revoked.' },
-  sandbox_token: { status: 400, summary: 'No CLIENT_ID is set, so this command would ask the sandbox, and no sandbox (`npm start` in sandbox mode) answers at REDIRECT_URI\'s port: a sandbox\'s tokens mean nothing anywhere else.' },
-  rate_limited: { status: 429, summary: 'This app refused the request because too many came from your address in a short time.' },
+  sandbox_token: {
+    status: 400,
+    summary:
+      "No CLIENT_ID is set, so this command would ask the sandbox, and no sandbox (`npm start` in sandbox mode) answers at REDIRECT_URI's port: a sandbox's tokens mean nothing anywhere else."
+  },
+  rate_limited: {
+    status: 429,
+    summary: 'This app refused the request because too many came from your address in a short time.'
+  },
   misdirected: { status: 421, summary: 'This app answers only to the host names it is configured for.' },
   not_found: { status: 404, summary: 'There is no page at this address.' },
-  forbidden: { status: 403, summary: 'Webex accepted the token but refused the request: the signed-in user or the token may not do this.' },
+  forbidden: {
+    status: 403,
+    summary: 'Webex accepted the token but refused the request: the signed-in user or the token may not do this.'
+  },
   webex_not_found: { status: 404, summary: 'Webex answered that what was asked for does not exist.' },
-  device_code_expired: { status: 400, summary: 'Nobody approved the sign-in on the other device before the code expired.' },
-  service_app_not_authorized: { status: 403, summary: 'Webex will not make tokens for this Service App in the target org until a full administrator of that org authorizes it.' },
-  service_app_secret_invalid: { status: 400, summary: 'The client id or client secret given for the Service App is not the app\'s current one. This tool\'s own CLIENT_ID and CLIENT_SECRET are not involved: leave them as they are.' },
-  token_limit_reached: { status: 403, summary: 'Webex answered tokenlimit_reached: the person already holds as many live tokens of this integration as Webex allows.' },
+  device_code_expired: {
+    status: 400,
+    summary: 'Nobody approved the sign-in on the other device before the code expired.'
+  },
+  service_app_not_authorized: {
+    status: 403,
+    summary:
+      'Webex will not make tokens for this Service App in the target org until a full administrator of that org authorizes it.'
+  },
+  service_app_secret_invalid: {
+    status: 400,
+    summary:
+      "The client id or client secret given for the Service App is not the app's current one. This tool's own CLIENT_ID and CLIENT_SECRET are not involved: leave them as they are."
+  },
+  token_limit_reached: {
+    status: 403,
+    summary:
+      'Webex answered tokenlimit_reached: the person already holds as many live tokens of this integration as Webex allows.'
+  },
   unknown_error: { status: 502, summary: 'The sign-in failed for a reason this app does not recognize.' }
 } as const satisfies Record<string, { status: number, summary: string }>
 

@@ -26,18 +26,31 @@ export async function logOutput (): Promise<LogOutput> {
   const boom = new SonicBoom({ fd: 1, sync: false, maxLength: MAX_BUFFERED_BYTES })
   let open = true
   // A closed pipe (EPIPE) or any other write error ends the log, not the server.
-  boom.on('error', () => { open = false })
+  boom.on('error', () => {
+    open = false
+  })
   return {
-    stream: { write: (line: string) => { if (open) boom.write(line) } },
-    settle: (ms) => new Promise((resolve) => {
-      if (!open) { resolve(); return }
-      open = false
-      const timer = setTimeout(resolve, ms)
-      const done = () => { clearTimeout(timer); resolve() }
-      boom.once('close', done)
-      boom.once('error', done)
-      // Ends once everything buffered is written; a full pipe never lets that happen, so the timer does.
-      boom.end()
-    })
+    stream: {
+      write: (line: string) => {
+        if (open) boom.write(line)
+      }
+    },
+    settle: (ms) =>
+      new Promise((resolve) => {
+        if (!open) {
+          resolve()
+          return
+        }
+        open = false
+        const timer = setTimeout(resolve, ms)
+        const done = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        boom.once('close', done)
+        boom.once('error', done)
+        // Ends once everything buffered is written; a full pipe never lets that happen, so the timer does.
+        boom.end()
+      })
   }
 }

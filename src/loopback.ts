@@ -19,7 +19,10 @@ LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6')
  * IPv4-mapped loopback (::ffff:127.0.0.1). Such a HOST gets both loopback addresses.
  */
 export function isLoopbackHost (host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '')
+  const name = host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
   if (name === 'localhost') return true
   const family = isIP(name)
   return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6')
@@ -28,7 +31,10 @@ export function isLoopbackHost (host: string): boolean {
 /** Whether a HOST is a wildcard, every address of the machine (0.0.0.0, ::, and their spellings). */
 export function isWildcardHost (host: string): boolean {
   const name = host.replace(/^\[(.*)\]$/, '$1')
-  return (isIP(name) === 4 && name.split('.').every((part) => Number(part) === 0)) || (isIP(name) === 6 && /^[0:]+$/.test(name))
+  return (
+    (isIP(name) === 4 && name.split('.').every((part) => Number(part) === 0)) ||
+    (isIP(name) === 6 && /^[0:]+$/.test(name))
+  )
 }
 
 /**
@@ -60,32 +66,46 @@ export const HEALTH_SERVICE = 'webex-token-issuer'
  */
 export function heldByThisTool (port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port, path: '/healthz', headers: { accept: 'application/json' }, timeout: 1000 }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => { if (body.length < 1000) body += chunk })
-      res.on('end', () => {
-        try {
-          resolve((JSON.parse(body) as { service?: unknown }).service === HEALTH_SERVICE)
-        } catch {
-          resolve(false)
-        }
-      })
+    const req = get(
+      { host: '127.0.0.1', port, path: '/healthz', headers: { accept: 'application/json' }, timeout: 1000 },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          if (body.length < 1000) body += chunk
+        })
+        res.on('end', () => {
+          try {
+            resolve((JSON.parse(body) as { service?: unknown }).service === HEALTH_SERVICE)
+          } catch {
+            resolve(false)
+          }
+        })
+      }
+    )
+    req.on('timeout', () => {
+      req.destroy()
+      resolve(false)
     })
-    req.on('timeout', () => { req.destroy(); resolve(false) })
     req.on('error', () => resolve(false))
   })
 }
 
 /** Why a port could not be had, in one sentence that names the address. */
 export class ListenError extends Error {
-  constructor (readonly code: string, readonly port: number, readonly address: string) {
+  constructor (
+    readonly code: string,
+    readonly port: number,
+    readonly address: string
+  ) {
     const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
-    super(code === 'EADDRINUSE'
-      ? `${where} is already taken by another program${address === '::1' ? ' (IPv6 loopback: browsers reach localhost there too, so this app will not start beside it)' : ''}`
-      : code === 'EACCES'
-        ? `no permission to listen on ${where}`
-        : `cannot listen on ${where} (${code})`)
+    super(
+      code === 'EADDRINUSE'
+        ? `${where} is already taken by another program${address === '::1' ? ' (IPv6 loopback: browsers reach localhost there too, so this app will not start beside it)' : ''}`
+        : code === 'EACCES'
+          ? `no permission to listen on ${where}`
+          : `cannot listen on ${where} (${code})`
+    )
     this.name = 'ListenError'
   }
 }
@@ -111,7 +131,10 @@ export function listenOn (server: Server, port: number, address: string): Promis
  */
 export function closeServer (server: Server, options: { dropBusy?: boolean } = {}): Promise<void> {
   return new Promise((resolve) => {
-    if (!server.listening) { resolve(); return }
+    if (!server.listening) {
+      resolve()
+      return
+    }
     server.close(() => resolve())
     if (options.dropBusy === true) server.closeAllConnections()
     else server.closeIdleConnections()
@@ -123,14 +146,20 @@ export function closeServer (server: Server, options: { dropBusy?: boolean } = {
  * Resolves with that server, or undefined (after `noIpv6`) where the machine has no IPv6;
  * rejects with a ListenError when another program holds [::1]:port.
  */
-export async function listenIpv6Twin (primary: Server, handler: RequestListener, noIpv6: () => void): Promise<Server | undefined> {
+export async function listenIpv6Twin (
+  primary: Server,
+  handler: RequestListener,
+  noIpv6: () => void
+): Promise<Server | undefined> {
   const port = (primary.address() as AddressInfo).port
   const twin = createServer(handler)
   // The same patience as the first: Fastify sets these on the server it makes.
   twin.keepAliveTimeout = primary.keepAliveTimeout
   twin.requestTimeout = primary.requestTimeout
   twin.headersTimeout = primary.headersTimeout
-  for (const listener of primary.listeners('clientError')) twin.on('clientError', listener as (...args: unknown[]) => void)
+  for (const listener of primary.listeners('clientError')) {
+    twin.on('clientError', listener as (...args: unknown[]) => void)
+  }
   try {
     await listenOn(twin, port, '::1')
     return twin

@@ -15,6 +15,7 @@ export function originProof (request: FastifyRequest, origins: ReadonlySet<strin
 }
 
 export const ORIGIN_REFUSALS: Record<Exclude<OriginProof, 'same-origin'>, string> = {
-  'cross-site': 'This form was sent from another site, so it was refused. Use the form on this app\'s own page.',
-  missing: 'This form came without the browser\'s word that it was sent from this app\'s own page (neither Sec-Fetch-Site nor Origin), so it was refused. Use the form on this app\'s page in a current browser.'
+  'cross-site': "This form was sent from another site, so it was refused. Use the form on this app's own page.",
+  missing:
+    "This form came without the browser's word that it was sent from this app's own page (neither Sec-Fetch-Site nor Origin), so it was refused. Use the form on this app's page in a current browser."
 }

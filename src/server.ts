@@ -12,7 +12,15 @@ import { ConfigError, configErrorLines, loadConfig } from './config/index.ts'
 import { EXIT } from './cli/exit-codes.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
-import { closeServer, isLoopbackHost, isWildcardHost, ListenError, listenIpv6Twin, loopbackIpv4, NO_IPV6 } from './loopback.ts'
+import {
+  closeServer,
+  isLoopbackHost,
+  isWildcardHost,
+  ListenError,
+  listenIpv6Twin,
+  loopbackIpv4,
+  NO_IPV6
+} from './loopback.ts'
 
 /** Requests in flight get this long to finish after SIGTERM/SIGINT; then the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -46,12 +54,20 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
   try {
     await listenApp(app, config.port, config.host)
   } catch (err) {
-    const why = err instanceof ListenError ? err.message : `cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : 'unknown error'})`
+    const why =
+      err instanceof ListenError
+        ? err.message
+        : `cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : 'unknown error'})`
     process.stderr.write(`error: ${why}; set PORT (and REDIRECT_URI) to a free port\n`)
     process.exit(1)
   }
-  const shown = (isLoopbackHost(config.host) && loopbackIpv4(config.host) === '127.0.0.1') || isWildcardHost(config.host) ? `http://localhost:${config.port}` : `http://${config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host}:${config.port}`
-  process.stderr.write(`webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`)
+  const shown =
+    (isLoopbackHost(config.host) && loopbackIpv4(config.host) === '127.0.0.1') || isWildcardHost(config.host)
+      ? `http://localhost:${config.port}`
+      : `http://${config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host}:${config.port}`
+  process.stderr.write(
+    `webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`
+  )
 }
 
 /**
@@ -66,20 +82,30 @@ export async function listenApp (app: FastifyInstance, port: number, host: strin
       await app.listen({ port, host: '::' })
     } catch (err) {
       if (!NO_IPV6.has(errnoCode(err))) throw new ListenError(errnoCode(err), port, '::')
-      await app.listen({ port, host: '0.0.0.0' }).catch((again: unknown) => { throw new ListenError(errnoCode(again), port, '0.0.0.0') })
+      await app.listen({ port, host: '0.0.0.0' }).catch((again: unknown) => {
+        throw new ListenError(errnoCode(again), port, '0.0.0.0')
+      })
     }
     return
   }
   if (!isLoopbackHost(host)) {
-    await app.listen({ port, host }).catch((err: unknown) => { throw new ListenError(errnoCode(err), port, host) })
+    await app.listen({ port, host }).catch((err: unknown) => {
+      throw new ListenError(errnoCode(err), port, host)
+    })
     return
   }
   let twin: Server | undefined
-  app.addHook('preClose', async () => { if (twin !== undefined) await closeServer(twin) })
+  app.addHook('preClose', async () => {
+    if (twin !== undefined) await closeServer(twin)
+  })
   const ipv4 = loopbackIpv4(host)
-  await app.listen({ port, host: ipv4 }).catch((err: unknown) => { throw new ListenError(errnoCode(err), port, ipv4) })
+  await app.listen({ port, host: ipv4 }).catch((err: unknown) => {
+    throw new ListenError(errnoCode(err), port, ipv4)
+  })
   try {
-    twin = await listenIpv6Twin(app.server, app.routing, () => app.log.debug('this machine has no IPv6 loopback (::1): listening on 127.0.0.1 only'))
+    twin = await listenIpv6Twin(app.server, app.routing, () =>
+      app.log.debug('this machine has no IPv6 loopback (::1): listening on 127.0.0.1 only')
+    )
   } catch (err) {
     await app.close()
     throw err

@@ -8,19 +8,25 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { PACKAGE_ROOT } from '../src/paths.ts'
 
 const SRC = join(PACKAGE_ROOT, 'src')
-const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(SRC, f))
+const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => join(SRC, f))
 
 /** Each file's imports of other src files (static, re-exports and dynamic), as paths relative to src/. */
 function importsOf (file: string): string[] {
   const text = readFileSync(file, 'utf8')
-  const specifiers = [...text.matchAll(/(?:^import|^export)[^'"\n]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/gm)].map((m) => m[1] ?? m[2] ?? '')
+  const specifiers = [...text.matchAll(/(?:^import|^export)[^'"\n]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/gm)].map(
+    (m) => m[1] ?? m[2] ?? ''
+  )
   return specifiers.map((s) => relative(SRC, resolve(dirname(file), s)))
 }
 
 const graph = new Map(files.map((f) => [relative(SRC, f), importsOf(f)]))
 
 test('no source file is over 400 lines', () => {
-  const long = files.map((f) => ({ f: relative(SRC, f), n: readFileSync(f, 'utf8').split('\n').length - 1 })).filter((x) => x.n > 400)
+  const long = files
+    .map((f) => ({ f: relative(SRC, f), n: readFileSync(f, 'utf8').split('\n').length - 1 }))
+    .filter((x) => x.n > 400)
   assert.deepEqual(long, [])
 })
 
@@ -37,14 +43,23 @@ test('no import cycle in src/', () => {
   const stack: string[] = []
   const cycles: string[][] = []
   const visit = (v: string) => {
-    indices.set(v, index); low.set(v, index); index++; stack.push(v)
+    indices.set(v, index)
+    low.set(v, index)
+    index++
+    stack.push(v)
     for (const w of graph.get(v) ?? []) {
-      if (!indices.has(w)) { visit(w); low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0)) } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) ?? 0, indices.get(w) ?? 0))
+      if (!indices.has(w)) {
+        visit(w)
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0))
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) ?? 0, indices.get(w) ?? 0))
     }
     if (low.get(v) === indices.get(v)) {
       const component: string[] = []
       let w: string | undefined
-      do { w = stack.pop(); if (w !== undefined) component.push(w) } while (w !== undefined && w !== v)
+      do {
+        w = stack.pop()
+        if (w !== undefined) component.push(w)
+      } while (w !== undefined && w !== v)
       if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component)
     }
   }

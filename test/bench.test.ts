@@ -11,21 +11,49 @@ import { fileURLToPath } from 'node:url'
 test('npm run bench -- --quick measures everything and writes its results', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'wti-bench-')), 'results.json')
   const run = fileURLToPath(new URL('bench/run.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), run, '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), run, '--quick', '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let stderr = ''
   let stdout = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
   const code = await new Promise((resolve) => child.on('exit', resolve))
   clearTimeout(timer)
   assert.equal(code, 0, stderr)
   assert.match(stdout, /^\| measure \| value \| target \| result \|$/m)
-  const results = JSON.parse(readFileSync(out, 'utf8')) as { quick: boolean, measures: Array<{ name: string, value: number, pass: boolean | null }> }
+  const results = JSON.parse(readFileSync(out, 'utf8')) as {
+    quick: boolean
+    measures: Array<{ name: string, value: number, pass: boolean | null }>
+  }
   assert.equal(results.quick, true)
   const names = results.measures.map((m) => m.name)
-  for (const wanted of [/baseline start-up/, /app start-up \(npm start/, /app start-up in sandbox mode/, /CLI start/, /baseline: bare Fastify sending the catalogue page/, /catalogue page GET/, /search keystroke in Chromium/, /full flows/, /flow latency p99/, /CPU per complete flow/, /heap after a full GC/, /heap growth/, /RSS after/]) {
-    assert.ok(names.some((n) => wanted.test(n)), `missing ${String(wanted)}`)
+  for (const wanted of [
+    /baseline start-up/,
+    /app start-up \(npm start/,
+    /app start-up in sandbox mode/,
+    /CLI start/,
+    /baseline: bare Fastify sending the catalogue page/,
+    /catalogue page GET/,
+    /search keystroke in Chromium/,
+    /full flows/,
+    /flow latency p99/,
+    /CPU per complete flow/,
+    /heap after a full GC/,
+    /heap growth/,
+    /RSS after/
+  ]) {
+    assert.ok(
+      names.some((n) => wanted.test(n)),
+      `missing ${String(wanted)}`
+    )
   }
-  for (const m of results.measures) assert.ok(Number.isFinite(m.value) && (m.value >= 0 || m.name.includes('growth')), `${m.name} = ${m.value}`)
+  for (const m of results.measures) {
+    assert.ok(Number.isFinite(m.value) && (m.value >= 0 || m.name.includes('growth')), `${m.name} = ${m.value}`)
+  }
 })

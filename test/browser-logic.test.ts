@@ -5,12 +5,21 @@ import assert from 'node:assert/strict'
 import { parse as parseDotenv } from 'dotenv'
 import { expiryStage, remaining } from '../src/browser/countdown.ts'
 import { reminderIcs } from '../src/browser/ics.ts'
-import { checkSelection, matchesSearch, selectionBar, selectionSummary, selectionWarnings } from '../src/catalogue/rules.ts'
+import {
+  checkSelection,
+  matchesSearch,
+  selectionBar,
+  selectionSummary,
+  selectionWarnings
+} from '../src/catalogue/rules.ts'
 import { toEnvFile, toJsonFile, UnquotableValueError, type TokenRecord } from '../src/oauth/token-file.ts'
 
 /** The reason the server's check gives for a selection, against a two-scope catalogue. */
 function checkSelectionReason (ticked: string[]): string {
-  const byId = new Map<string, { inSparkAll?: boolean }>([['spark:all', {}], ['spark:messages_read', { inSparkAll: true }]])
+  const byId = new Map<string, { inSparkAll?: boolean }>([
+    ['spark:all', {}],
+    ['spark:messages_read', { inSparkAll: true }]
+  ])
   const result = checkSelection({ byId }, { ticked })
   return result.ok ? '' : result.reason
 }
@@ -55,7 +64,11 @@ describe('the live summary of a selection', () => {
 
   test('counts the unique scopes and shows the exact string sent', () => {
     assert.deepEqual(selectionSummary([]), { size: 0, count: 'No scope selected yet.', scopeString: '' })
-    assert.deepEqual(selectionSummary(['a:b', 'c:d', 'a:b']), { size: 2, count: '2 scopes selected.', scopeString: 'a:b c:d' })
+    assert.deepEqual(selectionSummary(['a:b', 'c:d', 'a:b']), {
+      size: 2,
+      count: '2 scopes selected.',
+      scopeString: 'a:b c:d'
+    })
   })
 
   test("the phone's bar names the count and the worst of what waits in the panel", () => {
@@ -66,15 +79,35 @@ describe('the live summary of a selection', () => {
   })
 
   test('warns about spark:all conflicts with the same words the server refuses them with', () => {
-    const [first] = selectionWarnings([{ id: 'spark:all', role: 'any_user', write: false }, { id: 'spark:messages_read', role: 'any_user', write: false, inSparkAll: true }], [])
+    const [first] = selectionWarnings(
+      [
+        { id: 'spark:all', role: 'any_user', write: false },
+        { id: 'spark:messages_read', role: 'any_user', write: false, inSparkAll: true }
+      ],
+      []
+    )
     assert.equal(first?.level, 'error')
-    assert.match(first?.text ?? '', /^spark:all already covers spark:messages_read, so it cannot be requested beside it/)
+    assert.match(
+      first?.text ?? '',
+      /^spark:all already covers spark:messages_read, so it cannot be requested beside it/
+    )
     assert.equal(first?.text, checkSelectionReason(['spark:all', 'spark:messages_read']))
-    assert.deepEqual(selectionWarnings([{ id: 'spark:all', role: 'any_user', write: false }, { id: 'spark:kms', role: 'any_user', write: false }], []), [])
+    assert.deepEqual(
+      selectionWarnings(
+        [
+          { id: 'spark:all', role: 'any_user', write: false },
+          { id: 'spark:kms', role: 'any_user', write: false }
+        ],
+        []
+      ),
+      []
+    )
   })
 
   test('names several roles, write scopes, malformed and unlisted ids', () => {
-    const texts = selectionWarnings([people, write, compliance], ['Not A Scope', 'spark-admin:future_read']).map((w) => `${w.level}: ${w.text}`)
+    const texts = selectionWarnings([people, write, compliance], ['Not A Scope', 'spark-admin:future_read']).map(
+      (w) => `${w.level}: ${w.text}`
+    )
     assert.deepEqual(texts, [
       'warn: This selection needs several roles: an admin role and the Compliance Officer role. The user who signs in must hold all of them.',
       'warn: 1 write scope (spark-admin:people_write): the token can change things, not only read them.',
@@ -99,12 +132,24 @@ describe('the token files', () => {
     refresh_token_expires_at: '2027-02-21T10:00:00.000Z',
     scopes: ['spark-admin:people_read', 'spark:kms'],
     base_url: 'https://webexapis.com/v1',
-    person: { id: 'P1', displayName: 'Avery O\'Admin', emails: ['a@example.com'], orgId: 'O1' }
+    person: { id: 'P1', displayName: "Avery O'Admin", emails: ['a@example.com'], orgId: 'O1' }
   }
 
-  test('JSON carries Webex\'s fields with expires_in counted from now, then ours', () => {
+  test("JSON carries Webex's fields with expires_in counted from now, then ours", () => {
     const json = JSON.parse(toJsonFile(record, Date.parse('2026-11-23T10:00:00Z'))) as Record<string, unknown>
-    assert.deepEqual(Object.keys(json), ['access_token', 'expires_in', 'refresh_token', 'refresh_token_expires_in', 'token_type', 'scope', 'expires_at', 'refresh_token_expires_at', 'scopes', 'base_url', 'person'])
+    assert.deepEqual(Object.keys(json), [
+      'access_token',
+      'expires_in',
+      'refresh_token',
+      'refresh_token_expires_in',
+      'token_type',
+      'scope',
+      'expires_at',
+      'refresh_token_expires_at',
+      'scopes',
+      'base_url',
+      'person'
+    ])
     assert.equal(json.expires_in, 14 * 86_400)
     assert.equal(json.scope, 'spark-admin:people_read spark:kms')
     assert.deepEqual(json.person, record.person)
@@ -112,7 +157,9 @@ describe('the token files', () => {
 
   test('.env reads back exactly through dotenv, single-quoted', () => {
     const text = toEnvFile(record)
-    for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) assert.match(line, /^WEBEX_[A-Z_]+='[^'\n]*'$/)
+    for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+      assert.match(line, /^WEBEX_[A-Z_]+='[^'\n]*'$/)
+    }
     assert.deepEqual(parseDotenv(text), {
       WEBEX_ACCESS_TOKEN: record.access_token,
       WEBEX_ACCESS_TOKEN_EXPIRES_AT: record.expires_at,
@@ -124,6 +171,9 @@ describe('the token files', () => {
   })
 
   test('.env refuses a value it cannot quote, rather than altering it', () => {
-    assert.throws(() => toEnvFile({ ...record, base_url: 'https://x.example/it\'s' }), (err: unknown) => err instanceof UnquotableValueError && err.variable === 'WEBEX_BASE_URL')
+    assert.throws(
+      () => toEnvFile({ ...record, base_url: "https://x.example/it's" }),
+      (err: unknown) => err instanceof UnquotableValueError && err.variable === 'WEBEX_BASE_URL'
+    )
   })
 })

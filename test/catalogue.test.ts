@@ -14,7 +14,16 @@ import { fuzzSeed, LogCapture, refreshTarget, startApp } from './helpers.ts'
 
 const catalogue = loadCatalogue(SCOPES_DIR)
 
-const good = { id: 'spark-admin:people_read', family: 'admin', description: 'Read people', access: 'read', role: 'admin', who: 'admin', risk: [], source: 'test' }
+const good = {
+  id: 'spark-admin:people_read',
+  family: 'admin',
+  description: 'Read people',
+  access: 'read',
+  role: 'admin',
+  who: 'admin',
+  risk: [],
+  source: 'test'
+}
 const coveredBySparkAll = (id: string) => catalogue.byId.get(id)?.inSparkAll === true
 function parseOne (entry: object, extra: object[] = []) {
   return parseCatalogue([{ name: 'admin.json', text: JSON.stringify({ scopes: [entry, ...extra] }) }])
@@ -27,12 +36,30 @@ describe('the catalogue data', () => {
   test('holds at least 160 scopes in ten families, each confirmed by a named source', () => {
     assert.ok(catalogue.scopes.length >= 160, `${catalogue.scopes.length} scopes`)
     assert.equal(catalogue.families.length, 10)
-    for (const id of ['spark-admin:people_read', 'spark-compliance:messages_read', 'audit:events_read', 'analytics:read_all', 'spark:all', 'openid', 'phone', 'address', 'cjp:config_read', 'guest-issuer:write', 'spark:webrtc_calling']) assert.ok(catalogue.byId.has(id), id)
+    for (const id of [
+      'spark-admin:people_read',
+      'spark-compliance:messages_read',
+      'audit:events_read',
+      'analytics:read_all',
+      'spark:all',
+      'openid',
+      'phone',
+      'address',
+      'cjp:config_read',
+      'guest-issuer:write',
+      'spark:webrtc_calling'
+    ]) { assert.ok(catalogue.byId.has(id), id) }
     for (const scope of catalogue.scopes) assert.match(scope.source, /\S{6,}/, scope.id)
   })
 
   test('keeps the case of capitalised ids: Identity:contact, not the misspelt identity:contact', () => {
-    for (const id of ['Identity:SCIM', 'Identity:contact', 'Identity:Config', 'Identity:Organization', 'Identity:one_time_password']) assert.ok(catalogue.byId.has(id), id)
+    for (const id of [
+      'Identity:SCIM',
+      'Identity:contact',
+      'Identity:Config',
+      'Identity:Organization',
+      'Identity:one_time_password'
+    ]) { assert.ok(catalogue.byId.has(id), id) }
     assert.equal(catalogue.byId.has('identity:contact'), false)
     assert.ok(catalogue.byId.has('identity:one_time_password'), 'the lower-case form is a scope of its own')
   })
@@ -41,30 +68,61 @@ describe('the catalogue data', () => {
     assert.match(catalogue.byId.get('spark-admin:messages_read')?.deprecated ?? '', /spark-compliance:messages_read/)
     assert.equal(catalogue.byId.get('spark-compliance:messages_read')?.deprecated, undefined)
     assert.equal(coveredBySparkAll('spark:messages_read'), true)
-    for (const id of ['spark:kms', 'spark:xapi_commands', 'spark:xapi_statuses', 'spark-admin:people_read']) assert.equal(coveredBySparkAll(id), false, id)
+    for (const id of ['spark:kms', 'spark:xapi_commands', 'spark:xapi_statuses', 'spark-admin:people_read']) {
+      assert.equal(coveredBySparkAll(id), false, id)
+    }
   })
 
   test('corrections from the sources: people scopes beside spark:all, the two one-time-password scopes, Service-App-only scopes, new scopes', () => {
     // spark:people_read and _write are not covered by spark:all: wxc_sdk requests them beside it.
-    assert.equal(checkSelection(catalogue, { ticked: ['spark:all', 'spark:people_read', 'spark:people_write'] }).ok, true)
+    assert.equal(
+      checkSelection(catalogue, { ticked: ['spark:all', 'spark:people_read', 'spark:people_write'] }).ok,
+      true
+    )
     const otp = catalogue.byId.get('Identity:one_time_password')
     assert.match(otp?.description ?? '', /partner-upn/)
     assert.equal(otp?.role, 'user_admin')
     assert.match(otp?.who ?? '', /org full admin, partner full admin, org user admin/)
     assert.match(catalogue.byId.get('identity:one_time_password')?.description ?? '', /activation codes/)
-    for (const id of ['spark-admin:datasource_read', 'spark-admin:datasource_write', 'spark:webrtc_calling', 'guest-issuer:read', 'guest-issuer:write']) assert.equal(catalogue.byId.get(id)?.serviceAppOnly, true, id)
+    for (const id of [
+      'spark-admin:datasource_read',
+      'spark-admin:datasource_write',
+      'spark:webrtc_calling',
+      'guest-issuer:read',
+      'guest-issuer:write'
+    ]) { assert.equal(catalogue.byId.get(id)?.serviceAppOnly, true, id) }
     assert.equal(catalogue.scopes.filter((s) => s.serviceAppOnly === true).length, 5, 'no other scope is marked')
-    for (const id of ['spark:mcp', 'spark:webhooks_read', 'spark:webhooks_write', 'spark-admin:wholesale_sub_partners_read']) assert.match(catalogue.byId.get(id)?.source ?? '', /\S{10,}/, id)
+    for (const id of [
+      'spark:mcp',
+      'spark:webhooks_read',
+      'spark:webhooks_write',
+      'spark-admin:wholesale_sub_partners_read'
+    ]) { assert.match(catalogue.byId.get(id)?.source ?? '', /\S{10,}/, id) }
     // One role for spark:applications_token: the catalogue's, which the emulator enforces (test/service-app.test.ts).
     assert.equal(catalogue.byId.get('spark:applications_token')?.role, 'admin')
   })
 
-  test('a Service-App-only scope in a person\'s selection is warned about on the page, in SCOPES and in --scopes', () => {
-    const warned = selectionWarnings([{ id: 'spark:webrtc_calling', role: 'any_user', write: true, serviceAppOnly: true }], [])
-    assert.ok(warned.some((w) => w.level === 'warn' && /spark:webrtc_calling is documented for Service App tokens only/.test(w.text)))
-    assert.equal(selectionWarnings([{ id: 'spark:kms', role: 'any_user', write: false }], []).some((w) => /Service App/.test(w.text)), false)
+  test("a Service-App-only scope in a person's selection is warned about on the page, in SCOPES and in --scopes", () => {
+    const warned = selectionWarnings(
+      [{ id: 'spark:webrtc_calling', role: 'any_user', write: true, serviceAppOnly: true }],
+      []
+    )
+    assert.ok(
+      warned.some(
+        (w) => w.level === 'warn' && /spark:webrtc_calling is documented for Service App tokens only/.test(w.text)
+      )
+    )
+    assert.equal(
+      selectionWarnings([{ id: 'spark:kms', role: 'any_user', write: false }], []).some((w) =>
+        /Service App/.test(w.text)
+      ),
+      false
+    )
     const { warnings } = scopeListProblems(catalogue, ['guest-issuer:write', 'spark:kms'], '--scopes', false)
-    assert.ok(warnings.some((w) => /^--scopes: guest-issuer:write is documented for Service App tokens only/.test(w)), warnings.join('\n'))
+    assert.ok(
+      warnings.some((w) => /^--scopes: guest-issuer:write is documented for Service App tokens only/.test(w)),
+      warnings.join('\n')
+    )
   })
 
   test('the spark:all rule refuses only what spark:all covers', () => {
@@ -93,65 +151,111 @@ describe('the catalogue data', () => {
 })
 
 describe('a bad catalogue file stops start-up with a message naming the file and the entry', () => {
-  test('a duplicate id', () => rejects(() => parseOne(good, [good]), /^scopes\/admin\.json: entry "spark-admin:people_read": duplicate id/))
-  test('an unknown family', () => rejects(() => parseOne({ ...good, family: 'bogus' }), /^scopes\/admin\.json: entry "spark-admin:people_read": unknown family/))
+  test('a duplicate id', () =>
+    rejects(() => parseOne(good, [good]), /^scopes\/admin\.json: entry "spark-admin:people_read": duplicate id/))
+  test('an unknown family', () =>
+    rejects(
+      () => parseOne({ ...good, family: 'bogus' }),
+      /^scopes\/admin\.json: entry "spark-admin:people_read": unknown family/
+    ))
   test('a missing description', () => {
     const { description: _omit, ...rest } = good
     rejects(() => parseOne(rest), /^scopes\/admin\.json: entry "spark-admin:people_read": missing description/)
     rejects(() => parseOne({ ...good, description: '  ' }), /missing description/)
   })
-  test('a malformed id', () => rejects(() => parseOne({ ...good, id: 'Spark Admin:People' }), /^scopes\/admin\.json: entry "Spark Admin:People": malformed id/))
-  test('not JSON', () => rejects(() => parseCatalogue([{ name: 'x.json', text: '{' }]), /^scopes\/x\.json: not valid JSON/))
-  test('a preset naming an unknown scope', () => rejects(() => parseCatalogue([
-    { name: 'admin.json', text: JSON.stringify({ scopes: [good] }) },
-    { name: 'presets.json', text: JSON.stringify({ presets: [{ id: 'p', name: 'P', purpose: 'x', scopes: ['spark-admin:nope'] }] }) }
-  ]), /^scopes\/presets\.json: preset "p": unknown scope spark-admin:nope/))
+  test('a malformed id', () =>
+    rejects(
+      () => parseOne({ ...good, id: 'Spark Admin:People' }),
+      /^scopes\/admin\.json: entry "Spark Admin:People": malformed id/
+    ))
+  test('not JSON', () =>
+    rejects(() => parseCatalogue([{ name: 'x.json', text: '{' }]), /^scopes\/x\.json: not valid JSON/))
+  test('a preset naming an unknown scope', () =>
+    rejects(
+      () =>
+        parseCatalogue([
+          { name: 'admin.json', text: JSON.stringify({ scopes: [good] }) },
+          {
+            name: 'presets.json',
+            text: JSON.stringify({ presets: [{ id: 'p', name: 'P', purpose: 'x', scopes: ['spark-admin:nope'] }] })
+          }
+        ]),
+      /^scopes\/presets\.json: preset "p": unknown scope spark-admin:nope/
+    ))
 })
 
 describe('the selection rules', () => {
   const ids = catalogue.scopes.map((s) => s.id)
   const known = fc.constantFrom(...ids)
   const patterned = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}:[a-z0-9_]{1,20}$/)
-  const anything = fc.oneof(known, patterned, fc.string({ maxLength: 30 }), fc.constantFrom('spark:all', 'spark:kms', 'spark:rooms_read'))
+  const anything = fc.oneof(
+    known,
+    patterned,
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom('spark:all', 'spark:kms', 'spark:rooms_read')
+  )
 
   test('anything accepted obeys spark:all and holds only catalogue or pattern-valid ids', (t) => {
-    fc.assert(fc.property(fc.array(anything, { maxLength: 20 }), fc.array(anything, { maxLength: 6 }), (ticked, custom) => {
-      const result = checkSelection(catalogue, { ticked, custom })
-      if (!result.ok) return result.reason.length > 0
-      return result.scopes.length > 0 &&
-        sparkAllConflicts(result.scopes, coveredBySparkAll).length === 0 &&
-        result.scopes.every((s) => catalogue.byId.has(s) || SCOPE_PATTERN.test(s)) &&
-        ticked.every((id) => catalogue.byId.has(id))
-    }), { numRuns: 500, seed: fuzzSeed(t) })
+    fc.assert(
+      fc.property(fc.array(anything, { maxLength: 20 }), fc.array(anything, { maxLength: 6 }), (ticked, custom) => {
+        const result = checkSelection(catalogue, { ticked, custom })
+        if (!result.ok) return result.reason.length > 0
+        return (
+          result.scopes.length > 0 &&
+          sparkAllConflicts(result.scopes, coveredBySparkAll).length === 0 &&
+          result.scopes.every((s) => catalogue.byId.has(s) || SCOPE_PATTERN.test(s)) &&
+          ticked.every((id) => catalogue.byId.has(id))
+        )
+      }),
+      { numRuns: 500, seed: fuzzSeed(t) }
+    )
   })
 
   test('any set of catalogue scopes without a spark:all conflict is accepted', (t) => {
-    fc.assert(fc.property(fc.uniqueArray(known, { minLength: 1, maxLength: 30 }), (ticked) => {
-      fc.pre(sparkAllConflicts(ticked, coveredBySparkAll).length === 0)
-      return checkSelection(catalogue, { ticked }).ok
-    }), { numRuns: 300, seed: fuzzSeed(t) })
+    fc.assert(
+      fc.property(fc.uniqueArray(known, { minLength: 1, maxLength: 30 }), (ticked) => {
+        fc.pre(sparkAllConflicts(ticked, coveredBySparkAll).length === 0)
+        return checkSelection(catalogue, { ticked }).ok
+      }),
+      { numRuns: 300, seed: fuzzSeed(t) }
+    )
   })
 
   test('the server answers every rejected selection with a 400 page naming the reason, and every accepted one with a redirect', async (t) => {
     const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
-    await fc.assert(fc.asyncProperty(fc.array(anything, { maxLength: 12 }), fc.array(patterned, { maxLength: 3 }), async (ticked, custom) => {
-      const pairs: Array<[string, string]> = [...ticked.map((id): [string, string] => ['scope', id]), ['custom', custom.join(' ')]]
-      // Typo suggestions aside (the next tests): the rules of checkSelection alone.
-      const body = new URLSearchParams([...pairs, ['allow_unknown', 'on']]).toString()
-      const res = await app.inject({ method: 'POST', url: '/start', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }, payload: body })
-      const result = checkSelection(catalogue, { ticked, custom })
-      if (result.ok) {
-        assert.equal(res.statusCode, 200)
-        const scope = new URL(refreshTarget(res.body) ?? '').searchParams.get('scope') ?? ''
-        assert.deepEqual(scope.split(' '), result.scopes)
-        assert.equal(sparkAllConflicts(result.scopes, coveredBySparkAll).length, 0)
-      } else {
-        assert.equal(res.statusCode, 400)
-        assert.match(res.body, /The selection cannot be used/)
-        const reason = result.reason.replace(/&/g, '&amp;').replace(/"/g, '&quot;').slice(0, 20)
-        assert.ok(res.body.includes(reason), `the page names the reason: ${result.reason}`)
-      }
-    }), { numRuns: 200, seed: fuzzSeed(t) })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(anything, { maxLength: 12 }),
+        fc.array(patterned, { maxLength: 3 }),
+        async (ticked, custom) => {
+          const pairs: Array<[string, string]> = [
+            ...ticked.map((id): [string, string] => ['scope', id]),
+            ['custom', custom.join(' ')]
+          ]
+          // Typo suggestions aside (the next tests): the rules of checkSelection alone.
+          const body = new URLSearchParams([...pairs, ['allow_unknown', 'on']]).toString()
+          const res = await app.inject({
+            method: 'POST',
+            url: '/start',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+            payload: body
+          })
+          const result = checkSelection(catalogue, { ticked, custom })
+          if (result.ok) {
+            assert.equal(res.statusCode, 200)
+            const scope = new URL(refreshTarget(res.body) ?? '').searchParams.get('scope') ?? ''
+            assert.deepEqual(scope.split(' '), result.scopes)
+            assert.equal(sparkAllConflicts(result.scopes, coveredBySparkAll).length, 0)
+          } else {
+            assert.equal(res.statusCode, 400)
+            assert.match(res.body, /The selection cannot be used/)
+            const reason = result.reason.replace(/&/g, '&amp;').replace(/"/g, '&quot;').slice(0, 20)
+            assert.ok(res.body.includes(reason), `the page names the reason: ${result.reason}`)
+          }
+        }
+      ),
+      { numRuns: 200, seed: fuzzSeed(t) }
+    )
     await app.close()
   })
 })
@@ -184,7 +288,10 @@ describe('the scope page', () => {
   })
 
   test('SCOPES preselects boxes in dynamic mode', async () => {
-    const app = await buildApp(parseConfig({ SCOPES: 'spark-admin:devices_read' }), { catalogue, logStream: new LogCapture() })
+    const app = await buildApp(parseConfig({ SCOPES: 'spark-admin:devices_read' }), {
+      catalogue,
+      logStream: new LogCapture()
+    })
     const res = await app.inject({ url: '/' })
     assert.match(res.body, /value="spark-admin:devices_read" id="[^"]+"[^>]* checked>/)
     await app.close()
@@ -192,7 +299,8 @@ describe('the scope page', () => {
 
   test('a pasted authorize URL imports its scopes and names the ones not in the catalogue', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
-    const pasted = 'https://webexapis.com/v1/authorize?client_id=C123&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8080%2Foauth&scope=spark-admin%3Apeople_read%20spark%3Akms%20spark-admin%3Abrand_new_read%20NOT%2FA%2FSCOPE&state=set_state_here'
+    const pasted =
+      'https://webexapis.com/v1/authorize?client_id=C123&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8080%2Foauth&scope=spark-admin%3Apeople_read%20spark%3Akms%20spark-admin%3Abrand_new_read%20NOT%2FA%2FSCOPE&state=set_state_here'
     const res = await app.inject({ url: `/?import=${encodeURIComponent(pasted)}` })
     assert.equal(res.statusCode, 200)
     assert.match(res.body, /Imported 2 scopes from the URL/)
@@ -209,7 +317,10 @@ describe('the scope page', () => {
 
   test('a link to a selection (/?scopes=) opens the page with it chosen: catalogue ids ticked, others in "Other scopes"; the app has an icon', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
-    const page = await app.inject({ url: '/?scopes=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read,NOT/A/SCOPE', headers: { host: 'localhost:8080' } })
+    const page = await app.inject({
+      url: '/?scopes=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read,NOT/A/SCOPE',
+      headers: { host: 'localhost:8080' }
+    })
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /value="spark-admin:people_read" id="scope-spark-admin--people_read"[^>]* checked/)
     assert.match(page.body, /id="custom-scopes"[^>]*value="spark-admin:brand_new_read"/)
@@ -225,11 +336,24 @@ describe('the scope page', () => {
   test('a typo in "Other scopes" is refused with the suggestion, as SCOPES and --scopes refuse it; ticking "send as written" sends it', async () => {
     const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
     const form = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
-    const typo = await app.inject({ method: 'POST', url: '/start', headers: form, payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed' })
+    const typo = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: form,
+      payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed'
+    })
     assert.equal(typo.statusCode, 400)
-    assert.match(typo.body, /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read\. Fix it, or tick &quot;Send them as written&quot;/)
+    assert.match(
+      typo.body,
+      /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read\. Fix it, or tick &quot;Send them as written&quot;/
+    )
     assert.match(typo.body, /id="custom-scopes"[^>]*value="spark-admin:people_raed"/, 'what was typed is kept')
-    const sent = await app.inject({ method: 'POST', url: '/start', headers: form, payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed&allow_unknown=on' })
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: form,
+      payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed&allow_unknown=on'
+    })
     assert.equal(sent.statusCode, 200)
     assert.match(refreshTarget(sent.body) ?? '', /scope=spark%3Akms%20spark-admin%3Apeople_raed&/)
     await app.close()
@@ -237,12 +361,20 @@ describe('the scope page', () => {
 
   test('a typo in an imported authorize URL or a shared link is pointed out as the page opens, kept under "Other scopes"', async () => {
     const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
-    const url = 'https://webexapis.com/v1/authorize?client_id=C1&scope=spark-admin%3Alicenses_read%20spark-admin%3Apeople_raed%20spark-admin%3Abrand_new_read'
-    for (const path of [`/?import=${encodeURIComponent(url)}`, '/?scopes=spark-admin:licenses_read+spark-admin:people_raed+spark-admin:brand_new_read']) {
+    const url =
+      'https://webexapis.com/v1/authorize?client_id=C1&scope=spark-admin%3Alicenses_read%20spark-admin%3Apeople_raed%20spark-admin%3Abrand_new_read'
+    for (const path of [
+      `/?import=${encodeURIComponent(url)}`,
+      '/?scopes=spark-admin:licenses_read+spark-admin:people_raed+spark-admin:brand_new_read'
+    ]) {
       const page = await app.inject({ url: path })
       assert.equal(page.statusCode, 200, path)
       const warning = /<div class="warn" role="status" id="typo-warning">([\s\S]*?)<\/div>/.exec(page.body)?.[1] ?? ''
-      assert.match(warning, /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read/, path)
+      assert.match(
+        warning,
+        /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read/,
+        path
+      )
       assert.doesNotMatch(warning, /brand_new_read/, 'a genuinely new id is no typo')
       assert.match(page.body, /id="custom-scopes"[^>]*value="spark-admin:people_raed spark-admin:brand_new_read"/, path)
     }
@@ -253,10 +385,20 @@ describe('the scope page', () => {
 
   test('custom scope ids are accepted when they match the pattern, and refused otherwise', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
-    const ok = await app.inject({ method: 'POST', url: '/start', payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/start',
+      payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
+    })
     assert.equal(ok.statusCode, 200)
     assert.match(refreshTarget(ok.body) ?? '', /scope=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read&/)
-    const bad = await app.inject({ method: 'POST', url: '/start', payload: 'custom=Not+A+Scope', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/start',
+      payload: 'custom=Not+A+Scope',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
+    })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /Not a scope id/)
     await app.close()
@@ -286,7 +428,11 @@ describe('the catalogue page and the assets', () => {
     try {
       const first = await get(`${app.url}/`, { 'accept-encoding': 'gzip, deflate, br' })
       assert.equal(first.status, 200)
-      assert.equal(first.headers['content-encoding'], undefined, 'a loopback tool: no compression (docs/performance.md)')
+      assert.equal(
+        first.headers['content-encoding'],
+        undefined,
+        'a loopback tool: no compression (docs/performance.md)'
+      )
       assert.equal(first.headers['cache-control'], 'no-cache')
       assert.match(first.body.toString('utf8'), /spark-admin:people_read/)
       const second = await get(`${app.url}/`, {})

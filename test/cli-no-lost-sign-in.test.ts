@@ -17,9 +17,27 @@ describe('every destination is checked before anything irreversible', () => {
   const fixture = emulatorForCli()
 
   const destinations: Array<[string, (dir: string) => string, RegExp]> = [
-    ['an existing file without --force', (dir) => { writeFileSync(join(dir, 'webex.env'), 'KEEP=1\n'); return join(dir, 'webex.env') }, /webex\.env already exists: pass --force to overwrite it\. Nothing was signed in or changed\./],
-    ['a folder that does not exist', (dir) => join(dir, 'missing', 'webex.env'), /the folder \S+missing does not exist/],
-    ['a "folder" that is a file', (dir) => { writeFileSync(join(dir, 'plain'), ''); return join(dir, 'plain', 'webex.env') }, /plain is not a folder/],
+    [
+      'an existing file without --force',
+      (dir) => {
+        writeFileSync(join(dir, 'webex.env'), 'KEEP=1\n')
+        return join(dir, 'webex.env')
+      },
+      /webex\.env already exists: pass --force to overwrite it\. Nothing was signed in or changed\./
+    ],
+    [
+      'a folder that does not exist',
+      (dir) => join(dir, 'missing', 'webex.env'),
+      /the folder \S+missing does not exist/
+    ],
+    [
+      'a "folder" that is a file',
+      (dir) => {
+        writeFileSync(join(dir, 'plain'), '')
+        return join(dir, 'plain', 'webex.env')
+      },
+      /plain is not a folder/
+    ],
     ['a folder given as the file', (dir) => dir, /is a folder: name a file/]
   ]
 
@@ -27,7 +45,10 @@ describe('every destination is checked before anything irreversible', () => {
     test(`token --out to ${name} exits 2 before the sign-in starts`, async () => {
       const out = make(folder())
       const hits = fixture.emu.emulator.hits.token
-      const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', out], fixture.env).done
+      const run = await runCliHere(
+        ['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', out],
+        fixture.env
+      ).done
       assert.equal(run.code, 2, run.stderr)
       assert.match(run.stderr, words)
       assert.doesNotMatch(run.stderr, /\/authorize\?/, 'no sign-in was offered')
@@ -41,7 +62,8 @@ describe('every destination is checked before anything irreversible', () => {
     writeFileSync(join(dir, 'in.env'), signedIn.stdout, { mode: 0o600 })
     writeFileSync(join(dir, 'out.env'), 'KEEP=1\n')
     const hits = fixture.emu.emulator.hits.token
-    const run = await runCliHere(['refresh', '--in', join(dir, 'in.env'), '--out', join(dir, 'out.env')], fixture.env).done
+    const run = await runCliHere(['refresh', '--in', join(dir, 'in.env'), '--out', join(dir, 'out.env')], fixture.env)
+      .done
     assert.equal(run.code, 2, run.stderr)
     assert.match(run.stderr, /out\.env already exists/)
     assert.equal(fixture.emu.emulator.hits.token, hits, 'no refresh was made')
@@ -49,7 +71,22 @@ describe('every destination is checked before anything irreversible', () => {
   })
 
   test('service-app token --out to a missing folder exits 2 before the sign-in or the secret', async () => {
-    const run = runCliHere(['service-app', 'token', '--app-id', 'x', '--client-id', 'C0x', '--sign-in', '--no-browser', '--out', join(folder(), 'nope', 'sa.env')], fixture.env, 'secret')
+    const run = runCliHere(
+      [
+        'service-app',
+        'token',
+        '--app-id',
+        'x',
+        '--client-id',
+        'C0x',
+        '--sign-in',
+        '--no-browser',
+        '--out',
+        join(folder(), 'nope', 'sa.env')
+      ],
+      fixture.env,
+      'secret'
+    )
     const done = await run.done
     assert.equal(done.code, 2, done.stderr)
     assert.match(done.stderr, /does not exist\. Nothing was signed in or changed/)
@@ -59,7 +96,19 @@ describe('every destination is checked before anything irreversible', () => {
   test('a write that fails after the sign-in keeps the tokens in a private file, named on stderr, and exits 1', async () => {
     const dir = join(folder(), 'out')
     mkdirSync(dir)
-    const run = runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--format', 'env', '--out', join(dir, 'webex.env')], fixture.env)
+    const run = runCliHere(
+      [
+        'token',
+        '--no-browser',
+        '--scopes',
+        'spark-admin:people_read',
+        '--format',
+        'env',
+        '--out',
+        join(dir, 'webex.env')
+      ],
+      fixture.env
+    )
     const url = await run.url
     // The folder disappears while the person signs in.
     rmSync(dir, { recursive: true })
@@ -72,29 +121,50 @@ describe('every destination is checked before anything irreversible', () => {
     assert.ok(rescue !== undefined, done.stderr)
     assert.equal(statSync(rescue).mode & 0o777, 0o600)
     assert.equal(statSync(dirname(rescue)).mode & 0o777, 0o700)
-    assert.match(readFileSync(rescue, 'utf8'), new RegExp(`WEBEX_ACCESS_TOKEN='${fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'}'`))
+    assert.match(
+      readFileSync(rescue, 'utf8'),
+      new RegExp(`WEBEX_ACCESS_TOKEN='${fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'}'`)
+    )
     assert.equal(done.stdout, '')
-    assert.ok(!done.stderr.includes(fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'), 'stderr names the file, never the token')
+    assert.ok(
+      !done.stderr.includes(fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'),
+      'stderr names the file, never the token'
+    )
     rmSync(dirname(rescue), { recursive: true })
   })
 
   test('a REDIRECT_URI that is not on this machine is refused at once, pointing to --device', async () => {
     const started = Date.now()
-    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--timeout', '30'], { ...fixture.env, REDIRECT_URI: 'https://tokens.example.com/oauth' }).done
+    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--timeout', '30'], {
+      ...fixture.env,
+      REDIRECT_URI: 'https://tokens.example.com/oauth'
+    }).done
     assert.equal(run.code, 2, run.stderr)
-    assert.match(run.stderr, /REDIRECT_URI https:\/\/tokens\.example\.com\/oauth is not on this machine[\s\S]*--device[\s\S]*http:\/\/localhost:8080\/oauth/)
+    assert.match(
+      run.stderr,
+      /REDIRECT_URI https:\/\/tokens\.example\.com\/oauth is not on this machine[\s\S]*--device[\s\S]*http:\/\/localhost:8080\/oauth/
+    )
     assert.ok(Date.now() - started < 25_000, 'it did not wait for the timeout')
   })
 })
 
-test('a REDIRECT_URI port held by this tool\'s own web app is named as such', async () => {
+test("a REDIRECT_URI port held by this tool's own web app is named as such", async () => {
   const port = await freePort()
-  const app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }), { logStream: new LogCapture() })
+  const app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }), {
+    logStream: new LogCapture()
+  })
   await app.listen({ port, host: '127.0.0.1' })
   try {
-    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read'], { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }).done
+    const run = await runCliHere(['token', '--no-browser', '--scopes', 'spark-admin:people_read'], {
+      REDIRECT_URI: `http://127.0.0.1:${port}/oauth`
+    }).done
     assert.equal(run.code, 1)
-    assert.match(run.stderr, new RegExp(`port ${port}, which REDIRECT_URI http://127\\.0\\.0\\.1:${port}/oauth needs, is held by this tool's own web app \\(npm start\\)\\. Sign in there, at http://127\\.0\\.0\\.1:${port}/`))
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `port ${port}, which REDIRECT_URI http://127\\.0\\.0\\.1:${port}/oauth needs, is held by this tool's own web app \\(npm start\\)\\. Sign in there, at http://127\\.0\\.0\\.1:${port}/`
+      )
+    )
   } finally {
     await app.close()
   }

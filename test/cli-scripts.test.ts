@@ -23,23 +23,40 @@ describe('scripts', () => {
     assert.equal(refreshed.stdout, `${fixture.emu.emulator.issued.at(-1)?.accessToken ?? 'x'}\n`)
   })
 
-  test('--preset requests exactly a preset\'s scopes, --scopes adds to it; an unknown preset names the others', async () => {
+  test("--preset requests exactly a preset's scopes, --scopes adds to it; an unknown preset names the others", async () => {
     const preset = await cliSignIn(['--preset', 'org-directory', '--format', 'json'], fixture.env)
     assert.equal(preset.code, 0, preset.stderr)
-    assert.deepEqual((JSON.parse(preset.stdout) as { scopes: string[] }).scopes, ['spark-admin:people_read', 'spark-admin:licenses_read', 'spark-admin:roles_read', 'spark-admin:organizations_read'])
-    const more = await cliSignIn(['--preset', 'org-directory', '--scopes', 'spark-admin:devices_read', '--format', 'json'], fixture.env)
+    assert.deepEqual((JSON.parse(preset.stdout) as { scopes: string[] }).scopes, [
+      'spark-admin:people_read',
+      'spark-admin:licenses_read',
+      'spark-admin:roles_read',
+      'spark-admin:organizations_read'
+    ])
+    const more = await cliSignIn(
+      ['--preset', 'org-directory', '--scopes', 'spark-admin:devices_read', '--format', 'json'],
+      fixture.env
+    )
     assert.equal((JSON.parse(more.stdout) as { scopes: string[] }).scopes.at(-1), 'spark-admin:devices_read')
     const unknown = await runCliHere(['token', '--no-browser', '--preset', 'nope'], fixture.env).done
     assert.equal(unknown.code, 2)
-    assert.match(unknown.stderr, /^error: there is no preset "nope": `webex-token-issuer scopes --presets` lists them \(org-directory, /)
+    assert.match(
+      unknown.stderr,
+      /^error: there is no preset "nope": `webex-token-issuer scopes --presets` lists them \(org-directory, /
+    )
   })
 
   test('scopes takes a search and lists the presets', async () => {
     const found = await runCliHere(['scopes', 'devices write'], {}).done
     assert.equal(found.code, 0)
     const lines = found.stdout.trim().split('\n')
-    assert.ok(lines.some((line) => line.startsWith('spark-admin:devices_write ')), found.stdout)
-    assert.ok(lines.every((line) => /devices/i.test(line) && /write/i.test(line)), 'every word of the search is in each line found')
+    assert.ok(
+      lines.some((line) => line.startsWith('spark-admin:devices_write ')),
+      found.stdout
+    )
+    assert.ok(
+      lines.every((line) => /devices/i.test(line) && /write/i.test(line)),
+      'every word of the search is in each line found'
+    )
     assert.ok(lines.length < 10)
     const presets = await runCliHere(['scopes', '--presets', 'compliance'], {}).done
     assert.match(presets.stdout, /^compliance-read {2}/m)
@@ -47,7 +64,11 @@ describe('scripts', () => {
     const json = await runCliHere(['scopes', '--presets', '--format', 'json'], {}).done
     assert.ok((JSON.parse(json.stdout) as unknown[]).length >= 10)
     const old = await runCliHere(['scopes', '--json', 'kms'], {}).done
-    assert.deepEqual((JSON.parse(old.stdout) as Array<{ id: string }>).map((s) => s.id), ['spark:kms'], '--json stays a quiet alias')
+    assert.deepEqual(
+      (JSON.parse(old.stdout) as Array<{ id: string }>).map((s) => s.id),
+      ['spark:kms'],
+      '--json stays a quiet alias'
+    )
   })
 
   test('one clear line per error: "error:" once, and "config error:" for SCOPES', async () => {
@@ -55,7 +76,8 @@ describe('scripts', () => {
     assert.equal(typo.code, 2)
     assert.match(typo.stderr, /^error: --scopes: spark-admin:people_reed is not in the catalogue/)
     assert.doesNotMatch(typo.stderr, /error: error:/)
-    const setting = await runCliHere(['token', '--no-browser'], { ...fixture.env, SCOPES: 'spark-admin:people_reed' }).done
+    const setting = await runCliHere(['token', '--no-browser'], { ...fixture.env, SCOPES: 'spark-admin:people_reed' })
+      .done
     assert.equal(setting.code, 78)
     assert.match(setting.stderr, /^config error: SCOPES: spark-admin:people_reed/m)
     assert.doesNotMatch(setting.stderr, /error: config error/)
@@ -66,7 +88,11 @@ describe('one spelling per idea', () => {
   const fixture = emulatorForCli()
 
   test('--format json for whoami, scopes and audit, --json kept quietly; --in for the admin token, --token-file kept quietly', async () => {
-    const token = (JSON.parse((await cliSignIn(['--scopes', 'identity:tokens_read identity:tokens_write'], fixture.env)).stdout) as { access_token: string }).access_token
+    const token = (
+      JSON.parse((await cliSignIn(['--scopes', 'identity:tokens_read identity:tokens_write'], fixture.env)).stdout) as {
+        access_token: string
+      }
+    ).access_token
     const dir = mkdtempSync(join(tmpdir(), 'wti-spell-'))
     writeFileSync(join(dir, 'admin.txt'), `${token}\n`, { mode: 0o600 })
     for (const flag of [['--format', 'json'], ['--json']]) {
@@ -74,7 +100,8 @@ describe('one spelling per idea', () => {
       assert.equal((JSON.parse(me.stdout) as { displayName: string }).displayName, 'Avery Admin', flag.join(' '))
     }
     for (const flag of ['--in', '--token-file']) {
-      const list = await runCliHere(['grants', 'list', flag, join(dir, 'admin.txt'), '--format', 'json'], fixture.env).done
+      const list = await runCliHere(['grants', 'list', flag, join(dir, 'admin.txt'), '--format', 'json'], fixture.env)
+        .done
       assert.equal(list.code, 0, `${flag}: ${list.stderr}`)
     }
     const help = await runCliHere(['grants', 'list', '--help'], {}).done
@@ -84,15 +111,51 @@ describe('one spelling per idea', () => {
     await cliSignIn(['--scopes', 'spark-admin:people_read'], { ...fixture.env, AUDIT_LOG: audit })
     for (const flag of [['--format', 'json'], ['--json']]) {
       const read = await runCliHere(['audit', '--file', audit, ...flag], {}).done
-      assert.equal((JSON.parse(read.stdout.split('\n')[0] ?? '') as { event: string }).event, 'token_issued', flag.join(' '))
+      assert.equal(
+        (JSON.parse(read.stdout.split('\n')[0] ?? '') as { event: string }).event,
+        'token_issued',
+        flag.join(' ')
+      )
     }
   })
 })
 
-test('help teaches: examples on each command, the whole exit-code table at the root, and only a command\'s own codes on it', async () => {
+test("help teaches: examples on each command, the whole exit-code table at the root, and only a command's own codes on it", async () => {
   const root = await runCliHere(['--help'], {}).done
-  for (const code of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17', '18', '78', '130', '141']) assert.match(root.stdout, new RegExp(`^ {2}${code} +\\S`, 'm'), code)
-  for (const command of [['token'], ['refresh'], ['whoami'], ['grants', 'list'], ['grants', 'revoke'], ['service-app', 'token'], ['scopes'], ['audit']]) {
+  for (const code of [
+    '0',
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '7',
+    '8',
+    '9',
+    '10',
+    '11',
+    '12',
+    '13',
+    '14',
+    '15',
+    '16',
+    '17',
+    '18',
+    '78',
+    '130',
+    '141'
+  ]) { assert.match(root.stdout, new RegExp(`^ {2}${code} +\\S`, 'm'), code) }
+  for (const command of [
+    ['token'],
+    ['refresh'],
+    ['whoami'],
+    ['grants', 'list'],
+    ['grants', 'revoke'],
+    ['service-app', 'token'],
+    ['scopes'],
+    ['audit']
+  ]) {
     const help = await runCliHere([...command, '--help'], {}).done
     assert.match(help.stdout, /\nExamples:\n {2}(TOKEN=\$\()?webex-token-issuer /, command.join(' '))
     assert.match(help.stdout, /\nExit codes:\n/, command.join(' '))
@@ -107,25 +170,39 @@ test('help teaches: examples on each command, the whole exit-code table at the r
   assert.doesNotMatch(token.stdout, /^ {2}(14|15|17) /m)
 })
 
-test('a crontab line can be rehearsed in the sandbox: refresh, whoami and grants use a running npm start\'s sandbox, with tokens from its page', async () => {
+test("a crontab line can be rehearsed in the sandbox: refresh, whoami and grants use a running npm start's sandbox, with tokens from its page", async () => {
   const { buildApp } = await import('../src/app.ts')
   const { parseConfig } = await import('../src/config/index.ts')
   const { Browser, field, freePort, LogCapture, runFlow } = await import('./helpers.ts')
   const { readFileSync } = await import('node:fs')
   const port = await freePort()
   const env = { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }
-  const app = await buildApp(parseConfig({ PORT: String(port), ...env, RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() })
+  const app = await buildApp(parseConfig({ PORT: String(port), ...env, RATE_LIMIT_PER_MINUTE: '0' }), {
+    logStream: new LogCapture()
+  })
   await app.listen({ port, host: '127.0.0.1' })
   const dir = mkdtempSync(join(tmpdir(), 'wti-rehearse-'))
   const file = join(dir, 'webex.env')
   try {
     const browser = new Browser()
-    const { final } = await runFlow(browser, `http://127.0.0.1:${port}`, ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'], 'admin')
+    const { final } = await runFlow(
+      browser,
+      `http://127.0.0.1:${port}`,
+      ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'],
+      'admin'
+    )
     await browser.close()
     const access = field(final.body, 'access-token') ?? ''
-    writeFileSync(file, `WEBEX_ACCESS_TOKEN='${access}'\nWEBEX_ACCESS_TOKEN_EXPIRES_AT='${new Date(Date.now() + 14 * 86_400_000).toISOString()}'\nWEBEX_REFRESH_TOKEN='${field(final.body, 'refresh-token') ?? ''}'\n`, { mode: 0o600 })
+    writeFileSync(
+      file,
+      `WEBEX_ACCESS_TOKEN='${access}'\nWEBEX_ACCESS_TOKEN_EXPIRES_AT='${new Date(Date.now() + 14 * 86_400_000).toISOString()}'\nWEBEX_REFRESH_TOKEN='${field(final.body, 'refresh-token') ?? ''}'\n`,
+      { mode: 0o600 }
+    )
     // The README's crontab line, due within 30 days.
-    const refreshed = await runCliHere(['refresh', '--in', file, '--out', file, '--force', '--if-expiring-within', '30d'], env).done
+    const refreshed = await runCliHere(
+      ['refresh', '--in', file, '--out', file, '--force', '--if-expiring-within', '30d'],
+      env
+    ).done
     assert.equal(refreshed.code, 0, refreshed.stderr)
     assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(access), 'a new access token was written')
     const me = await runCliHere(['whoami', '--in', file], env).done
@@ -147,7 +224,11 @@ describe('tokens as pasted from curl or Postman', () => {
 
   test('"Bearer <token>" and the whole Authorization line are the token, for the CLI\'s inputs and the Check page; a bad field says what it is, not "no scope was chosen"', async () => {
     const { startApp, runFlow, field, Browser } = await import('./helpers.ts')
-    const token = (JSON.parse((await cliSignIn(['--scopes', 'spark-admin:people_read'], fixture.env)).stdout) as { access_token: string }).access_token
+    const token = (
+      JSON.parse((await cliSignIn(['--scopes', 'spark-admin:people_read'], fixture.env)).stdout) as {
+        access_token: string
+      }
+    ).access_token
     for (const pasted of [`Bearer ${token}`, `Authorization: Bearer ${token}\n`]) {
       const me = await runCliHere(['whoami'], fixture.env, pasted).done
       assert.equal(me.code, 0, me.stderr)
@@ -177,13 +258,24 @@ describe('the tokens page as an admin meets it', () => {
     const browser = new Browser()
     const { final } = await runFlow(browser, app.url, ['spark-admin:people_read'], 'admin')
     const access = field(final.body, 'access-token') ?? ''
-    assert.equal(field(final.body, 'curl-line')?.replace(/&quot;/g, '"'), `curl -H "Authorization: Bearer ${access}" ${app.emulator.base}/people/me`)
+    assert.equal(
+      field(final.body, 'curl-line')?.replace(/&quot;/g, '"'),
+      `curl -H "Authorization: Bearer ${access}" ${app.emulator.base}/people/me`
+    )
     assert.match(final.body, /data-reveal="curl-line"/, 'masked until revealed, as the token is')
     assert.doesNotMatch(final.body, /id="read-only-writes"/)
-    const readOnly = await runFlow(browser, app.url, ['spark-admin:people_read', 'spark-admin:people_write'], 'readonly')
+    const readOnly = await runFlow(
+      browser,
+      app.url,
+      ['spark-admin:people_read', 'spark-admin:people_write'],
+      'readonly'
+    )
     assert.equal(readOnly.final.status, 200)
     assert.match(readOnly.final.body, /No: a read-only administrator/)
-    assert.match(readOnly.final.body, /id="read-only-writes">This is a read-only administrator: Webex granted the write scopes \(spark-admin:people_write\), but refuses every change/)
+    assert.match(
+      readOnly.final.body,
+      /id="read-only-writes">This is a read-only administrator: Webex granted the write scopes \(spark-admin:people_write\), but refuses every change/
+    )
     await browser.close()
     await app.close()
   })

@@ -8,7 +8,18 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, freePort, hasIpv6Loopback, runCliHere, spawnTs, startEmulator, type RunningEmulator } from './helpers.ts'
+import {
+  Browser,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  consent,
+  freePort,
+  hasIpv6Loopback,
+  runCliHere,
+  spawnTs,
+  startEmulator,
+  type RunningEmulator
+} from './helpers.ts'
 
 const IPV6 = await hasIpv6Loopback()
 
@@ -23,9 +34,16 @@ describe('webex-token-issuer token', () => {
     emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
     env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
   })
-  after(async () => { await emu.app.close() })
+  after(async () => {
+    await emu.app.close()
+  })
 
-  async function signIn (args: string[], user: 'admin' | 'compliance' | 'user' = 'admin', decision: 'accept' | 'decline' = 'accept', extraEnv: Record<string, string> = {}) {
+  async function signIn (
+    args: string[],
+    user: 'admin' | 'compliance' | 'user' = 'admin',
+    decision: 'accept' | 'decline' = 'accept',
+    extraEnv: Record<string, string> = {}
+  ) {
     const run = cli(['token', '--no-browser', ...args], { ...env, ...extraEnv })
     const browser = new Browser()
     const back = await consent(browser, await run.url, user, decision)
@@ -34,7 +52,7 @@ describe('webex-token-issuer token', () => {
     return { run: await run.done, page }
   }
 
-  test('json output carries Webex\'s fields, expiries, scopes and the person; the browser is told to close the tab', async () => {
+  test("json output carries Webex's fields, expiries, scopes and the person; the browser is told to close the tab", async () => {
     const { run, page } = await signIn(['--scopes', 'spark-admin:people_read,spark-admin:licenses_read'])
     assert.equal(run.code, 0, run.stderr)
     assert.match(page.body, /You can close this tab/)
@@ -62,10 +80,14 @@ describe('webex-token-issuer token', () => {
     assert.ok(!Number.isNaN(Date.parse(parsed.WEBEX_ACCESS_TOKEN_EXPIRES_AT ?? '')))
     assert.equal(parsed.WEBEX_SCOPES, 'spark-admin:people_read')
     // The same file, read by a POSIX shell.
-    const shell = spawn('sh', ['-c', 'eval "$(cat)"; printf %s "$WEBEX_ACCESS_TOKEN"'], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const shell = spawn('sh', ['-c', 'eval "$(cat)"; printf %s "$WEBEX_ACCESS_TOKEN"'], {
+      stdio: ['pipe', 'pipe', 'inherit']
+    })
     shell.stdin.end(env1.run.stdout)
     let echoed = ''
-    shell.stdout.on('data', (d: Buffer) => { echoed += d.toString() })
+    shell.stdout.on('data', (d: Buffer) => {
+      echoed += d.toString()
+    })
     await new Promise((resolve) => shell.on('exit', resolve))
     assert.equal(echoed, issued?.accessToken)
 
@@ -88,13 +110,22 @@ describe('webex-token-issuer token', () => {
     assert.match(declined.run.stderr, /Access was declined/)
     const refused = await signIn(['--scopes', 'spark-admin:people_read'], 'user')
     assert.equal(refused.run.code, 4)
-    assert.match(refused.run.stderr, /Webex refused the requested scopes[\s\S]*No user entitled service[\s\S]*Requested scopes: spark-admin:people_read/)
+    assert.match(
+      refused.run.stderr,
+      /Webex refused the requested scopes[\s\S]*No user entitled service[\s\S]*Requested scopes: spark-admin:people_read/
+    )
     assert.doesNotMatch(refused.run.stderr, /--scopes "/, 'one group: nothing to split')
     const mixed = await signIn(['--scopes', 'spark-admin:people_read spark-compliance:messages_read'], 'compliance')
     assert.equal(mixed.run.code, 4)
     assert.match(mixed.run.stderr, /These scopes need 2 different roles[^\n]*Sign in with each group alone/)
-    assert.match(mixed.run.stderr, /^(error: )?- Compliance Officer: spark-compliance:messages_read\n(error: )? {4}--scopes "spark-compliance:messages_read"$/m)
-    assert.match(mixed.run.stderr, /^(error: )?- An admin \(full or read-only\): spark-admin:people_read\n(error: )? {4}--scopes "spark-admin:people_read"$/m)
+    assert.match(
+      mixed.run.stderr,
+      /^(error: )?- Compliance Officer: spark-compliance:messages_read\n(error: )? {4}--scopes "spark-compliance:messages_read"$/m
+    )
+    assert.match(
+      mixed.run.stderr,
+      /^(error: )?- An admin \(full or read-only\): spark-admin:people_read\n(error: )? {4}--scopes "spark-admin:people_read"$/m
+    )
     assert.doesNotMatch(mixed.run.stderr, /likely/i)
   })
 
@@ -122,7 +153,12 @@ describe('webex-token-issuer token', () => {
     const run = await cli(['token', '--no-browser', '--scopes', 'spark-admin:people_read'], env).done
     blocker.close()
     assert.equal(run.code, 1)
-    assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already taken by another program, and REDIRECT_URI http://127\\.0\\.0\\.1:${port}/oauth needs port ${port}`))
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `127\\.0\\.0\\.1:${port} is already taken by another program, and REDIRECT_URI http://127\\.0\\.0\\.1:${port}/oauth needs port ${port}`
+      )
+    )
     if (!IPV6) return
     // Review finding 1: the ::1 half of the port, where a browser may send the code, is ours too.
     const v6 = createServer()
@@ -157,11 +193,17 @@ describe('webex-token-issuer token', () => {
     assert.equal(refused.code, 2)
     assert.match(refused.stderr, /already exists: pass --force/)
     assert.doesNotMatch(refused.stderr, /\/authorize\?/)
-    assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { access_token: string }).access_token, written.access_token)
+    assert.equal(
+      (JSON.parse(readFileSync(file, 'utf8')) as { access_token: string }).access_token,
+      written.access_token
+    )
 
     const forced = await signIn(['--scopes', 'spark-admin:people_read', '--out', file, '--force'])
     assert.equal(forced.run.code, 0)
-    assert.notEqual((JSON.parse(readFileSync(file, 'utf8')) as { access_token: string }).access_token, written.access_token)
+    assert.notEqual(
+      (JSON.parse(readFileSync(file, 'utf8')) as { access_token: string }).access_token,
+      written.access_token
+    )
     assert.equal(statSync(file).mode & 0o777, 0o600)
   })
 
@@ -178,7 +220,10 @@ describe('webex-token-issuer token', () => {
     test('refresh from a flag, from stdin and from a file', async () => {
       const fromFlag = await cli(['refresh', '--refresh-token', tokens.refresh_token], env).done
       assert.equal(fromFlag.code, 0, fromFlag.stderr)
-      assert.equal((JSON.parse(fromFlag.stdout) as { access_token: string }).access_token, emu.emulator.issued.at(-1)?.accessToken)
+      assert.equal(
+        (JSON.parse(fromFlag.stdout) as { access_token: string }).access_token,
+        emu.emulator.issued.at(-1)?.accessToken
+      )
       const fromStdin = await cli(['refresh', '--format', 'env'], env, `${tokens.refresh_token}\n`).done
       assert.equal(fromStdin.code, 0, fromStdin.stderr)
       assert.equal(parseDotenv(fromStdin.stdout).WEBEX_ACCESS_TOKEN, emu.emulator.issued.at(-1)?.accessToken)
@@ -214,7 +259,10 @@ describe('webex-token-issuer token', () => {
       assert.equal((JSON.parse(good.stdout) as { displayName: string }).displayName, 'Avery Admin')
       const flag = await cli(['whoami', '--token', tokens.access_token], env).done
       assert.match(flag.stdout, /^Avery Admin <avery\.admin@sandbox\.example\.com>/)
-      assert.match(flag.stderr, /warning: --token puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in WEBEX_ACCESS_TOKEN instead/)
+      assert.match(
+        flag.stderr,
+        /warning: --token puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in WEBEX_ACCESS_TOKEN instead/
+      )
       const fromEnv = await cli(['whoami'], { ...env, WEBEX_ACCESS_TOKEN: tokens.access_token }).done
       assert.equal(fromEnv.code, 0, fromEnv.stderr)
       assert.match(fromEnv.stdout, /^Avery Admin/)
@@ -223,7 +271,10 @@ describe('webex-token-issuer token', () => {
       assert.equal(fromFile.code, 0, fromFile.stderr)
       const refreshFlag = await cli(['refresh', '--refresh-token', 'NotARealRefreshToken'], env).done
       assert.match(refreshFlag.stderr, /warning: --refresh-token puts the token in the process list/)
-      const refreshEnv = await cli(['refresh', '--format', 'text'], { ...env, WEBEX_REFRESH_TOKEN: tokens.refresh_token }).done
+      const refreshEnv = await cli(['refresh', '--format', 'text'], {
+        ...env,
+        WEBEX_REFRESH_TOKEN: tokens.refresh_token
+      }).done
       assert.equal(refreshEnv.code, 0, refreshEnv.stderr)
       assert.match(refreshEnv.stdout, /^Access token: /)
       const bad = await cli(['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'], env).done
@@ -238,7 +289,9 @@ describe('webex-token-issuer token', () => {
         cli(['refresh', '--refresh-token', 'NotARealRefreshToken'], env).done
       ])
       for (const run of runs) {
-        for (const secret of [tokens.access_token, tokens.refresh_token, CLIENT_SECRET, 'NotARealRefreshToken']) assert.ok(!run.stderr.includes(secret))
+        for (const secret of [tokens.access_token, tokens.refresh_token, CLIENT_SECRET, 'NotARealRefreshToken']) {
+          assert.ok(!run.stderr.includes(secret))
+        }
       }
     })
   })
@@ -247,7 +300,10 @@ describe('webex-token-issuer token', () => {
 describe('webex-token-issuer in sandbox mode', () => {
   test('token goes through the embedded sandbox consent page, whatever PORT says', async () => {
     const port = await freePort()
-    const run = cli(['token', '--no-browser', '--scopes', 'spark-compliance:rooms_read'], { PORT: String(await freePort()), REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
+    const run = cli(['token', '--no-browser', '--scopes', 'spark-compliance:rooms_read'], {
+      PORT: String(await freePort()),
+      REDIRECT_URI: `http://127.0.0.1:${port}/oauth`
+    })
     const url = await run.url
     assert.ok(url.startsWith(`http://127.0.0.1:${port}/sandbox/v1/authorize?`))
     const browser = new Browser()
@@ -260,25 +316,34 @@ describe('webex-token-issuer in sandbox mode', () => {
     assert.match((JSON.parse(result.stdout) as { access_token: string }).access_token, /_PF84_/)
   })
 
-  test('the callback listener answers on [::1] too, so a browser that reaches localhost there finishes the sign-in', { skip: IPV6 ? false : 'this machine has no IPv6 loopback' }, async () => {
-    const port = await freePort()
-    const run = cli(['token', '--no-browser', '--scopes', 'spark:kms'], { REDIRECT_URI: `http://localhost:${port}/oauth` })
-    const viaIpv6 = (url: string) => url.replace(`//localhost:${port}/`, `//[::1]:${port}/`)
-    const url = viaIpv6(await run.url)
-    assert.ok(url.startsWith(`http://[::1]:${port}/sandbox/v1/authorize?`))
-    const browser = new Browser()
-    const back = await consent(browser, url, 'admin')
-    assert.ok(back.location?.startsWith(`http://localhost:${port}/oauth?`))
-    const page = await browser.fetch(viaIpv6(back.location ?? ''))
-    assert.equal(page.status, 200)
-    await browser.close()
-    const result = await run.done
-    assert.equal(result.code, 0, result.stderr)
-  })
+  test(
+    'the callback listener answers on [::1] too, so a browser that reaches localhost there finishes the sign-in',
+    { skip: IPV6 ? false : 'this machine has no IPv6 loopback' },
+    async () => {
+      const port = await freePort()
+      const run = cli(['token', '--no-browser', '--scopes', 'spark:kms'], {
+        REDIRECT_URI: `http://localhost:${port}/oauth`
+      })
+      const viaIpv6 = (url: string) => url.replace(`//localhost:${port}/`, `//[::1]:${port}/`)
+      const url = viaIpv6(await run.url)
+      assert.ok(url.startsWith(`http://[::1]:${port}/sandbox/v1/authorize?`))
+      const browser = new Browser()
+      const back = await consent(browser, url, 'admin')
+      assert.ok(back.location?.startsWith(`http://localhost:${port}/oauth?`))
+      const page = await browser.fetch(viaIpv6(back.location ?? ''))
+      assert.equal(page.status, 200)
+      await browser.close()
+      const result = await run.done
+      assert.equal(result.code, 0, result.stderr)
+    }
+  )
 
   test('whoami and refresh explain that sandbox tokens live only where they were issued, with exit 11, when no sandbox runs', async () => {
     const nobody = { REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }
-    for (const args of [['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'], ['refresh', '--refresh-token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b']]) {
+    for (const args of [
+      ['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'],
+      ['refresh', '--refresh-token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b']
+    ]) {
       const run = await cli(args, nobody).done
       assert.equal(run.code, 11, run.stderr)
       assert.match(run.stderr, /Sandbox tokens work only with the sandbox that issued them/)
@@ -299,6 +364,10 @@ describe('webex-token-issuer in sandbox mode', () => {
     }
     const token = await cli(['token', '--help'], {}).done
     assert.match(token.stdout, /Exit codes:[\s\S]*9 +timeout/)
-    assert.doesNotMatch(token.stdout, /^ {2}11 +sandbox_token/m, 'only the codes token can end with (test/cli-scripts.test.ts)')
+    assert.doesNotMatch(
+      token.stdout,
+      /^ {2}11 +sandbox_token/m,
+      'only the codes token can end with (test/cli-scripts.test.ts)'
+    )
   })
 })

@@ -103,11 +103,19 @@ describe('parseConfig', () => {
 describe('the server with bad configuration', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['PORT=abc', { PORT: 'abc' }, /^config error: PORT must be a whole number/m],
-    ['a REDIRECT_URI that is not a URL', { REDIRECT_URI: 'localhost/oauth' }, /^config error: REDIRECT_URI must be an absolute URL/m],
+    [
+      'a REDIRECT_URI that is not a URL',
+      { REDIRECT_URI: 'localhost/oauth' },
+      /^config error: REDIRECT_URI must be an absolute URL/m
+    ],
     ['CLIENT_ID without CLIENT_SECRET', { CLIENT_ID: 'C1234567890abcdef' }, /^config error: CLIENT_SECRET is missing/m],
     ['MODE=foo', { MODE: 'foo' }, /^config error: MODE must be "dynamic" or "static"/m],
     // Review finding 4: the Procfile's HOST without CLIENT_ID served the emulator to the internet.
-    ['the sandbox on a public HOST', { HOST: '0.0.0.0' }, /^config error: HOST=0\.0\.0\.0 without CLIENT_ID would serve the sandbox .* set SANDBOX=public if that is really wanted$/m]
+    [
+      'the sandbox on a public HOST',
+      { HOST: '0.0.0.0' },
+      /^config error: HOST=0\.0\.0\.0 without CLIENT_ID would serve the sandbox .* set SANDBOX=public if that is really wanted$/m
+    ]
   ]
   // One process proves the exit: 78, one clear line, no stack trace. The other cases are the
   // same path with other words, so they are checked in this process, as the server prints them.
@@ -123,13 +131,16 @@ describe('the server with bad configuration', () => {
   }
   for (const [name, env, message] of rest) {
     test(`${name} is one clear config error line`, () => {
-      assert.throws(() => parseConfig(env), (err: unknown) => {
-        assert.ok(err instanceof ConfigError)
-        const lines = configErrorLines(err)
-        assert.equal(lines.length, 1, lines.join('\n'))
-        assert.match(lines.join('\n'), message)
-        return true
-      })
+      assert.throws(
+        () => parseConfig(env),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError)
+          const lines = configErrorLines(err)
+          assert.equal(lines.length, 1, lines.join('\n'))
+          assert.match(lines.join('\n'), message)
+          return true
+        }
+      )
     })
   }
 })
@@ -137,7 +148,10 @@ describe('the server with bad configuration', () => {
 test('SANDBOX=public lets the sandbox serve a non-loopback HOST; loopback HOSTs and real Webex need nothing', () => {
   assert.equal(parseConfig({ HOST: '0.0.0.0', SANDBOX: 'public' }).sandbox, true)
   for (const host of ['127.0.0.1', 'localhost', '::1']) assert.equal(parseConfig({ HOST: host }).sandbox, true)
-  assert.equal(parseConfig({ HOST: '0.0.0.0', CLIENT_ID: 'C1234567890abcdef', CLIENT_SECRET: 'secret-0123456789' }).sandbox, false)
+  assert.equal(
+    parseConfig({ HOST: '0.0.0.0', CLIENT_ID: 'C1234567890abcdef', CLIENT_SECRET: 'secret-0123456789' }).sandbox,
+    false
+  )
   assert.throws(() => parseConfig({ HOST: '0.0.0.0', SANDBOX: 'yes' }), /SANDBOX can only be "public"/)
 })
 
@@ -155,25 +169,43 @@ describe('the server process', () => {
 
   // Review finding 7: with a full stdout pipe the old logger flushed synchronously on exit, forever.
   test('SIGTERM and SIGINT end the server in its grace period even when nobody reads its stdout, or nobody holds it', async () => {
-    for (const [pipe, signal] of [['full', 'SIGTERM'], ['closed', 'SIGINT']] as const) {
+    for (const [pipe, signal] of [
+      ['full', 'SIGTERM'],
+      ['closed', 'SIGINT']
+    ] as const) {
       const port = await freePort()
-      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-        cwd: mkdtempSync(join(tmpdir(), 'wti-pipe-')),
-        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
-        stdio: ['ignore', 'pipe', 'pipe']
-      })
+      const child = spawn(
+        process.execPath,
+        ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/main.ts', import.meta.url))],
+        {
+          cwd: mkdtempSync(join(tmpdir(), 'wti-pipe-')),
+          env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+          stdio: ['ignore', 'pipe', 'pipe']
+        }
+      )
       // Nothing reads stdout: once the pipe and the stream's buffer are full, every write waits.
-      const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })))
+      const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) =>
+        child.on('exit', (code, sig) => resolve({ code, signal: sig }))
+      )
       const guard = setTimeout(() => child.kill('SIGKILL'), 25_000)
       let stderr = ''
-      await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('SANDBOX mode')) resolve() }))
+      await new Promise<void>((resolve) =>
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString()
+          if (stderr.includes('SANDBOX mode')) resolve()
+        })
+      )
       if (pipe === 'closed') child.stdout.destroy()
       // Each request is a log line of about 150 bytes: 1500 of them are over three times what a pipe holds (64 KiB).
       const agent = new Agent({ connections: 8 })
       let next = 0
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (next++ < 1500) await (await request(`http://127.0.0.1:${port}/healthz`, { dispatcher: agent })).body.dump()
-      }))
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next++ < 1500) {
+            await (await request(`http://127.0.0.1:${port}/healthz`, { dispatcher: agent })).body.dump()
+          }
+        })
+      )
       await agent.close()
       child.kill(signal)
       const result = await exited
@@ -183,22 +215,29 @@ describe('the server process', () => {
   })
 
   // Review finding 1: a browser may reach localhost over ::1, where any local user could listen.
-  test('on a loopback HOST it holds the port on [::1] too, and will not start beside someone else there', { skip: IPV6 ? false : 'this machine has no IPv6 loopback' }, async () => {
-    const port = await freePort()
-    const server = spawnTs('../src/main.ts', [], { PORT: String(port) })
-    await server.waitFor(/SANDBOX mode/)
-    const res = await request(`http://[::1]:${port}/healthz`)
-    assert.equal(res.statusCode, 200)
-    assert.deepEqual(await res.body.json(), { status: 'ok', service: 'webex-token-issuer' })
-    server.kill('SIGTERM')
-    assert.equal((await server.done).code, 0, 'the second listener does not hold the process open')
+  test(
+    'on a loopback HOST it holds the port on [::1] too, and will not start beside someone else there',
+    { skip: IPV6 ? false : 'this machine has no IPv6 loopback' },
+    async () => {
+      const port = await freePort()
+      const server = spawnTs('../src/main.ts', [], { PORT: String(port) })
+      await server.waitFor(/SANDBOX mode/)
+      const res = await request(`http://[::1]:${port}/healthz`)
+      assert.equal(res.statusCode, 200)
+      assert.deepEqual(await res.body.json(), { status: 'ok', service: 'webex-token-issuer' })
+      server.kill('SIGTERM')
+      assert.equal((await server.done).code, 0, 'the second listener does not hold the process open')
 
-    const blocker = createServer()
-    await new Promise<void>((resolve) => blocker.listen(port, '::1', resolve))
-    const refused = await spawnTs('../src/main.ts', [], { PORT: String(port) }).done
-    blocker.close()
-    assert.equal(refused.code, 1)
-    assert.match(refused.stderr, new RegExp(`error: \\[::1\\]:${port} is already taken by another program \\(IPv6 loopback`))
-    assert.doesNotMatch(refused.stderr, /\n\s+at /)
-  })
+      const blocker = createServer()
+      await new Promise<void>((resolve) => blocker.listen(port, '::1', resolve))
+      const refused = await spawnTs('../src/main.ts', [], { PORT: String(port) }).done
+      blocker.close()
+      assert.equal(refused.code, 1)
+      assert.match(
+        refused.stderr,
+        new RegExp(`error: \\[::1\\]:${port} is already taken by another program \\(IPv6 loopback`)
+      )
+      assert.doesNotMatch(refused.stderr, /\n\s+at /)
+    }
+  )
 })

@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseDotenv } from 'dotenv'
-import { cliSignIn, CLIENT_ID, CLIENT_SECRET, freePort, spawnProcess, startEmulator, type RunningEmulator } from './helpers.ts'
+import {
+  cliSignIn,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  freePort,
+  spawnProcess,
+  startEmulator,
+  type RunningEmulator
+} from './helpers.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const DOCS: Record<string, string> = { cron: 'README.md', systemd: join('docs', 'cron.md') }
@@ -39,19 +47,32 @@ describe('refresh from cron, as the README writes it', () => {
     emu = await startEmulator([redirectUri])
     dir = mkdtempSync(join(tmpdir(), 'wti-srv-webex-'))
     const env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base }
-    writeFileSync(join(dir, '.env.local'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n')
+    writeFileSync(
+      join(dir, '.env.local'),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n'
+    )
     // The first sign-in, as a person does it once.
     file = join(dir, 'webex.env')
-    assert.equal((await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'env', '--out', file], env)).code, 0)
+    assert.equal(
+      (await cliSignIn(['--scopes', 'spark-admin:people_read', '--format', 'env', '--out', file], env)).code,
+      0
+    )
     // The script's own lines live in the same file.
-    writeFileSync(file, `# settings of the reporting script\nexport REPORT_ROOM='Y2lzY29zcGFyazovL3VzL1JPT00vZXhhbXBsZQ'\n${readFileSync(file, 'utf8')}`)
+    writeFileSync(
+      file,
+      `# settings of the reporting script\nexport REPORT_ROOM='Y2lzY29zcGFyazovL3VzL1JPT00vZXhhbXBsZQ'\n${readFileSync(file, 'utf8')}`
+    )
     chmodSync(file, 0o644)
     // `webex-token-issuer` on PATH is the installed command.
     const bin = mkdtempSync(join(tmpdir(), 'wti-bin-'))
     symlinkSync(join(ROOT, 'bin', 'webex-token-issuer.js'), join(bin, 'webex-token-issuer'))
     path = `${bin}:${process.env.PATH ?? ''}`
   })
-  after(async () => { await emu.app.close() })
+  after(async () => {
+    await emu.app.close()
+  })
 
   function runCron () {
     const line = between('cron').trim()
@@ -71,7 +92,10 @@ describe('refresh from cron, as the README writes it', () => {
     const before = readFileSync(file, 'utf8')
     const notDue = await runCron()
     assert.equal(notDue.code, 0, readFileSync(join(dir, 'refresh.log'), 'utf8'))
-    assert.match(readFileSync(join(dir, 'refresh.log'), 'utf8'), /not due: the access token expires .*, after the 3d window; nothing was changed/)
+    assert.match(
+      readFileSync(join(dir, 'refresh.log'), 'utf8'),
+      /not due: the access token expires .*, after the 3d window; nothing was changed/
+    )
     assert.equal(readFileSync(file, 'utf8'), before)
     assert.equal(statSync(file).mode & 0o777, 0o644, 'not even the mode is touched')
 
@@ -82,12 +106,18 @@ describe('refresh from cron, as the README writes it', () => {
     const vars = parseDotenv(text)
     assert.equal(vars.WEBEX_ACCESS_TOKEN, emu.emulator.issued.at(-1)?.accessToken)
     assert.ok(Date.parse(vars.WEBEX_ACCESS_TOKEN_EXPIRES_AT ?? '') > Date.now() + 13 * 86_400_000)
-    assert.match(text, /^# settings of the reporting script\nexport REPORT_ROOM='Y2lzY29zcGFyazovL3VzL1JPT00vZXhhbXBsZQ'\n# Webex tokens/)
+    assert.match(
+      text,
+      /^# settings of the reporting script\nexport REPORT_ROOM='Y2lzY29zcGFyazovL3VzL1JPT00vZXhhbXBsZQ'\n# Webex tokens/
+    )
     assert.equal(statSync(file).mode & 0o777, 0o600)
-    assert.ok(!readFileSync(join(dir, 'refresh.log'), 'utf8').includes(vars.WEBEX_ACCESS_TOKEN ?? 'x'), 'no token in the log')
+    assert.ok(
+      !readFileSync(join(dir, 'refresh.log'), 'utf8').includes(vars.WEBEX_ACCESS_TOKEN ?? 'x'),
+      'no token in the log'
+    )
   })
 
-  test('the systemd unit\'s ExecStart in its WorkingDirectory: due refreshes; an expired refresh token exits 6 and says a sign-in is needed', async () => {
+  test("the systemd unit's ExecStart in its WorkingDirectory: due refreshes; an expired refresh token exits 6 and says a sign-in is needed", async () => {
     setVariable(file, 'WEBEX_ACCESS_TOKEN_EXPIRES_AT', new Date(Date.now() + 3600_000).toISOString())
     const due = await runSystemd()
     assert.equal(due.code, 0, due.stderr)

@@ -9,8 +9,19 @@ describe('a failing token endpoint', () => {
   let app: RunningApp
   /** Every wait the Webex client made between retries, in ms (it sleeps through this, not a timer). */
   const waits: number[] = []
-  before(async () => { app = await startApp({}, { sleep: async (ms) => { waits.push(ms) } }) })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp(
+      {},
+      {
+        sleep: async (ms) => {
+          waits.push(ms)
+        }
+      }
+    )
+  })
+  after(async () => {
+    await app.close()
+  })
 
   async function flowWithTokenFault (fault: Fault) {
     const browser = new Browser()
@@ -21,16 +32,111 @@ describe('a failing token endpoint', () => {
   }
 
   const cases: Array<{ name: string, fault: Fault, status: number, text: RegExp }> = [
-    { name: '400 invalid_grant', fault: { kind: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'The code has expired', trackingID: 'ROUTER_ABC' }) }, status: 400, text: /Webex rejected the authorization code[\s\S]*The code has expired[\s\S]*ROUTER_ABC/ },
-    { name: '401 with Webex\'s message shape', fault: { kind: 'status', status: 401, body: JSON.stringify({ message: 'Unauthorized', errors: [{ description: 'Client Id is invalid' }], trackingId: 'ROUTER_XYZ' }) }, status: 502, text: /did not accept this integration&#x27;s credentials[\s\S]*Client Id is invalid[\s\S]*ROUTER_XYZ/ },
-    { name: 'tokenlimit_reached as {error}', fault: { kind: 'status', status: 400, body: JSON.stringify({ error: 'tokenlimit_reached', error_description: 'Token limit reached', trackingID: 'ROUTER_TL1' }) }, status: 403, text: /will issue no more tokens for this integration[\s\S]*Revoke this integration&#x27;s old grants[\s\S]*ROUTER_TL1/ },
-    { name: 'tokenlimit_reached as {message, errors[]}', fault: { kind: 'status', status: 400, body: JSON.stringify({ message: 'Bad Request', errors: [{ description: 'tokenlimit_reached' }], trackingId: 'ROUTER_TL2' }) }, status: 403, text: /will issue no more tokens for this integration[\s\S]*ROUTER_TL2/ },
-    { name: 'invalid_request named in {message, errors[]}', fault: { kind: 'status', status: 400, body: JSON.stringify({ message: 'The request could not be understood', errors: [{ description: 'invalid_request: redirect_uri is missing' }] }) }, status: 502, text: /Webex refused the request/ },
-    { name: '500', fault: { kind: 'status', status: 500, body: '{"message":"boom"}' }, status: 502, text: /server error \(HTTP 500\)/ },
-    { name: '429 with an HTML body and Retry-After', fault: { kind: 'status', status: 429, body: '<html><body>Too many</body></html>', contentType: 'text/html', headers: { 'retry-after': '30' } }, status: 503, text: /wait 30 seconds/ },
-    { name: '423 with Retry-After', fault: { kind: 'status', status: 423, body: '', headers: { 'retry-after': '5' } }, status: 503, text: /HTTP 423/ },
-    { name: 'garbage instead of JSON', fault: { kind: 'status', status: 200, body: 'not json at all', contentType: 'text/plain' }, status: 502, text: /not the JSON this app expects/ },
-    { name: 'JSON missing fields', fault: { kind: 'status', status: 200, body: '{"token_type":"Bearer"}' }, status: 502, text: /not the JSON this app expects/ },
+    {
+      name: '400 invalid_grant',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          error: 'invalid_grant',
+          error_description: 'The code has expired',
+          trackingID: 'ROUTER_ABC'
+        })
+      },
+      status: 400,
+      text: /Webex rejected the authorization code[\s\S]*The code has expired[\s\S]*ROUTER_ABC/
+    },
+    {
+      name: "401 with Webex's message shape",
+      fault: {
+        kind: 'status',
+        status: 401,
+        body: JSON.stringify({
+          message: 'Unauthorized',
+          errors: [{ description: 'Client Id is invalid' }],
+          trackingId: 'ROUTER_XYZ'
+        })
+      },
+      status: 502,
+      text: /did not accept this integration&#x27;s credentials[\s\S]*Client Id is invalid[\s\S]*ROUTER_XYZ/
+    },
+    {
+      name: 'tokenlimit_reached as {error}',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          error: 'tokenlimit_reached',
+          error_description: 'Token limit reached',
+          trackingID: 'ROUTER_TL1'
+        })
+      },
+      status: 403,
+      text: /will issue no more tokens for this integration[\s\S]*Revoke this integration&#x27;s old grants[\s\S]*ROUTER_TL1/
+    },
+    {
+      name: 'tokenlimit_reached as {message, errors[]}',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          message: 'Bad Request',
+          errors: [{ description: 'tokenlimit_reached' }],
+          trackingId: 'ROUTER_TL2'
+        })
+      },
+      status: 403,
+      text: /will issue no more tokens for this integration[\s\S]*ROUTER_TL2/
+    },
+    {
+      name: 'invalid_request named in {message, errors[]}',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          message: 'The request could not be understood',
+          errors: [{ description: 'invalid_request: redirect_uri is missing' }]
+        })
+      },
+      status: 502,
+      text: /Webex refused the request/
+    },
+    {
+      name: '500',
+      fault: { kind: 'status', status: 500, body: '{"message":"boom"}' },
+      status: 502,
+      text: /server error \(HTTP 500\)/
+    },
+    {
+      name: '429 with an HTML body and Retry-After',
+      fault: {
+        kind: 'status',
+        status: 429,
+        body: '<html><body>Too many</body></html>',
+        contentType: 'text/html',
+        headers: { 'retry-after': '30' }
+      },
+      status: 503,
+      text: /wait 30 seconds/
+    },
+    {
+      name: '423 with Retry-After',
+      fault: { kind: 'status', status: 423, body: '', headers: { 'retry-after': '5' } },
+      status: 503,
+      text: /HTTP 423/
+    },
+    {
+      name: 'garbage instead of JSON',
+      fault: { kind: 'status', status: 200, body: 'not json at all', contentType: 'text/plain' },
+      status: 502,
+      text: /not the JSON this app expects/
+    },
+    {
+      name: 'JSON missing fields',
+      fault: { kind: 'status', status: 200, body: '{"token_type":"Bearer"}' },
+      status: 502,
+      text: /not the JSON this app expects/
+    },
     { name: 'a connection reset', fault: { kind: 'reset' }, status: 502, text: /failed or was cut off/ },
     { name: 'a body cut off mid-way', fault: { kind: 'truncate' }, status: 502, text: /Webex could not be reached/ },
     { name: 'a hang (headers timeout)', fault: { kind: 'hang' }, status: 504, text: /did not answer in time/ },
@@ -48,12 +154,21 @@ describe('a failing token endpoint', () => {
   }
 
   test('the retry-after header is passed on to the browser', async () => {
-    const { page } = await flowWithTokenFault({ kind: 'status', status: 429, body: '', headers: { 'retry-after': '12' } })
+    const { page } = await flowWithTokenFault({
+      kind: 'status',
+      status: 429,
+      body: '',
+      headers: { 'retry-after': '12' }
+    })
     assert.equal(page.headers['retry-after'], '12')
   })
 
   test('an error_description cannot inject markup', async () => {
-    const { page } = await flowWithTokenFault({ kind: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: '<img src=x onerror=alert(1)>' }) })
+    const { page } = await flowWithTokenFault({
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ error: 'invalid_grant', error_description: '<img src=x onerror=alert(1)>' })
+    })
     assert.doesNotMatch(page.body, /<img src=x/)
     assert.match(page.body, /&lt;img src&#x3D;x onerror&#x3D;alert\(1\)&gt;/)
   })
@@ -172,7 +287,9 @@ describe('an expired flow', () => {
     const back = await consent(browser, start.location ?? '', 'admin')
     clock += 11 * 60 * 1000
     const hits = app.emulator.emulator.hits.token
-    const page = await browser.fetch(back.location ?? '', { headers: { cookie: await browser.jar.getCookieString(back.location ?? '') } })
+    const page = await browser.fetch(back.location ?? '', {
+      headers: { cookie: await browser.jar.getCookieString(back.location ?? '') }
+    })
     assert.equal(page.status, 400)
     assert.match(page.body, /more than 10 minutes ago/)
     assert.equal(app.emulator.emulator.hits.token, hits)

@@ -66,7 +66,10 @@ export async function playFault (fault: Fault, request: FastifyRequest, reply: F
       await new Promise((resolve) => setTimeout(resolve, fault.ms))
       return false
     case 'status':
-      reply.code(fault.status).headers(fault.headers ?? {}).type(fault.contentType ?? 'application/json')
+      reply
+        .code(fault.status)
+        .headers(fault.headers ?? {})
+        .type(fault.contentType ?? 'application/json')
       await reply.send(fault.body ?? '')
       return true
     case 'hang':

@@ -6,8 +6,12 @@ import { flowKey, openFlow, pkceChallenge } from '../src/oauth/flow.ts'
 
 describe('the dynamic-mode grant flow against the emulator', () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
   test('a full admin gets tokens, and the page shows exactly the ones the emulator issued', async () => {
     const browser = new Browser()
@@ -69,19 +73,31 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     assert.match(final.body, /Webex refused the requested scopes/)
     assert.match(final.body, /No user entitled service in request scopes/)
     assert.match(final.body, /Scopes that were requested, by the role each needs/)
-    assert.match(final.body, /The scopes that need a role all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it, or a scope is not registered on the integration\. Sign in with each group alone/)
+    assert.match(
+      final.body,
+      /The scopes that need a role all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it, or a scope is not registered on the integration\. Sign in with each group alone/
+    )
     assert.match(final.body, /<dt>An admin \(full or read-only\)<\/dt>\s*<dd><code>spark-admin:people_read<\/code>/)
     assert.match(final.body, /<dt>No role \(any user\)<\/dt>\s*<dd><code>spark:kms<\/code>/)
     assert.doesNotMatch(final.body, /likely cause|Most likely/i)
     assert.doesNotMatch(final.body, /<h2 id="cause-h">/, 'the general causes say nothing the groups have not')
-    assert.match(final.body, /<a class="button" href="\/\?scopes&#x3D;spark-admin%3Apeople_read%20spark%3Akms">Back to these scopes<\/a>/, 'the way back keeps the work')
+    assert.match(
+      final.body,
+      /<a class="button" href="\/\?scopes&#x3D;spark-admin%3Apeople_read%20spark%3Akms">Back to these scopes<\/a>/,
+      'the way back keeps the work'
+    )
     assert.equal(app.emulator.emulator.hits.token, before)
     await browser.close()
   })
 
   test('the compliance officer gets a compliance token, but not admin scopes', async () => {
     const browser = new Browser()
-    const ok = await runFlow(browser, app.url, ['spark-compliance:messages_read', 'spark-compliance:rooms_read'], 'compliance')
+    const ok = await runFlow(
+      browser,
+      app.url,
+      ['spark-compliance:messages_read', 'spark-compliance:rooms_read'],
+      'compliance'
+    )
     assert.equal(ok.final.status, 200)
     assert.match(ok.final.body, /Casey Compliance/)
     await browser.close()
@@ -90,12 +106,24 @@ describe('the dynamic-mode grant flow against the emulator', () => {
   // The issue's case: a Compliance Officer asks for an admin scope and a compliance scope.
   test('invalid_scope with scopes of two roles names neither as the cause, and each group alone is one press away', async () => {
     const browser = new Browser()
-    const refused = await runFlow(browser, app.url, ['spark-admin:people_read', 'spark-compliance:messages_read'], 'compliance')
+    const refused = await runFlow(
+      browser,
+      app.url,
+      ['spark-admin:people_read', 'spark-compliance:messages_read'],
+      'compliance'
+    )
     assert.equal(refused.final.status, 403)
     const page = refused.final.body
-    assert.match(page, /These scopes need 2 different roles \(Compliance Officer; An admin \(full or read-only\)\)\. Webex does not say which one the user who signed in lacks/)
+    assert.match(
+      page,
+      /These scopes need 2 different roles \(Compliance Officer; An admin \(full or read-only\)\)\. Webex does not say which one the user who signed in lacks/
+    )
     assert.doesNotMatch(page, /likely|Most likely/i)
-    const retries = [...page.matchAll(/<form method="post" action="\/start" class="inline-form retry-group"><input type="hidden" name="custom" value="([^"]+)">/g)].map((m) => m[1])
+    const retries = [
+      ...page.matchAll(
+        /<form method="post" action="\/start" class="inline-form retry-group"><input type="hidden" name="custom" value="([^"]+)">/g
+      )
+    ].map((m) => m[1])
     assert.deepEqual(retries, ['spark-compliance:messages_read', 'spark-admin:people_read'])
     // The compliance group alone goes through: the culprit was the admin scope.
     const compliance = await browser.fetch(`${app.url}/start`, { form: { custom: retries[0] ?? '' } })
@@ -107,7 +135,10 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     const admin = await browser.fetch(`${app.url}/start`, { form: { custom: retries[1] ?? '' } })
     const again = await browser.fetch((await consent(browser, admin.location ?? '', 'compliance')).location ?? '')
     assert.equal(again.status, 403)
-    assert.match(again.body, /all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it/)
+    assert.match(
+      again.body,
+      /all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it/
+    )
     assert.doesNotMatch(again.body, /retry-group/)
     await browser.close()
   })
@@ -167,7 +198,9 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     const flow = cookies.find((c) => c.key.startsWith('wti_flow_'))
     assert.ok(flow !== undefined)
     const [value, signature] = flow.value.split('.')
-    const tampered = await a.fetch(returned.location ?? '', { headers: { cookie: `${flow.key}=${(value ?? '').slice(0, -2)}xx.${signature ?? ''}` } })
+    const tampered = await a.fetch(returned.location ?? '', {
+      headers: { cookie: `${flow.key}=${(value ?? '').slice(0, -2)}xx.${signature ?? ''}` }
+    })
     assert.equal(tampered.status, 400)
     assert.match(tampered.body, /altered or damaged/)
     assert.equal(app.emulator.emulator.hits.token, hits)
@@ -182,7 +215,11 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     const [cookie] = await browser.jar.getCookies(`${app.url}/oauth`)
     assert.ok(cookie !== undefined && state !== '')
     // Review finding 8: the old cookie was signed base64url JSON, with the verifier readable in it.
-    for (const reading of [cookie.value, Buffer.from(cookie.value, 'base64url').toString('latin1'), Buffer.from(cookie.value.split('.')[0] ?? '', 'base64url').toString('latin1')]) {
+    for (const reading of [
+      cookie.value,
+      Buffer.from(cookie.value, 'base64url').toString('latin1'),
+      Buffer.from(cookie.value.split('.')[0] ?? '', 'base64url').toString('latin1')
+    ]) {
       assert.ok(!reading.includes(state), 'the state is not readable in the cookie')
       assert.ok(!reading.includes('people_read'), 'the scopes are not readable in the cookie')
     }
@@ -194,10 +231,20 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     const bytes = Buffer.from(cookie.value, 'base64url')
     bytes[20] = (bytes[20] ?? 0) ^ 1
     assert.equal(openFlow(bytes.toString('base64url'), key, cookie.key), undefined, 'an altered value is refused')
-    assert.equal(openFlow(cookie.value, key, 'wti_flow_another0000000'), undefined, 'a value moved to another flow\'s cookie is refused')
-    assert.equal(openFlow(cookie.value, flowKey('another-secret-of-at-least-32-characters'), cookie.key), undefined, 'another COOKIE_SECRET cannot open it')
+    assert.equal(
+      openFlow(cookie.value, key, 'wti_flow_another0000000'),
+      undefined,
+      "a value moved to another flow's cookie is refused"
+    )
+    assert.equal(
+      openFlow(cookie.value, flowKey('another-secret-of-at-least-32-characters'), cookie.key),
+      undefined,
+      'another COOKIE_SECRET cannot open it'
+    )
     // Over HTTP too: the callback with an altered cookie ends on state_invalid.
-    const altered = await browser.fetch(`${app.url}/oauth?state=${encodeURIComponent(state)}&code=abc`, { headers: { cookie: `${cookie.key}=${bytes.toString('base64url')}` } })
+    const altered = await browser.fetch(`${app.url}/oauth?state=${encodeURIComponent(state)}&code=abc`, {
+      headers: { cookie: `${cookie.key}=${bytes.toString('base64url')}` }
+    })
     assert.equal(altered.status, 400)
     assert.match(altered.body, /altered or damaged/)
     await browser.close()

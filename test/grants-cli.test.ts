@@ -7,7 +7,17 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, type RunningEmulator, startEmulator } from './helpers.ts'
+import {
+  Browser,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  cliSignIn,
+  consent,
+  freePort,
+  runCliHere,
+  type RunningEmulator,
+  startEmulator
+} from './helpers.ts'
 
 const PORTAL = 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec'
 
@@ -23,9 +33,17 @@ describe('webex-token-issuer grants and audit', () => {
     const port = await freePort()
     emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
     auditFile = join(mkdtempSync(join(tmpdir(), 'wti-audit-')), 'audit.jsonl')
-    env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base, AUDIT_LOG: auditFile }
+    env = {
+      CLIENT_ID,
+      CLIENT_SECRET,
+      REDIRECT_URI: `http://127.0.0.1:${port}/oauth`,
+      WEBEX_BASE_URL: emu.base,
+      AUDIT_LOG: auditFile
+    }
   })
-  after(async () => { await emu.app.close() })
+  after(async () => {
+    await emu.app.close()
+  })
 
   /** `token` as a demo user; returns the access token it printed. */
   async function tokenFor (user: 'admin' | 'readonly' | 'user', scopes: string): Promise<string> {
@@ -36,23 +54,40 @@ describe('webex-token-issuer grants and audit', () => {
 
   const GRANTS = 'identity:tokens_read identity:tokens_write'
 
-  test('list: the admin\'s own grants by application from WEBEX_ACCESS_TOKEN, another person\'s by --email, JSON with Webex\'s fields; an unknown email exits 15', async () => {
+  test("list: the admin's own grants by application from WEBEX_ACCESS_TOKEN, another person's by --email, JSON with Webex's fields; an unknown email exits 15", async () => {
     const admin = await tokenFor('admin', GRANTS)
     const own = await runCliHere(['grants', 'list'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
     assert.equal(own.code, 0, own.stderr)
     assert.match(own.stdout, /^Grants of avery\.admin@sandbox\.example\.com: \d+ in 3 applications/)
-    assert.match(own.stdout, /\nwebex-token-issuer \(this tool\) {2}client Ctest0client0id0for0the0suite\n {2}refresh /, 'sign-ins first')
+    assert.match(
+      own.stdout,
+      /\nwebex-token-issuer \(this tool\) {2}client Ctest0client0id0for0the0suite\n {2}refresh /,
+      'sign-ins first'
+    )
     assert.ok(own.stdout.indexOf('Developer Portal') < own.stdout.indexOf('Webex Web Client'))
-    assert.match(own.stdout, /\nWebex Web Client \(Webex's own app\) {2}client C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a\n/)
+    assert.match(
+      own.stdout,
+      /\nWebex Web Client \(Webex's own app\) {2}client C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a\n/
+    )
     assert.doesNotMatch(own.stdout, /webex-token-issuer \(this tool\) \(Webex's own app\)/)
 
-    const other = await runCliHere(['grants', 'list', '--email', 'casey.compliance@sandbox.example.com', '--format', 'json'], env, admin).done
+    const other = await runCliHere(
+      ['grants', 'list', '--email', 'casey.compliance@sandbox.example.com', '--format', 'json'],
+      env,
+      admin
+    ).done
     assert.equal(other.code, 0, other.stderr)
-    const json = JSON.parse(other.stdout) as { person: string, items: Array<{ id: string, clientId: string, type: string, applicationName: string }> }
+    const json = JSON.parse(other.stdout) as {
+      person: string
+      items: Array<{ id: string, clientId: string, type: string, applicationName: string }>
+    }
     assert.equal(json.person, 'casey.compliance@sandbox.example.com')
     assert.deepEqual(json.items.map((g) => g.applicationName).sort(), ['Developer Portal', 'Webex Web Client'])
 
-    const unknown = await runCliHere(['grants', 'list', '--email', 'nobody@sandbox.example.com'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+    const unknown = await runCliHere(['grants', 'list', '--email', 'nobody@sandbox.example.com'], {
+      ...env,
+      WEBEX_ACCESS_TOKEN: admin
+    }).done
     assert.equal(unknown.code, 15)
     assert.match(unknown.stderr, /Webex found no person with the email nobody@sandbox\.example\.com/)
     assert.ok(!unknown.stderr.includes(admin) && !own.stdout.includes(admin))
@@ -61,31 +96,54 @@ describe('webex-token-issuer grants and audit', () => {
   test('revoke --id: refused without --yes off a terminal (nothing revoked), then done with --yes; the revoked token fails afterwards (whoami exits 10)', async () => {
     const admin = await tokenFor('admin', GRANTS)
     const robin = await tokenFor('user', 'spark:people_read')
-    const grant = emu.emulator.grants.forPerson(personId('user')).findLast((g) => g.type === 'refresh' && g.clientId === CLIENT_ID)
+    const grant = emu.emulator.grants
+      .forPerson(personId('user'))
+      .findLast((g) => g.type === 'refresh' && g.clientId === CLIENT_ID)
     assert.ok(grant !== undefined)
     const refused = await runCliHere(['grants', 'revoke', '--id', grant.id], env, admin).done
     assert.equal(refused.code, 2)
     assert.match(refused.stderr, /pass --yes to confirm/)
     assert.equal((await runCliHere(['whoami'], env, robin).done).code, 0, 'still valid')
 
-    const done = await runCliHere(['grants', 'revoke', '--id', grant.id, '--yes'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+    const done = await runCliHere(['grants', 'revoke', '--id', grant.id, '--yes'], {
+      ...env,
+      WEBEX_ACCESS_TOKEN: admin
+    }).done
     assert.equal(done.code, 0, done.stderr)
     assert.match(done.stderr, new RegExp(`Revoked grant ${grant.id}`))
     const after = await runCliHere(['whoami'], env, robin).done
     assert.equal(after.code, 10)
-    const again = await runCliHere(['grants', 'revoke', '--id', grant.id, '--yes'], { ...env, WEBEX_ACCESS_TOKEN: admin }).done
+    const again = await runCliHere(['grants', 'revoke', '--id', grant.id, '--yes'], {
+      ...env,
+      WEBEX_ACCESS_TOKEN: admin
+    }).done
     assert.equal(again.code, 15, 'a grant already revoked is not found')
   })
 
   test('revoke on a terminal asks first: "n" changes nothing (exit 130), "y" revokes; --client-id revokes the integration in the whole org', async () => {
     const admin = await tokenFor('admin', GRANTS)
-    const no = await runCliHere(['grants', 'revoke', '--client-id', PORTAL], { ...env, WEBEX_ACCESS_TOKEN: admin }, 'n\n', { tty: true }).done
+    const no = await runCliHere(
+      ['grants', 'revoke', '--client-id', PORTAL],
+      { ...env, WEBEX_ACCESS_TOKEN: admin },
+      'n\n',
+      { tty: true }
+    ).done
     assert.equal(no.code, 130)
-    assert.match(no.stderr, /Revoke every grant of Webex Developer Portal \(client C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec\) in your org\. Every person in the org who signed in to Webex Developer Portal loses that sign-in.* is one of Webex's own applications: everyone in the org is signed out of it at once\? \[y\/N\]/)
+    assert.match(
+      no.stderr,
+      /Revoke every grant of Webex Developer Portal \(client C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec\) in your org\. Every person in the org who signed in to Webex Developer Portal loses that sign-in.* is one of Webex's own applications: everyone in the org is signed out of it at once\? \[y\/N\]/
+    )
     assert.ok(emu.emulator.grants.forPerson(personId('compliance')).some((g) => g.clientId === PORTAL))
-    const yes = await runCliHere(['grants', 'revoke', '--client-id', PORTAL], { ...env, WEBEX_ACCESS_TOKEN: admin }, 'y\n', { tty: true }).done
+    const yes = await runCliHere(
+      ['grants', 'revoke', '--client-id', PORTAL],
+      { ...env, WEBEX_ACCESS_TOKEN: admin },
+      'y\n',
+      { tty: true }
+    ).done
     assert.equal(yes.code, 0, yes.stderr)
-    for (const user of DEMO_USERS) assert.ok(!emu.emulator.grants.forPerson(user.personId).some((g) => g.clientId === PORTAL), user.key)
+    for (const user of DEMO_USERS) {
+      assert.ok(!emu.emulator.grants.forPerson(user.personId).some((g) => g.clientId === PORTAL), user.key)
+    }
   })
 
   test('refusals: a read-only admin can neither list nor revoke (exit 14, with the role explained); a token without identity:tokens_read cannot list', async () => {
@@ -112,16 +170,24 @@ describe('webex-token-issuer grants and audit', () => {
 
   test('usage: exactly one of --id and --client-id', async () => {
     assert.equal((await runCliHere(['grants', 'revoke', '--yes'], env, 'x').done).code, 2)
-    assert.equal((await runCliHere(['grants', 'revoke', '--id', 'a', '--client-id', 'b', '--yes'], env, 'x').done).code, 2)
+    assert.equal(
+      (await runCliHere(['grants', 'revoke', '--id', 'a', '--client-id', 'b', '--yes'], env, 'x').done).code,
+      2
+    )
   })
 
   test('audit: the table and JSON of what the commands did, --since, mode 0600, and no token anywhere in the file', async () => {
     const table = await runCliHere(['audit'], env).done
     assert.equal(table.code, 0, table.stderr)
     assert.match(table.stdout, /^TIME +EVENT +VIA +WHO/)
-    for (const event of ['token_issued', 'token_checked', 'grant_revoked']) assert.match(table.stdout, new RegExp(` ${event} +cli `))
+    for (const event of ['token_issued', 'token_checked', 'grant_revoked']) {
+      assert.match(table.stdout, new RegExp(` ${event} +cli `))
+    }
     const json = await runCliHere(['audit', '--json'], env).done
-    const entries = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string, via: string, revoked?: { client_id?: string } })
+    const entries = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string, via: string, revoked?: { client_id?: string } })
     assert.ok(entries.some((e) => e.event === 'grant_revoked' && e.revoked?.client_id === PORTAL))
     const future = await runCliHere(['audit', '--since', '2999-01-01'], env).done
     assert.equal(future.stdout, 'No events.\n')
@@ -131,7 +197,9 @@ describe('webex-token-issuer grants and audit', () => {
     const text = readFileSync(auditFile, 'utf8')
     for (const record of emu.emulator.issued) {
       for (const secret of [record.code, record.accessToken, record.refreshToken]) {
-        if (secret !== undefined && secret !== '') assert.ok(!text.includes(secret), 'a token or code reached the audit file')
+        if (secret !== undefined && secret !== '') {
+          assert.ok(!text.includes(secret), 'a token or code reached the audit file')
+        }
       }
     }
     assert.ok(!text.includes(CLIENT_SECRET))
@@ -143,13 +211,17 @@ describe('webex-token-issuer grants and audit', () => {
     const run = await runCliHere(['grants', 'list'], { ...env, AUDIT_LOG: join(dir, 'a-folder') }, 'token').done
     assert.equal(run.code, 78)
     assert.match(run.stderr, /AUDIT_LOG .*a-folder cannot be written \(EISDIR\)/)
-    const missing = await runCliHere(['whoami'], { ...env, AUDIT_LOG: join(dir, 'no-such-folder', 'audit.jsonl') }, 'token').done
+    const missing = await runCliHere(
+      ['whoami'],
+      { ...env, AUDIT_LOG: join(dir, 'no-such-folder', 'audit.jsonl') },
+      'token'
+    ).done
     assert.equal(missing.code, 78)
   })
 })
 
 describe('grants in sandbox mode', () => {
-  test('--sign-in runs the grants sign-in against this run\'s own sandbox and lists while it is open; a token given instead exits 11', async () => {
+  test("--sign-in runs the grants sign-in against this run's own sandbox and lists while it is open; a token given instead exits 11", async () => {
     const port = await freePort()
     const env = { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }
     const run = runCliHere(['grants', 'list', '--sign-in', '--no-browser'], env)

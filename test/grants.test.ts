@@ -14,7 +14,11 @@ import { Browser, consent, hiddenFields, runFlow, startApp, type Page, type Runn
 const form = hiddenFields
 
 /** The Grants sign-in as a demo user; returns the page the callback shows. */
-async function grantsSignIn (browser: Browser, app: RunningApp, user: 'admin' | 'readonly' | 'user' = 'admin'): Promise<Page> {
+async function grantsSignIn (
+  browser: Browser,
+  app: RunningApp,
+  user: 'admin' | 'readonly' | 'user' = 'admin'
+): Promise<Page> {
   const start = await browser.fetch(`${app.url}/start`, { form: { purpose: 'grants', account_choice: '1' } })
   assert.equal(start.status, 200)
   const back = await consent(browser, start.location ?? '', user)
@@ -32,9 +36,14 @@ async function refreshGrant (app: RunningApp, refreshToken: string): Promise<{ s
   const res = await request(`${app.emulator.base}/access_token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: app.config.clientId, client_secret: app.config.clientSecret }).toString()
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: app.config.clientId,
+      client_secret: app.config.clientSecret
+    }).toString()
   })
-  const body = await res.body.json() as { error?: string }
+  const body = (await res.body.json()) as { error?: string }
   return { status: res.statusCode, error: body.error }
 }
 
@@ -45,14 +54,18 @@ describe('the Grants page', () => {
     auditFile = join(mkdtempSync(join(tmpdir(), 'wti-audit-')), 'audit.jsonl')
     app = await startApp({ AUDIT_LOG: auditFile })
   })
-  after(async () => { await app.close() })
+  after(async () => {
+    await app.close()
+  })
 
-  test('its sign-in asks for the two identity scopes only, and lists the admin\'s own grants by application, this tool marked', async () => {
+  test("its sign-in asks for the two identity scopes only, and lists the admin's own grants by application, this tool marked", async () => {
     const browser = new Browser()
     const intro = await browser.fetch(`${app.url}/grants`)
     assert.equal(intro.status, 200)
     assert.match(intro.body, /name="purpose" value="grants"/)
-    const start = await browser.fetch(`${app.url}/start`, { form: { purpose: 'grants', scope: 'spark-admin:people_write' } })
+    const start = await browser.fetch(`${app.url}/start`, {
+      form: { purpose: 'grants', scope: 'spark-admin:people_write' }
+    })
     const scope = new URL(start.location ?? '').searchParams.get('scope')
     assert.equal(scope, 'identity:tokens_read identity:tokens_write', 'the posted scope is ignored')
     const page = await grantsSignIn(browser, app)
@@ -61,7 +74,9 @@ describe('the Grants page', () => {
     assert.match(page.body, /Signed in as <strong>Avery Admin<\/strong>/)
     assert.match(page.body, /for avery\.admin@sandbox\.example\.com \(you\)/)
     // This tool's integration first, marked, then the others by name.
-    const headings = [...page.body.matchAll(/<h2 id="app-\d+-h">([^<]+)(<span class="badge">this tool<\/span>)?/g)].map((m) => `${(m[1] ?? '').trim()}${m[2] === undefined ? '' : ' [this tool]'}`)
+    const headings = [...page.body.matchAll(/<h2 id="app-\d+-h">([^<]+)(<span class="badge">this tool<\/span>)?/g)].map(
+      (m) => `${(m[1] ?? '').trim()}${m[2] === undefined ? '' : ' [this tool]'}`
+    )
     assert.deepEqual(headings, ['webex-token-issuer [this tool]', 'Developer Portal', 'Webex Web Client'])
     // The page's token is in its forms only: never shown as text.
     const token = app.emulator.emulator.issued.at(-1)?.accessToken ?? ''
@@ -74,13 +89,21 @@ describe('the Grants page', () => {
     const browser = new Browser()
     const page = await grantsSignIn(browser, app)
     const list = form(page.body, '/grants/list')
-    const other = await browser.fetch(`${app.url}/grants/list`, { form: { ...list, email: 'casey.compliance@sandbox.example.com' } })
+    const other = await browser.fetch(`${app.url}/grants/list`, {
+      form: { ...list, email: 'casey.compliance@sandbox.example.com' }
+    })
     assert.equal(other.status, 200, other.body)
     assert.match(other.body, /2 grants for casey\.compliance@sandbox\.example\.com, in 2 applications/)
-    const unknown = await browser.fetch(`${app.url}/grants/list`, { form: { ...list, email: 'nobody@sandbox.example.com' } })
+    const unknown = await browser.fetch(`${app.url}/grants/list`, {
+      form: { ...list, email: 'nobody@sandbox.example.com' }
+    })
     assert.equal(unknown.status, 404)
     assert.match(unknown.body, /Webex found no person with the email nobody@sandbox\.example\.com in your org/)
-    assert.equal(form(unknown.body, '/grants/list').access_token, list.access_token, 'the token is kept for another try')
+    assert.equal(
+      form(unknown.body, '/grants/list').access_token,
+      list.access_token,
+      'the token is kept for another try'
+    )
     await browser.close()
   })
 
@@ -94,14 +117,23 @@ describe('the Grants page', () => {
 
     const admin = new Browser()
     const page = await grantsSignIn(admin, app)
-    const robin = await admin.fetch(`${app.url}/grants/list`, { form: { ...form(page.body, '/grants/list'), email: 'robin.user@sandbox.example.com' } })
+    const robin = await admin.fetch(`${app.url}/grants/list`, {
+      form: { ...form(page.body, '/grants/list'), email: 'robin.user@sandbox.example.com' }
+    })
     assert.equal(robin.status, 200, robin.body)
-    const refreshRow = app.emulator.emulator.grants.forPerson(personId('user')).find((g) => g.type === 'refresh' && g.applicationName === 'webex-token-issuer')
+    const refreshRow = app.emulator.emulator.grants
+      .forPerson(personId('user'))
+      .find((g) => g.type === 'refresh' && g.applicationName === 'webex-token-issuer')
     assert.ok(refreshRow !== undefined)
-    const confirm = await admin.fetch(`${app.url}/grants/confirm`, { form: form(robin.body, '/grants/confirm', ['authorization_id', refreshRow.id]) })
+    const confirm = await admin.fetch(`${app.url}/grants/confirm`, {
+      form: form(robin.body, '/grants/confirm', ['authorization_id', refreshRow.id])
+    })
     assert.equal(confirm.status, 200, confirm.body)
     assert.match(confirm.body, /Revoke this grant\?/)
-    assert.match(confirm.body, /webex-token-issuer loses this sign-in: its refresh token and every access token made from it stop working at once/)
+    assert.match(
+      confirm.body,
+      /webex-token-issuer loses this sign-in: its refresh token and every access token made from it stop working at once/
+    )
     assert.equal(await peopleMe(app, issued.accessToken), 200, 'nothing is revoked before the confirmation')
 
     const done = await admin.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
@@ -119,26 +151,47 @@ describe('the Grants page', () => {
     const page = await grantsSignIn(browser, app)
     const portal = 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec'
     assert.match(page.body, /Developer Portal <span class="badge webex-own">Webex's own app<\/span>/)
-    assert.doesNotMatch(page.body, /webex-token-issuer(<[^>]+>|\s)*<span class="badge webex-own">/, 'this tool is not Webex\'s')
-    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(page.body, '/grants/confirm', ['client_id', portal]) })
+    assert.doesNotMatch(
+      page.body,
+      /webex-token-issuer(<[^>]+>|\s)*<span class="badge webex-own">/,
+      "this tool is not Webex's"
+    )
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, {
+      form: form(page.body, '/grants/confirm', ['client_id', portal])
+    })
     assert.equal(confirm.status, 200, confirm.body)
     assert.match(confirm.body, /Revoke every grant of Developer Portal\?/)
     assert.match(confirm.body, /Every person in the org who signed in to Developer Portal loses that sign-in/)
-    assert.match(confirm.body, /id="affected">Everyone in your org who signed in to Developer Portal\. Webex does not list them in advance; you hold 1 grant of it\./)
+    assert.match(
+      confirm.body,
+      /id="affected">Everyone in your org who signed in to Developer Portal\. Webex does not list them in advance; you hold 1 grant of it\./
+    )
     assert.match(confirm.body, /everyone in the org is signed out of it at once/)
     assert.match(confirm.body, /<input id="confirm-name" name="confirm_name" required/)
     // Two plain clicks are not enough, nor a near miss.
     for (const typed of [undefined, 'developer portal', 'Developer']) {
-      const refused = await browser.fetch(`${app.url}/grants/revoke`, { form: { ...form(confirm.body, '/grants/revoke'), ...(typed === undefined ? {} : { confirm_name: typed }) } })
+      const refused = await browser.fetch(`${app.url}/grants/revoke`, {
+        form: { ...form(confirm.body, '/grants/revoke'), ...(typed === undefined ? {} : { confirm_name: typed }) }
+      })
       assert.equal(refused.status, 400, String(typed))
-      assert.match(refused.body, /id="confirm-problem">Type the application&#x27;s name, Developer Portal, exactly as shown[\s\S]*Nothing was revoked/)
-      assert.ok(app.emulator.emulator.grants.forPerson(DEMO_USERS[0]?.personId ?? '').some((g) => g.clientId === portal), 'nothing was revoked')
+      assert.match(
+        refused.body,
+        /id="confirm-problem">Type the application&#x27;s name, Developer Portal, exactly as shown[\s\S]*Nothing was revoked/
+      )
+      assert.ok(
+        app.emulator.emulator.grants.forPerson(DEMO_USERS[0]?.personId ?? '').some((g) => g.clientId === portal),
+        'nothing was revoked'
+      )
     }
-    const done = await browser.fetch(`${app.url}/grants/revoke`, { form: { ...form(confirm.body, '/grants/revoke'), confirm_name: ' Developer Portal ' } })
+    const done = await browser.fetch(`${app.url}/grants/revoke`, {
+      form: { ...form(confirm.body, '/grants/revoke'), confirm_name: ' Developer Portal ' }
+    })
     assert.equal(done.status, 200, done.body)
     assert.match(done.body, /Every grant of Developer Portal in the org/)
     const left = app.emulator.emulator.grants
-    for (const user of DEMO_USERS) assert.equal(left.forPerson(user.personId).filter((g) => g.clientId === portal).length, 0, user.key)
+    for (const user of DEMO_USERS) {
+      assert.equal(left.forPerson(user.personId).filter((g) => g.clientId === portal).length, 0, user.key)
+    }
     await browser.close()
   })
 
@@ -148,8 +201,8 @@ describe('the Grants page', () => {
     assert.equal(refused.status, 403)
     assert.match(refused.body, /Webex did not allow this/)
     assert.match(refused.body, /Webex does not let a read-only administrator list or revoke grants/)
-    assert.match(refused.body, /Read-only administrators are not supported/, 'Webex\'s own words are shown')
-    assert.doesNotMatch(refused.body, /name="access_token"/, 'the page\'s token goes nowhere')
+    assert.match(refused.body, /Read-only administrators are not supported/, "Webex's own words are shown")
+    assert.doesNotMatch(refused.body, /name="access_token"/, "the page's token goes nowhere")
 
     const plain = new Browser()
     await runFlow(plain, app.url, ['spark-admin:people_read'], 'admin')
@@ -160,18 +213,25 @@ describe('the Grants page', () => {
     await Promise.all([browser.close(), plain.close()])
   })
 
-  test('Webex refusing or failing the list gets its own page, with Webex\'s words and tracking id', async () => {
+  test("Webex refusing or failing the list gets its own page, with Webex's words and tracking id", async () => {
     const browser = new Browser()
     const page = await grantsSignIn(browser, app)
     const list = form(page.body, '/grants/list')
-    app.emulator.emulator.faults.push('authorizations', { kind: 'status', status: 400, body: JSON.stringify({ message: 'personEmail is malformed for this org', trackingId: 'ROUTER_TEST_1' }) })
+    app.emulator.emulator.faults.push('authorizations', {
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ message: 'personEmail is malformed for this org', trackingId: 'ROUTER_TEST_1' })
+    })
     const refused = await browser.fetch(`${app.url}/grants/list`, { form: list })
     assert.equal(refused.status, 502)
     assert.match(refused.body, /Webex refused the request \(HTTP 400\)/)
     assert.match(refused.body, /personEmail is malformed for this org/)
     assert.match(refused.body, /ROUTER_TEST_1/)
     // A 5xx is retried like every idempotent GET, then reported.
-    app.emulator.emulator.faults.push('authorizations', ...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })))
+    app.emulator.emulator.faults.push(
+      'authorizations',
+      ...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 }))
+    )
     const down = await browser.fetch(`${app.url}/grants/list`, { form: list })
     assert.equal(down.status, 503)
     assert.match(down.body, /Webex could not be reached or answered badly/)
@@ -191,9 +251,15 @@ describe('the Grants page', () => {
     const browser = new Browser()
     const page = await grantsSignIn(browser, app)
     const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(page.body, '/grants/confirm') })
-    const crossSite = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke'), headers: { origin: 'https://evil.example' } })
+    const crossSite = await browser.fetch(`${app.url}/grants/revoke`, {
+      form: form(confirm.body, '/grants/revoke'),
+      headers: { origin: 'https://evil.example' }
+    })
     assert.equal(crossSite.status, 403)
-    const none = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke'), headers: { origin: '' } })
+    const none = await browser.fetch(`${app.url}/grants/revoke`, {
+      form: form(confirm.body, '/grants/revoke'),
+      headers: { origin: '' }
+    })
     assert.equal(none.status, 403)
     await browser.close()
   })
@@ -208,18 +274,34 @@ describe('the Grants page', () => {
     const checked = app.emulator.emulator.issued.at(-1)?.accessToken ?? ''
     assert.equal((await browser.fetch(`${app.url}/check`, { form: { access_token: checked } })).status, 200)
     const own = await grantsSignIn(browser, app)
-    const robin = await browser.fetch(`${app.url}/grants/list`, { form: { ...form(own.body, '/grants/list'), email: 'robin.user@sandbox.example.com' } })
-    const webClient = app.emulator.emulator.grants.forPerson(personId('user')).find((g) => g.applicationName === 'Webex Web Client')
+    const robin = await browser.fetch(`${app.url}/grants/list`, {
+      form: { ...form(own.body, '/grants/list'), email: 'robin.user@sandbox.example.com' }
+    })
+    const webClient = app.emulator.emulator.grants
+      .forPerson(personId('user'))
+      .find((g) => g.applicationName === 'Webex Web Client')
     assert.ok(webClient !== undefined)
-    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(robin.body, '/grants/confirm', ['authorization_id', webClient.id]) })
-    assert.equal((await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })).status, 200)
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, {
+      form: form(robin.body, '/grants/confirm', ['authorization_id', webClient.id])
+    })
+    assert.equal(
+      (await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })).status,
+      200
+    )
     await browser.close()
 
     assert.equal(statSync(auditFile).mode & 0o777, 0o600)
     const text = readFileSync(auditFile, 'utf8')
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
-    const events = new Set(lines.map((l) => `${String(l.event)}${l.purpose === undefined ? '' : `/${String(l.purpose)}`}`))
-    for (const e of ['token_issued/tokens', 'token_issued/grants', 'token_refreshed', 'token_checked', 'grant_revoked']) assert.ok(events.has(e), `${e} in ${[...events].join(', ')}`)
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    const events = new Set(
+      lines.map((l) => `${String(l.event)}${l.purpose === undefined ? '' : `/${String(l.purpose)}`}`)
+    )
+    for (const e of ['token_issued/tokens', 'token_issued/grants', 'token_refreshed', 'token_checked', 'grant_revoked']) {
+      assert.ok(events.has(e), `${e} in ${[...events].join(', ')}`)
+    }
     const issuedLine = lines.findLast((l) => l.event === 'token_issued' && l.purpose === 'tokens')
     assert.equal(issuedLine?.person_email, 'avery.admin@sandbox.example.com')
     assert.equal(issuedLine?.client_id, app.config.clientId)
@@ -227,11 +309,16 @@ describe('the Grants page', () => {
     assert.match(String(issuedLine?.tracking_id), /\S/)
     assert.ok(!Number.isNaN(Date.parse(String(issuedLine?.expires_at))))
     const revoked = lines.filter((l) => l.event === 'grant_revoked')
-    assert.ok(revoked.some((l) => (l.revoked as { authorization_id?: string }).authorization_id === webClient.id), JSON.stringify(revoked))
+    assert.ok(
+      revoked.some((l) => (l.revoked as { authorization_id?: string }).authorization_id === webClient.id),
+      JSON.stringify(revoked)
+    )
     // The secrecy check: nothing the emulator issued, and no client secret.
     for (const record of app.emulator.emulator.issued) {
       for (const secret of [record.code, record.accessToken, record.refreshToken, record.idToken]) {
-        if (secret !== undefined && secret !== '') assert.ok(!text.includes(secret), 'a token or code reached the audit file')
+        if (secret !== undefined && secret !== '') {
+          assert.ok(!text.includes(secret), 'a token or code reached the audit file')
+        }
       }
     }
     assert.ok(!text.includes(app.config.clientSecret))
@@ -250,26 +337,41 @@ describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
   const GRANTS_SCOPES = ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write']
   let clock = Date.parse('2026-12-02T10:00:00Z')
   let app: RunningApp
-  before(async () => { app = await startApp({}, { now: () => clock }) })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp({}, { now: () => clock })
+  })
+  after(async () => {
+    await app.close()
+  })
 
   async function signIn (browser: Browser) {
     const { final } = await runFlow(browser, app.url, GRANTS_SCOPES, 'admin')
     assert.equal(final.status, 200, final.body.slice(0, 300))
     const issued = app.emulator.emulator.issued.at(-1)
     assert.ok(issued?.refreshToken !== undefined)
-    return { page: final.body, refreshToken: issued.refreshToken, grantId: app.emulator.emulator.grants.byToken(issued.refreshToken)?.id }
+    return {
+      page: final.body,
+      refreshToken: issued.refreshToken,
+      grantId: app.emulator.emulator.grants.byToken(issued.refreshToken)?.id
+    }
   }
 
-  test('A\'s page revokes A\'s grant: A\'s refresh token stops working and B\'s does not; B, made in the same second, is not guessed', async () => {
+  test("A's page revokes A's grant: A's refresh token stops working and B's does not; B, made in the same second, is not guessed", async () => {
     const browser = new Browser()
     const a = await signIn(browser)
     const b = await signIn(browser)
     assert.notEqual(a.grantId, b.grantId)
-    assert.equal(form(a.page, '/grants/confirm').authorization_id, a.grantId, 'A is the only sign-in when A\'s page is made: proven')
+    assert.equal(
+      form(a.page, '/grants/confirm').authorization_id,
+      a.grantId,
+      "A is the only sign-in when A's page is made: proven"
+    )
     // B's page cannot tell B from A (same second): no revoke form, the candidates for the Grants page.
     assert.doesNotMatch(b.page, /action="\/grants\/confirm"/)
-    assert.match(b.page, /id="revoke-unproven">2 sign-ins of this integration were made at about the same time as this one/)
+    assert.match(
+      b.page,
+      /id="revoke-unproven">2 sign-ins of this integration were made at about the same time as this one/
+    )
     const toGrants = form(b.page, '/grants/list')
     assert.deepEqual(toGrants.candidates?.split(' ').sort(), [a.grantId, b.grantId].sort())
     const list = await browser.fetch(`${app.url}/grants/list`, { form: toGrants })
@@ -278,7 +380,7 @@ describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
     assert.equal((list.body.match(/maybe these tokens<\/span>/g) ?? []).length, 2)
 
     const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(a.page, '/grants/confirm') })
-    assert.match(confirm.body, new RegExp(a.grantId ?? 'x'), 'the confirmation names A\'s grant')
+    assert.match(confirm.body, new RegExp(a.grantId ?? 'x'), "the confirmation names A's grant")
     assert.doesNotMatch(confirm.body, new RegExp(b.grantId ?? 'x'))
     const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
     assert.equal(done.status, 200, done.body)
@@ -290,12 +392,21 @@ describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
   test('"Revoke these tokens" on the tokens page revokes that sign-in, proven by Webex\'s list, after a confirmation; tokens without the identity scopes say where else to revoke', async () => {
     const browser = new Browser()
     clock += 60_000
-    const { final } = await runFlow(browser, app.url, ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'], 'admin')
+    const { final } = await runFlow(
+      browser,
+      app.url,
+      ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write'],
+      'admin'
+    )
     assert.equal(final.status, 200)
     const issued = app.emulator.emulator.issued.at(-1)
     assert.ok(issued?.accessToken !== undefined && issued.refreshToken !== undefined)
     const own = form(final.body, '/grants/confirm')
-    assert.equal(own.authorization_id, app.emulator.emulator.grants.byToken(issued.refreshToken)?.id, 'the sign-in\'s own grant, by id')
+    assert.equal(
+      own.authorization_id,
+      app.emulator.emulator.grants.byToken(issued.refreshToken)?.id,
+      "the sign-in's own grant, by id"
+    )
     const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: own })
     assert.equal(confirm.status, 200, confirm.body)
     assert.match(confirm.body, /<dt>Type<\/dt><dd>Refresh \(a sign-in\)<\/dd>/)
@@ -320,11 +431,25 @@ describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
     assert.ok(session !== undefined)
     assert.equal(form(page.body, '/grants/list').session_grant, session, 'proven at the sign-in, carried in the forms')
     assert.equal((page.body.match(/<span class="badge session"/g) ?? []).length, 1)
-    assert.match(page.body, /this page's session<\/span><br><span class="small session-note">This is this page&#x27;s own session: revoking it signs you out here/)
-    const confirm = await browser.fetch(`${app.url}/grants/confirm`, { form: form(page.body, '/grants/confirm', ['authorization_id', session]) })
-    assert.match(confirm.body, /id="session-warning"><strong>This is this page&#x27;s own session: revoking it signs you out here/)
-    const other = form(page.body, '/grants/confirm', ['client_id', 'C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a'])
-    assert.doesNotMatch((await browser.fetch(`${app.url}/grants/confirm`, { form: other })).body, /id="session-warning"/)
+    assert.match(
+      page.body,
+      /this page's session<\/span><br><span class="small session-note">This is this page&#x27;s own session: revoking it signs you out here/
+    )
+    const confirm = await browser.fetch(`${app.url}/grants/confirm`, {
+      form: form(page.body, '/grants/confirm', ['authorization_id', session])
+    })
+    assert.match(
+      confirm.body,
+      /id="session-warning"><strong>This is this page&#x27;s own session: revoking it signs you out here/
+    )
+    const other = form(page.body, '/grants/confirm', [
+      'client_id',
+      'C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a'
+    ])
+    assert.doesNotMatch(
+      (await browser.fetch(`${app.url}/grants/confirm`, { form: other })).body,
+      /id="session-warning"/
+    )
     const done = await browser.fetch(`${app.url}/grants/revoke`, { form: form(confirm.body, '/grants/revoke') })
     assert.equal(done.status, 200)
     assert.match(done.body, /This is this page&#x27;s own session: revoking it signs you out here/)

@@ -37,7 +37,7 @@ export function tryListen (port: number, host: string): Promise<number | string>
 
 /** Whether this machine has an IPv6 loopback (::1). */
 export async function hasIpv6Loopback (): Promise<boolean> {
-  return typeof await tryListen(0, '::1') === 'number'
+  return typeof (await tryListen(0, '::1')) === 'number'
 }
 
 /** A loopback port that was free a moment ago on 127.0.0.1 and, where there is one, on ::1 (the app takes both). */
@@ -51,14 +51,38 @@ export async function freePort (): Promise<number> {
   throw new Error('no port free on both loopback addresses')
 }
 
-export interface RunningEmulator { base: string, emulator: TestEmulator, app: FastifyInstance }
+export interface RunningEmulator {
+  base: string
+  emulator: TestEmulator
+  app: FastifyInstance
+}
 
-export interface EmulatorTestOptions { scopes?: string[], now?: () => number, codeTtlMs?: number, maxPendingBytes?: number, deviceIntervalS?: number, deviceTtlS?: number }
+export interface EmulatorTestOptions {
+  scopes?: string[]
+  now?: () => number
+  codeTtlMs?: number
+  maxPendingBytes?: number
+  deviceIntervalS?: number
+  deviceTtlS?: number
+}
 
-/** The emulator on its own port, with the suite's integration (registered for the device grant unless told otherwise). */
-export async function startEmulator (redirectUris: string[], options: EmulatorTestOptions = {}): Promise<RunningEmulator> {
+/**
+ * The emulator on its own port, with the suite's integration (registered for the device grant unless
+ * told otherwise).
+ */
+export async function startEmulator (
+  redirectUris: string[],
+  options: EmulatorTestOptions = {}
+): Promise<RunningEmulator> {
   const emulator = new TestEmulator({
-    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [...redirectUris, ...DEVICE_HELPER_REDIRECT_URIS], scopes: options.scopes }],
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUris: [...redirectUris, ...DEVICE_HELPER_REDIRECT_URIS],
+        scopes: options.scopes
+      }
+    ],
     now: options.now,
     codeTtlMs: options.codeTtlMs,
     maxPendingBytes: options.maxPendingBytes,
@@ -77,14 +101,24 @@ export async function startEmulator (redirectUris: string[], options: EmulatorTe
  * suite's integration, its callback on another free loopback port; started and closed by
  * node:test's before and after hooks of the describe it is called in.
  */
-export function emulatorForCli (options: EmulatorTestOptions = {}): { readonly emu: RunningEmulator, readonly env: Record<string, string> } {
+export function emulatorForCli (options: EmulatorTestOptions = {}): {
+  readonly emu: RunningEmulator
+  readonly env: Record<string, string>
+} {
   const fixture = {} as { emu: RunningEmulator, env: Record<string, string> }
   before(async () => {
     const port = await freePort()
     fixture.emu = await startEmulator([`http://127.0.0.1:${port}/oauth`], options)
-    fixture.env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: fixture.emu.base }
+    fixture.env = {
+      CLIENT_ID,
+      CLIENT_SECRET,
+      REDIRECT_URI: `http://127.0.0.1:${port}/oauth`,
+      WEBEX_BASE_URL: fixture.emu.base
+    }
   })
-  after(async () => { await fixture.emu.app.close() })
+  after(async () => {
+    await fixture.emu.app.close()
+  })
   return fixture
 }
 
@@ -92,7 +126,12 @@ export function emulatorForCli (options: EmulatorTestOptions = {}): { readonly e
 export class LogCapture extends Writable {
   readonly lines: string[] = []
   override _write (chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''))
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    )
     done()
   }
 
@@ -101,13 +140,24 @@ export class LogCapture extends Writable {
   }
 }
 
-export interface RunningApp { url: string, app: FastifyInstance, config: Config, logs: LogCapture, emulator: RunningEmulator, close: () => Promise<void> }
+export interface RunningApp {
+  url: string
+  app: FastifyInstance
+  config: Config
+  logs: LogCapture
+  emulator: RunningEmulator
+  close: () => Promise<void>
+}
 
 /**
  * The app pointed at a separately started emulator, both on loopback ports, as a user
  * with CLIENT_ID set would run it against Webex.
  */
-export async function startApp (env: Record<string, string> = {}, deps: AppDeps = {}, emulatorOptions: { scopes?: string[], now?: () => number } = {}): Promise<RunningApp> {
+export async function startApp (
+  env: Record<string, string> = {},
+  deps: AppDeps = {},
+  emulatorOptions: { scopes?: string[], now?: () => number } = {}
+): Promise<RunningApp> {
   const port = await freePort()
   const redirectUri = `http://127.0.0.1:${port}/oauth`
   const emulator = await startEmulator([redirectUri], { now: deps.now, ...emulatorOptions })
@@ -122,7 +172,11 @@ export async function startApp (env: Record<string, string> = {}, deps: AppDeps 
     ...env
   })
   const logs = new LogCapture()
-  const app = await buildApp(config, { logStream: logs, timeouts: { headersMs: 1500, bodyMs: 1500, totalMs: 3000 }, ...deps })
+  const app = await buildApp(config, {
+    logStream: logs,
+    timeouts: { headersMs: 1500, bodyMs: 1500, totalMs: 3000 },
+    ...deps
+  })
   await app.listen({ port, host: '127.0.0.1' })
   return {
     url: `http://127.0.0.1:${port}`,
@@ -145,21 +199,37 @@ export function refreshTarget (html: string): string | undefined {
 
 /** An attribute's text as a browser reads it (handlebars escapes = & ' ` too). */
 export function unescapeHtml (text: string): string {
-  return text.replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&#x60;/g, '`').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+  return text
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x60;/g, '`')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 }
 
 /**
  * `location`: where the browser goes next, the Location of a redirect or the URL of a page's
  * meta refresh (the app's hand-off to Webex answers 200 with one).
  */
-export interface Page { status: number, headers: Record<string, string | string[] | undefined>, body: string, location?: string, url: string }
+export interface Page {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  location?: string
+  url: string
+}
 
 /** A browser stand-in: one cookie jar, redirects followed by hand so each hop can be checked. */
 export class Browser {
   readonly jar = new CookieJar()
   readonly #agent = new Agent({ keepAliveTimeout: 1000 })
 
-  async fetch (url: string, init: { method?: 'GET' | 'POST', form?: Record<string, string | string[]>, headers?: Record<string, string> } = {}): Promise<Page> {
+  async fetch (
+    url: string,
+    init: { method?: 'GET' | 'POST', form?: Record<string, string | string[]>, headers?: Record<string, string> } = {}
+  ): Promise<Page> {
     const headers: Record<string, string> = { ...init.headers }
     const cookie = await this.jar.getCookieString(url)
     if (cookie !== '' && headers.cookie === undefined) headers.cookie = cookie
@@ -174,7 +244,14 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded'
     }
     // Bounded, so an answer that never comes fails the test with a reason instead of stalling the suite.
-    const res = await request(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, dispatcher: this.#agent, headersTimeout: 30_000, bodyTimeout: 30_000 })
+    const res = await request(url, {
+      method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      dispatcher: this.#agent,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000
+    })
     const text = await res.body.text()
     for (const line of [res.headers['set-cookie'] ?? []].flat()) await this.jar.setCookie(line, url)
     const next = typeof res.headers.location === 'string' ? res.headers.location : refreshTarget(text)
@@ -187,8 +264,18 @@ export class Browser {
   }
 }
 
-/** One <input> of a page: its attributes, unescaped as a browser reads them, and the form it is in (its action, and which form of the page). */
-export interface Input { form?: string, formIndex?: number, id?: string, name?: string, type?: string, value?: string }
+/**
+ * One <input> of a page: its attributes, unescaped as a browser reads them, and the form it is in (its
+ * action, and which form of the page).
+ */
+export interface Input {
+  form?: string
+  formIndex?: number
+  id?: string
+  name?: string
+  type?: string
+  value?: string
+}
 
 /** The one HTML field scraper: every <input> of a page, in order, with the form it is in. */
 export function inputsOf (html: string): Input[] {
@@ -196,9 +283,17 @@ export function inputsOf (html: string): Input[] {
   let form: { action?: string, index: number } | undefined
   let forms = 0
   for (const [tag = '', name = ''] of html.matchAll(/<(\/?form|input)\b[^>]*>/g)) {
-    if (name === 'form') { form = { action: /\saction="([^"]*)"/.exec(tag)?.[1], index: forms++ }; continue }
-    if (name === '/form') { form = undefined; continue }
-    const attributes = Object.fromEntries([...tag.matchAll(/\s([a-z_-]+)="([^"]*)"/g)].map(([, k = '', v = '']) => [k, unescapeHtml(v)]))
+    if (name === 'form') {
+      form = { action: /\saction="([^"]*)"/.exec(tag)?.[1], index: forms++ }
+      continue
+    }
+    if (name === '/form') {
+      form = undefined
+      continue
+    }
+    const attributes = Object.fromEntries(
+      [...tag.matchAll(/\s([a-z_-]+)="([^"]*)"/g)].map(([, k = '', v = '']) => [k, unescapeHtml(v)])
+    )
     inputs.push({ ...(form === undefined ? {} : { form: form.action, formIndex: form.index }), ...attributes })
   }
   return inputs
@@ -221,23 +316,41 @@ export async function startFlow (browser: Browser, appUrl: string, scopes: strin
  */
 export async function signInPage (browser: Browser, authorizeUrl: string): Promise<Page> {
   const hop = await browser.fetch(authorizeUrl)
-  if (hop.status !== 302 || hop.location === undefined) throw new Error(`authorize answered ${hop.status}, not a redirect to the sign-in`)
-  if (new URL(hop.location).origin === new URL(authorizeUrl).origin) throw new Error(`authorize sent the browser to its own origin: ${hop.location}`)
+  if (hop.status !== 302 || hop.location === undefined) {
+    throw new Error(`authorize answered ${hop.status}, not a redirect to the sign-in`)
+  }
+  if (new URL(hop.location).origin === new URL(authorizeUrl).origin) {
+    throw new Error(`authorize sent the browser to its own origin: ${hop.location}`)
+  }
   return browser.fetch(hop.location)
 }
 
 /** Walks the sandbox consent page as a demo user and returns the redirect back to the app. */
-export async function consent (browser: Browser, authorizeUrl: string, user: 'admin' | 'readonly' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept'): Promise<Page> {
+export async function consent (
+  browser: Browser,
+  authorizeUrl: string,
+  user: 'admin' | 'readonly' | 'compliance' | 'user',
+  decision: 'accept' | 'decline' = 'accept'
+): Promise<Page> {
   const page = await signInPage(browser, authorizeUrl)
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}`)
   const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1]
   const action = /<form method="post" action="([^"]+)">/.exec(page.body)?.[1]
   if (requestId === undefined || action === undefined) throw new Error('no consent request id')
-  return browser.fetch(new URL(unescapeHtml(action), page.url).toString(), { method: 'POST', form: { request: requestId, user, decision } })
+  return browser.fetch(new URL(unescapeHtml(action), page.url).toString(), {
+    method: 'POST',
+    form: { request: requestId, user, decision }
+  })
 }
 
 /** A whole flow: start, consent, callback. Returns the final page. */
-export async function runFlow (browser: Browser, appUrl: string, scopes: string[], user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin', decision: 'accept' | 'decline' = 'accept'): Promise<{ start: Page, back: Page, final: Page }> {
+export async function runFlow (
+  browser: Browser,
+  appUrl: string,
+  scopes: string[],
+  user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin',
+  decision: 'accept' | 'decline' = 'accept'
+): Promise<{ start: Page, back: Page, final: Page }> {
   const start = await startFlow(browser, appUrl, scopes)
   if (start.status !== 200 || start.location === undefined) throw new Error(`start answered ${start.status}`)
   const back = await consent(browser, start.location, user, decision)
@@ -246,7 +359,11 @@ export async function runFlow (browser: Browser, appUrl: string, scopes: string[
   return { start, back, final }
 }
 
-export interface ProcessRun { code: number | null, stdout: string, stderr: string }
+export interface ProcessRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 export interface Spawned {
   /** Resolves with the first match of `pattern` in stderr; rejects if the process exits first. */
@@ -260,7 +377,11 @@ export interface Spawned {
  * working directory so no .env leaks in, with only PATH and `env`; killed after 30 s at most.
  */
 export function spawnTs (file: string, args: string[], env: Record<string, string>, input?: string): Spawned {
-  return spawnNode(['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(file, import.meta.url)), ...args], env, input)
+  return spawnNode(
+    ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(file, import.meta.url)), ...args],
+    env,
+    input
+  )
 }
 
 /** Spawns `node <args>` in an empty temporary folder with only PATH and `env`. */
@@ -273,7 +394,12 @@ export function spawnNode (args: string[], env: Record<string, string>, input?: 
  * no .env leaks in; killed after 30 s at most. With `group`, it leads its own process group
  * and kill() signals the whole group (as a terminal's Ctrl-C reaches npm and what it runs).
  */
-export function spawnProcess (command: string, args: string[], env: Record<string, string>, options: { input?: string, cwd?: string, group?: boolean } = {}): Spawned {
+export function spawnProcess (
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { input?: string, cwd?: string, group?: boolean } = {}
+): Spawned {
   const child = spawn(command, args, {
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'wti-proc-')),
     detached: options.group === true,
@@ -287,27 +413,41 @@ export function spawnProcess (command: string, args: string[], env: Record<strin
   let stdout = ''
   let stderr = ''
   const waiters = new Set<() => void>()
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); for (const check of waiters) check() })
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+    for (const check of waiters) check()
+  })
   child.stdin.end(options.input)
   const timer = setTimeout(() => kill('SIGKILL'), 30_000)
   // 'close': the child and anything it started have let go of the pipes.
-  const done = new Promise<ProcessRun>((resolve) => child.on('close', (code) => {
-    clearTimeout(timer)
-    for (const check of waiters) check()
-    resolve({ code, stdout, stderr })
-  }))
+  const done = new Promise<ProcessRun>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      for (const check of waiters) check()
+      resolve({ code, stdout, stderr })
+    })
+  )
   return {
     done,
     kill,
-    waitFor: (pattern) => new Promise((resolve, reject) => {
-      const check = () => {
-        const match = pattern.exec(stderr)
-        if (match !== null) { waiters.delete(check); resolve(match) } else if (child.exitCode !== null || child.signalCode !== null) { waiters.delete(check); reject(new Error(`exited before ${String(pattern)}: ${stderr}`)) }
-      }
-      waiters.add(check)
-      check()
-    })
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stderr)
+          if (match !== null) {
+            waiters.delete(check)
+            resolve(match)
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            waiters.delete(check)
+            reject(new Error(`exited before ${String(pattern)}: ${stderr}`))
+          }
+        }
+        waiters.add(check)
+        check()
+      })
   }
 }
 
@@ -327,31 +467,59 @@ export interface CliRun {
  * no .env is read) and only `env`: for what the CLI does, where the process boundary is not the
  * point. Exit codes, signals, pipes and the installed bin are tested as real processes.
  */
-export function runCliHere (args: string[], env: Record<string, string>, input = '', options: { tty?: boolean, clock?: Clock, openBrowser?: (url: string) => Promise<void> } = {}): CliRun {
+export function runCliHere (
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+  options: { tty?: boolean, clock?: Clock, openBrowser?: (url: string) => Promise<void> } = {}
+): CliRun {
   let stdout = ''
   let stderr = ''
   const watchers = new Set<() => void>()
-  const sink = (append: (text: string) => void) => new Writable({ write (chunk: Buffer, _encoding, callback) { append(chunk.toString()); for (const watch of watchers) watch(); callback() } })
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write (chunk: Buffer, _encoding, callback) {
+        append(chunk.toString())
+        for (const watch of watchers) watch()
+        callback()
+      }
+    })
   const controller = new AbortController()
-  const done = runCli(args, {
-    stdout: sink((t) => { stdout += t }),
-    stderr: sink((t) => { stderr += t }),
-    // tty: stdin stands in for a terminal, as a person at a prompt would type into.
-    stdin: Object.assign(Readable.from([input]), options.tty === true ? { isTTY: true } : {}),
-    env,
-    cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
-    openBrowser: options.openBrowser ?? (async () => { throw new Error('no browser in tests') }),
-    ...(options.clock === undefined ? {} : { clock: options.clock })
-  }, controller.signal).then((code) => ({ code, stdout, stderr }))
-  const stderrMatch = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
-    const watch = () => {
-      const match = pattern.exec(stderr)
-      if (match !== null) { watchers.delete(watch); resolve(match) }
-    }
-    watchers.add(watch)
-    watch()
-    done.then(() => reject(new Error(`the CLI finished before printing ${String(pattern)}: ${stderr}`)), reject)
-  })
+  const done = runCli(
+    args,
+    {
+      stdout: sink((t) => {
+        stdout += t
+      }),
+      stderr: sink((t) => {
+        stderr += t
+      }),
+      // tty: stdin stands in for a terminal, as a person at a prompt would type into.
+      stdin: Object.assign(Readable.from([input]), options.tty === true ? { isTTY: true } : {}),
+      env,
+      cwd: mkdtempSync(join(tmpdir(), 'wti-cli-')),
+      openBrowser:
+        options.openBrowser ??
+        (async () => {
+          throw new Error('no browser in tests')
+        }),
+      ...(options.clock === undefined ? {} : { clock: options.clock })
+    },
+    controller.signal
+  ).then((code) => ({ code, stdout, stderr }))
+  const stderrMatch = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const watch = () => {
+        const match = pattern.exec(stderr)
+        if (match !== null) {
+          watchers.delete(watch)
+          resolve(match)
+        }
+      }
+      watchers.add(watch)
+      watch()
+      done.then(() => reject(new Error(`the CLI finished before printing ${String(pattern)}: ${stderr}`)), reject)
+    })
   const url = stderrMatch(/^\s+(http\S+\/authorize\?\S+)$/m).then((match) => match[1] ?? '')
   url.catch(() => {})
   return { done, url, stderrMatch, interrupt: () => controller.abort() }
@@ -373,7 +541,11 @@ export class FastClock implements Clock {
 }
 
 /** `token` in this process, signed in on the emulator's consent page as a demo user; the finished run. */
-export async function cliSignIn (args: string[], env: Record<string, string>, user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin'): Promise<{ code: number, stdout: string, stderr: string }> {
+export async function cliSignIn (
+  args: string[],
+  env: Record<string, string>,
+  user: 'admin' | 'readonly' | 'compliance' | 'user' = 'admin'
+): Promise<{ code: number, stdout: string, stderr: string }> {
   const run = runCliHere(['token', '--no-browser', ...args], env)
   const browser = new Browser()
   const back = await consent(browser, await run.url, user)
@@ -391,7 +563,9 @@ export function hiddenField (html: string, name: string): string {
 export function hiddenFields (html: string, action: string, pick?: [string, string]): Record<string, string> {
   const forms = new Map<number, Record<string, string>>()
   for (const input of inputsOf(html)) {
-    if (input.form !== action || input.formIndex === undefined || input.type !== 'hidden' || input.name === undefined) continue
+    if (input.form !== action || input.formIndex === undefined || input.type !== 'hidden' || input.name === undefined) {
+      continue
+    }
     forms.set(input.formIndex, { ...forms.get(input.formIndex), [input.name]: input.value ?? '' })
   }
   for (const fields of forms.values()) if (pick === undefined || fields[pick[0]] === pick[1]) return fields

@@ -4,7 +4,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Fault } from './faults.ts'
-import { Browser, CLIENT_ID, CLIENT_SECRET, consent, field, freePort, spawnTs, startApp, startEmulator, startFlow } from './helpers.ts'
+import {
+  Browser,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  consent,
+  field,
+  freePort,
+  spawnTs,
+  startApp,
+  startEmulator,
+  startFlow
+} from './helpers.ts'
 
 const FLOWS = 60
 const CONCURRENCY = 12
@@ -17,20 +28,51 @@ type Plan =
 
 function planFor (i: number): Plan {
   switch (i % 10) {
-    case 1: return { kind: 'decline' }
-    case 2: return { kind: 'no-role' }
-    case 3: return { kind: 'fault', fault: { kind: 'status', status: 500, body: '' }, status: 502, text: /server error \(HTTP 500\)/ }
-    case 4: return { kind: 'fault', fault: { kind: 'status', status: 429, body: '<html></html>', contentType: 'text/html', headers: { 'retry-after': '7' } }, status: 503, text: /wait 7 seconds/ }
-    case 5: return { kind: 'fault', fault: { kind: 'reset' }, status: 502, text: /cut off/ }
-    case 6: return { kind: 'fault', fault: { kind: 'status', status: 200, body: '{"access_token":' }, status: 502, text: /not the JSON/ }
-    case 7: return { kind: 'fault', fault: { kind: 'delay', ms: 150 }, status: 200, text: /Your Webex tokens/ }
-    default: return { kind: 'ok' }
+    case 1:
+      return { kind: 'decline' }
+    case 2:
+      return { kind: 'no-role' }
+    case 3:
+      return {
+        kind: 'fault',
+        fault: { kind: 'status', status: 500, body: '' },
+        status: 502,
+        text: /server error \(HTTP 500\)/
+      }
+    case 4:
+      return {
+        kind: 'fault',
+        fault: {
+          kind: 'status',
+          status: 429,
+          body: '<html></html>',
+          contentType: 'text/html',
+          headers: { 'retry-after': '7' }
+        },
+        status: 503,
+        text: /wait 7 seconds/
+      }
+    case 5:
+      return { kind: 'fault', fault: { kind: 'reset' }, status: 502, text: /cut off/ }
+    case 6:
+      return {
+        kind: 'fault',
+        fault: { kind: 'status', status: 200, body: '{"access_token":' },
+        status: 502,
+        text: /not the JSON/
+      }
+    case 7:
+      return { kind: 'fault', fault: { kind: 'delay', ms: 150 }, status: 200, text: /Your Webex tokens/ }
+    default:
+      return { kind: 'ok' }
   }
 }
 
 test(`${FLOWS} concurrent flows with injected faults each end on the right page, with their own tokens`, async () => {
   const unhandled: unknown[] = []
-  const onUnhandled = (err: unknown) => { unhandled.push(err) }
+  const onUnhandled = (err: unknown) => {
+    unhandled.push(err)
+  }
   process.on('unhandledRejection', onUnhandled)
   const app = await startApp({ LOG_LEVEL: 'info' })
   const emulator = app.emulator.emulator
@@ -39,8 +81,15 @@ test(`${FLOWS} concurrent flows with injected faults each end on the right page,
     const plan = planFor(i)
     const browser = new Browser()
     try {
-      const start = await startFlow(browser, app.url, [i % 2 === 0 ? 'spark-admin:people_read' : 'spark-admin:licenses_read'])
-      const back = await consent(browser, start.location ?? '', plan.kind === 'no-role' ? 'user' : 'admin', plan.kind === 'decline' ? 'decline' : 'accept')
+      const start = await startFlow(browser, app.url, [
+        i % 2 === 0 ? 'spark-admin:people_read' : 'spark-admin:licenses_read'
+      ])
+      const back = await consent(
+        browser,
+        start.location ?? '',
+        plan.kind === 'no-role' ? 'user' : 'admin',
+        plan.kind === 'decline' ? 'decline' : 'accept'
+      )
       const code = new URL(back.location ?? '').searchParams.get('code')
       if (plan.kind === 'fault' && code !== null) emulator.faults.pushForCode(code, plan.fault)
       const page = await browser.fetch(back.location ?? '')
@@ -52,9 +101,11 @@ test(`${FLOWS} concurrent flows with injected faults each end on the right page,
 
   const results: Array<Awaited<ReturnType<typeof one>>> = []
   let next = 0
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < FLOWS) results.push(await one(next++))
-  }))
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < FLOWS) results.push(await one(next++))
+    })
+  )
   process.off('unhandledRejection', onUnhandled)
 
   assert.equal(results.length, FLOWS)
@@ -79,7 +130,13 @@ test(`${FLOWS} concurrent flows with injected faults each end on the right page,
       assert.equal(field(page.body, 'refresh-token'), issued.refreshToken, where)
       assert.ok(!seen.has(shown), `${where}: no two flows see the same tokens`)
       seen.add(shown)
-      assert.match(page.body, i % 2 === 0 ? /spark-admin:people_read<\/code><\/td><td>Yes<\/td><td>Yes/ : /spark-admin:licenses_read<\/code><\/td><td>Yes<\/td><td>Yes/, where)
+      assert.match(
+        page.body,
+        i % 2 === 0
+          ? /spark-admin:people_read<\/code><\/td><td>Yes<\/td><td>Yes/
+          : /spark-admin:licenses_read<\/code><\/td><td>Yes<\/td><td>Yes/,
+        where
+      )
     }
   }
   assert.ok(seen.size >= FLOWS * 0.4)
@@ -91,18 +148,28 @@ test('SIGTERM in the middle of load finishes in-flight requests and exits 0', as
   const port = await freePort()
   const redirectUri = `http://127.0.0.1:${port}/oauth`
   const emu = await startEmulator([redirectUri])
-  const server = spawnTs('../src/main.ts', [], { PORT: String(port), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: redirectUri, WEBEX_BASE_URL: emu.base, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' })
+  const server = spawnTs('../src/main.ts', [], {
+    PORT: String(port),
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI: redirectUri,
+    WEBEX_BASE_URL: emu.base,
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn'
+  })
   await server.waitFor(/open http/)
 
   const url = `http://127.0.0.1:${port}`
   const browsers = Array.from({ length: 8 }, () => new Browser())
-  const callbacks = await Promise.all(browsers.map(async (browser) => {
-    const start = await startFlow(browser, url, ['spark-admin:people_read'])
-    const back = await consent(browser, start.location ?? '', 'admin')
-    const code = new URL(back.location ?? '').searchParams.get('code') ?? ''
-    emu.emulator.faults.pushForCode(code, { kind: 'delay', ms: 800 })
-    return back.location ?? ''
-  }))
+  const callbacks = await Promise.all(
+    browsers.map(async (browser) => {
+      const start = await startFlow(browser, url, ['spark-admin:people_read'])
+      const back = await consent(browser, start.location ?? '', 'admin')
+      const code = new URL(back.location ?? '').searchParams.get('code') ?? ''
+      emu.emulator.faults.pushForCode(code, { kind: 'delay', ms: 800 })
+      return back.location ?? ''
+    })
+  )
   const pages = Promise.all(callbacks.map((callback, i) => (browsers[i] as Browser).fetch(callback)))
   await new Promise((resolve) => setTimeout(resolve, 300))
   server.kill('SIGTERM')

@@ -14,8 +14,12 @@ function claimsSection (html: string): string {
 
 describe('claims from UserInfo', () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
   test('the id_token carries sub only; the page shows UserInfo\'s email (a string "true" is verified), name, phone and address', async () => {
     const browser = new Browser()
@@ -74,7 +78,7 @@ describe('claims from UserInfo', () => {
     }
   })
 
-  test('the CLI prints and writes UserInfo\'s claims', async () => {
+  test("the CLI prints and writes UserInfo's claims", async () => {
     // The CLI's own sandbox, on a port of its own.
     const env = { REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }
     const text = await cliSignIn(['--scopes', 'openid email phone', '--format', 'text'], env)
@@ -89,25 +93,59 @@ describe('claims from UserInfo', () => {
   })
 })
 
-describe('the id_token\'s issuer', () => {
-  test('Webex\'s identity brokers accept each other\'s issuer; nobody else\'s is accepted', () => {
+describe("the id_token's issuer", () => {
+  test("Webex's identity brokers accept each other's issuer; nobody else's is accepted", () => {
     const discovery = 'https://idbroker-b-us.webex.com/idb'
-    for (const iss of ['https://idbroker-b-us.webex.com/idb', 'https://idbroker.webex.com/idb', 'https://idbroker-eu.webex.com/idb', 'https://idbroker-ca.webex.com/idb']) assert.equal(issuerAccepted(iss, discovery), true, iss)
-    for (const iss of ['https://idbroker.webex.com.evil.example/idb', 'http://idbroker.webex.com/idb', 'https://evil.example/idb', 'https://idbroker.webex.com/idb/other', 'https://xidbroker.webex.com/idb', 'https://idbroker.webex.com.', '']) assert.equal(issuerAccepted(iss, discovery), false, iss)
-    assert.equal(issuerAccepted('https://idbroker.webex.com/idb', 'http://127.0.0.1:9/v1'), false, 'a discovery issuer that is not Webex\'s accepts only itself')
+    for (const iss of [
+      'https://idbroker-b-us.webex.com/idb',
+      'https://idbroker.webex.com/idb',
+      'https://idbroker-eu.webex.com/idb',
+      'https://idbroker-ca.webex.com/idb'
+    ]) { assert.equal(issuerAccepted(iss, discovery), true, iss) }
+    for (const iss of [
+      'https://idbroker.webex.com.evil.example/idb',
+      'http://idbroker.webex.com/idb',
+      'https://evil.example/idb',
+      'https://idbroker.webex.com/idb/other',
+      'https://xidbroker.webex.com/idb',
+      'https://idbroker.webex.com.',
+      ''
+    ]) { assert.equal(issuerAccepted(iss, discovery), false, iss) }
+    assert.equal(
+      issuerAccepted('https://idbroker.webex.com/idb', 'http://127.0.0.1:9/v1'),
+      false,
+      "a discovery issuer that is not Webex's accepts only itself"
+    )
     assert.equal(issuerAccepted('http://127.0.0.1:9/v1', 'http://127.0.0.1:9/v1'), true)
   })
 
   // Both shapes Webex's own examples show, verified for real against a key set.
-  test('an id_token from idbroker.webex.com verifies under discovery\'s idbroker-b-us issuer; a foreign issuer does not, even well signed', async () => {
+  test("an id_token from idbroker.webex.com verifies under discovery's idbroker-b-us issuer; a foreign issuer does not, even well signed", async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256')
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }
     const webex = { openIdKeys: async () => ({ issuer: 'https://idbroker-b-us.webex.com/idb', jwks: { keys: [jwk] } }) }
     const now = Date.now()
-    const sign = (iss: string) => new SignJWT({ nonce: 'n0nce' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('person-1').setIssuer(iss).setAudience('Cclient').setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 3600).sign(privateKey)
+    const sign = (iss: string) =>
+      new SignJWT({ nonce: 'n0nce' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setSubject('person-1')
+        .setIssuer(iss)
+        .setAudience('Cclient')
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(Math.floor(now / 1000) + 3600)
+        .sign(privateKey)
     const expected = { clientId: 'Cclient', nonce: 'n0nce', now }
-    assert.equal((await verifyIdToken(webex, await sign('https://idbroker.webex.com/idb'), expected)).issuer, 'https://idbroker.webex.com/idb')
-    assert.equal((await verifyIdToken(webex, await sign('https://idbroker-b-us.webex.com/idb'), expected)).subject, 'person-1')
-    await assert.rejects(verifyIdToken(webex, await sign('https://idbroker.example.invalid/idb'), expected), /issuer \(iss\)/)
+    assert.equal(
+      (await verifyIdToken(webex, await sign('https://idbroker.webex.com/idb'), expected)).issuer,
+      'https://idbroker.webex.com/idb'
+    )
+    assert.equal(
+      (await verifyIdToken(webex, await sign('https://idbroker-b-us.webex.com/idb'), expected)).subject,
+      'person-1'
+    )
+    await assert.rejects(
+      verifyIdToken(webex, await sign('https://idbroker.example.invalid/idb'), expected),
+      /issuer \(iss\)/
+    )
   })
 })

@@ -18,14 +18,31 @@ test('the README is at most 300 lines and names its two commands within the firs
 })
 
 test("the README's sections come in the newcomer's order", () => {
-  const order = ['## Two commands', '## Using it with real Webex', '## Command line', '## Security in brief', '## Design notes']
+  const order = [
+    '## Two commands',
+    '## Using it with real Webex',
+    '## Command line',
+    '## Security in brief',
+    '## Design notes'
+  ]
   const at = order.map((heading) => lines.indexOf(heading))
   for (const [i, heading] of order.entries()) assert.ok((at[i] ?? -1) >= 0, `no "${heading}"`)
-  assert.deepEqual([...at].sort((a, b) => a - b), at)
+  assert.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at
+  )
 })
 
 test('every relative link and image in the README and docs/ leads to a file', () => {
-  for (const file of ['README.md', 'docs/cli.md', 'docs/cron.md', 'docs/development.md', 'docs/performance.md', 'docs/design-notes.md', 'docs/architecture.md']) {
+  for (const file of [
+    'README.md',
+    'docs/cli.md',
+    'docs/cron.md',
+    'docs/development.md',
+    'docs/performance.md',
+    'docs/design-notes.md',
+    'docs/architecture.md'
+  ]) {
     const text = readFileSync(join(PACKAGE_ROOT, file), 'utf8')
     for (const [, target = ''] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
       if (/^[a-z]+:/.test(target)) continue

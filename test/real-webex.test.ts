@@ -7,7 +7,17 @@ import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { kindOfWebexMessage } from '../src/webex/classify.ts'
 import { orgIdFromToken } from '../src/webex/domain.ts'
-import { Browser, consent, freePort, runCliHere, runFlow, signInPage, startApp, startFlow, type RunningApp } from './helpers.ts'
+import {
+  Browser,
+  consent,
+  freePort,
+  runCliHere,
+  runFlow,
+  signInPage,
+  startApp,
+  startFlow,
+  type RunningApp
+} from './helpers.ts'
 
 /** A sandbox CLI on a port of its own. */
 async function cliEnv (extra: Record<string, string> = {}): Promise<Record<string, string>> {
@@ -21,8 +31,12 @@ function jwtWith (claims: object): string {
 
 describe('OpenID Connect sign-in', () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
   test('an openid flow sends a nonce, and the tokens page shows the verified claims and the id_token', async () => {
     const browser = new Browser()
@@ -71,7 +85,7 @@ describe('OpenID Connect sign-in', () => {
     })
   }
 
-  test('the emulator refuses openid without a nonce, and the app explains Webex\'s refusal', async () => {
+  test("the emulator refuses openid without a nonce, and the app explains Webex's refusal", async () => {
     const emulatorBase = app.config.webexBaseUrl
     const url = `${emulatorBase}/authorize?response_type=code&client_id=${app.config.clientId}&redirect_uri=${encodeURIComponent(app.config.redirectUri)}&scope=openid&state=s`
     const browser = new Browser()
@@ -85,9 +99,15 @@ describe('OpenID Connect sign-in', () => {
 
   test('discovery, keys and userinfo answer as an OpenID provider does', async () => {
     const base = app.config.webexBaseUrl
-    const discovery = await (await request(`${base}/.well-known/openid-configuration`)).body.json() as { issuer: string, jwks_uri: string, userinfo_endpoint: string }
+    const discovery = (await (await request(`${base}/.well-known/openid-configuration`)).body.json()) as {
+      issuer: string
+      jwks_uri: string
+      userinfo_endpoint: string
+    }
     assert.equal(discovery.issuer, base)
-    const keys = await (await request(discovery.jwks_uri)).body.json() as { keys: Array<{ kty: string, alg: string, d?: string }> }
+    const keys = (await (await request(discovery.jwks_uri)).body.json()) as {
+      keys: Array<{ kty: string, alg: string, d?: string }>
+    }
     assert.equal(keys.keys[0]?.kty, 'RSA')
     assert.equal(keys.keys[0]?.d, undefined, 'no private part')
     const unauthenticated = await request(discovery.userinfo_endpoint)
@@ -98,30 +118,51 @@ describe('OpenID Connect sign-in', () => {
 
 describe('choosing the account', () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
   test('the chooser is on by default, and "Sign in as" becomes login_hint', async () => {
     const browser = new Browser()
     const on = await startFlow(browser, app.url, ['spark-admin:people_read'])
     assert.equal(new URL(on.location ?? '').searchParams.get('prompt'), 'select_account')
     assert.equal(new URL(on.location ?? '').searchParams.get('login_hint'), null)
-    const hinted = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { scope: ['spark-admin:people_read'], account_choice: '1', login_hint: 'casey.compliance@sandbox.example.com' } })
+    const hinted = await browser.fetch(`${app.url}/start`, {
+      method: 'POST',
+      form: {
+        scope: ['spark-admin:people_read'],
+        account_choice: '1',
+        login_hint: 'casey.compliance@sandbox.example.com'
+      }
+    })
     const url = new URL(hinted.location ?? '')
     assert.equal(url.searchParams.get('prompt'), null, 'unticked box: no chooser')
     assert.equal(url.searchParams.get('login_hint'), 'casey.compliance@sandbox.example.com')
     const page = await signInPage(browser, hinted.location ?? '')
-    assert.match(page.body, /value="compliance" id="user-compliance" checked/, 'no session yet: the chooser, with the hinted user preselected')
-    const bad = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { scope: ['spark-admin:people_read'], login_hint: 'not an email' } })
+    assert.match(
+      page.body,
+      /value="compliance" id="user-compliance" checked/,
+      'no session yet: the chooser, with the hinted user preselected'
+    )
+    const bad = await browser.fetch(`${app.url}/start`, {
+      method: 'POST',
+      form: { scope: ['spark-admin:people_read'], login_hint: 'not an email' }
+    })
     assert.equal(bad.status, 400)
     assert.match(bad.body, /Sign in as&quot; must be one email address|Sign in as" must be one email address/)
     await browser.close()
   })
 
-  test('without the chooser the emulator reuses the browser\'s session, as Webex does; with it, it asks', async () => {
+  test("without the chooser the emulator reuses the browser's session, as Webex does; with it, it asks", async () => {
     const browser = new Browser()
     await runFlow(browser, app.url, ['spark:people_read'], 'user')
-    const reused = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { scope: ['spark:people_read'], account_choice: '1' } })
+    const reused = await browser.fetch(`${app.url}/start`, {
+      method: 'POST',
+      form: { scope: ['spark:people_read'], account_choice: '1' }
+    })
     const silent = await signInPage(browser, reused.location ?? '')
     assert.match(silent.body, /Signed in as <strong>Robin User<\/strong>/)
     assert.doesNotMatch(silent.body, /type="radio"/)
@@ -144,7 +185,10 @@ describe('capitalised scope ids', () => {
     const caught = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { custom: 'identity:scim' } })
     assert.equal(caught.status, 400, 'the page catches the case typo with the suggestion, as SCOPES does')
     assert.match(caught.body, /identity:scim is not in the catalogue, and looks like a typo of Identity:SCIM/)
-    const lower = await browser.fetch(`${app.url}/start`, { method: 'POST', form: { custom: 'identity:scim', allow_unknown: 'on' } })
+    const lower = await browser.fetch(`${app.url}/start`, {
+      method: 'POST',
+      form: { custom: 'identity:scim', allow_unknown: 'on' }
+    })
     const refused = await consentOrBack(browser, lower.location ?? '')
     assert.equal(refused.searchParams.get('error'), 'invalid_scope', 'identity:scim is not Identity:SCIM')
     await browser.close()
@@ -160,17 +204,34 @@ describe('capitalised scope ids', () => {
     await ok.done
     const typo = await runCliHere(['token', '--no-browser'], await cliEnv({ SCOPES: 'spark-admin:people_reed' })).done
     assert.equal(typo.code, 78)
-    assert.match(typo.stderr, /SCOPES: spark-admin:people_reed is not in the catalogue, and looks like a typo of spark-admin:people_read/)
+    assert.match(
+      typo.stderr,
+      /SCOPES: spark-admin:people_reed is not in the catalogue, and looks like a typo of spark-admin:people_read/
+    )
   })
 
   test('the CLI passes --login-hint and --no-select-account into the authorize URL', async () => {
-    const run = runCliHere(['token', '--no-browser', '--scopes', 'spark:people_read', '--no-select-account', '--login-hint', 'robin.user@sandbox.example.com'], await cliEnv())
+    const run = runCliHere(
+      [
+        'token',
+        '--no-browser',
+        '--scopes',
+        'spark:people_read',
+        '--no-select-account',
+        '--login-hint',
+        'robin.user@sandbox.example.com'
+      ],
+      await cliEnv()
+    )
     const url = new URL(await run.url)
     assert.equal(url.searchParams.get('prompt'), null)
     assert.equal(url.searchParams.get('login_hint'), 'robin.user@sandbox.example.com')
     run.interrupt()
     await run.done
-    const bad = await runCliHere(['token', '--no-browser', '--scopes', 'spark:people_read', '--login-hint', 'nope'], await cliEnv()).done
+    const bad = await runCliHere(
+      ['token', '--no-browser', '--scopes', 'spark:people_read', '--login-hint', 'nope'],
+      await cliEnv()
+    ).done
     assert.equal(bad.code, 2)
   })
 })
@@ -193,9 +254,15 @@ describe('answers Webex really gives', () => {
   })
 
   test('the org id of a JWT access token comes from its realm claim', () => {
-    assert.equal(orgIdFromToken(jwtWith({ realm: '1eb65fdf-9643-417f-9974-ad72cae0e10f' })), '1eb65fdf-9643-417f-9974-ad72cae0e10f')
+    assert.equal(
+      orgIdFromToken(jwtWith({ realm: '1eb65fdf-9643-417f-9974-ad72cae0e10f' })),
+      '1eb65fdf-9643-417f-9974-ad72cae0e10f'
+    )
     assert.equal(orgIdFromToken(jwtWith({ realm: 'not-a-uuid' })), undefined)
-    assert.equal(orgIdFromToken('abc_PF84_1eb65fdf-9643-417f-9974-ad72cae0e10f'), '1eb65fdf-9643-417f-9974-ad72cae0e10f')
+    assert.equal(
+      orgIdFromToken('abc_PF84_1eb65fdf-9643-417f-9974-ad72cae0e10f'),
+      '1eb65fdf-9643-417f-9974-ad72cae0e10f'
+    )
   })
 })
 
@@ -203,8 +270,17 @@ describe('explanations that name the cause', () => {
   test('access_denied says "you declined" or "your org blocks it" from Webex\'s words', async () => {
     const { errorView } = await import('../src/web/errors.ts')
     const { AppError } = await import('../src/errors.ts')
-    assert.match(errorView(new AppError('access_denied', { webexDescription: 'The user denied the authorization request' })).summary, /declined the consent screen/)
-    assert.match(errorView(new AppError('access_denied', { webexDescription: 'This integration is blocked by your organization policy' })).summary, /policy blocks this integration/)
+    assert.match(
+      errorView(new AppError('access_denied', { webexDescription: 'The user denied the authorization request' }))
+        .summary,
+      /declined the consent screen/
+    )
+    assert.match(
+      errorView(
+        new AppError('access_denied', { webexDescription: 'This integration is blocked by your organization policy' })
+      ).summary,
+      /policy blocks this integration/
+    )
     assert.match(errorView(new AppError('access_denied', {})).summary, /declined, or an org policy blocks/)
   })
 
@@ -212,14 +288,32 @@ describe('explanations that name the cause', () => {
     const { loadCatalogue, roleGroups, invalidScopeExplanation } = await import('../src/catalogue/index.ts')
     const { SCOPES_DIR } = await import('../src/paths.ts')
     const catalogue = loadCatalogue(SCOPES_DIR)
-    const groups = roleGroups(catalogue, ['spark:kms', 'spark-admin:people_read', 'spark-compliance:messages_read', 'analytics:read_all', 'spark-admin:brand_new_read'])
-    assert.deepEqual(groups.map((g) => [g.role, g.needsRole]), [['Compliance Officer', true], ['Admin, with Pro Pack', true], ['An admin (full or read-only)', true], ['No role (any user)', false], ['Unknown (not in the catalogue)', false]])
+    const groups = roleGroups(catalogue, [
+      'spark:kms',
+      'spark-admin:people_read',
+      'spark-compliance:messages_read',
+      'analytics:read_all',
+      'spark-admin:brand_new_read'
+    ])
+    assert.deepEqual(
+      groups.map((g) => [g.role, g.needsRole]),
+      [
+        ['Compliance Officer', true],
+        ['Admin, with Pro Pack', true],
+        ['An admin (full or read-only)', true],
+        ['No role (any user)', false],
+        ['Unknown (not in the catalogue)', false]
+      ]
+    )
     const several = invalidScopeExplanation(groups)
     assert.match(several.text, /^These scopes need 3 different roles/)
     assert.equal(several.retryEachGroup, true)
     const one = invalidScopeExplanation(roleGroups(catalogue, ['spark-admin:people_read', 'spark-admin:licenses_read']))
     assert.match(one.text, /all need the same one: An admin \(full or read-only\)/)
     assert.equal(one.retryEachGroup, false)
-    assert.match(invalidScopeExplanation(roleGroups(catalogue, ['spark:kms'])).text, /not registered on the integration/)
+    assert.match(
+      invalidScopeExplanation(roleGroups(catalogue, ['spark:kms'])).text,
+      /not registered on the integration/
+    )
   })
 })

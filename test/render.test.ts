@@ -9,8 +9,14 @@ const creds = { CLIENT_ID: 'C1234567890abcdef', CLIENT_SECRET: 'secret-secret' }
 test('the environment is named: sandbox, commercial, FedRAMP, or a custom base URL', () => {
   assert.match(describeEnvironment(parseConfig({})).label, /^Sandbox/)
   assert.equal(describeEnvironment(parseConfig(creds)).label, 'Webex commercial')
-  assert.equal(describeEnvironment(parseConfig({ ...creds, WEBEX_BASE_URL: 'https://api-usgov.webex.com/v1' })).label, 'Webex for Government (FedRAMP)')
-  assert.equal(describeEnvironment(parseConfig({ ...creds, WEBEX_BASE_URL: 'https://webex.internal.example/v1/' })).label, 'Custom base URL https://webex.internal.example/v1')
+  assert.equal(
+    describeEnvironment(parseConfig({ ...creds, WEBEX_BASE_URL: 'https://api-usgov.webex.com/v1' })).label,
+    'Webex for Government (FedRAMP)'
+  )
+  assert.equal(
+    describeEnvironment(parseConfig({ ...creds, WEBEX_BASE_URL: 'https://webex.internal.example/v1/' })).label,
+    'Custom base URL https://webex.internal.example/v1'
+  )
 })
 
 test('expiries read as dates in UTC and as "in 14 days"', () => {

@@ -12,12 +12,16 @@ describe('the embedded sandbox', () => {
   before(async () => {
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
-    app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth` }), { logStream: new LogCapture() })
+    app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth` }), {
+      logStream: new LogCapture()
+    })
     await app.listen({ port, host: '127.0.0.1' })
   })
-  after(async () => { await app.close() })
+  after(async () => {
+    await app.close()
+  })
 
-  test('a flow through the embedded emulator shows the demo user\'s tokens, name, email and org', async () => {
+  test("a flow through the embedded emulator shows the demo user's tokens, name, email and org", async () => {
     const browser = new Browser()
     const { start, final } = await runFlow(browser, url, ['spark-admin:people_read', 'spark-admin:licenses_read'])
     assert.ok(start.location?.startsWith(`${url}/sandbox/v1/authorize?`))
@@ -36,29 +40,41 @@ describe('the embedded sandbox', () => {
     const { start, final } = await runFlow(browser, url, ['spark-admin:people_read'], 'user')
     const consentPage = await signInPage(browser, start.location ?? '')
     const missing = await browser.fetch(`${url}/nope`)
-    for (const page of [home, final, consentPage, missing]) assert.match(page.body, /class="sandbox-banner"[^>]*><strong>SANDBOX<\/strong>/)
+    for (const page of [home, final, consentPage, missing]) {
+      assert.match(page.body, /class="sandbox-banner"[^>]*><strong>SANDBOX<\/strong>/)
+    }
     await browser.close()
   })
 
   test('the emulator refuses an unregistered redirect URI with a mismatch page and no redirect', async () => {
     const browser = new Browser()
-    const page = await signInPage(browser, `${url}/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent('http://evil.example/cb')}&scope=spark%3Akms&state=x`)
+    const page = await signInPage(
+      browser,
+      `${url}/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent('http://evil.example/cb')}&scope=spark%3Akms&state=x`
+    )
     assert.equal(page.status, 400)
     assert.equal(page.location, undefined)
     assert.match(page.body, /Configuration mismatch/)
-    const unknownClient = await signInPage(browser, `${url}/sandbox/v1/authorize?response_type=code&client_id=Cnope&redirect_uri=${encodeURIComponent(`${url}/oauth`)}&scope=spark%3Akms`)
+    const unknownClient = await signInPage(
+      browser,
+      `${url}/sandbox/v1/authorize?response_type=code&client_id=Cnope&redirect_uri=${encodeURIComponent(`${url}/oauth`)}&scope=spark%3Akms`
+    )
     assert.equal(unknownClient.status, 400)
     assert.match(unknownClient.body, /not registered/)
     await browser.close()
   })
 
-  test('the consent decision needs the same proof of origin as the app\'s own forms', async () => {
+  test("the consent decision needs the same proof of origin as the app's own forms", async () => {
     const browser = new Browser()
     const start = await browser.fetch(`${url}/start`, { form: { scope: 'spark:kms' } })
     const page = await signInPage(browser, start.location ?? '')
     const requestId = /name="request" value="([0-9a-f]+)"/.exec(page.body)?.[1] ?? ''
     const form = { request: requestId, user: 'admin', decision: 'accept' }
-    const attacks: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'http://evil.example' }, { origin: '' }]
+    const attacks: Array<Record<string, string>> = [
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'http://evil.example' },
+      { origin: '' }
+    ]
     for (const headers of attacks) {
       const refused = await browser.fetch(`${url}/sandbox/v1/authorize/decision`, { form, headers })
       assert.equal(refused.status, 403, JSON.stringify(headers))
@@ -78,21 +94,40 @@ describe('the embedded sandbox', () => {
 })
 
 // Review finding 4: a web page firing <img> requests at localhost could fill the emulator.
-test('the embedded sandbox\'s consent routes are rate-limited like the flow routes', async () => {
+test("the embedded sandbox's consent routes are rate-limited like the flow routes", async () => {
   const port = await freePort()
-  const app = await buildApp(parseConfig({ PORT: String(port), RATE_LIMIT_PER_MINUTE: '3' }), { logStream: new LogCapture() })
+  const app = await buildApp(parseConfig({ PORT: String(port), RATE_LIMIT_PER_MINUTE: '3' }), {
+    logStream: new LogCapture()
+  })
   const authorize = `/sandbox/v1/authorize?response_type=code&client_id=C0sandbox0webex0token0issuer0demo0integration&redirect_uri=${encodeURIComponent(`http://localhost:${port}/oauth`)}&scope=spark%3Akms&state=x`
   const codes: number[] = []
-  for (let i = 0; i < 5; i++) codes.push((await app.inject({ url: authorize, headers: { host: `localhost:${port}` } })).statusCode)
+  for (let i = 0; i < 5; i++) {
+    codes.push((await app.inject({ url: authorize, headers: { host: `localhost:${port}` } })).statusCode)
+  }
   assert.deepEqual(codes, [302, 302, 302, 429, 429])
   const decisions: number[] = []
-  for (let i = 0; i < 5; i++) decisions.push((await app.inject({ method: 'POST', url: '/sandbox/v1/authorize/decision', headers: { host: `localhost:${port}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'request=nope&decision=accept' })).statusCode)
+  for (let i = 0; i < 5; i++) {
+    decisions.push(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/sandbox/v1/authorize/decision',
+          headers: {
+            host: `localhost:${port}`,
+            'sec-fetch-site': 'same-origin',
+            'content-type': 'application/x-www-form-urlencoded'
+          },
+          payload: 'request=nope&decision=accept'
+        })
+      ).statusCode
+    )
+  }
   assert.deepEqual(decisions, [400, 400, 400, 429, 429])
   await app.close()
 })
 
 describe('opening the app on another loopback name than REDIRECT_URI', () => {
-  test('GET / moves the browser to REDIRECT_URI\'s host, so the flow cookie lands where the callback reads it', async () => {
+  test("GET / moves the browser to REDIRECT_URI's host, so the flow cookie lands where the callback reads it", async () => {
     const port = await freePort()
     const app = await buildApp(parseConfig({ PORT: String(port) }), { logStream: new LogCapture() })
     await app.listen({ port, host: '127.0.0.1' })

@@ -7,7 +7,13 @@ import { Browser, CLIENT_SECRET, consent, startApp, startFlow } from './helpers.
 test('the log of every kind of flow, at debug level, holds no secret', async () => {
   const app = await startApp({ LOG_LEVEL: 'debug' })
   const secrets: string[] = [CLIENT_SECRET]
-  const kinds: Array<{ user: 'admin' | 'user', decision: 'accept' | 'decline', fault?: boolean, meFault?: boolean, openid?: boolean }> = [
+  const kinds: Array<{
+    user: 'admin' | 'user'
+    decision: 'accept' | 'decline'
+    fault?: boolean
+    meFault?: boolean
+    openid?: boolean
+  }> = [
     { user: 'admin', decision: 'accept' },
     { user: 'admin', decision: 'accept', openid: true },
     { user: 'admin', decision: 'decline' },
@@ -17,9 +23,15 @@ test('the log of every kind of flow, at debug level, holds no secret', async () 
   ]
   for (const kind of kinds) {
     const browser = new Browser()
-    if (kind.fault === true) app.emulator.emulator.faults.push('token', { kind: 'status', status: 400, body: '{"error":"invalid_grant"}' })
+    if (kind.fault === true) {
+      app.emulator.emulator.faults.push('token', { kind: 'status', status: 400, body: '{"error":"invalid_grant"}' })
+    }
     if (kind.meFault === true) app.emulator.emulator.faults.push('me', { kind: 'status', status: 500, body: '' })
-    const start = await startFlow(browser, app.url, kind.openid === true ? ['openid', 'email', 'spark-admin:people_read'] : ['spark-admin:people_read'])
+    const start = await startFlow(
+      browser,
+      app.url,
+      kind.openid === true ? ['openid', 'email', 'spark-admin:people_read'] : ['spark-admin:people_read']
+    )
     const cookies = await browser.jar.getCookies(`${app.url}/oauth`)
     for (const cookie of cookies) {
       secrets.push(cookie.value)
@@ -43,9 +55,15 @@ test('the log of every kind of flow, at debug level, holds no secret', async () 
   }
   await app.close()
   assert.ok(app.logs.lines.length >= 20, 'the flows were logged')
-  assert.ok(app.logs.lines.some((l) => l.includes('"path":"/oauth"')), 'the callback was logged, by path')
+  assert.ok(
+    app.logs.lines.some((l) => l.includes('"path":"/oauth"')),
+    'the callback was logged, by path'
+  )
   assert.ok(secrets.length >= 18)
-  assert.ok(app.emulator.emulator.issued.some((i) => i.idToken !== undefined), 'an id_token was issued and checked')
+  assert.ok(
+    app.emulator.emulator.issued.some((i) => i.idToken !== undefined),
+    'an id_token was issued and checked'
+  )
   for (const secret of secrets) {
     assert.ok(!app.logs.text.includes(secret), `a secret reached the log: ${secret.slice(0, 6)}…`)
   }

@@ -29,20 +29,29 @@ function rawAnswer (port: number, bytes: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let answer = ''
-    socket.on('data', (d) => { answer += d.toString('latin1') })
+    socket.on('data', (d) => {
+      answer += d.toString('latin1')
+    })
     socket.on('close', () => resolve(answer))
     socket.on('error', reject)
-    socket.setTimeout(5000, () => { socket.destroy(); resolve(answer) })
+    socket.setTimeout(5000, () => {
+      socket.destroy()
+      resolve(answer)
+    })
     socket.write(bytes)
   })
 }
 
 describe('security headers and the Host allowlist', () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
-  test('forms may post only to the app itself and its callback; the sign-in leaves through a hand-off page, never a form\'s redirect', async () => {
+  test("forms may post only to the app itself and its callback; the sign-in leaves through a hand-off page, never a form's redirect", async () => {
     const browser = new Browser()
     const start = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' } })
     const csp = String(start.headers['content-security-policy'])
@@ -52,7 +61,11 @@ describe('security headers and the Host allowlist', () => {
     assert.equal(start.headers['cache-control'], 'no-store')
     assert.equal(start.headers.location, undefined)
     assert.ok(start.location?.startsWith(`${app.emulator.base}/authorize?`), 'a meta refresh to the authorize URL')
-    assert.match(start.body, /<a class="button primary" id="continue" href="http:\/\/127\.0\.0\.1:\d+\/v1\/authorize\?/, 'and a link for when refresh is off')
+    assert.match(
+      start.body,
+      /<a class="button primary" id="continue" href="http:\/\/127\.0\.0\.1:\d+\/v1\/authorize\?/,
+      'and a link for when refresh is off'
+    )
     await browser.close()
   })
 
@@ -79,7 +92,10 @@ describe('security headers and the Host allowlist', () => {
     const evil = await browser.fetch(`${app.url}/`, { headers: { host: 'attacker.example' } })
     assert.equal(evil.status, 421)
     assert.match(evil.body, /Wrong host name/)
-    const evilPost = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { host: `attacker.example:${new URL(app.url).port}` } })
+    const evilPost = await browser.fetch(`${app.url}/start`, {
+      form: { scope: 'spark:kms' },
+      headers: { host: `attacker.example:${new URL(app.url).port}` }
+    })
     assert.equal(evilPost.status, 421)
     for (const host of ['localhost', '127.0.0.1', `localhost:${new URL(app.url).port}`, 'LOCALHOST']) {
       assert.equal((await browser.fetch(`${app.url}/healthz`, { headers: { host } })).status, 200, host)
@@ -90,9 +106,13 @@ describe('security headers and the Host allowlist', () => {
   test('an absolute-form request target never reaches the Location of a redirect', async () => {
     const { port } = new URL(app.url)
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end(`GET http://evil.example/?preset=x HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`))
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.end(`GET http://evil.example/?preset=x HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`)
+      )
       let text = ''
-      socket.on('data', (chunk) => { text += chunk.toString() })
+      socket.on('data', (chunk) => {
+        text += chunk.toString()
+      })
       socket.on('end', () => resolve(text))
       socket.on('error', reject)
     })
@@ -106,14 +126,34 @@ describe('security headers and the Host allowlist', () => {
     const browser = new Browser()
     const spoofed = await browser.fetch(`${app.url}/healthz`, { headers: { 'x-forwarded-host': 'attacker.example' } })
     assert.equal(spoofed.status, 200, 'X-Forwarded-Host is not trusted')
-    const https = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { origin: `https://127.0.0.1:${new URL(app.url).port}`, 'x-forwarded-proto': 'https' } })
+    const https = await browser.fetch(`${app.url}/start`, {
+      form: { scope: 'spark:kms' },
+      headers: { origin: `https://127.0.0.1:${new URL(app.url).port}`, 'x-forwarded-proto': 'https' }
+    })
     assert.equal(https.status, 403, 'X-Forwarded-Proto does not turn this http server into an https one')
     await browser.close()
 
-    const trusting = await buildApp(parseConfig({ TRUST_PROXY: 'true', REDIRECT_URI: 'https://tokens.example.com/oauth' }), { logStream: new LogCapture() })
-    const forwarded = await trusting.inject({ url: '/healthz', headers: { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' } })
+    const trusting = await buildApp(
+      parseConfig({ TRUST_PROXY: 'true', REDIRECT_URI: 'https://tokens.example.com/oauth' }),
+      { logStream: new LogCapture() }
+    )
+    const forwarded = await trusting.inject({
+      url: '/healthz',
+      headers: { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' }
+    })
     assert.equal(forwarded.statusCode, 421)
-    const proxied = await trusting.inject({ method: 'POST', url: '/start', headers: { host: '10.0.0.5', 'x-forwarded-host': 'tokens.example.com', 'x-forwarded-proto': 'https', origin: 'https://tokens.example.com', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'scope=spark%3Akms' })
+    const proxied = await trusting.inject({
+      method: 'POST',
+      url: '/start',
+      headers: {
+        host: '10.0.0.5',
+        'x-forwarded-host': 'tokens.example.com',
+        'x-forwarded-proto': 'https',
+        origin: 'https://tokens.example.com',
+        'content-type': 'application/x-www-form-urlencoded'
+      },
+      payload: 'scope=spark%3Akms'
+    })
     assert.equal(proxied.statusCode, 200)
     await trusting.close()
   })
@@ -121,15 +161,26 @@ describe('security headers and the Host allowlist', () => {
 
 describe('cookies, limits and hostile input', () => {
   let app: FastifyInstance
-  before(async () => { app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() }) })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() })
+  })
+  after(async () => {
+    await app.close()
+  })
 
   // What a browser sends with this app's own form.
   const form = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
 
   test('flow cookies are Secure when REDIRECT_URI is https', async () => {
-    const secure = await buildApp(parseConfig({ REDIRECT_URI: 'https://tokens.example.com/oauth' }), { logStream: new LogCapture() })
-    const res = await secure.inject({ method: 'POST', url: '/start', headers: { ...form, host: 'tokens.example.com' }, payload: 'scope=spark%3Akms' })
+    const secure = await buildApp(parseConfig({ REDIRECT_URI: 'https://tokens.example.com/oauth' }), {
+      logStream: new LogCapture()
+    })
+    const res = await secure.inject({
+      method: 'POST',
+      url: '/start',
+      headers: { ...form, host: 'tokens.example.com' },
+      payload: 'scope=spark%3Akms'
+    })
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['set-cookie']), /; Secure/)
     assert.match(String(res.headers['strict-transport-security']), /max-age=/)
@@ -137,12 +188,27 @@ describe('cookies, limits and hostile input', () => {
   })
 
   test('a body over the limit gets 413, an unknown content type 415, bad JSON 400: all pages, no stack', async () => {
-    const big = await app.inject({ method: 'POST', url: '/start', headers: form, payload: `scope=${'a'.repeat(70_000)}` })
+    const big = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: form,
+      payload: `scope=${'a'.repeat(70_000)}`
+    })
     assert.equal(big.statusCode, 413)
     assert.match(big.body, /too large/)
-    const xml = await app.inject({ method: 'POST', url: '/start', headers: { ...form, 'content-type': 'text/xml' }, payload: '<a/>' })
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: { ...form, 'content-type': 'text/xml' },
+      payload: '<a/>'
+    })
     assert.equal(xml.statusCode, 415)
-    const json = await app.inject({ method: 'POST', url: '/start', headers: { ...form, 'content-type': 'application/json' }, payload: '{"scope":' })
+    const json = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: { ...form, 'content-type': 'application/json' },
+      payload: '{"scope":'
+    })
     assert.equal(json.statusCode, 400)
     for (const res of [big, xml, json]) {
       assert.match(res.body, /<h1>/)
@@ -151,11 +217,21 @@ describe('cookies, limits and hostile input', () => {
   })
 
   test('too many scopes, repeated and odd parameters, unicode and bad percent-encoding get clean 4xx pages', async () => {
-    const many = await app.inject({ method: 'POST', url: '/start', headers: form, payload: Array.from({ length: 400 }, (_, i) => `scope=spark-admin%3As${i}_read`).join('&') })
+    const many = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: form,
+      payload: Array.from({ length: 400 }, (_, i) => `scope=spark-admin%3As${i}_read`).join('&')
+    })
     assert.equal(many.statusCode, 400)
     const repeated = await app.inject({ url: '/oauth?state=a&state=b&code=x&code=y' })
     assert.equal(repeated.statusCode, 400)
-    const unicode = await app.inject({ method: 'POST', url: '/start', headers: form, payload: `scope=${encodeURIComponent('spark-admin:péople_read☃')}` })
+    const unicode = await app.inject({
+      method: 'POST',
+      url: '/start',
+      headers: form,
+      payload: `scope=${encodeURIComponent('spark-admin:péople_read☃')}`
+    })
     assert.equal(unicode.statusCode, 400)
     const badEncoding = await app.inject({ url: '/oauth?state=%E0%A4%A&code=%FF%FE' })
     assert.ok(badEncoding.statusCode >= 400 && badEncoding.statusCode < 500, String(badEncoding.statusCode))
@@ -167,11 +243,30 @@ describe('cookies, limits and hostile input', () => {
     const port = await freePort()
     const live = await buildApp(parseConfig({ PORT: String(port) }), { logStream: new LogCapture() })
     await live.listen({ port, host: '127.0.0.1' })
-    const hugeCookie = await raw(port, Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wti_flow_x=${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`))
+    const hugeCookie = await raw(
+      port,
+      Buffer.from(
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wti_flow_x=${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`
+      )
+    )
     assert.match(hugeCookie, /^HTTP\/1\.1 4\d\d/)
-    const invalidUtf8 = await raw(port, Buffer.concat([Buffer.from('GET /oauth?state='), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')]))
+    const invalidUtf8 = await raw(
+      port,
+      Buffer.concat([
+        Buffer.from('GET /oauth?state='),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+      ])
+    )
     assert.match(invalidUtf8, /^HTTP\/1\.1 4\d\d/)
-    const badCookie = await raw(port, Buffer.concat([Buffer.from('GET /oauth?state=abc&code=x HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wti_flow_'), Buffer.from([0xff]), Buffer.from('=%%%\r\nConnection: close\r\n\r\n')]))
+    const badCookie = await raw(
+      port,
+      Buffer.concat([
+        Buffer.from('GET /oauth?state=abc&code=x HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wti_flow_'),
+        Buffer.from([0xff]),
+        Buffer.from('=%%%\r\nConnection: close\r\n\r\n')
+      ])
+    )
     assert.match(badCookie, /^HTTP\/1\.1 4\d\d/)
     const still = await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'))
     assert.match(still, /^HTTP\/1\.1 200/)
@@ -179,16 +274,29 @@ describe('cookies, limits and hostile input', () => {
   })
 
   // Review finding 5: Fastify's own refusals were raw JSON, even to a browser.
-  test('refusals before any route (400, 414, 431) are the app\'s error page, or JSON when the client asks for JSON', async () => {
+  test("refusals before any route (400, 414, 431) are the app's error page, or JSON when the client asks for JSON", async () => {
     const port = await freePort()
     const live = await buildApp(parseConfig({ PORT: String(port) }), { logStream: new LogCapture() })
     await live.listen({ port, host: '127.0.0.1' })
-    const headerOverflow = (accept: string) => Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ${accept}\r\nCookie: wti_flow_x=${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`)
+    const headerOverflow = (accept: string) =>
+      Buffer.from(
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ${accept}\r\nCookie: wti_flow_x=${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`
+      )
     const cases: Array<[string, Buffer, number]> = [
       ['431 headers too large', headerOverflow('text/html,application/xhtml+xml'), 431],
       ['400 not HTTP', Buffer.from('HELLO THERE\r\n\r\n'), 400],
-      ['400 bad URL', Buffer.from('GET /%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n'), 400],
-      ['414 path part too long', Buffer.from(`GET /sandbox/v1/organizations/${'o'.repeat(300)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n`), 414]
+      [
+        '400 bad URL',
+        Buffer.from('GET /%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n'),
+        400
+      ],
+      [
+        '414 path part too long',
+        Buffer.from(
+          `GET /sandbox/v1/organizations/${'o'.repeat(300)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nConnection: close\r\n\r\n`
+        ),
+        414
+      ]
     ]
     for (const [name, bytes, status] of cases) {
       const answer = await rawAnswer(port, bytes)
@@ -200,21 +308,31 @@ describe('cookies, limits and hostile input', () => {
     }
     const jsonOverflow = await rawAnswer(port, headerOverflow('application/json'))
     assert.match(jsonOverflow, /^HTTP\/1\.1 431 /)
-    assert.equal((JSON.parse(jsonOverflow.slice(jsonOverflow.indexOf('\r\n\r\n') + 4)) as { statusCode: number }).statusCode, 431)
+    assert.equal(
+      (JSON.parse(jsonOverflow.slice(jsonOverflow.indexOf('\r\n\r\n') + 4)) as { statusCode: number }).statusCode,
+      431
+    )
     const jsonNotFound = await live.inject({ url: '/nope', headers: { accept: 'application/json' } })
     assert.equal(jsonNotFound.statusCode, 404)
     assert.equal(jsonNotFound.json<{ error: string }>().error, 'not_found')
-    assert.match(await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')), /^HTTP\/1\.1 200/)
+    assert.match(
+      await raw(port, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')),
+      /^HTTP\/1\.1 200/
+    )
     await live.close()
   })
 
   test('a browser keeps at most 5 open sign-ins in at most 8 KB of cookies, so the callback never hits the header limit', async () => {
     const port = await freePort()
-    const live = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, RATE_LIMIT_PER_MINUTE: '0' }), { logStream: new LogCapture() })
+    const live = await buildApp(
+      parseConfig({ PORT: String(port), REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, RATE_LIMIT_PER_MINUTE: '0' }),
+      { logStream: new LogCapture() }
+    )
     await live.listen({ port, host: '127.0.0.1' })
     const url = `http://127.0.0.1:${port}`
     const browser = new Browser()
-    const flowCookies = async () => (await browser.jar.getCookies(`${url}/oauth`)).filter((c) => c.key.startsWith('wti_flow_'))
+    const flowCookies = async () =>
+      (await browser.jar.getCookies(`${url}/oauth`)).filter((c) => c.key.startsWith('wti_flow_'))
     const states: string[] = []
     for (let i = 0; i < 8; i++) {
       const start = await browser.fetch(`${url}/start`, { form: { scope: 'spark:kms' } })
@@ -224,7 +342,11 @@ describe('cookies, limits and hostile input', () => {
     const oldest = await browser.fetch(`${url}/oauth?state=${encodeURIComponent(states[0] ?? '')}&code=x`)
     assert.match(oldest.body, /No sign-in with this state is in progress/)
     // Long selections make big cookies: the byte cap drops more of them.
-    const many = (await live.inject({ url: '/scopes.json' })).json<{ scopes: Array<{ id: string }> }>().scopes.map((s) => s.id).filter((id) => !id.startsWith('spark:') && !/^(openid|email|profile|phone|address)$/.test(id)).slice(0, 140)
+    const many = (await live.inject({ url: '/scopes.json' }))
+      .json<{ scopes: Array<{ id: string }> }>()
+      .scopes.map((s) => s.id)
+      .filter((id) => !id.startsWith('spark:') && !/^(openid|email|profile|phone|address)$/.test(id))
+      .slice(0, 140)
     for (let i = 0; i < 12; i++) {
       const start = await browser.fetch(`${url}/start`, { form: { scope: many } })
       assert.equal(start.status, 200, start.body.slice(0, 300))
@@ -238,15 +360,29 @@ describe('cookies, limits and hostile input', () => {
   })
 
   test('with TRUST_PROXY=1 the client-written part of X-Forwarded-For does not reset the limit', async () => {
-    const limited = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '1' }), { logStream: new LogCapture() })
+    const limited = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '1' }), {
+      logStream: new LogCapture()
+    })
     const codes: number[] = []
     for (let i = 0; i < 5; i++) {
       // The router appends the client's real address (203.0.113.9); the rest is the client's own.
-      const res = await limited.inject({ method: 'POST', url: '/start', headers: { ...form, 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` }, payload: 'scope=spark%3Akms', remoteAddress: '10.0.0.2' })
+      const res = await limited.inject({
+        method: 'POST',
+        url: '/start',
+        headers: { ...form, 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` },
+        payload: 'scope=spark%3Akms',
+        remoteAddress: '10.0.0.2'
+      })
       codes.push(res.statusCode)
     }
     assert.deepEqual(codes, [200, 200, 200, 429, 429])
-    const other = await limited.inject({ method: 'POST', url: '/start', headers: { ...form, 'x-forwarded-for': '203.0.113.10' }, payload: 'scope=spark%3Akms', remoteAddress: '10.0.0.2' })
+    const other = await limited.inject({
+      method: 'POST',
+      url: '/start',
+      headers: { ...form, 'x-forwarded-for': '203.0.113.10' },
+      payload: 'scope=spark%3Akms',
+      remoteAddress: '10.0.0.2'
+    })
     assert.equal(other.statusCode, 200, 'another real client has its own limit')
     await limited.close()
     assert.throws(() => parseConfig({ TRUST_PROXY: 'yes please' }), /TRUST_PROXY must be a hop count/)

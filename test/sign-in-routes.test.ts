@@ -11,17 +11,23 @@ const cases = [
   { path: '/start/service-app', page: '/service-app', scopes: ['spark:applications_token'], h1: 'Service App tokens' }
 ]
 
-describe('the pages\' own start routes', () => {
+describe("the pages' own start routes", () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
   for (const c of cases) {
     test(`${c.page} posts to ${c.path}, which asks Webex for the page's scopes only and comes back to the page`, async () => {
       const browser = new Browser()
       const intro = await browser.fetch(`${app.url}${c.page}`)
       assert.match(intro.body, new RegExp(`<form method="post" action="${c.path}"`))
-      const start = await browser.fetch(`${app.url}${c.path}`, { form: { account_choice: '1', scope: 'spark-admin:people_write', custom: 'spark:all' } })
+      const start = await browser.fetch(`${app.url}${c.path}`, {
+        form: { account_choice: '1', scope: 'spark-admin:people_write', custom: 'spark:all' }
+      })
       assert.equal(start.status, 200)
       const authorize = new URL(refreshTarget(start.body) ?? '')
       assert.deepEqual(authorize.searchParams.get('scope')?.split(' ').sort(), [...c.scopes].sort())
@@ -33,12 +39,17 @@ describe('the pages\' own start routes', () => {
 
     test(`${c.path} refuses a cross-site post and a bad "sign in as" on the page's own form`, async () => {
       const browser = new Browser()
-      const cross = await browser.fetch(`${app.url}${c.path}`, { form: { account_choice: '1' }, headers: { 'sec-fetch-site': 'cross-site' } })
+      const cross = await browser.fetch(`${app.url}${c.path}`, {
+        form: { account_choice: '1' },
+        headers: { 'sec-fetch-site': 'cross-site' }
+      })
       assert.equal(cross.status, 403)
-      const bad = await browser.fetch(`${app.url}${c.path}`, { form: { account_choice: '1', login_hint: 'not an email' } })
+      const bad = await browser.fetch(`${app.url}${c.path}`, {
+        form: { account_choice: '1', login_hint: 'not an email' }
+      })
       assert.equal(bad.status, 400)
       assert.match(bad.body, /&quot;Sign in as&quot; must be one email address/)
-      assert.match(bad.body, new RegExp(`<form method="post" action="${c.path}"`), 'the page\'s own form, again')
+      assert.match(bad.body, new RegExp(`<form method="post" action="${c.path}"`), "the page's own form, again")
     })
   }
 })

@@ -11,9 +11,15 @@ import { Browser, consent, freePort, runFlow, spawnTs, startApp } from './helper
 const catalogue = loadCatalogue(SCOPES_DIR)
 
 /** Starts the server; once it says it listens, stops it with SIGTERM. */
-async function start (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stderr: string }> {
+async function start (
+  env: Record<string, string>,
+  args: string[] = []
+): Promise<{ code: number | null, stderr: string }> {
   const server = spawnTs('../src/main.ts', args, env)
-  server.waitFor(/open http/).then(() => server.kill('SIGTERM'), () => {})
+  server.waitFor(/open http/).then(
+    () => server.kill('SIGTERM'),
+    () => {}
+  )
   return server.done
 }
 
@@ -21,7 +27,10 @@ describe('static-mode start-up validation', () => {
   test('a likely typo of a catalogue id exits 78 with the suggestion', async () => {
     const { code, stderr } = await start({ MODE: 'static', SCOPES: 'spark-admin:people_read Spark-Admin:Devices_Read' })
     assert.equal(code, 78)
-    assert.match(stderr, /^config error: SCOPES: Spark-Admin:Devices_Read is not in the catalogue, and looks like a typo of spark-admin:devices_read\. Fix it, or set ALLOW_UNKNOWN_SCOPES=true/m)
+    assert.match(
+      stderr,
+      /^config error: SCOPES: Spark-Admin:Devices_Read is not in the catalogue, and looks like a typo of spark-admin:devices_read\. Fix it, or set ALLOW_UNKNOWN_SCOPES=true/m
+    )
   })
 
   test('a malformed id exits 78', async () => {
@@ -38,23 +47,39 @@ describe('static-mode start-up validation', () => {
 
   test('a likely typo only warns with ALLOW_UNKNOWN_SCOPES=true, and the server starts', async () => {
     const port = await freePort()
-    const { code, stderr } = await start({ MODE: 'static', PORT: String(port), ALLOW_UNKNOWN_SCOPES: 'true', SCOPES: 'spark-admin:people_read,spark-admin:people_reed' })
+    const { code, stderr } = await start({
+      MODE: 'static',
+      PORT: String(port),
+      ALLOW_UNKNOWN_SCOPES: 'true',
+      SCOPES: 'spark-admin:people_read,spark-admin:people_reed'
+    })
     assert.equal(code, 0)
-    assert.match(stderr, /warning: SCOPES: spark-admin:people_reed is not in the catalogue; it will be sent as written \(did you mean spark-admin:people_read\?\)/)
+    assert.match(
+      stderr,
+      /warning: SCOPES: spark-admin:people_reed is not in the catalogue; it will be sent as written \(did you mean spark-admin:people_read\?\)/
+    )
   })
 
   test('an unknown id with no near catalogue id only warns, and the capitalised one goes out verbatim', () => {
     const config = parseConfig({ MODE: 'static', SCOPES: 'Identity:SCIM spark-admin:brand_new_feature_read' })
-    assert.deepEqual(checkStaticScopes(catalogue, config), ['SCOPES: spark-admin:brand_new_feature_read is not in the catalogue; it will be sent as written'])
+    assert.deepEqual(checkStaticScopes(catalogue, config), [
+      'SCOPES: spark-admin:brand_new_feature_read is not in the catalogue; it will be sent as written'
+    ])
     assert.deepEqual(config.scopes, ['Identity:SCIM', 'spark-admin:brand_new_feature_read'])
   })
 
   test('spark:all with another spark:* scope stops start-up', () => {
-    assert.throws(() => checkStaticScopes(catalogue, parseConfig({ MODE: 'static', SCOPES: 'spark:all spark:rooms_read' })), (err: ConfigError) => /spark:all already covers/.test(err.message))
+    assert.throws(
+      () => checkStaticScopes(catalogue, parseConfig({ MODE: 'static', SCOPES: 'spark:all spark:rooms_read' })),
+      (err: ConfigError) => /spark:all already covers/.test(err.message)
+    )
   })
 
   test('duplicates are removed, in order', () => {
-    assert.deepEqual(parseConfig({ MODE: 'static', SCOPES: 'spark:kms, spark:all spark:kms' }).scopes, ['spark:kms', 'spark:all'])
+    assert.deepEqual(parseConfig({ MODE: 'static', SCOPES: 'spark:kms, spark:all spark:kms' }).scopes, [
+      'spark:kms',
+      'spark:all'
+    ])
   })
 
   test('suggestions find the closest catalogue id', () => {
@@ -94,7 +119,7 @@ describe('the static-mode page', () => {
     await app.close()
   })
 
-  test('invalid_scope over scopes of two roles shows each group\'s SCOPES line, since the page cannot change them', async () => {
+  test("invalid_scope over scopes of two roles shows each group's SCOPES line, since the page cannot change them", async () => {
     const app = await startApp({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-compliance:messages_read' })
     const browser = new Browser()
     const { final } = await runFlow(browser, app.url, [], 'compliance')

@@ -8,7 +8,10 @@ import { Terminal } from '../src/cli/terminal.ts'
 
 class Capture extends Writable {
   text = ''
-  constructor (readonly isTTY: boolean) { super() }
+  constructor (readonly isTTY: boolean) {
+    super()
+  }
+
   override _write (chunk: Buffer, _encoding: string, done: () => void): void {
     this.text += chunk.toString()
     done()

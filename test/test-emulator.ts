@@ -11,7 +11,15 @@ import { FaultQueue, playFault } from './faults.ts'
 export class TestEmulator extends Emulator {
   readonly faults = new FaultQueue()
   /** How many requests each API route received. */
-  readonly hits: Record<ApiRoute, number> = { token: 0, me: 0, organizations: 0, tokenExpiry: 0, authorizations: 0, serviceApps: 0 }
+  readonly hits: Record<ApiRoute, number> = {
+    token: 0,
+    me: 0,
+    organizations: 0,
+    tokenExpiry: 0,
+    authorizations: 0,
+    serviceApps: 0
+  }
+
   /** When true, refresh answers leave out refresh_token, as Webex may. */
   omitRefreshToken = false
   /** When set, id_tokens come out wrong in this way. */
@@ -19,10 +27,15 @@ export class TestEmulator extends Emulator {
   /** When set, UserInfo answers for another person, or fails. */
   userInfoTamper: 'subject' | 'down' | undefined
 
-  protected override async intercept (route: ApiRoute, request: FastifyRequest, reply: FastifyReply, code?: string): Promise<boolean> {
+  protected override async intercept (
+    route: ApiRoute,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code?: string
+  ): Promise<boolean> {
     this.hits[route]++
     const fault = this.faults.take(route, code)
-    return fault !== undefined && await playFault(fault, request, reply)
+    return fault !== undefined && (await playFault(fault, request, reply))
   }
 
   protected override idTokenFault (): IdTokenTamper | undefined {

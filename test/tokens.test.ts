@@ -21,8 +21,12 @@ function assertTokenPageHeaders (page: Page) {
 
 describe('the token lifecycle pages', () => {
   let app: RunningApp
-  before(async () => { app = await startApp() })
-  after(async () => { await app.close() })
+  before(async () => {
+    app = await startApp()
+  })
+  after(async () => {
+    await app.close()
+  })
 
   test('Refresh now on the tokens page runs the refresh grant and shows the new tokens', async () => {
     const browser = new Browser()
@@ -30,7 +34,13 @@ describe('the token lifecycle pages', () => {
     assertTokenPageHeaders(final)
     const refreshToken = hidden(final.body, 'refresh_token')
     assert.equal(refreshToken, field(final.body, 'refresh-token'))
-    const renewed = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: refreshToken ?? '', refresh_token_expires_at: hidden(final.body, 'refresh_token_expires_at') ?? '' }, headers: { origin: app.url } })
+    const renewed = await browser.fetch(`${app.url}/refresh`, {
+      form: {
+        refresh_token: refreshToken ?? '',
+        refresh_token_expires_at: hidden(final.body, 'refresh_token_expires_at') ?? ''
+      },
+      headers: { origin: app.url }
+    })
     assert.equal(renewed.status, 200)
     assertTokenPageHeaders(renewed)
     assert.match(renewed.body, /Your renewed Webex tokens/)
@@ -49,7 +59,9 @@ describe('the token lifecycle pages', () => {
     const refreshToken = hidden(final.body, 'refresh_token') ?? ''
     const expiresAt = hidden(final.body, 'refresh_token_expires_at') ?? ''
     app.emulator.emulator.omitRefreshToken = true
-    const renewed = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: refreshToken, refresh_token_expires_at: expiresAt } })
+    const renewed = await browser.fetch(`${app.url}/refresh`, {
+      form: { refresh_token: refreshToken, refresh_token_expires_at: expiresAt }
+    })
     app.emulator.emulator.omitRefreshToken = false
     assert.equal(renewed.status, 200)
     assert.equal(field(renewed.body, 'refresh-token'), refreshToken)
@@ -64,9 +76,13 @@ describe('the token lifecycle pages', () => {
     const page = await browser.fetch(`${app.url}/refresh`)
     assert.equal(page.status, 200)
     assert.match(page.body, /<textarea id="refresh-input" name="refresh_token"/)
-    const renewed = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: `  ${hidden(final.body, 'refresh_token') ?? ''}\n` } })
+    const renewed = await browser.fetch(`${app.url}/refresh`, {
+      form: { refresh_token: `  ${hidden(final.body, 'refresh_token') ?? ''}\n` }
+    })
     assert.equal(renewed.status, 200)
-    const unknown = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: 'NotARealRefreshToken_PF84_x' } })
+    const unknown = await browser.fetch(`${app.url}/refresh`, {
+      form: { refresh_token: 'NotARealRefreshToken_PF84_x' }
+    })
     assert.equal(unknown.status, 400)
     assert.match(unknown.body, /Webex rejected the authorization code or refresh token/)
     const garbage = await browser.fetch(`${app.url}/refresh`, { form: { refresh_token: 'two words <b>' } })
@@ -78,23 +94,41 @@ describe('the token lifecycle pages', () => {
 
   test('cross-site POSTs are refused, same-site ones pass', async () => {
     const browser = new Browser()
-    const attacks: Array<Record<string, string>> = [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }]
+    const attacks: Array<Record<string, string>> = [
+      { origin: 'http://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'null' }
+    ]
     for (const headers of attacks) {
       for (const path of ['/refresh', '/check', '/start']) {
-        const page = await browser.fetch(`${app.url}${path}`, { form: { refresh_token: 'x', access_token: 'x', scope: 'spark:kms' }, headers })
+        const page = await browser.fetch(`${app.url}${path}`, {
+          form: { refresh_token: 'x', access_token: 'x', scope: 'spark:kms' },
+          headers
+        })
         assert.equal(page.status, 403, `${path} ${JSON.stringify(headers)}`)
         assert.match(page.body, /sent from another site/)
       }
     }
     // Neither Sec-Fetch-Site nor Origin: what an old browser sends on a cross-site form (review finding 6).
     for (const path of ['/refresh', '/check', '/start']) {
-      const bare = await request(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'refresh_token=x&access_token=x&scope=spark%3Akms' })
+      const bare = await request(`${app.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'refresh_token=x&access_token=x&scope=spark%3Akms'
+      })
       assert.equal(bare.statusCode, 403, path)
       assert.match(await bare.body.text(), /neither Sec-Fetch-Site nor Origin/)
     }
-    const same = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { 'sec-fetch-site': 'same-origin', origin: app.url } })
+    const same = await browser.fetch(`${app.url}/start`, {
+      form: { scope: 'spark:kms' },
+      headers: { 'sec-fetch-site': 'same-origin', origin: app.url }
+    })
     assert.equal(same.status, 200)
-    const byOrigin = await browser.fetch(`${app.url}/start`, { form: { scope: 'spark:kms' }, headers: { origin: app.url } })
+    const byOrigin = await browser.fetch(`${app.url}/start`, {
+      form: { scope: 'spark:kms' },
+      headers: { origin: app.url }
+    })
     assert.equal(byOrigin.status, 200)
     await browser.close()
   })
@@ -121,7 +155,9 @@ describe('the token lifecycle pages', () => {
     const expired = await browser.fetch(`${app.url}/check`, { form: { access_token: token } })
     assert.equal(expired.status, 401)
     assert.match(expired.body, /Webex does not accept this access token/)
-    const unknown = await browser.fetch(`${app.url}/check`, { form: { access_token: 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b' } })
+    const unknown = await browser.fetch(`${app.url}/check`, {
+      form: { access_token: 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b' }
+    })
     assert.equal(unknown.status, 401)
     const garbage = await browser.fetch(`${app.url}/check`, { form: { access_token: '"><script>' } })
     assert.equal(garbage.status, 400)
@@ -141,7 +177,12 @@ describe('the token lifecycle pages', () => {
       assert.doesNotMatch(page.location ?? '', /_PF84_/)
       assert.doesNotMatch(page.body, /href="[^"]*_PF84_/)
     }
-    for (const token of [refreshToken, field(final.body, 'access-token'), field(renewed.body, 'access-token'), field(renewed.body, 'refresh-token')]) {
+    for (const token of [
+      refreshToken,
+      field(final.body, 'access-token'),
+      field(renewed.body, 'access-token'),
+      field(renewed.body, 'refresh-token')
+    ]) {
       assert.ok(token !== undefined && token.length > 20)
       assert.ok(!app.logs.text.includes(token))
     }

@@ -1,7 +1,14 @@
 // The scope page (GET /): per-family counts, search as you type, select-all, presets without
 // a reload, and a live summary whose warnings come from the server's own rules
 // (src/catalogue/rules.ts). Without this script the page is a plain form that works.
-import { matchesWords, searchWords, selectionBar, selectionSummary, selectionWarnings, splitScopeText } from '../catalogue/rules.ts'
+import {
+  matchesWords,
+  searchWords,
+  selectionBar,
+  selectionSummary,
+  selectionWarnings,
+  splitScopeText
+} from '../catalogue/rules.ts'
 import { all, byId } from './dom.ts'
 import { selectionLink } from '../web/links.ts'
 
@@ -14,19 +21,36 @@ export function setupScopePicker (): void {
   const summaryString = byId('summary-string', HTMLElement)
   const summaryLabel = byId('summary-string-label', HTMLElement)
   const warningsList = byId('summary-warnings', HTMLUListElement)
-  if (form === undefined || customField === undefined || summaryCount === undefined || summaryString === undefined || summaryLabel === undefined || warningsList === undefined) return
+  if (
+    form === undefined ||
+    customField === undefined ||
+    summaryCount === undefined ||
+    summaryString === undefined ||
+    summaryLabel === undefined ||
+    warningsList === undefined
+  ) { return }
   const tools = byId('summary-tools', HTMLElement)
   const shareLink = byId('share-link', HTMLAnchorElement)
   const copyButton = byId('copy-scopes', HTMLButtonElement)
   const copyStatus = byId('copy-status', HTMLElement)
   const barCount = byId('summary-bar-count', HTMLElement)
   copyButton?.addEventListener('click', () => {
-    navigator.clipboard.writeText(summaryString.textContent ?? '').then(() => {
-      copyButton.textContent = 'Copied'
-      if (copyStatus !== undefined) copyStatus.textContent = 'Scope string copied to the clipboard'
-    }, () => {
-      copyButton.textContent = 'Copy blocked: select the string'
-    }).finally(() => setTimeout(() => { copyButton.textContent = 'Copy scope string' }, 2500))
+    navigator.clipboard
+      .writeText(summaryString.textContent ?? '')
+      .then(
+        () => {
+          copyButton.textContent = 'Copied'
+          if (copyStatus !== undefined) copyStatus.textContent = 'Scope string copied to the clipboard'
+        },
+        () => {
+          copyButton.textContent = 'Copy blocked: select the string'
+        }
+      )
+      .finally(() =>
+        setTimeout(() => {
+          copyButton.textContent = 'Copy scope string'
+        }, 2500)
+      )
   })
   const boxes = all(form, 'input[type=checkbox][name=scope]', HTMLInputElement)
   const families = all(form, 'fieldset[data-family]', HTMLFieldSetElement)
@@ -38,12 +62,19 @@ export function setupScopePicker (): void {
       const count = family.querySelector('.count')
       if (count !== null) count.textContent = `(${ticked} of ${inFamily.length} selected)`
       const navCount = document.querySelector(`[data-nav-count-for="${family.dataset.family ?? ''}"]`)
-      if (navCount !== null) navCount.textContent = ticked === 0 ? `${inFamily.length}` : `${ticked} of ${inFamily.length}`
+      if (navCount !== null) {
+        navCount.textContent = ticked === 0 ? `${inFamily.length}` : `${ticked} of ${inFamily.length}`
+      }
     }
     const checked = boxes.filter((b) => b.checked)
     const custom = splitScopeText(customField?.value)
     const summary = selectionSummary([...checked.map((b) => b.value), ...custom])
-    if (summaryCount === undefined || summaryString === undefined || summaryLabel === undefined || warningsList === undefined) return
+    if (
+      summaryCount === undefined ||
+      summaryString === undefined ||
+      summaryLabel === undefined ||
+      warningsList === undefined
+    ) { return }
     summaryCount.textContent = summary.count
     summaryLabel.hidden = summary.scopeString === ''
     summaryString.hidden = summary.scopeString === ''
@@ -51,15 +82,24 @@ export function setupScopePicker (): void {
     if (tools !== undefined) tools.hidden = summary.scopeString === ''
     // The same link the server builds for the way back from a refused sign-in (src/web/links.ts).
     if (shareLink !== undefined) shareLink.href = selectionLink(summary.scopeString.split(' '))
-    const ticked = checked.map((b) => ({ id: b.value, role: b.dataset.role ?? '', write: b.dataset.write === 'true', inSparkAll: b.dataset.inSparkAll === 'true', deprecated: b.dataset.deprecated, serviceAppOnly: b.dataset.serviceAppOnly === 'true' }))
+    const ticked = checked.map((b) => ({
+      id: b.value,
+      role: b.dataset.role ?? '',
+      write: b.dataset.write === 'true',
+      inSparkAll: b.dataset.inSparkAll === 'true',
+      deprecated: b.dataset.deprecated,
+      serviceAppOnly: b.dataset.serviceAppOnly === 'true'
+    }))
     const warnings = selectionWarnings(ticked, custom)
     if (barCount !== undefined) barCount.textContent = selectionBar(summary.size, warnings)
-    warningsList.replaceChildren(...warnings.map((w) => {
-      const li = document.createElement('li')
-      li.className = `summary-${w.level}`
-      li.textContent = PREFIX[w.level] + w.text
-      return li
-    }))
+    warningsList.replaceChildren(
+      ...warnings.map((w) => {
+        const li = document.createElement('li')
+        li.className = `summary-${w.level}`
+        li.textContent = PREFIX[w.level] + w.text
+        return li
+      })
+    )
   }
 
   const search = form.querySelector<HTMLElement>('.search')
@@ -86,7 +126,8 @@ export function setupScopePicker (): void {
         if (family.hidden !== (inFamily === 0)) family.hidden = inFamily === 0
         shown += inFamily
       }
-      searchStatus.textContent = words.length === 0 ? '' : shown === 0 ? 'No scope matches.' : `${shown} scope${shown > 1 ? 's' : ''} match.`
+      searchStatus.textContent =
+        words.length === 0 ? '' : shown === 0 ? 'No scope matches.' : `${shown} scope${shown > 1 ? 's' : ''} match.`
     })
   }
 

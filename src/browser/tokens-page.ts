@@ -14,14 +14,24 @@ export function setupCopyButtons (): void {
     const label = field.labels?.[0]?.textContent ?? 'Token'
     button.hidden = false
     button.addEventListener('click', () => {
-      navigator.clipboard.writeText(field.value).then(() => {
-        button.textContent = 'Copied'
-        if (status !== undefined) status.textContent = `${label} copied to the clipboard`
-      }, () => {
-        field.select()
-        button.textContent = 'Press Ctrl+C'
-        if (status !== undefined) status.textContent = `Copy was blocked: the ${label} is selected, press Ctrl+C`
-      }).finally(() => setTimeout(() => { button.textContent = 'Copy' }, 2500))
+      navigator.clipboard
+        .writeText(field.value)
+        .then(
+          () => {
+            button.textContent = 'Copied'
+            if (status !== undefined) status.textContent = `${label} copied to the clipboard`
+          },
+          () => {
+            field.select()
+            button.textContent = 'Press Ctrl+C'
+            if (status !== undefined) status.textContent = `Copy was blocked: the ${label} is selected, press Ctrl+C`
+          }
+        )
+        .finally(() =>
+          setTimeout(() => {
+            button.textContent = 'Copy'
+          }, 2500)
+        )
     })
   }
 }
@@ -34,13 +44,23 @@ export function setupCopyText (): void {
     const label = button.textContent
     button.hidden = false
     button.addEventListener('click', () => {
-      navigator.clipboard.writeText(text).then(() => {
-        button.textContent = 'Copied'
-        if (status !== undefined) status.textContent = 'Copied to the clipboard'
-      }, () => {
-        button.textContent = 'Copy blocked'
-        if (status !== undefined) status.textContent = `Copy was blocked: the whole id is ${text}`
-      }).finally(() => setTimeout(() => { button.textContent = label }, 2500))
+      navigator.clipboard
+        .writeText(text)
+        .then(
+          () => {
+            button.textContent = 'Copied'
+            if (status !== undefined) status.textContent = 'Copied to the clipboard'
+          },
+          () => {
+            button.textContent = 'Copy blocked'
+            if (status !== undefined) status.textContent = `Copy was blocked: the whole id is ${text}`
+          }
+        )
+        .finally(() =>
+          setTimeout(() => {
+            button.textContent = label
+          }, 2500)
+        )
     })
   }
 }
@@ -88,7 +108,12 @@ function recordFromPage (section: HTMLElement): TokenRecord {
   const meta = JSON.parse(section.dataset.record ?? '{}') as TokenRecordMeta
   const refresh = byId('refresh-token', HTMLInputElement)
   const id = byId('id-token', HTMLInputElement)
-  return { ...meta, access_token: byId('access-token', HTMLInputElement)?.value ?? '', refresh_token: refresh?.value, ...(id === undefined ? {} : { id_token: id.value }) }
+  return {
+    ...meta,
+    access_token: byId('access-token', HTMLInputElement)?.value ?? '',
+    refresh_token: refresh?.value,
+    ...(id === undefined ? {} : { id_token: id.value })
+  }
 }
 
 function download (name: string, type: string, text: string): void {
@@ -113,12 +138,15 @@ export function setupDownloads (): void {
       try {
         download(name, type, make(recordFromPage(section)))
       } catch (err) {
-        if (status !== undefined) status.textContent = `The file could not be made: ${err instanceof Error ? err.message : 'unknown error'}`
+        if (status !== undefined) {
+          status.textContent = `The file could not be made: ${err instanceof Error ? err.message : 'unknown error'}`
+        }
       }
     })
   }
   offer('download-env', 'webex-tokens.env', 'text/plain', toEnvFile)
   offer('download-json', 'webex-tokens.json', 'application/json', (record) => toJsonFile(record, Date.now()))
   offer('download-ics', 'renew-webex-refresh-token.ics', 'text/calendar', (record) =>
-    reminderIcs(record.refresh_token_expires_at ?? '', Date.now(), crypto.randomUUID()))
+    reminderIcs(record.refresh_token_expires_at ?? '', Date.now(), crypto.randomUUID())
+  )
 }

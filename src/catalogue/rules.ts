@@ -43,30 +43,44 @@ export function sparkAllProblem (conflicts: readonly string[]): string {
 }
 
 export type SelectionResult =
-  | { ok: true, scopes: string[], custom: string[] }
-  | { ok: false, reason: string, scopes: string[], custom: string[] }
+  { ok: true, scopes: string[], custom: string[] } | { ok: false, reason: string, scopes: string[], custom: string[] }
 
 /**
  * Checks a selection: ticked ids must be in the catalogue, custom ids must have the scope
  * pattern, there must be at least one, and spark:all must stand alone among spark:* user
  * scopes. Duplicates are dropped, order kept.
  */
-export function checkSelection (catalogue: { byId: ReadonlyMap<string, { inSparkAll?: boolean }> }, input: { ticked: readonly string[], custom?: readonly string[] }): SelectionResult {
+export function checkSelection (
+  catalogue: { byId: ReadonlyMap<string, { inSparkAll?: boolean }> },
+  input: { ticked: readonly string[], custom?: readonly string[] }
+): SelectionResult {
   const ticked = [...new Set(input.ticked)]
   const customAll = [...new Set(input.custom ?? [])].filter((id) => !ticked.includes(id))
   const custom = customAll.filter((id) => !catalogue.byId.has(id))
   const scopes = [...ticked, ...customAll]
-  const fail = (reason: string, keep: string[] = scopes) => ({ ok: false as const, reason, scopes: keep.filter((s) => catalogue.byId.has(s)), custom: keep.filter((s) => !catalogue.byId.has(s) && isScopeId(s)) })
+  const fail = (reason: string, keep: string[] = scopes) => ({
+    ok: false as const,
+    reason,
+    scopes: keep.filter((s) => catalogue.byId.has(s)),
+    custom: keep.filter((s) => !catalogue.byId.has(s) && isScopeId(s))
+  })
   if (scopes.length === 0) return fail('No scope was chosen: tick at least one scope.')
   if (scopes.length > MAX_SCOPES) return fail(`Too many scopes: at most ${MAX_SCOPES} may be requested at once.`, [])
   const unknown = ticked.filter((id) => !catalogue.byId.has(id))
   if (unknown.length > 0) {
     const shown = unknown.filter((id) => id.length <= 80 && isScopeId(id))
-    return fail(`Unknown scope${unknown.length > 1 ? 's' : ''}${shown.length > 0 ? `: ${shown.join(', ')}` : ''}. Tick scopes from the catalogue, or type ids that are not in it yet into "Other scopes".`)
+    return fail(
+      `Unknown scope${unknown.length > 1 ? 's' : ''}${shown.length > 0 ? `: ${shown.join(', ')}` : ''}. Tick scopes from the catalogue, or type ids that are not in it yet into "Other scopes".`
+    )
   }
   const malformed = custom.filter((id) => !isScopeId(id))
   if (malformed.length > 0) {
-    return fail(`Not a scope id: ${malformed.slice(0, 5).map((id) => `"${id.slice(0, 60)}"`).join(', ')}. Scope ids look like family:name_read (letters, digits, - and _, case as Webex writes it).`)
+    return fail(
+      `Not a scope id: ${malformed
+        .slice(0, 5)
+        .map((id) => `"${id.slice(0, 60)}"`)
+        .join(', ')}. Scope ids look like family:name_read (letters, digits, - and _, case as Webex writes it).`
+    )
   }
   const conflicts = sparkAllConflicts(scopes, (id) => catalogue.byId.get(id)?.inSparkAll === true)
   if (conflicts.length > 0) return fail(sparkAllProblem(conflicts))
@@ -74,11 +88,28 @@ export function checkSelection (catalogue: { byId: ReadonlyMap<string, { inSpark
 }
 
 /** One ticked scope as the summary sees it. */
-export interface TickedScope { id: string, role: string, write: boolean, inSparkAll?: boolean, deprecated?: string, serviceAppOnly?: boolean }
+export interface TickedScope {
+  id: string
+  role: string
+  write: boolean
+  inSparkAll?: boolean
+  deprecated?: string
+  serviceAppOnly?: boolean
+}
 
-export interface SelectionWarning { level: 'error' | 'warn' | 'info', text: string }
+export interface SelectionWarning {
+  level: 'error' | 'warn' | 'info'
+  text: string
+}
 
-const ADMIN_ROLES = new Set(['admin', 'full_admin', 'user_admin', 'partner_admin', 'calling_cdr_admin', 'pro_pack_admin'])
+const ADMIN_ROLES = new Set([
+  'admin',
+  'full_admin',
+  'user_admin',
+  'partner_admin',
+  'calling_cdr_admin',
+  'pro_pack_admin'
+])
 
 /** The role group a scope's role falls in, for "this selection needs several roles". */
 function roleGroup (role: string): string | undefined {
@@ -99,22 +130,42 @@ export function selectionWarnings (ticked: readonly TickedScope[], custom: reado
   const covered = new Set(ticked.filter((s) => s.inSparkAll === true).map((s) => s.id))
   const conflicts = sparkAllConflicts([...ticked.map((s) => s.id), ...wellFormed], (id) => covered.has(id))
   if (conflicts.length > 0) warnings.push({ level: 'error', text: sparkAllProblem(conflicts) })
-  for (const s of ticked) if (s.deprecated !== undefined) warnings.push({ level: 'warn', text: `${s.id} is deprecated. ${s.deprecated}` })
+  for (const s of ticked) {
+    if (s.deprecated !== undefined) warnings.push({ level: 'warn', text: `${s.id} is deprecated. ${s.deprecated}` })
+  }
   const appOnly = ticked.filter((s) => s.serviceAppOnly === true).map((s) => s.id)
   if (appOnly.length > 0) warnings.push({ level: 'warn', text: serviceAppOnlyWarning(appOnly) })
   const openId = [...ticked.map((s) => s.id), ...wellFormed].filter(isOpenIdScope)
-  if (openId.length > 0) warnings.push({ level: 'info', text: `OpenID scopes (${openId.join(', ')}): the answer carries an id_token, which this app verifies and shows.` })
+  if (openId.length > 0) {
+    warnings.push({
+      level: 'info',
+      text: `OpenID scopes (${openId.join(', ')}): the answer carries an id_token, which this app verifies and shows.`
+    })
+  }
   const groups = new Set(ticked.map((s) => roleGroup(s.role)).filter((g) => g !== undefined))
-  if (groups.size > 1) warnings.push({ level: 'warn', text: `This selection needs several roles: ${[...groups].join(' and ')}. The user who signs in must hold all of them.` })
+  if (groups.size > 1) {
+    warnings.push({
+      level: 'warn',
+      text: `This selection needs several roles: ${[...groups].join(' and ')}. The user who signs in must hold all of them.`
+    })
+  }
   const writes = ticked.filter((s) => s.write).map((s) => s.id)
-  if (writes.length > 0) warnings.push({ level: 'warn', text: `${writes.length} write scope${writes.length > 1 ? 's' : ''} (${writes.join(', ')}): the token can change things, not only read them.` })
+  if (writes.length > 0) {
+    warnings.push({
+      level: 'warn',
+      text: `${writes.length} write scope${writes.length > 1 ? 's' : ''} (${writes.join(', ')}): the token can change things, not only read them.`
+    })
+  }
   const bad = custom.filter((c) => !isScopeId(c))
   if (bad.length > 0) warnings.push({ level: 'error', text: `Not a scope id: ${bad.join(', ')}` })
   if (wellFormed.length > 0) warnings.push({ level: 'info', text: `Not in catalogue: ${wellFormed.join(', ')}` })
   return warnings
 }
 
-/** The words for scopes Webex documents for Service App tokens only, requested in a person's sign-in (the page, the CLI). */
+/**
+ * The words for scopes Webex documents for Service App tokens only, requested in a person's sign-in
+ * (the page, the CLI).
+ */
 export function serviceAppOnlyWarning (ids: readonly string[]): string {
   return `${ids.join(', ')} ${ids.length > 1 ? 'are' : 'is'} documented for Service App tokens only: a person's sign-in may be refused (invalid_scope), or give a token the APIs refuse. Use the Service App page or \`service-app token\` instead.`
 }
@@ -124,7 +175,10 @@ export function selectionSummary (ids: readonly string[]): { size: number, count
   const unique = [...new Set(ids)]
   return {
     size: unique.length,
-    count: unique.length === 0 ? 'No scope selected yet.' : `${unique.length} scope${unique.length > 1 ? 's' : ''} selected.`,
+    count:
+      unique.length === 0
+        ? 'No scope selected yet.'
+        : `${unique.length} scope${unique.length > 1 ? 's' : ''} selected.`,
     scopeString: unique.join(' ')
   }
 }
@@ -146,7 +200,10 @@ export function matchesSearch (text: string, query: string): boolean {
 
 /** The lower-case words of a search, split once per keystroke rather than once per row. */
 export function searchWords (query: string): string[] {
-  return query.toLowerCase().split(/\s+/).filter((w) => w !== '')
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '')
 }
 
 /** Whether a lower-case text holds every one of the words. */

@@ -21,7 +21,10 @@ function distance (a: string, b: string): number {
 /** The catalogue id closest to a mistyped one, if any is close enough to be a likely typo. */
 export function suggestScope (catalogue: Catalogue, id: string): string | undefined {
   // Case is compared loosely here: identity:scim is a typo of Identity:SCIM.
-  const wanted = id.toLowerCase().replace(/^spark_admin/, 'spark-admin').replace(/^spark_compliance/, 'spark-compliance')
+  const wanted = id
+    .toLowerCase()
+    .replace(/^spark_admin/, 'spark-admin')
+    .replace(/^spark_compliance/, 'spark-compliance')
   let best: { id: string, d: number } | undefined
   for (const scope of catalogue.scopes) {
     const d = distance(wanted, scope.id.toLowerCase())
@@ -35,15 +38,30 @@ export function suggestScope (catalogue: Catalogue, id: string): string | undefi
  * typos (unless allowUnknown), warnings for other ids the catalogue lacks. `label` names the
  * source in each line (SCOPES, --scopes).
  */
-export function scopeListProblems (catalogue: Catalogue, ids: readonly string[], label: string, allowUnknown: boolean): { problems: string[], warnings: string[] } {
+export function scopeListProblems (
+  catalogue: Catalogue,
+  ids: readonly string[],
+  label: string,
+  allowUnknown: boolean
+): { problems: string[], warnings: string[] } {
   const problems: string[] = []
   const warnings: string[] = []
   for (const id of ids) {
     if (catalogue.byId.has(id)) continue
     const suggestion = suggestScope(catalogue, id)
-    if (!isScopeId(id)) problems.push(`${label}: unknown scope "${id.slice(0, 80)}"${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`)
-    else if (suggestion !== undefined && !allowUnknown) problems.push(`${label}: ${id} is not in the catalogue, and looks like a typo of ${suggestion}. Fix it, or set ALLOW_UNKNOWN_SCOPES=true to send it as written`)
-    else warnings.push(`${label}: ${id} is not in the catalogue; it will be sent as written${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`)
+    if (!isScopeId(id)) {
+      problems.push(
+        `${label}: unknown scope "${id.slice(0, 80)}"${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`
+      )
+    } else if (suggestion !== undefined && !allowUnknown) {
+      problems.push(
+        `${label}: ${id} is not in the catalogue, and looks like a typo of ${suggestion}. Fix it, or set ALLOW_UNKNOWN_SCOPES=true to send it as written`
+      )
+    } else {
+      warnings.push(
+        `${label}: ${id} is not in the catalogue; it will be sent as written${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`
+      )
+    }
   }
   const appOnly = ids.filter((id) => catalogue.byId.get(id)?.serviceAppOnly === true)
   if (appOnly.length > 0) warnings.push(`${label}: ${serviceAppOnlyWarning(appOnly)}`)

@@ -15,14 +15,18 @@ process.on('SIGINT', () => {
   interrupted = true
   controller.abort()
 })
-const code = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-  openBrowser
-}, controller.signal)
+const code = await runCli(
+  process.argv.slice(2),
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    openBrowser
+  },
+  controller.signal
+)
 process.exitCode = interrupted ? EXIT.cancelled : code
 if (code !== EXIT.ok || process.argv[2] !== 'serve') {
   // Nothing should be left running; make sure a stray handle cannot keep the process alive.

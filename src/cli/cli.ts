@@ -4,25 +4,41 @@
 import { errnoCode } from '../errno.ts'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { InvalidArgumentError, Option, type Command } from 'commander'
 import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
 import { ConfigError, configErrorLines, loadConfig, SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
-import { AppError, type ErrorKind } from '../errors.ts'
-import { EXIT, exitCodeHelp } from './exit-codes.ts'
-import { LOGIN_HINT } from '../oauth/flow.ts'
+import { AppError } from '../errors.ts'
+import { EXIT } from './exit-codes.ts'
 import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
 import { mergeEnvFile, mergeJsonFile, UnquotableValueError } from '../oauth/token-file.ts'
 import type { TokenOutput } from '../oauth/token-record.ts'
 import { createWebexClient, type WebexClient } from '../webex/client.ts'
-import { type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
+import type { Person } from '../webex/domain.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
-import { destinationProblem, FORMATS, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
+import { destinationProblem, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
 import type { Clock } from './device.ts'
 import type { Terminal } from './terminal.ts'
 import { redirectPort, runTokenFlow } from './token.ts'
+import type { AdminTokenOptions } from './options.ts'
 import { heldByThisTool } from '../loopback.ts'
+
+export {
+  adminTokenOptions,
+  commandHelp,
+  formatDuration,
+  formatOption,
+  parseDuration,
+  parseFormat,
+  parseLoginHint,
+  parseSeconds,
+  parseSince,
+  parseWebexId,
+  SIGN_IN_KINDS,
+  textOrJson,
+  wantsJsonOutput,
+  type AdminTokenOptions
+} from './options.ts'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -44,27 +60,12 @@ export interface Cli {
 }
 
 export class ExitError extends Error {
-  constructor (readonly code: number, message: string) {
+  constructor (
+    readonly code: number,
+    message: string
+  ) {
     super(message)
   }
-}
-
-export function parseFormat (value: string): Format {
-  const format = FORMATS.find((f) => f === value)
-  if (format === undefined) throw new InvalidArgumentError(`choose one of ${FORMATS.join(', ')}`)
-  return format
-}
-
-export function parseLoginHint (value: string): string {
-  const parsed = LOGIN_HINT.safeParse(value.trim())
-  if (!parsed.success) throw new InvalidArgumentError('one email address, such as admin@example.com')
-  return parsed.data
-}
-
-export function parseSeconds (value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new InvalidArgumentError('a whole number of seconds from 1 to 86400')
-  return n
 }
 
 export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?: AuditLog } {
@@ -75,7 +76,9 @@ export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?
     const catalogue = loadCatalogue(SCOPES_DIR)
     return { config, catalogue, ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) }) }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CatalogueError) throw new ExitError(EXIT.config, configErrorLines(err).join('\n'))
+    if (err instanceof ConfigError || err instanceof CatalogueError) {
+      throw new ExitError(EXIT.config, configErrorLines(err).join('\n'))
+    }
     throw err
   }
 }
@@ -84,7 +87,12 @@ export function load (io: CliIo): { config: Config, catalogue: Catalogue, audit?
  * Writes the tokens to stdout or --out. With `merge` (refresh), an existing --out is updated:
  * the token fields replaced, every other line or field kept.
  */
-export async function emit ({ io, term }: Cli, format: Format, output: TokenOutput, to: { out?: string | undefined, force?: boolean, merge?: boolean } = {}): Promise<void> {
+export async function emit (
+  { io, term }: Cli,
+  format: Format,
+  output: TokenOutput,
+  to: { out?: string | undefined, force?: boolean, merge?: boolean } = {}
+): Promise<void> {
   const { out, force = false, merge = false } = to
   let text: string
   try {
@@ -106,21 +114,34 @@ export async function emit ({ io, term }: Cli, format: Format, output: TokenOutp
   } catch (err) {
     // Checked before the sign-in (checkDestination), yet it failed: the tokens exist now, and a
     // grant at Webex with them, so they are kept in a private file of their own, never dropped.
-    const why = err instanceof Error && 'code' in err ? String(err.code) : err instanceof Error ? err.message : 'unknown error'
+    const why =
+      err instanceof Error && 'code' in err ? String(err.code) : err instanceof Error ? err.message : 'unknown error'
     let rescue: string
     try {
       rescue = await writeRescueFile(text, format === 'json' ? 'json' : format === 'env' ? 'env' : 'txt')
     } catch {
       io.stdout.write(text)
-      throw new ExitError(EXIT.failure, `could not write ${out} (${why}), nor a file in the temporary folder: the tokens are on stdout instead`)
+      throw new ExitError(
+        EXIT.failure,
+        `could not write ${out} (${why}), nor a file in the temporary folder: the tokens are on stdout instead`
+      )
     }
-    throw new ExitError(EXIT.failure, `could not write ${out} (${why}). The tokens are not lost: they are in ${rescue} (mode 0600, in a folder only you can open). Move them where they belong, then delete that folder.`)
+    throw new ExitError(
+      EXIT.failure,
+      `could not write ${out} (${why}). The tokens are not lost: they are in ${rescue} (mode 0600, in a folder only you can open). Move them where they belong, then delete that folder.`
+    )
   }
   term.info(`wrote ${out} (mode 0600)`)
 }
 
 /** Stops a command whose --out could not be written before it signs in or refreshes (exit 2). */
-export async function checkDestination ({ out, force = false }: { out?: string | undefined, force?: boolean }): Promise<void> {
+export async function checkDestination ({
+  out,
+  force = false
+}: {
+  out?: string | undefined
+  force?: boolean
+}): Promise<void> {
   if (out === undefined) return
   const problem = await destinationProblem(out, force)
   if (problem !== undefined) throw new ExitError(EXIT.usage, `${problem}. Nothing was signed in or changed.`)
@@ -136,46 +157,25 @@ export async function existingFormat (path: string | undefined): Promise<Format 
   return undefined
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
-export function parseDuration (value: string): number {
-  const match = /^(\d{1,5})([smhd])$/.exec(value.trim())
-  if (match === null) throw new InvalidArgumentError('a number and a unit: 30m, 12h, 3d')
-  return Number(match[1]) * (DURATION_UNITS[match[2] ?? 'd'] ?? 0)
-}
-
-export function formatDuration (ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`
-  return `${ms / 1000}s`
-}
-
 /** Appends an audit line when AUDIT_LOG is set; a failed write is a warning, as the tokens exist either way. */
 export async function record ({ term }: Cli, audit: AuditLog | undefined, makeEntry: () => AuditEntry): Promise<void> {
   if (audit === undefined) return
   try {
     await audit.append(makeEntry())
   } catch (err) {
-    term.info(`warning: could not append to AUDIT_LOG ${audit.path} (${errnoCode(err)}): this event is missing from the audit trail`)
+    term.info(
+      `warning: could not append to AUDIT_LOG ${audit.path} (${errnoCode(err)}): this event is missing from the audit trail`
+    )
   }
-}
-
-/** A Webex id given on the command line, checked before anything runs (WEBEX_ID_PATTERN). */
-export function parseWebexId (value: string): string {
-  if (!WEBEX_ID_PATTERN.test(value)) throw new InvalidArgumentError('not a Webex id (letters, digits and _ = + / - only)')
-  return value
-}
-
-export function parseSince (value: string): Date {
-  const relative = /^(\d{1,4})([dh])$/.exec(value.trim())
-  if (relative !== null) return new Date(Date.now() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
-  const date = Date.parse(value)
-  if (Number.isNaN(date)) throw new InvalidArgumentError('a date such as 2026-11-01 or 2026-11-01T09:00Z, or an age such as 7d or 12h')
-  return new Date(date)
 }
 
 /** Says where the sign-in happens: opens the browser when there is a display, else prints the URL. */
 export function announceSignIn ({ io, term }: Cli, config: Config, browser: boolean) {
-  const display = io.env.DISPLAY !== undefined || io.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin' || process.platform === 'win32'
+  const display =
+    io.env.DISPLAY !== undefined ||
+    io.env.WAYLAND_DISPLAY !== undefined ||
+    process.platform === 'darwin' ||
+    process.platform === 'win32'
   return async (url: string, launchUrl: string): Promise<void> => {
     if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
     if (browser && display) {
@@ -200,10 +200,17 @@ export function announceSignIn ({ io, term }: Cli, config: Config, browser: bool
  * (WEBEX_ACCESS_TOKEN / WEBEX_REFRESH_TOKEN), stdin. The old flag still works, with a warning:
  * argv is visible to every user of the machine in `ps`.
  */
-export async function heldTokens ({ io, term }: Cli, flag: { name: string, value: string | undefined } | undefined, file: string | undefined, bareIs: 'access' | 'refresh'): Promise<HeldTokens> {
+export async function heldTokens (
+  { io, term }: Cli,
+  flag: { name: string, value: string | undefined } | undefined,
+  file: string | undefined,
+  bareIs: 'access' | 'refresh'
+): Promise<HeldTokens> {
   const variable = bareIs === 'access' ? 'WEBEX_ACCESS_TOKEN' : 'WEBEX_REFRESH_TOKEN'
   if (flag?.value !== undefined) {
-    term.info(`warning: ${flag.name} puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in ${variable} instead`)
+    term.info(
+      `warning: ${flag.name} puts the token in the process list, where every user of this machine can read it; pass it on stdin, with --in FILE, or in ${variable} instead`
+    )
     return parseHeldTokens(flag.value, bareIs)
   }
   if (file !== undefined) return parseHeldTokens(await readInputFile(file), bareIs)
@@ -216,38 +223,13 @@ export async function heldTokens ({ io, term }: Cli, flag: { name: string, value
   return parseHeldTokens(await readStdin(io.stdin), bareIs)
 }
 
-export const formatOption = () => new Option('--format <format>', 'json, env, text, or token (the access token alone, for TOKEN=$(…))').default('json').argParser(parseFormat)
-
-export interface AdminTokenOptions { in?: string, tokenFile?: string, signIn?: boolean, browser: boolean, timeout: number }
-
-/** --format text|json, with the old --json kept as a quiet alias. */
-export const textOrJson = (command: Command) => command
-  .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
-  .addOption(new Option('--json', 'the same as --format json').hideHelp())
-
-/** Whether a text-or-json command was asked for JSON, in either spelling. */
-export const wantsJsonOutput = (opts: { format?: string, json?: boolean }) => opts.json === true || opts.format === 'json'
-
-export const adminTokenOptions = (command: Command) => command
-  // One name for an input file across the commands (--in); --token-file stays as a quiet alias.
-  .option('--in <file>', 'the admin\'s access token: a file written by `token --out` (json or env), or the bare token')
-  .addOption(new Option('--token-file <file>', 'the same as --in').hideHelp())
-  .option('--sign-in', 'sign in for the scopes this command needs even when a token could be read')
-  .option('--no-browser', 'print the sign-in URL instead of opening a browser')
-  .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').default(300).argParser(parseSeconds))
-  .addHelpText('after', '\nThe admin token comes from --in, WEBEX_ACCESS_TOKEN or stdin; on a terminal with none of them (or with --sign-in) the command signs in for the scopes it needs, as `token` does.')
-
-/** What a sign-in in the browser can end with: `token`, and the commands that sign in for their scopes. */
-export const SIGN_IN_KINDS: readonly ErrorKind[] = ['access_denied', 'invalid_scope', 'state_invalid', 'invalid_grant', 'invalid_client', 'webex_unavailable', 'timeout', 'webex_refused', 'id_token_invalid', 'token_limit_reached']
-
-/** A command's own examples and the exit codes it can end with, for the end of its --help. */
-export function commandHelp (examples: readonly string[], kinds: readonly ErrorKind[]): string {
-  return `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n${exitCodeHelp(kinds)}`
-}
-
 /** The Webex client for a command's calls, with this tool's integration. */
 export function webexFor (config: Config): WebexClient {
-  return createWebexClient({ baseUrl: config.webexApiUrl, clientId: config.clientId, clientSecret: config.clientSecret })
+  return createWebexClient({
+    baseUrl: config.webexApiUrl,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret
+  })
 }
 
 /**
@@ -259,20 +241,34 @@ export function webexFor (config: Config): WebexClient {
 export async function webexForHeld (config: Config, reason?: string): Promise<WebexClient> {
   if (!config.sandbox) return webexFor(config)
   const port = redirectPort(config)
-  if (!await heldByThisTool(port)) throw new AppError('sandbox_token', reason === undefined ? {} : { reason })
-  return createWebexClient({ baseUrl: `http://127.0.0.1:${port}${SANDBOX_PATH}`, clientId: config.clientId, clientSecret: config.clientSecret })
+  if (!(await heldByThisTool(port))) throw new AppError('sandbox_token', reason === undefined ? {} : { reason })
+  return createWebexClient({
+    baseUrl: `http://127.0.0.1:${port}${SANDBOX_PATH}`,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret
+  })
 }
 
 /**
  * A Service App's client secret: from FILE, or from stdin when stdin is free for it (piped, and
  * not carrying a token); never a flag value, so it never shows in `ps`.
  */
-export async function readSecret ({ io }: Cli, file: string | undefined, stdinFree: boolean, what: string): Promise<string> {
+export async function readSecret (
+  { io }: Cli,
+  file: string | undefined,
+  stdinFree: boolean,
+  what: string
+): Promise<string> {
   let secret: string
   if (file !== undefined) secret = await readInputFile(file)
   else if (stdinFree && io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
-  else throw new ExitError(EXIT.usage, `${what} needs the Service App's client secret: pass --client-secret-file FILE${stdinFree ? ' or pipe it on stdin (never as a flag value)' : ' (stdin holds the refresh token)'}`)
-  if (secret.trim() === '') throw new ExitError(EXIT.usage, 'the Service App\'s client secret is empty')
+  else {
+    throw new ExitError(
+      EXIT.usage,
+      `${what} needs the Service App's client secret: pass --client-secret-file FILE${stdinFree ? ' or pipe it on stdin (never as a flag value)' : ' (stdin holds the refresh token)'}`
+    )
+  }
+  if (secret.trim() === '') throw new ExitError(EXIT.usage, "the Service App's client secret is empty")
   return secret.trim()
 }
 
@@ -282,17 +278,32 @@ export async function readSecret ({ io }: Cli, file: string | undefined, stdinFr
  * stdin carries something else (a secret), no token is read from it. A sign-in's calls happen
  * while its loopback server is open, since in sandbox mode the emulator lives there.
  */
-export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose: 'grants' | 'service-app', work: (webex: WebexClient, token: string, admin: Person, loaded: { config: Config, audit?: AuditLog }) => Promise<void>, stdinTaken = false): Promise<void> {
+export async function withAdminToken (
+  cli: Cli,
+  opts: AdminTokenOptions,
+  purpose: 'grants' | 'service-app',
+  work: (
+    webex: WebexClient,
+    token: string,
+    admin: Person,
+    loaded: { config: Config, audit?: AuditLog }
+  ) => Promise<void>,
+  stdinTaken = false
+): Promise<void> {
   const { io, term, signal } = cli
   const { config, catalogue, audit } = load(io)
   const envToken = (io.env.WEBEX_ACCESS_TOKEN ?? '').trim()
   const file = opts.in ?? opts.tokenFile
-  const signIn = opts.signIn === true || (file === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
+  const signIn =
+    opts.signIn === true || (file === undefined && envToken === '' && (stdinTaken || io.stdin.isTTY === true))
   if (!signIn) {
     const held = await heldTokens(cli, undefined, file, 'access')
     if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
     const token = held.accessToken
-    const webex = await webexForHeld(config, 'No CLIENT_ID is set, and no sandbox (npm start) answers at REDIRECT_URI\'s port to know this token: pass --sign-in to sign in to this run\'s own sandbox, or keep npm start running and use a token from its page.')
+    const webex = await webexForHeld(
+      config,
+      "No CLIENT_ID is set, and no sandbox (npm start) answers at REDIRECT_URI's port to know this token: pass --sign-in to sign in to this run's own sandbox, or keep npm start running and use a token from its page."
+    )
     try {
       await work(webex, token, await webex.getMe(token), { config, audit })
     } finally {
@@ -311,8 +322,19 @@ export async function withAdminToken (cli: Cli, opts: AdminTokenOptions, purpose
     onAuthorizeUrl: announceSignIn(cli, config, opts.browser),
     whileOpen: async ({ tokens, person, requested }, webex) => {
       term.done('Signed in.')
-      const admin = person ?? await webex.getMe(tokens.accessToken)
-      await record(cli, audit, () => tokenEntry({ event: 'token_issued', via: 'cli', purpose, clientId: config.clientId, tokens, person: admin, requested, now: Date.now() }))
+      const admin = person ?? (await webex.getMe(tokens.accessToken))
+      await record(cli, audit, () =>
+        tokenEntry({
+          event: 'token_issued',
+          via: 'cli',
+          purpose,
+          clientId: config.clientId,
+          tokens,
+          person: admin,
+          requested,
+          now: Date.now()
+        })
+      )
       await work(webex, tokens.accessToken, admin, { config, audit })
     }
   })

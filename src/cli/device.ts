@@ -34,10 +34,14 @@ export interface DeviceFlowOptions {
 /** Scopes the device grant refuses: Webex does not allow OpenID scopes there. */
 export function deviceScopeProblem (scopes: readonly string[]): string | undefined {
   const openId = scopes.filter(isOpenIdScope)
-  return openId.length === 0 ? undefined : `the device grant does not allow OpenID scopes (${openId.join(' ')}): leave them out, or sign in without --device`
+  return openId.length === 0
+    ? undefined
+    : `the device grant does not allow OpenID scopes (${openId.join(' ')}): leave them out, or sign in without --device`
 }
 
-export async function runDeviceFlow (options: DeviceFlowOptions): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
+export async function runDeviceFlow (
+  options: DeviceFlowOptions
+): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
   const { config, signal } = options
   const clock = options.clock ?? SYSTEM_CLOCK
   const requested = [...options.scopes]
@@ -45,7 +49,9 @@ export async function runDeviceFlow (options: DeviceFlowOptions): Promise<{ toke
   let closeServer = async () => {}
   if (config.sandbox) {
     const port = redirectPort(config)
-    const server = await listen(config, port, clock.now, (_req, res) => { res.writeHead(404).end() })
+    const server = await listen(config, port, clock.now, (_req, res) => {
+      res.writeHead(404).end()
+    })
     closeServer = server.close
     apiUrl = `http://127.0.0.1:${port}${SANDBOX_PATH}`
   }
@@ -64,7 +70,11 @@ export async function runDeviceFlow (options: DeviceFlowOptions): Promise<{ toke
       } catch {
         throw new AppError('unknown_error', { reason: 'Cancelled.' })
       }
-      if (clock.now() > giveUpAt) throw new AppError('timeout', { reason: `No one approved the sign-in within ${Math.round(options.timeoutMs / 1000)} seconds.` })
+      if (clock.now() > giveUpAt) {
+        throw new AppError('timeout', {
+          reason: `No one approved the sign-in within ${Math.round(options.timeoutMs / 1000)} seconds.`
+        })
+      }
       if (clock.now() > expiredAt) throw new AppError('device_code_expired')
       const poll = await webex.deviceToken(authorization.deviceCode)
       if (poll.kind === 'slow_down') intervalMs += 5000

@@ -10,13 +10,15 @@ import { withoutBearer } from '../oauth/token-file.ts'
 const MAX_INPUT = 64 * 1024
 const BARE_TOKEN = /^[A-Za-z0-9_.~+/=-]{8,4096}$/
 
-const jsonFile = z.object({
-  access_token: z.string().optional(),
-  expires_at: z.string().optional(),
-  client_id: z.string().optional(),
-  refresh_token: z.string().optional(),
-  refresh_token_expires_at: z.string().optional()
-}).loose()
+const jsonFile = z
+  .object({
+    access_token: z.string().optional(),
+    expires_at: z.string().optional(),
+    client_id: z.string().optional(),
+    refresh_token: z.string().optional(),
+    refresh_token_expires_at: z.string().optional()
+  })
+  .loose()
 
 export interface HeldTokens {
   accessToken?: string
@@ -48,22 +50,40 @@ export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): He
     const parsed = jsonFile.safeParse(json)
     if (parsed.success) {
       const d = parsed.data
-      return { accessToken: d.access_token, accessTokenExpiresAt: date(d.expires_at), clientId: d.client_id, refreshToken: d.refresh_token, refreshTokenExpiresAt: date(d.refresh_token_expires_at) }
+      return {
+        accessToken: d.access_token,
+        accessTokenExpiresAt: date(d.expires_at),
+        clientId: d.client_id,
+        refreshToken: d.refresh_token,
+        refreshTokenExpiresAt: date(d.refresh_token_expires_at)
+      }
     }
   }
   const env = parseDotenv(trimmed)
   if (env.WEBEX_ACCESS_TOKEN !== undefined || env.WEBEX_REFRESH_TOKEN !== undefined) {
-    return { accessToken: env.WEBEX_ACCESS_TOKEN, accessTokenExpiresAt: date(env.WEBEX_ACCESS_TOKEN_EXPIRES_AT), clientId: env.WEBEX_CLIENT_ID, refreshToken: env.WEBEX_REFRESH_TOKEN, refreshTokenExpiresAt: date(env.WEBEX_REFRESH_TOKEN_EXPIRES_AT) }
+    return {
+      accessToken: env.WEBEX_ACCESS_TOKEN,
+      accessTokenExpiresAt: date(env.WEBEX_ACCESS_TOKEN_EXPIRES_AT),
+      clientId: env.WEBEX_CLIENT_ID,
+      refreshToken: env.WEBEX_REFRESH_TOKEN,
+      refreshTokenExpiresAt: date(env.WEBEX_REFRESH_TOKEN_EXPIRES_AT)
+    }
   }
-  throw new AppError('bad_request', { reason: 'The input is neither a token nor a file written by `webex-token-issuer token --out`.' })
+  throw new AppError('bad_request', {
+    reason: 'The input is neither a token nor a file written by `webex-token-issuer token --out`.'
+  })
 }
 
 export async function readStdin (stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<string> {
-  if (stdin.isTTY === true) throw new AppError('bad_request', { reason: 'No token given: pass it as a flag, with --in FILE, or on stdin.' })
+  if (stdin.isTTY === true) {
+    throw new AppError('bad_request', { reason: 'No token given: pass it as a flag, with --in FILE, or on stdin.' })
+  }
   let text = ''
   for await (const chunk of stdin) {
     text += String(chunk)
-    if (text.length > MAX_INPUT) throw new AppError('bad_request', { reason: 'The input on stdin is too large to be a token.' })
+    if (text.length > MAX_INPUT) {
+      throw new AppError('bad_request', { reason: 'The input on stdin is too large to be a token.' })
+    }
   }
   return text
 }
@@ -71,7 +91,9 @@ export async function readStdin (stdin: NodeJS.ReadableStream & { isTTY?: boolea
 export async function readInputFile (path: string): Promise<string> {
   try {
     const text = await readFile(path, 'utf8')
-    if (text.length > MAX_INPUT) throw new AppError('bad_request', { reason: `${path} is too large to be a token file.` })
+    if (text.length > MAX_INPUT) {
+      throw new AppError('bad_request', { reason: `${path} is too large to be a token file.` })
+    }
     return text
   } catch (err) {
     if (err instanceof AppError) throw err

@@ -20,7 +20,13 @@ import { heldByThisTool } from '../loopback.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 
 /** The failures whose next steps a person at a terminal cannot guess: printed after the error. */
-const NEXT_STEPS_SHOWN: ReadonlySet<ErrorKind> = new Set(['sandbox_token', 'service_app_not_authorized', 'service_app_secret_invalid', 'device_code_expired', 'token_limit_reached'])
+const NEXT_STEPS_SHOWN: ReadonlySet<ErrorKind> = new Set([
+  'sandbox_token',
+  'service_app_not_authorized',
+  'service_app_secret_invalid',
+  'device_code_expired',
+  'token_limit_reached'
+])
 
 export type { CliIo } from './cli.ts'
 
@@ -37,51 +43,96 @@ export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): C
   grantsCommands(program, cli)
   serviceAppCommand(program, cli)
 
-  textOrJson(program.command('audit')
-    .description('Print the audit trail (AUDIT_LOG) as a table.')
-    .option('--since <date>', 'only events since this date (2026-11-01, 2026-11-01T09:00Z) or age (7d, 12h)', parseSince)
-    .option('--file <file>', 'the audit file (default: AUDIT_LOG)')
-    .addHelpText('after', commandHelp(['webex-token-issuer audit --since 7d', 'webex-token-issuer audit --file /var/log/webex-audit.jsonl --format json'], [])))
-    .action((opts: { since?: Date, file?: string, format: string, json?: boolean }) => {
-      const file = opts.file ?? load(io).config.auditLog
-      if (file === undefined) throw new ExitError(EXIT.usage, 'no audit file: set AUDIT_LOG (as the server and the other commands see it) or pass --file')
-      let read: ReturnType<typeof readAudit>
-      try {
-        read = readAudit(file, opts.since)
-      } catch (err) {
-        throw new ExitError(EXIT.failure, `could not read ${file} (${errnoCode(err)})`)
-      }
-      if (read.unreadable > 0) term.info(`warning: ${read.unreadable} line${read.unreadable === 1 ? ' is' : 's are'} not audit entries and ${read.unreadable === 1 ? 'was' : 'were'} skipped`)
-      if (wantsJsonOutput(opts)) io.stdout.write(read.entries.map((e) => jsonSafe(JSON.stringify(e)) + '\n').join(''))
-      else io.stdout.write(read.entries.length === 0 ? 'No events.\n' : terminalSafe(auditTable(read.entries)))
-    })
+  textOrJson(
+    program
+      .command('audit')
+      .description('Print the audit trail (AUDIT_LOG) as a table.')
+      .option(
+        '--since <date>',
+        'only events since this date (2026-11-01, 2026-11-01T09:00Z) or age (7d, 12h)',
+        parseSince
+      )
+      .option('--file <file>', 'the audit file (default: AUDIT_LOG)')
+      .addHelpText(
+        'after',
+        commandHelp(
+          [
+            'webex-token-issuer audit --since 7d',
+            'webex-token-issuer audit --file /var/log/webex-audit.jsonl --format json'
+          ],
+          []
+        )
+      )
+  ).action((opts: { since?: Date, file?: string, format: string, json?: boolean }) => {
+    const file = opts.file ?? load(io).config.auditLog
+    if (file === undefined) {
+      throw new ExitError(
+        EXIT.usage,
+        'no audit file: set AUDIT_LOG (as the server and the other commands see it) or pass --file'
+      )
+    }
+    let read: ReturnType<typeof readAudit>
+    try {
+      read = readAudit(file, opts.since)
+    } catch (err) {
+      throw new ExitError(EXIT.failure, `could not read ${file} (${errnoCode(err)})`)
+    }
+    if (read.unreadable > 0) {
+      term.info(
+        `warning: ${read.unreadable} line${read.unreadable === 1 ? ' is' : 's are'} not audit entries and ${read.unreadable === 1 ? 'was' : 'were'} skipped`
+      )
+    }
+    if (wantsJsonOutput(opts)) io.stdout.write(read.entries.map((e) => jsonSafe(JSON.stringify(e)) + '\n').join(''))
+    else io.stdout.write(read.entries.length === 0 ? 'No events.\n' : terminalSafe(auditTable(read.entries)))
+  })
 
-  textOrJson(program.command('scopes')
-    .description('List the scope catalogue, or its presets; a search narrows either (as the page\'s search does).')
-    .argument('[search]', 'words that an id, description or role must contain')
-    .addOption(new Option('--family <family>', 'only this family').choices(Object.keys(FAMILIES)))
-    .option('--presets', 'list the presets (for token --preset) instead')
-    .addHelpText('after', commandHelp(['webex-token-issuer scopes "devices write"', 'webex-token-issuer scopes --family compliance --format json', 'webex-token-issuer scopes --presets'], [])))
-    .action((search: string | undefined, opts: { family?: string, presets?: boolean, format: string, json?: boolean }) => {
+  textOrJson(
+    program
+      .command('scopes')
+      .description("List the scope catalogue, or its presets; a search narrows either (as the page's search does).")
+      .argument('[search]', 'words that an id, description or role must contain')
+      .addOption(new Option('--family <family>', 'only this family').choices(Object.keys(FAMILIES)))
+      .option('--presets', 'list the presets (for token --preset) instead')
+      .addHelpText(
+        'after',
+        commandHelp(
+          [
+            'webex-token-issuer scopes "devices write"',
+            'webex-token-issuer scopes --family compliance --format json',
+            'webex-token-issuer scopes --presets'
+          ],
+          []
+        )
+      )
+  ).action(
+    (search: string | undefined, opts: { family?: string, presets?: boolean, format: string, json?: boolean }) => {
       const catalogue = loadCatalogue(SCOPES_DIR)
       const json = wantsJsonOutput(opts)
       const query = search ?? ''
       if (opts.presets === true) {
-        const presets = catalogue.presets.filter((p) => matchesSearch(`${p.id} ${p.name} ${p.purpose} ${p.scopes.join(' ')}`, query))
+        const presets = catalogue.presets.filter((p) =>
+          matchesSearch(`${p.id} ${p.name} ${p.purpose} ${p.scopes.join(' ')}`, query)
+        )
         if (json) io.stdout.write(JSON.stringify(presets, null, 2) + '\n')
         else for (const p of presets) io.stdout.write(`${p.id}  ${p.name}: ${p.scopes.join(' ')}\n`)
         return
       }
-      const scopes = catalogue.scopes.filter((s) => (opts.family === undefined || s.family === opts.family) && matchesSearch(`${s.id} ${s.description} ${ROLES[s.role]}`, query))
+      const scopes = catalogue.scopes.filter(
+        (s) =>
+          (opts.family === undefined || s.family === opts.family) &&
+          matchesSearch(`${s.id} ${s.description} ${ROLES[s.role]}`, query)
+      )
       if (json) {
         io.stdout.write(JSON.stringify(scopes, null, 2) + '\n')
         return
       }
       const width = Math.max(0, ...scopes.map((s) => s.id.length))
       for (const s of scopes) io.stdout.write(`${s.id.padEnd(width)}  ${s.access.padEnd(5)}  ${s.description}\n`)
-    })
+    }
+  )
 
-  program.command('serve')
+  program
+    .command('serve')
     .description('Run the web app (what npm start runs).')
     .option('--static', 'static mode: the scopes are fixed by SCOPES')
     .action(async (opts: { static?: boolean }) => {
@@ -108,8 +159,10 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       return err.code
     }
     if (err instanceof PortInUseError) {
-      if (err.cause.code === 'EADDRINUSE' && await heldByThisTool(err.cause.port)) {
-        term.error(`port ${err.cause.port}, which REDIRECT_URI ${err.redirectUri} needs, is held by this tool's own web app (npm start). Sign in there, at ${new URL('/', err.redirectUri).toString()}, or stop it (Ctrl-C in its terminal) and run this command again.`)
+      if (err.cause.code === 'EADDRINUSE' && (await heldByThisTool(err.cause.port))) {
+        term.error(
+          `port ${err.cause.port}, which REDIRECT_URI ${err.redirectUri} needs, is held by this tool's own web app (npm start). Sign in there, at ${new URL('/', err.redirectUri).toString()}, or stop it (Ctrl-C in its terminal) and run this command again.`
+        )
       } else {
         term.error(err.message)
       }
@@ -123,7 +176,9 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
       const entry = PAGE_TEXT[err.kind]
       term.error(`${entry.title}: ${err.message}`)
       if (err.details.webexDescription !== undefined) term.error(`Webex said: ${err.details.webexDescription}`)
-      if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
+      if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) {
+        term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)
+      }
       if (err.kind === 'invalid_scope' && err.details.requestedScopes !== undefined) {
         const groups = roleGroups(loadCatalogue(SCOPES_DIR), err.details.requestedScopes)
         const explained = invalidScopeExplanation(groups)
@@ -132,7 +187,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
           term.error(`- ${group.role}: ${group.scopes.join(' ')}`)
           if (explained.retryEachGroup) term.error(`    --scopes "${group.scopes.join(' ')}"`)
         }
-      } else if (err.kind === 'access_denied' || err.kind === 'forbidden') for (const cause of entry.causes) term.error(`- ${cause}`)
+      } else if (err.kind === 'access_denied' || err.kind === 'forbidden') { for (const cause of entry.causes) term.error(`- ${cause}`) }
       if (NEXT_STEPS_SHOWN.has(err.kind)) for (const next of entry.next) term.error(`- ${next}`)
       if (err.details.trackingId !== undefined) term.error(`Tracking ID: ${err.details.trackingId}`)
       if (err.details.retryAfter !== undefined) term.error(`Webex asks to wait ${err.details.retryAfter} seconds.`)

@@ -25,13 +25,12 @@ export function formatTokens (format: Format, out: TokenOutput, now: number): st
 
 export function toText (out: TokenOutput): string {
   const { tokens, person } = out
-  const lines = [
-    `Access token:   ${tokens.accessToken}`,
-    `  expires:      ${tokens.expiresAt.toISOString()}`
-  ]
+  const lines = [`Access token:   ${tokens.accessToken}`, `  expires:      ${tokens.expiresAt.toISOString()}`]
   if (tokens.refreshToken !== undefined) {
     lines.push(`Refresh token:  ${tokens.refreshToken}`)
-    if (tokens.refreshTokenExpiresAt !== undefined) lines.push(`  expires:      ${tokens.refreshTokenExpiresAt.toISOString()}`)
+    if (tokens.refreshTokenExpiresAt !== undefined) {
+      lines.push(`  expires:      ${tokens.refreshTokenExpiresAt.toISOString()}`)
+    }
   }
   lines.push(`Scopes:         ${(tokens.grantedScopes ?? out.requested ?? []).join(' ')}`)
   if (person !== undefined) lines.push(`Person:         ${person.displayName ?? ''} <${person.emails[0] ?? ''}>`)
@@ -41,7 +40,16 @@ export function toText (out: TokenOutput): string {
   if (out.idClaims !== undefined) {
     const claims = out.idClaims
     lines.push(`  verified:     sub ${claims.subject}, issuer ${claims.issuer}`)
-    const shared: Array<[string, string | undefined]> = [['email', claims.email === undefined ? undefined : `${claims.email}${claims.emailVerified === true ? ' (verified)' : ''}`], ['name', claims.name], ['phone', claims.phoneNumber], ['address', claims.address], ['locale', claims.locale]]
+    const shared: Array<[string, string | undefined]> = [
+      [
+        'email',
+        claims.email === undefined ? undefined : `${claims.email}${claims.emailVerified === true ? ' (verified)' : ''}`
+      ],
+      ['name', claims.name],
+      ['phone', claims.phoneNumber],
+      ['address', claims.address],
+      ['locale', claims.locale]
+    ]
     for (const [name, value] of shared) if (value !== undefined) lines.push(`  ${`${name}:`.padEnd(14)}${value}`)
     if (claims.userInfoProblem !== undefined) lines.push(`  userinfo:     ${claims.userInfoProblem}`)
   }

@@ -24,9 +24,18 @@ export class Terminal {
   }
 
   // Every message may quote Webex's strings: their control characters are shown, not obeyed (terminal-safe.ts).
-  info (text: string): void { this.#write(terminalSafe(text)) }
-  url (url: string): void { this.#write(`\n  ${this.#paint(4, terminalSafe(url, true))}\n`) }
-  done (text: string): void { this.#write(this.#paint(32, terminalSafe(text))) }
+  info (text: string): void {
+    this.#write(terminalSafe(text))
+  }
+
+  url (url: string): void {
+    this.#write(`\n  ${this.#paint(4, terminalSafe(url, true))}\n`)
+  }
+
+  done (text: string): void {
+    this.#write(this.#paint(32, terminalSafe(text)))
+  }
+
   /** One line per error: "error: …", or the "config error: …" lines of a bad configuration as they are. */
   error (text: string): void {
     const safe = terminalSafe(text)
@@ -40,7 +49,9 @@ export class Terminal {
     const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
     let i = 0
     this.#line = terminalSafe(text, true)
-    const draw = () => { this.#out.write(`\r${this.#paint(36, frames[i++ % frames.length] ?? '')} ${this.#line}`) }
+    const draw = () => {
+      this.#out.write(`\r${this.#paint(36, frames[i++ % frames.length] ?? '')} ${this.#line}`)
+    }
     draw()
     this.#spinner = setInterval(draw, 100)
     this.#spinner.unref()

@@ -12,7 +12,16 @@ import { checkSelection } from '../catalogue/rules.ts'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { AppError } from '../errors.ts'
 import { PAGE_TEXT } from '../web/error-text.ts'
-import { authorizeUrl, belongsTo, codeFrom, createFlow, parseCallback, pkceChallenge, type AccountChoice, type CallbackQuery } from '../oauth/flow.ts'
+import {
+  authorizeUrl,
+  belongsTo,
+  codeFrom,
+  createFlow,
+  parseCallback,
+  pkceChallenge,
+  type AccountChoice,
+  type CallbackQuery
+} from '../oauth/flow.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { Person, TokenSet } from '../webex/domain.ts'
 import type { WebexClient } from '../webex/client.ts'
@@ -45,11 +54,21 @@ export interface TokenFlowOptions {
 /** Where the single-use launch links live on the callback listener. */
 const LAUNCH_PREFIX = '/go/'
 
-export interface FlowResult { tokens: TokenSet, person?: Person, idClaims?: IdClaims, requested: string[] }
+export interface FlowResult {
+  tokens: TokenSet
+  person?: Person
+  idClaims?: IdClaims
+  requested: string[]
+}
 
 export class PortInUseError extends Error {
-  constructor (readonly cause: ListenError, readonly redirectUri: string) {
-    super(`${cause.message}, and REDIRECT_URI ${redirectUri} needs port ${cause.port}: stop what holds it, or register another redirect URI and set REDIRECT_URI`)
+  constructor (
+    readonly cause: ListenError,
+    readonly redirectUri: string
+  ) {
+    super(
+      `${cause.message}, and REDIRECT_URI ${redirectUri} needs port ${cause.port}: stop what holds it, or register another redirect URI and set REDIRECT_URI`
+    )
     this.name = 'PortInUseError'
   }
 }
@@ -59,8 +78,9 @@ type Outcome = { tokens: TokenSet, person?: Person, idClaims?: IdClaims } | AppE
 /** The page the browser sees when it comes back, compiled on the first answer, not at start-up. */
 let template: Promise<(data: object) => string> | undefined
 async function donePage (title: string, message: string, detail?: string): Promise<string> {
-  template ??= Promise.all([import('handlebars'), readFile(join(TEMPLATES_DIR, 'cli', 'done.hbs'), 'utf8')])
-    .then(([{ default: handlebars }, text]) => handlebars.create().compile(text))
+  template ??= Promise.all([import('handlebars'), readFile(join(TEMPLATES_DIR, 'cli', 'done.hbs'), 'utf8')]).then(
+    ([{ default: handlebars }, text]) => handlebars.create().compile(text)
+  )
   return (await template)({ title, message, detail })
 }
 
@@ -75,32 +95,73 @@ function sendPage (res: ServerResponse, status: number, html: string, close = fa
 }
 
 /** The loopback server's handler: the callback, and in sandbox mode the emulator beside it. */
-async function loopbackHandler (config: Config, now: () => number, callback: RequestListener): Promise<{ handler: RequestListener, close: () => Promise<void> }> {
+async function loopbackHandler (
+  config: Config,
+  now: () => number,
+  callback: RequestListener
+): Promise<{ handler: RequestListener, close: () => Promise<void> }> {
   // The callback, and the single-use launch links (/go/…), are the command's own.
   const isCallback = (req: IncomingMessage) => {
     const path = new URL(req.url ?? '/', 'http://loopback').pathname
     return path === config.callbackPath || path.startsWith(LAUNCH_PREFIX)
   }
   if (!config.sandbox) {
-    return { handler: (req, res) => { if (isCallback(req)) callback(req, res); else sendPage(res, 404, 'Not found') }, close: async () => {} }
+    return {
+      handler: (req, res) => {
+        if (isCallback(req)) callback(req, res)
+        else sendPage(res, 404, 'Not found')
+      },
+      close: async () => {}
+    }
   }
   // The emulator and Fastify are loaded only in sandbox mode; the servers are ours, Fastify only routes.
-  const [{ default: Fastify }, { Emulator, sandboxPlugin }] = await Promise.all([import('fastify'), import('../sandbox/index.ts')])
+  const [{ default: Fastify }, { Emulator, sandboxPlugin }] = await Promise.all([
+    import('fastify'),
+    import('../sandbox/index.ts')
+  ])
   const app = Fastify({ logger: false })
   // The sandbox's integration is registered for the device grant too (`token --device`).
-  await app.register(sandboxPlugin(new Emulator({ clients: [{ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: [config.redirectUri, ...DEVICE_HELPER_REDIRECT_URIS] }], now })), { prefix: SANDBOX_PATH })
+  await app.register(
+    sandboxPlugin(
+      new Emulator({
+        clients: [
+          {
+            clientId: config.clientId,
+            clientSecret: config.clientSecret,
+            redirectUris: [config.redirectUri, ...DEVICE_HELPER_REDIRECT_URIS]
+          }
+        ],
+        now
+      })
+    ),
+    { prefix: SANDBOX_PATH }
+  )
   await app.ready()
-  return { handler: (req, res) => { if (isCallback(req)) callback(req, res); else app.routing(req, res) }, close: () => app.close() }
+  return {
+    handler: (req, res) => {
+      if (isCallback(req)) callback(req, res)
+      else app.routing(req, res)
+    },
+    close: () => app.close()
+  }
 }
 
 /**
  * The callback listener on the redirect URI's port, on 127.0.0.1 and ::1 both (src/loopback.ts),
  * so no other local user can take the ::1 half and see the code. Rejects with PortInUseError.
  */
-export async function listen (config: Config, port: number, now: () => number, callback: RequestListener): Promise<{ close: () => Promise<void> }> {
+export async function listen (
+  config: Config,
+  port: number,
+  now: () => number,
+  callback: RequestListener
+): Promise<{ close: () => Promise<void> }> {
   const { handler, close: closeHandler } = await loopbackHandler(config, now, callback)
   const servers: Server[] = [createServer(handler)]
-  const close = async () => { await Promise.all(servers.map((s) => closeServer(s, { dropBusy: true }))); await closeHandler() }
+  const close = async () => {
+    await Promise.all(servers.map((s) => closeServer(s, { dropBusy: true })))
+    await closeHandler()
+  }
   try {
     // REDIRECT_URI's IPv4 loopback address (127.0.0.1 for localhost and ::1), and ::1 beside it.
     await listenOn(servers[0] as Server, port, loopbackIpv4(new URL(config.redirectUri).hostname))
@@ -127,7 +188,9 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   const requested = selection.scopes
   const redirectHost = new URL(config.redirectUri).hostname
   if (!isLoopbackHost(redirectHost)) {
-    throw new AppError('bad_request', { reason: `REDIRECT_URI ${config.redirectUri} is not on this machine, so the browser's answer can never reach this command. Sign in on another device with --device, or register a loopback redirect URI such as http://localhost:8080/oauth on the integration and set REDIRECT_URI to it.` })
+    throw new AppError('bad_request', {
+      reason: `REDIRECT_URI ${config.redirectUri} is not on this machine, so the browser's answer can never reach this command. Sign in on another device with --device, or register a loopback redirect URI such as http://localhost:8080/oauth on the integration and set REDIRECT_URI to it.`
+    })
   }
   const flow = createFlow(requested, now())
   const port = redirectPort(config)
@@ -136,7 +199,8 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   const apiUrl = config.sandbox ? `http://127.0.0.1:${port}${SANDBOX_PATH}` : config.webexApiUrl
   const webexModule = import('../webex/client.ts')
   const webex = webexModule.then(({ createWebexClient }) =>
-    createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now }))
+    createWebexClient({ baseUrl: apiUrl, clientId: config.clientId, clientSecret: config.clientSecret, now })
+  )
   const verifier = import('../oauth/id-token.ts')
 
   const { promise: outcome, resolve: settle } = Promise.withResolvers<Outcome>()
@@ -157,7 +221,10 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
       return
     }
     // A second visit: whoever came first may not have been this person's browser.
-    const error = new AppError('state_invalid', { reason: 'The sign-in link was opened a second time, so this sign-in was stopped: another program or user on this machine may have used it first. If the second visit was yours (a reload), run the command again.' })
+    const error = new AppError('state_invalid', {
+      reason:
+        'The sign-in link was opened a second time, so this sign-in was stopped: another program or user on this machine may have used it first. If the second visit was yours (a reload), run the command again.'
+    })
     if (!finished) {
       finished = true
       res.once('finish', () => settle(error))
@@ -174,30 +241,57 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
     } catch {}
     if (finished || query === undefined || !belongsTo(query, flow)) {
       // Not the answer to this command's sign-in: refuse it and keep waiting for the real one.
-      sendPage(res, 400, await donePage('Not this sign-in', 'This answer does not belong to the sign-in the command is waiting for, so it was ignored.'))
+      sendPage(
+        res,
+        400,
+        await donePage(
+          'Not this sign-in',
+          'This answer does not belong to the sign-in the command is waiting for, so it was ignored.'
+        )
+      )
       return
     }
     finished = true
     // Hand the outcome over only once the browser has its page, so closing the server cannot cut it off.
-    const deliver = (result: Outcome) => { res.once('finish', () => settle(result)); res.once('close', () => settle(result)) }
+    const deliver = (result: Outcome) => {
+      res.once('finish', () => settle(result))
+      res.once('close', () => settle(result))
+    }
     try {
       const code = codeFrom(query, flow, config.clientSecret)
       const client = await webex
-      const { tokens, idClaims } = await (await verifier).exchangeAndVerify(client, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now })
+      const { tokens, idClaims } = await (
+        await verifier
+      ).exchangeAndVerify(client, {
+        code,
+        redirectUri: config.redirectUri,
+        verifier: flow.verifier,
+        nonce: flow.nonce,
+        scopes: flow.scopes,
+        clientId: config.clientId,
+        now
+      })
       const person = await (await webexModule).personOf(client, tokens.accessToken)
       deliver({ tokens, person, idClaims })
       sendPage(res, 200, await donePage('Signed in', 'The tokens were handed to the terminal.'), true)
     } catch (err) {
       const error = err instanceof AppError ? err : new AppError('unknown_error')
       deliver(error)
-      sendPage(res, error.status, await donePage(PAGE_TEXT[error.kind].title, error.message, error.details.webexDescription), true)
+      sendPage(
+        res,
+        error.status,
+        await donePage(PAGE_TEXT[error.kind].title, error.message, error.details.webexDescription),
+        true
+      )
     }
   }
 
   let close: () => Promise<void>
   try {
-    ({ close } = await listen(config, port, now, (req, res) => {
-      answer(req, res).catch(() => { if (!res.headersSent) sendPage(res, 500, 'Unexpected error') })
+    ;({ close } = await listen(config, port, now, (req, res) => {
+      answer(req, res).catch(() => {
+        if (!res.headersSent) sendPage(res, 500, 'Unexpected error')
+      })
     }))
   } catch (err) {
     await (await webex).close()
@@ -206,11 +300,29 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
 
   let timer: NodeJS.Timeout | undefined
   const stopped = new Promise<AppError>((resolve) => {
-    timer = setTimeout(() => resolve(new AppError('timeout', { reason: `No answer came back from the browser within ${Math.round(options.timeoutMs / 1000)} seconds.` })), options.timeoutMs)
-    options.signal.addEventListener('abort', () => resolve(new AppError('unknown_error', { reason: 'Cancelled.' })), { once: true })
+    timer = setTimeout(
+      () =>
+        resolve(
+          new AppError('timeout', {
+            reason: `No answer came back from the browser within ${Math.round(options.timeoutMs / 1000)} seconds.`
+          })
+        ),
+      options.timeoutMs
+    )
+    options.signal.addEventListener('abort', () => resolve(new AppError('unknown_error', { reason: 'Cancelled.' })), {
+      once: true
+    })
   })
   try {
-    location = authorizeUrl(config.webexBaseUrl, { clientId: config.clientId, redirectUri: config.redirectUri, scopes: requested, state: flow.state, challenge: pkceChallenge(flow.verifier), nonce: flow.nonce, account: options.account })
+    location = authorizeUrl(config.webexBaseUrl, {
+      clientId: config.clientId,
+      redirectUri: config.redirectUri,
+      scopes: requested,
+      state: flow.state,
+      challenge: pkceChallenge(flow.verifier),
+      nonce: flow.nonce,
+      account: options.account
+    })
     await options.onAuthorizeUrl(location, `${new URL(config.redirectUri).origin}${launchPath}`)
     const result = await Promise.race([outcome, stopped])
     if (result instanceof AppError) throw result

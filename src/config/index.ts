@@ -78,7 +78,10 @@ function httpUrl (name: string) {
     try {
       url = new URL(value)
     } catch {
-      ctx.addIssue({ code: 'custom', message: `${name} must be an absolute URL such as http://localhost:8080/oauth (got "${value}")` })
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be an absolute URL such as http://localhost:8080/oauth (got "${value}")`
+      })
       return
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -91,26 +94,58 @@ function httpUrl (name: string) {
 }
 
 const schema = z.object({
-  PORT: z.string().regex(/^\d{1,5}$/, 'PORT must be a whole number from 0 to 65535')
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'PORT must be a whole number from 0 to 65535')
     .transform(Number)
     .refine((n) => n <= 65535, 'PORT must be a whole number from 0 to 65535')
     .default(8080),
-  HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'HOST must be an address or host name such as 127.0.0.1').default('127.0.0.1'),
-  CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{8,200}$/, 'CLIENT_ID must be the integration\'s Client ID from the Webex developer portal (letters and digits)').optional(),
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'HOST must be an address or host name such as 127.0.0.1')
+    .default('127.0.0.1'),
+  CLIENT_ID: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{8,200}$/,
+      "CLIENT_ID must be the integration's Client ID from the Webex developer portal (letters and digits)"
+    )
+    .optional(),
   CLIENT_SECRET: z.string().min(8, 'CLIENT_SECRET looks too short to be a Webex client secret').optional(),
   REDIRECT_URI: httpUrl('REDIRECT_URI').optional(),
   WEBEX_BASE_URL: httpUrl('WEBEX_BASE_URL').optional(),
   MODE: z.enum(['dynamic', 'static'], { error: 'MODE must be "dynamic" or "static"' }).default('dynamic'),
   SCOPES: z.string().max(8192, 'SCOPES is too long').optional(),
-  ALLOW_UNKNOWN_SCOPES: z.enum(['true', 'false', '1', '0'], { error: 'ALLOW_UNKNOWN_SCOPES must be true or false' }).optional(),
-  COOKIE_SECRET: z.string().min(32, 'COOKIE_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  ALLOW_UNKNOWN_SCOPES: z
+    .enum(['true', 'false', '1', '0'], { error: 'ALLOW_UNKNOWN_SCOPES must be true or false' })
+    .optional(),
+  COOKIE_SECRET: z
+    .string()
+    .min(32, 'COOKIE_SECRET must be at least 32 characters (try: openssl rand -hex 32)')
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   DEBUG: z.string().optional(),
   STATE: z.string().optional(),
-  TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, 'TRUST_PROXY must be a hop count (1 for one router), proxy addresses or CIDRs separated by commas, false, or true').optional(),
-  SANDBOX: z.enum(['public'], { error: 'SANDBOX can only be "public" (serve the sandbox on a non-loopback HOST)' }).optional(),
-  AUDIT_LOG: z.string().max(4096, 'AUDIT_LOG is too long').refine((v) => !v.includes('\0'), 'AUDIT_LOG must be a file path').optional(),
-  RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)').transform(Number).default(60)
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/,
+      'TRUST_PROXY must be a hop count (1 for one router), proxy addresses or CIDRs separated by commas, false, or true'
+    )
+    .optional(),
+  SANDBOX: z
+    .enum(['public'], { error: 'SANDBOX can only be "public" (serve the sandbox on a non-loopback HOST)' })
+    .optional(),
+  AUDIT_LOG: z
+    .string()
+    .max(4096, 'AUDIT_LOG is too long')
+    .refine((v) => !v.includes('\0'), 'AUDIT_LOG must be a file path')
+    .optional(),
+  RATE_LIMIT_PER_MINUTE: z
+    .string()
+    .regex(/^\d{1,6}$/, 'RATE_LIMIT_PER_MINUTE must be a whole number (0 turns rate limiting off)')
+    .transform(Number)
+    .default(60)
 })
 
 /** TRUST_PROXY as Fastify takes it: false, true, a hop count, or a list of addresses/CIDRs. */
@@ -138,17 +173,29 @@ export function mergeSources (...sources: Env[]): Env {
  * write it can point WEBEX_BASE_URL anywhere and collect the refresh tokens and the client
  * secret sent there. Undefined when it is fine; nothing is checked where modes mean nothing.
  */
-export function untrustedFile (name: string, stat: { mode: number, uid: number, gid: number }, me: { uid: number, gid: number } | undefined): string | undefined {
+export function untrustedFile (
+  name: string,
+  stat: { mode: number, uid: number, gid: number },
+  me: { uid: number, gid: number } | undefined
+): string | undefined {
   if (me === undefined) return undefined
-  if (stat.uid !== me.uid && stat.uid !== 0) return `${name} belongs to another user (uid ${stat.uid}), so it was not read: whoever can change it would receive your tokens and client secret. Use a file of your own (chown), or move to a folder of your own`
-  if ((stat.mode & 0o002) !== 0) return `${name} is writable by every user of this machine, so it was not read: run chmod o-w ${name}`
-  if ((stat.mode & 0o020) !== 0 && stat.gid !== me.gid) return `${name} is writable by the group ${stat.gid}, so it was not read: run chmod g-w ${name}`
+  if (stat.uid !== me.uid && stat.uid !== 0) {
+    return `${name} belongs to another user (uid ${stat.uid}), so it was not read: whoever can change it would receive your tokens and client secret. Use a file of your own (chown), or move to a folder of your own`
+  }
+  if ((stat.mode & 0o002) !== 0) {
+    return `${name} is writable by every user of this machine, so it was not read: run chmod o-w ${name}`
+  }
+  if ((stat.mode & 0o020) !== 0 && stat.gid !== me.gid) {
+    return `${name} is writable by the group ${stat.gid}, so it was not read: run chmod g-w ${name}`
+  }
   return undefined
 }
 
 /** This process's user and group, where file modes mean something (not on Windows). */
 export function currentUser (): { uid: number, gid: number } | undefined {
-  return process.platform === 'win32' || process.getuid === undefined || process.getgid === undefined ? undefined : { uid: process.getuid(), gid: process.getgid() }
+  return process.platform === 'win32' || process.getuid === undefined || process.getgid === undefined
+    ? undefined
+    : { uid: process.getuid(), gid: process.getgid() }
 }
 
 function readDotenv (dir: string, name: string): Env {
@@ -181,39 +228,66 @@ export function loadConfig (env: Env, dir: string): Config {
 export function parseConfig (vars: Env): Config {
   const parsed = schema.safeParse(mergeSources(vars))
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'configuration')
-      return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`
-    }))
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'configuration')
+        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`
+      })
+    )
   }
   const v = parsed.data
   const problems: string[] = []
   const warnings: string[] = []
-  if (v.CLIENT_ID !== undefined && v.CLIENT_SECRET === undefined) problems.push('CLIENT_SECRET is missing: set it together with CLIENT_ID (put it in .env.local, never in .env)')
-  if (v.CLIENT_ID === undefined && v.CLIENT_SECRET !== undefined) problems.push('CLIENT_ID is missing: set it together with CLIENT_SECRET, or unset both to use the sandbox')
-  if (v.CLIENT_ID === undefined && v.WEBEX_BASE_URL !== undefined) problems.push('WEBEX_BASE_URL is set but CLIENT_ID is not: set CLIENT_ID and CLIENT_SECRET, or unset WEBEX_BASE_URL to use the sandbox')
-  if (v.CLIENT_ID === undefined && !isLoopbackHost(v.HOST) && v.SANDBOX !== 'public') {
-    problems.push(`HOST=${v.HOST} without CLIENT_ID would serve the sandbox (demo users, no real sign-in) to the network: set CLIENT_ID and CLIENT_SECRET for real Webex, leave HOST unset, or set SANDBOX=public if that is really wanted`)
+  if (v.CLIENT_ID !== undefined && v.CLIENT_SECRET === undefined) {
+    problems.push('CLIENT_SECRET is missing: set it together with CLIENT_ID (put it in .env.local, never in .env)')
   }
-  if (v.MODE === 'static' && splitScopeText(v.SCOPES).length === 0) problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
+  if (v.CLIENT_ID === undefined && v.CLIENT_SECRET !== undefined) {
+    problems.push('CLIENT_ID is missing: set it together with CLIENT_SECRET, or unset both to use the sandbox')
+  }
+  if (v.CLIENT_ID === undefined && v.WEBEX_BASE_URL !== undefined) {
+    problems.push(
+      'WEBEX_BASE_URL is set but CLIENT_ID is not: set CLIENT_ID and CLIENT_SECRET, or unset WEBEX_BASE_URL to use the sandbox'
+    )
+  }
+  if (v.CLIENT_ID === undefined && !isLoopbackHost(v.HOST) && v.SANDBOX !== 'public') {
+    problems.push(
+      `HOST=${v.HOST} without CLIENT_ID would serve the sandbox (demo users, no real sign-in) to the network: set CLIENT_ID and CLIENT_SECRET for real Webex, leave HOST unset, or set SANDBOX=public if that is really wanted`
+    )
+  }
+  if (v.MODE === 'static' && splitScopeText(v.SCOPES).length === 0) {
+    problems.push('SCOPES is empty: static mode needs the scopes to request, e.g. SCOPES="spark-admin:people_read"')
+  }
   if (v.REDIRECT_URI !== undefined) {
     const path = new URL(v.REDIRECT_URI).pathname
-    if (path === '/' || /^\/(sandbox|assets|healthz|start|grants|service-app|check|refresh|scopes\.json)(\/|$)/.test(path)) problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
+    if (
+      path === '/' ||
+      /^\/(sandbox|assets|healthz|start|grants|service-app|check|refresh|scopes\.json)(\/|$)/.test(path)
+    ) { problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`) }
   }
   if (problems.length > 0) throw new ConfigError(problems)
 
   if (v.WEBEX_BASE_URL !== undefined) {
     const base = new URL(v.WEBEX_BASE_URL)
-    if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) warnings.push(`WEBEX_BASE_URL ${base.origin} is plain http to another machine: codes, tokens and the client secret would cross the network unencrypted. Use https`)
+    if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
+      warnings.push(
+        `WEBEX_BASE_URL ${base.origin} is plain http to another machine: codes, tokens and the client secret would cross the network unencrypted. Use https`
+      )
+    }
   }
   if (v.STATE !== undefined) warnings.push('STATE is obsolete and ignored: a fresh random state is made for every flow')
-  if (v.TRUST_PROXY === 'true') warnings.push('TRUST_PROXY=true trusts every X-Forwarded-For hop, so any client can pick its own address and escape the rate limit: set the number of proxies instead (TRUST_PROXY=1 for one router)')
+  if (v.TRUST_PROXY === 'true') {
+    warnings.push(
+      'TRUST_PROXY=true trusts every X-Forwarded-For hop, so any client can pick its own address and escape the rate limit: set the number of proxies instead (TRUST_PROXY=1 for one router)'
+    )
+  }
   const sandbox = v.CLIENT_ID === undefined
   const redirectUri = v.REDIRECT_URI ?? `http://localhost:${v.PORT}/oauth`
   const redirect = new URL(redirectUri)
   const internalHost = isWildcardHost(v.HOST) ? '127.0.0.1' : v.HOST.replace(/^\[(.*)\]$/, '$1')
   const internalOrigin = `http://${internalHost.includes(':') ? `[${internalHost}]` : internalHost}:${v.PORT}`
-  const webexBaseUrl = (sandbox ? `${redirect.origin}${SANDBOX_PATH}` : v.WEBEX_BASE_URL ?? DEFAULT_WEBEX_BASE_URL).replace(/\/+$/, '')
+  const webexBaseUrl = (
+    sandbox ? `${redirect.origin}${SANDBOX_PATH}` : (v.WEBEX_BASE_URL ?? DEFAULT_WEBEX_BASE_URL)
+  ).replace(/\/+$/, '')
 
   return Object.freeze({
     port: v.PORT,
@@ -235,7 +309,15 @@ export function parseConfig (vars: Env): Config {
     trustProxy: trustProxyOf(v.TRUST_PROXY),
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     ...(v.AUDIT_LOG === undefined ? {} : { auditLog: v.AUDIT_LOG }),
-    allowedHosts: Object.freeze([...new Set([redirect.hostname, 'localhost', '127.0.0.1', '[::1]', ...(isWildcardHost(v.HOST) ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])])]),
+    allowedHosts: Object.freeze([
+      ...new Set([
+        redirect.hostname,
+        'localhost',
+        '127.0.0.1',
+        '[::1]',
+        ...(isWildcardHost(v.HOST) ? [] : [v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST])
+      ])
+    ]),
     warnings: Object.freeze(warnings)
   })
 }

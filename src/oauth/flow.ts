@@ -27,13 +27,19 @@ export interface FlowState {
 
 export type FlowPurpose = 'tokens' | 'grants' | 'service-app'
 
-const payloadSchema = z.tuple([
-  z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/),
-  z.array(z.string().max(200)).max(500),
-  z.number().int().nonnegative(),
-  z.string().regex(/^[A-Za-z0-9_-]{43}$/).nullable()
-], z.enum(['grants', 'service-app']))
+const payloadSchema = z.tuple(
+  [
+    z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/),
+    z.array(z.string().max(200)).max(500),
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .nullable()
+  ],
+  z.enum(['grants', 'service-app'])
+)
 
 function base64url (bytes: Buffer): string {
   return bytes.toString('base64url')
@@ -44,9 +50,18 @@ export function pkceChallenge (verifier: string): string {
 }
 
 /** A fresh flow: state and verifier always, a nonce when any OpenID scope is requested. */
-export function createFlow (scopes: readonly string[], now: number, options: { purpose?: FlowPurpose, random?: (n: number) => Buffer } = {}): FlowState {
+export function createFlow (
+  scopes: readonly string[],
+  now: number,
+  options: { purpose?: FlowPurpose, random?: (n: number) => Buffer } = {}
+): FlowState {
   const { purpose = 'tokens', random = randomBytes } = options
-  const flow: FlowState = { state: base64url(random(32)), verifier: base64url(random(32)), scopes: [...scopes], createdAt: now }
+  const flow: FlowState = {
+    state: base64url(random(32)),
+    verifier: base64url(random(32)),
+    scopes: [...scopes],
+    createdAt: now
+  }
   if (purpose !== 'tokens') flow.purpose = purpose
   if (scopes.some(isOpenIdScope)) flow.nonce = base64url(random(32))
   return flow
@@ -63,7 +78,10 @@ export const FLOW_INDEX_COOKIE = 'wti_flows'
 export const MAX_OPEN_FLOWS = 5
 export const MAX_OPEN_FLOW_BYTES = 8192
 
-export interface OpenFlow { name: string, bytes: number }
+export interface OpenFlow {
+  name: string
+  bytes: number
+}
 
 /** The index cookie's entries; anything malformed is ignored (the worst case is a flow kept a little longer). */
 export function parseFlowIndex (value: string | undefined): OpenFlow[] {
@@ -107,7 +125,14 @@ function decodeFlow (bytes: Buffer): FlowState | undefined {
   const parsed = payloadSchema.safeParse(JSON.parse(json))
   if (!parsed.success) return undefined
   const [state, verifier, scopes, createdAt, nonce, purpose] = parsed.data
-  return { state, verifier, scopes, createdAt, ...(nonce === null ? {} : { nonce }), ...(purpose === undefined ? {} : { purpose }) }
+  return {
+    state,
+    verifier,
+    scopes,
+    createdAt,
+    ...(nonce === null ? {} : { nonce }),
+    ...(purpose === undefined ? {} : { purpose })
+  }
 }
 
 /** The flow cookie's AES-256-GCM key, derived from COOKIE_SECRET with HKDF-SHA256. */
@@ -136,7 +161,9 @@ export function openFlow (value: string, key: Buffer, cookieName: string): FlowS
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES })
     decipher.setAAD(Buffer.from(cookieName))
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
-    return decodeFlow(Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]))
+    return decodeFlow(
+      Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()])
+    )
   } catch {
     return undefined
   }
@@ -176,11 +203,16 @@ export function codeFrom (query: CallbackQuery, flow: FlowState, clientSecret: s
   if (query.error !== undefined) {
     throw new AppError(kindOfOAuthError(query.error) ?? 'unknown_error', {
       webexError: scrub(query.error, [flow.verifier, clientSecret]),
-      webexDescription: query.error_description === undefined ? undefined : scrub(query.error_description, [flow.verifier, clientSecret]).slice(0, 500),
+      webexDescription:
+        query.error_description === undefined
+          ? undefined
+          : scrub(query.error_description, [flow.verifier, clientSecret]).slice(0, 500),
       requestedScopes: flow.scopes
     })
   }
-  if (query.code === undefined) throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
+  if (query.code === undefined) {
+    throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
+  }
   return query.code
 }
 
@@ -197,7 +229,18 @@ export const LOGIN_HINT = z.email({ error: 'not an email address' }).max(254, 't
  * The authorize URL. Scopes are joined with %20 and ':' becomes %3A, as Webex's portal
  * does (docs/webex-contract.md, "Authorize"); URLSearchParams would write '+' for spaces.
  */
-export function authorizeUrl (base: string, params: { clientId: string, redirectUri: string, scopes: readonly string[], state: string, challenge: string, nonce?: string, account?: AccountChoice }): string {
+export function authorizeUrl (
+  base: string,
+  params: {
+    clientId: string
+    redirectUri: string
+    scopes: readonly string[]
+    state: string
+    challenge: string
+    nonce?: string
+    account?: AccountChoice
+  }
+): string {
   const query: Array<[string, string]> = [
     ['response_type', 'code'],
     ['client_id', params.clientId],

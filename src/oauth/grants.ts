@@ -55,21 +55,32 @@ function createdAt (grant: Authorization): number {
   return Number.isNaN(t) ? 0 : t
 }
 
-/** A person's grants by application (this tool's first, then by name); in each, sign-ins (refresh grants) before access tokens, newest first. */
+/**
+ * A person's grants by application (this tool's first, then by name); in each, sign-ins (refresh
+ * grants) before access tokens, newest first.
+ */
 export function groupByApplication (grants: readonly Authorization[], ownClientId: string): ApplicationGrants[] {
   const groups = new Map<string, ApplicationGrants>()
   for (const grant of grants) {
     const clientId = grant.clientId ?? ''
     let group = groups.get(clientId)
     if (group === undefined) {
-      group = { clientId, name: applicationName(clientId, grant.applicationName), own: clientId !== '' && clientId === ownClientId, webex: WEBEX_OWN_CLIENTS.has(clientId), grants: [], refresh: 0, access: 0 }
+      group = {
+        clientId,
+        name: applicationName(clientId, grant.applicationName),
+        own: clientId !== '' && clientId === ownClientId,
+        webex: WEBEX_OWN_CLIENTS.has(clientId),
+        grants: [],
+        refresh: 0,
+        access: 0
+      }
       groups.set(clientId, group)
     }
     group.grants.push(grant)
     if (grant.type === 'refresh') group.refresh++
     else group.access++
   }
-  const rank = (grant: Authorization) => grant.type === 'refresh' ? 0 : 1
+  const rank = (grant: Authorization) => (grant.type === 'refresh' ? 0 : 1)
   for (const group of groups.values()) group.grants.sort((a, b) => rank(a) - rank(b) || createdAt(b) - createdAt(a))
   return [...groups.values()].sort((a, b) => Number(b.own) - Number(a.own) || a.name.localeCompare(b.name))
 }
@@ -84,9 +95,13 @@ export function grantConsequence (grant: Authorization): string {
 
 /** What revoking every grant of one application in the org stops. */
 export function clientConsequence (name: string, own: boolean, webex = false): string {
-  return `Every person in the org who signed in to ${name} loses that sign-in: all its refresh and access tokens stop working, and each must sign in again.` +
+  return (
+    `Every person in the org who signed in to ${name} loses that sign-in: all its refresh and access tokens stop working, and each must sign in again.` +
     (webex ? ` ${name} is one of Webex's own applications: everyone in the org is signed out of it at once.` : '') +
-    (own ? ' This is this tool\'s own integration: the token this page is using stops working too, so the next step needs a new sign-in.' : '')
+    (own
+      ? " This is this tool's own integration: the token this page is using stops working too, so the next step needs a new sign-in."
+      : '')
+  )
 }
 
 /**
@@ -97,7 +112,13 @@ export function clientConsequence (name: string, own: boolean, webex = false): s
  * when it is several (sign-ins made at about the same time), nobody can tell, and all are
  * returned as candidates for the person to choose from, never a guess.
  */
-export function signInGrantOf (grants: readonly Authorization[], clientId: string, issuedAfter: number): { proven: Authorization } | { candidates: Authorization[] } {
-  const candidates = grants.filter((g) => g.clientId === clientId && g.type === 'refresh' && createdAt(g) >= issuedAfter)
+export function signInGrantOf (
+  grants: readonly Authorization[],
+  clientId: string,
+  issuedAfter: number
+): { proven: Authorization } | { candidates: Authorization[] } {
+  const candidates = grants.filter(
+    (g) => g.clientId === clientId && g.type === 'refresh' && createdAt(g) >= issuedAfter
+  )
   return candidates.length === 1 && candidates[0] !== undefined ? { proven: candidates[0] } : { candidates }
 }

@@ -61,7 +61,15 @@ function addressText (value: unknown): string | undefined {
   if (typeof value === 'string') return text(value)
   if (typeof value !== 'object' || value === null) return undefined
   const parts = value as Record<string, unknown>
-  return text(parts.formatted) ?? text(['street_address', 'locality', 'region', 'postal_code', 'country'].map((k) => text(parts[k])).filter((p) => p !== undefined).join(', '))
+  return (
+    text(parts.formatted) ??
+    text(
+      ['street_address', 'locality', 'region', 'postal_code', 'country']
+        .map((k) => text(parts[k]))
+        .filter((p) => p !== undefined)
+        .join(', ')
+    )
+  )
 }
 
 function claimsOf (payload: JWTPayload): IdClaims {
@@ -69,7 +77,16 @@ function claimsOf (payload: JWTPayload): IdClaims {
   const optional: Array<[keyof IdClaims, unknown]> = [
     ['email', text(payload.email)],
     // Webex sends the string "true".
-    ['emailVerified', typeof payload.email_verified === 'boolean' ? payload.email_verified : payload.email_verified === 'true' ? true : payload.email_verified === 'false' ? false : undefined],
+    [
+      'emailVerified',
+      typeof payload.email_verified === 'boolean'
+        ? payload.email_verified
+        : payload.email_verified === 'true'
+          ? true
+          : payload.email_verified === 'false'
+            ? false
+            : undefined
+    ],
     ['name', text(payload.name)],
     ['givenName', text(payload.given_name)],
     ['familyName', text(payload.family_name)],
@@ -92,19 +109,35 @@ function invalid (reason: string): AppError {
 function reasonOf (errors: typeof import('jose').errors, err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'The id_token has expired (its exp is in the past).'
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return 'The id_token was issued to another client: its audience (aud) is not this integration\'s client id.'
-    if (err.claim === 'iss') return 'The id_token names an issuer (iss) other than the one in Webex\'s discovery document.'
-    if (err.claim === 'iat' || err.claim === 'nbf') return 'The id_token is not valid yet: its issue time is in the future (check this machine\'s clock).'
+    if (err.claim === 'aud') {
+      return "The id_token was issued to another client: its audience (aud) is not this integration's client id."
+    }
+    if (err.claim === 'iss') {
+      return "The id_token names an issuer (iss) other than the one in Webex's discovery document."
+    }
+    if (err.claim === 'iat' || err.claim === 'nbf') {
+      return "The id_token is not valid yet: its issue time is in the future (check this machine's clock)."
+    }
     return `The id_token's ${err.claim} claim is missing or wrong.`
   }
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'The id_token\'s signature does not verify against the keys Webex publishes.'
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return 'The id_token was signed with a key Webex does not publish.'
-  if (err instanceof errors.JOSEAlgNotAllowed) return 'The id_token is signed with an algorithm this app does not accept.'
+  if (err instanceof errors.JWSSignatureVerificationFailed) {
+    return "The id_token's signature does not verify against the keys Webex publishes."
+  }
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+    return 'The id_token was signed with a key Webex does not publish.'
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) {
+    return 'The id_token is signed with an algorithm this app does not accept.'
+  }
   return 'The id_token is not a well-formed signed JWT.'
 }
 
 /** Verifies an id_token; returns its claims or throws id_token_invalid with a specific reason. */
-export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idToken: string, expected: { clientId: string, nonce: string, now: number }): Promise<IdClaims> {
+export async function verifyIdToken (
+  webex: Pick<WebexClient, 'openIdKeys'>,
+  idToken: string,
+  expected: { clientId: string, nonce: string, now: number }
+): Promise<IdClaims> {
   // jose is loaded by the first OpenID sign-in, not at start-up: most sign-ins never need it.
   const { createLocalJWKSet, errors, jwtVerify } = await import('jose')
   const verify = async (fresh: boolean) => {
@@ -117,13 +150,25 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
       requiredClaims: ['sub', 'exp', 'iat', 'iss']
     })
     const { payload } = verified
-    if (!issuerAccepted(String(payload.iss), keys.issuer)) throw invalid('The id_token names an issuer (iss) other than the one in Webex\'s discovery document.')
+    if (!issuerAccepted(String(payload.iss), keys.issuer)) {
+      throw invalid("The id_token names an issuer (iss) other than the one in Webex's discovery document.")
+    }
     // OpenID Connect Core §3.1.3.7: jose checks iat's type, not that it is not in the future.
-    if (typeof payload.iat === 'number' && payload.iat > expected.now / 1000 + CLOCK_TOLERANCE_S) throw invalid('The id_token is not valid yet: its issue time is in the future (check this machine\'s clock).')
+    if (typeof payload.iat === 'number' && payload.iat > expected.now / 1000 + CLOCK_TOLERANCE_S) {
+      throw invalid("The id_token is not valid yet: its issue time is in the future (check this machine's clock).")
+    }
     // With several audiences, azp must name this client; and an azp present must be this client.
     const audiences = [payload.aud].flat()
-    if (audiences.length > 1 && payload.azp === undefined) throw invalid('The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.')
-    if (payload.azp !== undefined && payload.azp !== expected.clientId) throw invalid('The id_token was issued to another client: its authorized party (azp) is not this integration\'s client id.')
+    if (audiences.length > 1 && payload.azp === undefined) {
+      throw invalid(
+        'The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.'
+      )
+    }
+    if (payload.azp !== undefined && payload.azp !== expected.clientId) {
+      throw invalid(
+        "The id_token was issued to another client: its authorized party (azp) is not this integration's client id."
+      )
+    }
     return verified
   }
   let payload: JWTPayload
@@ -143,7 +188,9 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
   const nonce = typeof payload.nonce === 'string' ? Buffer.from(payload.nonce) : undefined
   const sent = Buffer.from(expected.nonce)
   if (nonce === undefined || nonce.length !== sent.length || !timingSafeEqual(nonce, sent)) {
-    throw invalid('The id_token\'s nonce does not match the one this sign-in sent: the answer may belong to another sign-in, or be replayed.')
+    throw invalid(
+      "The id_token's nonce does not match the one this sign-in sent: the answer may belong to another sign-in, or be replayed."
+    )
   }
   return claimsOf(payload)
 }
@@ -153,31 +200,70 @@ export async function verifyIdToken (webex: Pick<WebexClient, 'openIdKeys'>, idT
  * UserInfo answering for another subject, or not at all, leaves its claims out and says why:
  * the tokens are good either way, and are never lost for it.
  */
-async function withUserInfo (webex: Pick<WebexClient, 'getUserInfo'>, accessToken: string, claims: IdClaims): Promise<IdClaims> {
+async function withUserInfo (
+  webex: Pick<WebexClient, 'getUserInfo'>,
+  accessToken: string,
+  claims: IdClaims
+): Promise<IdClaims> {
   let info: Record<string, unknown>
   try {
     info = await webex.getUserInfo(accessToken)
   } catch (err) {
     if (!(err instanceof AppError)) throw err
-    return { ...claims, userInfoProblem: `Webex's UserInfo endpoint did not give the claims: ${err.details.reason ?? err.details.webexDescription ?? err.kind}` }
+    return {
+      ...claims,
+      userInfoProblem: `Webex's UserInfo endpoint did not give the claims: ${err.details.reason ?? err.details.webexDescription ?? err.kind}`
+    }
   }
-  if (info.sub !== claims.subject) return { ...claims, userInfoProblem: 'Webex\'s UserInfo answered for another person (its sub is not the id_token\'s), so its claims were not used.' }
+  if (info.sub !== claims.subject) {
+    return {
+      ...claims,
+      userInfoProblem:
+        "Webex's UserInfo answered for another person (its sub is not the id_token's), so its claims were not used."
+    }
+  }
   // Who and when stay the verified id_token's; UserInfo adds what the person shared.
-  return { ...claims, ...claimsOf({ ...info, sub: claims.subject, iss: claims.issuer, iat: undefined, exp: undefined }) }
+  return {
+    ...claims,
+    ...claimsOf({ ...info, sub: claims.subject, iss: claims.issuer, iat: undefined, exp: undefined })
+  }
 }
 
 /**
  * Exchanges a code and, for an OpenID sign-in, verifies the id_token. With `openid`
  * requested an id_token must come back; one that comes back unasked is verified too.
  */
-export async function exchangeAndVerify (webex: Pick<WebexClient, 'exchangeCode' | 'openIdKeys' | 'getUserInfo'>, input: { code: string, redirectUri: string, verifier: string, nonce?: string, scopes: readonly string[], clientId: string, now: () => number }): Promise<{ tokens: TokenSet, idClaims?: IdClaims }> {
-  const tokens = await webex.exchangeCode({ code: input.code, redirectUri: input.redirectUri, codeVerifier: input.verifier })
+export async function exchangeAndVerify (
+  webex: Pick<WebexClient, 'exchangeCode' | 'openIdKeys' | 'getUserInfo'>,
+  input: {
+    code: string
+    redirectUri: string
+    verifier: string
+    nonce?: string
+    scopes: readonly string[]
+    clientId: string
+    now: () => number
+  }
+): Promise<{ tokens: TokenSet, idClaims?: IdClaims }> {
+  const tokens = await webex.exchangeCode({
+    code: input.code,
+    redirectUri: input.redirectUri,
+    codeVerifier: input.verifier
+  })
   if (tokens.idToken === undefined) {
-    if (input.scopes.includes('openid')) throw invalid('openid was requested, but Webex\'s answer carried no id_token.')
+    if (input.scopes.includes('openid')) throw invalid("openid was requested, but Webex's answer carried no id_token.")
     return { tokens }
   }
-  if (input.nonce === undefined) throw invalid('Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.')
-  const verified = await verifyIdToken(webex, tokens.idToken, { clientId: input.clientId, nonce: input.nonce, now: input.now() })
-  const idClaims = input.scopes.some((s) => USERINFO_SCOPES.includes(s)) ? await withUserInfo(webex, tokens.accessToken, verified) : verified
+  if (input.nonce === undefined) {
+    throw invalid('Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.')
+  }
+  const verified = await verifyIdToken(webex, tokens.idToken, {
+    clientId: input.clientId,
+    nonce: input.nonce,
+    now: input.now()
+  })
+  const idClaims = input.scopes.some((s) => USERINFO_SCOPES.includes(s))
+    ? await withUserInfo(webex, tokens.accessToken, verified)
+    : verified
   return { tokens, idClaims }
 }

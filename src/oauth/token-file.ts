@@ -27,24 +27,33 @@ function secondsUntil (iso: string | undefined, now: number): number | undefined
   return iso === undefined ? undefined : Math.max(0, Math.round((Date.parse(iso) - now) / 1000))
 }
 
-/** Webex's fields (expires_in counted from `now`), then expires_at, the scopes as an array, the base URL and the person. */
+/**
+ * Webex's fields (expires_in counted from `now`), then expires_at, the scopes as an array, the base
+ * URL and the person.
+ */
 export function toJsonFile (record: TokenRecord, now: number): string {
-  return JSON.stringify({
-    access_token: record.access_token,
-    expires_in: secondsUntil(record.expires_at, now),
-    refresh_token: record.refresh_token,
-    refresh_token_expires_in: secondsUntil(record.refresh_token_expires_at, now),
-    token_type: record.token_type,
-    scope: record.scopes.join(' '),
-    expires_at: record.expires_at,
-    refresh_token_expires_at: record.refresh_token_expires_at,
-    scopes: record.scopes,
-    base_url: record.base_url,
-    person: record.person,
-    client_id: record.client_id,
-    id_token: record.id_token,
-    id_token_claims: record.id_token_claims
-  }, null, 2) + '\n'
+  return (
+    JSON.stringify(
+      {
+        access_token: record.access_token,
+        expires_in: secondsUntil(record.expires_at, now),
+        refresh_token: record.refresh_token,
+        refresh_token_expires_in: secondsUntil(record.refresh_token_expires_at, now),
+        token_type: record.token_type,
+        scope: record.scopes.join(' '),
+        expires_at: record.expires_at,
+        refresh_token_expires_at: record.refresh_token_expires_at,
+        scopes: record.scopes,
+        base_url: record.base_url,
+        person: record.person,
+        client_id: record.client_id,
+        id_token: record.id_token,
+        id_token_claims: record.id_token_claims
+      },
+      null,
+      2
+    ) + '\n'
+  )
 }
 
 export class UnquotableValueError extends Error {
@@ -56,7 +65,7 @@ export class UnquotableValueError extends Error {
 
 /** Single quotes: read literally by POSIX shells and by dotenv. A value that holds one is refused, never altered. */
 function envLine (name: string, value: string): string {
-  if (value.includes('\'') || value.includes('\n') || value.includes('\r')) throw new UnquotableValueError(name)
+  if (value.includes("'") || value.includes('\n') || value.includes('\r')) throw new UnquotableValueError(name)
   return `${name}='${value}'`
 }
 
@@ -77,15 +86,20 @@ export function mergeEnvFile (existing: string, fresh: string): string {
   // Every line that sets a token variable is replaced, not only the first: dotenv and `source`
   // take the last, which must not be a stale token.
   const replaced = new Set<string>()
-  const lines = existing.replace(/\n$/, '').split('\n').map((line) => {
-    const match = ENV_ASSIGNMENT.exec(line)
-    const name = match?.[2]
-    const replacement = name === undefined ? undefined : freshLines.get(name)
-    if (replacement === undefined || name === undefined) return line
-    replaced.add(name)
-    return `${match?.[1] ?? ''}${replacement}`
-  })
-  return [...lines, ...[...freshLines].filter(([name]) => !replaced.has(name)).map(([, line]) => line)].join('\n') + '\n'
+  const lines = existing
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => {
+      const match = ENV_ASSIGNMENT.exec(line)
+      const name = match?.[2]
+      const replacement = name === undefined ? undefined : freshLines.get(name)
+      if (replacement === undefined || name === undefined) return line
+      replaced.add(name)
+      return `${match?.[1] ?? ''}${replacement}`
+    })
+  return (
+    [...lines, ...[...freshLines].filter(([name]) => !replaced.has(name)).map(([, line]) => line)].join('\n') + '\n'
+  )
 }
 
 /** A fresh JSON token file laid over an existing one: its fields replace, every other field stays. */
@@ -98,13 +112,21 @@ export function mergeJsonFile (existing: string, fresh: string): string {
   }
   if (typeof old !== 'object' || old === null || Array.isArray(old)) return fresh
   const next = JSON.parse(fresh) as Record<string, unknown>
-  return JSON.stringify({ ...old, ...Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) }, null, 2) + '\n'
+  return (
+    JSON.stringify(
+      { ...old, ...Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) },
+      null,
+      2
+    ) + '\n'
+  )
 }
 
 /** The names scripts read: WEBEX_ACCESS_TOKEN and friends; `source` and dotenv read them back exactly. */
 export function toEnvFile (record: TokenRecord): string {
   const lines = ['# Webex tokens from webex-token-issuer. Keep this file private (chmod 600).']
-  const add = (name: string, value: string | undefined) => { if (value !== undefined) lines.push(envLine(name, value)) }
+  const add = (name: string, value: string | undefined) => {
+    if (value !== undefined) lines.push(envLine(name, value))
+  }
   add('WEBEX_ACCESS_TOKEN', record.access_token)
   add('WEBEX_ACCESS_TOKEN_EXPIRES_AT', record.expires_at)
   add('WEBEX_REFRESH_TOKEN', record.refresh_token)

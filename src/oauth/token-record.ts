@@ -46,9 +46,15 @@ export function tokenRecord (out: TokenOutput): TokenRecord {
     refresh_token_expires_at: tokens.refreshTokenExpiresAt?.toISOString(),
     scopes: [...(tokens.grantedScopes ?? out.requested ?? [])],
     base_url: out.baseUrl,
-    person: person === undefined
-      ? null
-      : { id: person.id, displayName: person.displayName, emails: person.emails, orgId: person.orgId ?? orgIdFromToken(tokens.accessToken) },
+    person:
+      person === undefined
+        ? null
+        : {
+            id: person.id,
+            displayName: person.displayName,
+            emails: person.emails,
+            orgId: person.orgId ?? orgIdFromToken(tokens.accessToken)
+          },
     ...(out.clientId === undefined ? {} : { client_id: out.clientId }),
     ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
     ...(out.idClaims === undefined ? {} : { id_token_claims: idClaimsRecord(out.idClaims) })

@@ -34,7 +34,10 @@ export type PollResult =
 const MAX_REQUESTS = 1000
 
 /** An error answer Webex lists for the poll, in one of its two shapes. */
-export interface ForcedAnswer { error: string, shape: 'oauth' | 'message' }
+export interface ForcedAnswer {
+  error: string
+  shape: 'oauth' | 'message'
+}
 
 function hashOf (userCode: string): string {
   return createHash('sha256').update(userCode).digest('hex')
@@ -66,7 +69,15 @@ export class DeviceRequests {
     do {
       userCode = String(randomInt(1_000_000)).padStart(6, '0')
     } while (this.#byUser.has(userCode))
-    const request: DeviceRequest = { deviceCode: randomBytes(32).toString('base64url'), userCode, userCodeHash: hashOf(userCode), clientId, scopes, expiresAt: this.#now() + this.ttlS * 1000, intervalMs: this.intervalS * 1000 }
+    const request: DeviceRequest = {
+      deviceCode: randomBytes(32).toString('base64url'),
+      userCode,
+      userCodeHash: hashOf(userCode),
+      clientId,
+      scopes,
+      expiresAt: this.#now() + this.ttlS * 1000,
+      intervalMs: this.intervalS * 1000
+    }
     this.#byDevice.set(request.deviceCode, request)
     this.#byUser.set(userCode, request)
     this.#byUser.set(request.userCodeHash, request)
@@ -79,11 +90,16 @@ export class DeviceRequests {
     this.#byUser.delete(request.userCodeHash)
   }
 
-  /** The waiting request for a user code as a person types it (spaces do not matter), or its hash from verification_uri_complete. */
+  /**
+   * The waiting request for a user code as a person types it (spaces do not matter), or its hash from
+   * verification_uri_complete.
+   */
   byUserCode (typed: string): DeviceRequest | undefined {
     const code = /^[0-9a-f]{64}$/i.test(typed) ? typed.toLowerCase() : typed.replace(/\s/g, '')
     const request = this.#byUser.get(code)
-    return request !== undefined && request.expiresAt > this.#now() && request.decision === undefined ? request : undefined
+    return request !== undefined && request.expiresAt > this.#now() && request.decision === undefined
+      ? request
+      : undefined
   }
 
   decide (request: DeviceRequest, user: DemoUser, outcome: 'accept' | 'decline' | 'unentitled'): void {
@@ -94,7 +110,10 @@ export class DeviceRequests {
     const request = this.#byDevice.get(deviceCode)
     if (request === undefined || request.clientId !== clientId) return { kind: 'unknown' }
     const now = this.#now()
-    if (request.expiresAt <= now) { this.#forget(request); return { kind: 'expired' } }
+    if (request.expiresAt <= now) {
+      this.#forget(request)
+      return { kind: 'expired' }
+    }
     // A few milliseconds of timer jitter are not a client ignoring the interval.
     const early = request.lastPoll !== undefined && now - request.lastPoll < request.intervalMs - 50
     request.lastPoll = now
@@ -108,7 +127,9 @@ export class DeviceRequests {
     if (request.decision === undefined) return { kind: 'pending' }
     this.#forget(request)
     const { user, outcome } = request.decision
-    return outcome === 'accept' ? { kind: 'approved', request, user } : { kind: outcome === 'decline' ? 'denied' : 'unentitled' }
+    return outcome === 'accept'
+      ? { kind: 'approved', request, user }
+      : { kind: outcome === 'decline' ? 'denied' : 'unentitled' }
   }
 }
 
@@ -133,12 +154,31 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
     if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'client_id is required')
     const client = kit.clientById(parsed.data.client_id)
     // Webex's documented answer for an unknown client id (docs/webex-contract.md, "Device grant").
-    if (client === undefined) return reply.code(400).send({ message: 'The request could not be understood by the server due to malformed syntax.', errors: [{ description: 'Client Id is invalid' }], trackingId: trackingId() })
+    if (client === undefined) {
+      return reply
+        .code(400)
+        .send({
+          message: 'The request could not be understood by the server due to malformed syntax.',
+          errors: [{ description: 'Client Id is invalid' }],
+          trackingId: trackingId()
+        })
+    }
     const scopes = [...new Set((parsed.data.scope ?? '').split(' ').filter((s) => s !== ''))]
     if (scopes.length === 0) return oauthError(reply, 400, 'invalid_scope', 'No scope was requested')
-    if (scopes.some(isOpenIdScope)) return oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
-    const notRegistered = scopes.filter((s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s)))
-    if (notRegistered.length > 0) return oauthError(reply, 400, 'invalid_scope', `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}`)
+    if (scopes.some(isOpenIdScope)) {
+      return oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
+    }
+    const notRegistered = scopes.filter(
+      (s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s))
+    )
+    if (notRegistered.length > 0) {
+      return oauthError(
+        reply,
+        400,
+        'invalid_scope',
+        `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}`
+      )
+    }
     const started = device.start(client.clientId, scopes)
     const page = `${kit.issuer(request)}/device`
     return reply.header('cache-control', 'no-store').send({
@@ -156,23 +196,43 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
     if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const client = kit.clientOf(request, parsed.data)
     if (client === undefined) return apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
-    if (parsed.data.grant_type !== DEVICE_GRANT_TYPE) return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
+    if (parsed.data.grant_type !== DEVICE_GRANT_TYPE) {
+      return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
+    }
     const result = device.poll(parsed.data.device_code ?? '', client.clientId)
     switch (result.kind) {
       // Webex answers 428 while the person has not decided (docs/webex-contract.md, "Device grant").
-      case 'pending': return oauthError(reply, 428, 'authorization_pending', 'The user has not yet authorized the device')
-      case 'slow_down': return oauthError(reply, 400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests')
-      case 'denied': return oauthError(reply, 400, 'access_denied', 'The user denied the authorization request')
-      case 'unentitled': return oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
-      case 'expired': return oauthError(reply, 400, 'expired_token', 'The device code has expired')
-      case 'unknown': return oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
+      case 'pending':
+        return oauthError(reply, 428, 'authorization_pending', 'The user has not yet authorized the device')
+      case 'slow_down':
+        return oauthError(reply, 400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests')
+      case 'denied':
+        return oauthError(reply, 400, 'access_denied', 'The user denied the authorization request')
+      case 'unentitled':
+        return oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
+      case 'expired':
+        return oauthError(reply, 400, 'expired_token', 'The device code has expired')
+      case 'unknown':
+        return oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
       case 'forced': {
         const { error, shape } = result.answer
         const status = error === 'authorization_pending' ? 428 : 400
-        return shape === 'oauth' ? oauthError(reply, status, error, `The device token request failed: ${error}`) : reply.code(status).send({ message: 'The request could not be completed.', errors: [{ description: error }], trackingId: trackingId() })
+        return shape === 'oauth'
+          ? oauthError(reply, status, error, `The device token request failed: ${error}`)
+          : reply
+            .code(status)
+            .send({
+              message: 'The request could not be completed.',
+              errors: [{ description: error }],
+              trackingId: trackingId()
+            })
       }
       case 'approved': {
-        const { answer, accessToken, refreshToken } = kit.issue({ clientId: client.clientId, user: result.user, scopes: result.request.scopes })
+        const { answer, accessToken, refreshToken } = kit.issue({
+          clientId: client.clientId,
+          user: result.user,
+          scopes: result.request.scopes
+        })
         kit.record({ code: '', accessToken, refreshToken, user: result.user.key })
         return reply.header('cache-control', 'no-store').send(answer)
       }
@@ -183,26 +243,52 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
   app.get('/device', limited, async (request, reply) => {
     const typed = (request.query as { userCode?: unknown }).userCode
     const waiting = typeof typed === 'string' ? device.byUserCode(typed) : undefined
-    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', {
-      prefix: kit.prefix(),
-      unknown: typeof typed === 'string' && waiting === undefined,
-      request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
-      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
-    }))
+    return reply
+      .type('text/html')
+      .header('cache-control', 'no-store')
+      .send(
+        await reply.sandboxView('device', {
+          prefix: kit.prefix(),
+          unknown: typeof typed === 'string' && waiting === undefined,
+          request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
+          users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
+        })
+      )
   })
 
   app.post('/device/verify', limited, async (request, reply) => {
     // Like the consent form, the page's one POST must come from the page itself.
     const proof = originProof(request, new Set())
-    if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), refused: ORIGIN_REFUSALS[proof] }))
+    if (proof !== 'same-origin') {
+      return reply
+        .code(403)
+        .type('text/html')
+        .send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), refused: ORIGIN_REFUSALS[proof] }))
+    }
     const parsed = verifyBody.safeParse(request.body ?? {})
     const waiting = parsed.success ? device.byUserCode(parsed.data.user_code) : undefined
     const user = parsed.success ? DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin')) : undefined
     if (!parsed.success || waiting === undefined || user === undefined) {
-      return reply.code(400).type('text/html').send(await reply.sandboxView('device', { prefix: kit.prefix(), unknown: true }))
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(await reply.sandboxView('device', { prefix: kit.prefix(), unknown: true }))
     }
-    const outcome = parsed.data.decision === 'decline' ? 'decline' : waiting.scopes.every((s) => entitled(user, s)) ? 'accept' : 'unentitled'
+    const outcome =
+      parsed.data.decision === 'decline'
+        ? 'decline'
+        : waiting.scopes.every((s) => entitled(user, s))
+          ? 'accept'
+          : 'unentitled'
     device.decide(waiting, user, outcome)
-    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('device', { prefix: kit.prefix(), done: { accepted: outcome === 'accept', declined: outcome === 'decline', user } }))
+    return reply
+      .type('text/html')
+      .header('cache-control', 'no-store')
+      .send(
+        await reply.sandboxView('device', {
+          prefix: kit.prefix(),
+          done: { accepted: outcome === 'accept', declined: outcome === 'decline', user }
+        })
+      )
   })
 }

@@ -1,31 +1,40 @@
-// An emulator of the Webex OAuth contract (docs/webex-contract.md): authorize with a consent page,
-// demo users and a browser session (prompt=select_account, login_hint), one-time codes with
-// PKCE, the token endpoint with both grants, OpenID Connect (nonce, RS256 id_token, discovery,
-// keys, userinfo), people/me, organizations and tokenExpiry. Its state lives in memory, bounded.
-// The device grant (device.ts), Service Apps (service-apps.ts) and the Authorizations API
-// (grants.ts) are route families of their own, on the small kit this class hands them (kit.ts).
+// An emulator of the Webex OAuth contract (docs/webex-contract.md): authorize with a consent page
+// (consent.ts), one-time codes with PKCE, the token endpoint with both grants, OpenID Connect
+// (openid.ts: nonce, RS256 id_token, discovery, keys, userinfo), people/me, organizations and
+// tokenExpiry (people.ts). Its state lives in memory, bounded. The device grant (device.ts),
+// Service Apps (service-apps.ts) and the Authorizations API (grants.ts) are route families of
+// their own too, all on the small kit this class hands them (kit.ts).
 import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
-import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { OpenIdProvider, userInfoClaims, type IdTokenTamper } from './openid.ts'
-import { DEMO_USERS, entitled, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
+import { DEMO_USERS, SANDBOX_ORG_ID } from './users.ts'
 import { authorizationRoutes, GrantRegistry, type GrantRecord } from './grants.ts'
 import { deviceRoutes, DeviceRequests } from './device.ts'
 import { DEMO_SERVICE_APPS, serviceAppRoutes } from './service-apps.ts'
 import { peopleRoutes } from './people.ts'
-import { apiError, type ApiRoute, clientOf, oauthError, personChoice, same, type EmulatorClient, type EmulatorKit, type Grant, type IssuedRecord, type IssuedToken } from './kit.ts'
+import { ConsentRequests, consentRoutes } from './consent.ts'
+import {
+  apiError,
+  type ApiRoute,
+  clientOf,
+  oauthError,
+  same,
+  type EmulatorClient,
+  type EmulatorKit,
+  type Grant,
+  type IssuedCode,
+  type IssuedRecord,
+  type IssuedToken
+} from './kit.ts'
 
 export type { EmulatorClient, IssuedRecord } from './kit.ts'
-import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
-import { otherLoopbackName } from '../loopback.ts'
 
 export const ACCESS_TOKEN_LIFETIME_S = 1_209_599
 export const REFRESH_TOKEN_LIFETIME_S = 7_775_999
 const MAX_ENTRIES = 50_000
-/** Where the sandbox's sign-in page lives, as Webex's is at idbroker.webex.com/idb/oauth2/v1/authorize. */
-export const SIGN_IN_PATH = '/idb/oauth2/v1/authorize'
+export { SIGN_IN_PATH } from './consent.ts'
 
 export interface EmulatorOptions {
   clients: EmulatorClient[]
@@ -39,30 +48,6 @@ export interface EmulatorOptions {
   deviceIntervalS?: number
   deviceTtlS?: number
 }
-
-interface PendingRequest extends Omit<Grant, 'user'> { redirectUri: string, state?: string, challenge?: string, method?: string, expiresAt: number }
-
-/** The browser's sandbox "Webex session": which demo user signed in last. */
-const SESSION_COOKIE = 'wti_sandbox_session'
-interface IssuedCode extends Grant { redirectUri: string, challenge?: string, method?: string, expiresAt: number }
-
-/** A consent request waits this long for the person's decision. */
-const PENDING_TTL_MS = 10 * 60_000
-
-const authorizeQuery = z.object({
-  response_type: z.string().optional(),
-  client_id: z.string().max(512).optional(),
-  redirect_uri: z.string().max(2048).optional(),
-  scope: z.string().max(16_384).optional(),
-  state: z.string().max(2048).optional(),
-  code_challenge: z.string().max(256).optional(),
-  code_challenge_method: z.string().max(16).optional(),
-  nonce: z.string().max(512).optional(),
-  prompt: z.string().max(100).optional(),
-  login_hint: z.string().max(320).optional()
-})
-
-const decisionBody = personChoice.extend({ request: z.string().max(64) })
 
 const tokenBody = z.object({
   grant_type: z.string().max(200).optional(),
@@ -84,7 +69,7 @@ export class Emulator {
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
   readonly #codeTtlMs: number
-  readonly #pending: LRUCache<string, PendingRequest>
+  readonly #consents: ConsentRequests
   /** Every grant issued, per person and client, as the Authorizations API lists them. */
   readonly grants: GrantRegistry
   /** Device-grant requests waiting for a person on the verification page. */
@@ -98,22 +83,29 @@ export class Emulator {
 
   constructor (options: EmulatorOptions) {
     // Service Apps are OAuth clients too: their tokens are refreshed with their own credentials.
-    const serviceApps = DEMO_SERVICE_APPS.map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, redirectUris: [], scopes: a.scopes, name: a.name }))
+    const serviceApps = DEMO_SERVICE_APPS.map((a) => ({
+      clientId: a.clientId,
+      clientSecret: a.clientSecret,
+      redirectUris: [],
+      scopes: a.scopes,
+      name: a.name
+    }))
     this.#clients = new Map([...serviceApps, ...options.clients].map((c) => [c.clientId, c]))
     this.#now = options.now ?? Date.now
     this.#openId = new OpenIdProvider(this.#now)
     this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
-    // Bounded by count, total bytes and age: any web page can make a browser fire GET /authorize at
-    // the sandbox, and each request may carry up to about 20 KB of scopes, state and redirect URI.
-    this.#pending = new LRUCache({ max: MAX_ENTRIES, maxSize: options.maxPendingBytes ?? 2 * 1024 * 1024, sizeCalculation: (request, id) => Buffer.byteLength(JSON.stringify(request)) + id.length })
+    this.#consents = new ConsentRequests(options.maxPendingBytes ?? 2 * 1024 * 1024, this.#now, MAX_ENTRIES)
     this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
     this.grants = new GrantRegistry(DEMO_USERS, this.#now)
-    this.device = new DeviceRequests(this.#now, { intervalS: options.deviceIntervalS ?? 2, ttlS: options.deviceTtlS ?? 300 })
+    this.device = new DeviceRequests(this.#now, {
+      intervalS: options.deviceIntervalS ?? 2,
+      ttlS: options.deviceTtlS ?? 300
+    })
   }
 
   /** Consent requests waiting for a decision: how many, and the bytes they hold. */
   get pendingStats (): { count: number, bytes: number } {
-    return { count: this.#pending.size, bytes: this.#pending.calculatedSize }
+    return this.#consents.stats
   }
 
   /** Registers the emulator's routes on a Fastify instance (at whatever prefix it was given). */
@@ -125,16 +117,20 @@ export class Emulator {
       reply.header('date', new Date(this.#now()).toUTCString())
       done(null, payload)
     })
-    // The routes a web page can make a browser call are rate-limited (where @fastify/rate-limit is registered, as in the app).
-    const limited = this.#rateLimitPerMinute > 0 ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } } : {}
-    // Like webexapis.com, /authorize only hands the browser on to the identity service's
-    // sign-in on another origin (docs/webex-contract.md, "Authorize: the redirect chain").
-    app.get('/authorize', limited, (request, reply) => this.#toSignIn(request, reply))
-    app.get(SIGN_IN_PATH, limited, (request, reply) => this.#authorize(request, reply))
-    app.post('/authorize/decision', limited, (request, reply) => this.#decide(request, reply))
+    // The routes a web page can make a browser call are rate-limited (where @fastify/rate-limit is
+    // registered, as in the app).
+    const limited =
+      this.#rateLimitPerMinute > 0
+        ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } }
+        : {}
+    consentRoutes(app, this.#consents, this.#kit, { limited, codeTtlMs: this.#codeTtlMs })
     app.post('/access_token', (request, reply) => this.#token(request, reply))
-    app.get('/.well-known/openid-configuration', (request, reply) => reply.send(this.#openId.discovery(this.#issuer(request))))
-    app.get('/verification', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').send(await this.#openId.jwks()))
+    app.get('/.well-known/openid-configuration', (request, reply) =>
+      reply.send(this.#openId.discovery(this.#issuer(request)))
+    )
+    app.get('/verification', async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=3600').send(await this.#openId.jwks())
+    )
     app.get('/userinfo', (request, reply) => this.#userinfo(request, reply))
     // The route families in their own modules, on the kit below.
     peopleRoutes(app, this.#kit)
@@ -150,9 +146,17 @@ export class Emulator {
     clientById: (clientId) => this.#clients.get(clientId),
     clientOf: (request, body) => clientOf(request, body, this.#clients),
     issue: (grant) => this.#issue(grant, true),
-    record: (entry) => { this.#record(entry) },
+    record: (entry) => {
+      this.#record(entry)
+    },
+    now: () => this.#now(),
+    storeCode: (code, issued) => {
+      this.#codes.set(code, issued)
+    },
     guarded: (route, request, reply, answer) => this.#guarded(route, request, reply, answer),
-    forget: (removed) => { this.#forget(removed) }
+    forget: (removed) => {
+      this.#forget(removed)
+    }
   }
 
   /** The issuer is this emulator's own URL, as the API client reaches it. */
@@ -162,120 +166,22 @@ export class Emulator {
 
   #userinfo (request: FastifyRequest, reply: FastifyReply) {
     const held = this.#bearer(request)
-    if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
-    if (!held.scopes.includes('openid')) return apiError(reply, 403, 'The access token was not issued for the openid scope.')
+    if (held === undefined) {
+      return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    }
+    if (!held.scopes.includes('openid')) {
+      return apiError(reply, 403, 'The access token was not issued for the openid scope.')
+    }
     const fault = this.userInfoFault()
     if (fault === 'down') return apiError(reply, 503, 'Service Unavailable')
     const claims = userInfoClaims(held.user, held.scopes)
     return reply.send(fault === 'subject' ? { ...claims, sub: DEMO_USERS[1]?.personId } : claims)
   }
 
-  /** A consent request for its decision, once; undefined when unknown, dropped or expired. */
-  #takePending (id: string): PendingRequest | undefined {
-    const request = this.#pending.get(id)
-    this.#pending.delete(id)
-    return request !== undefined && request.expiresAt >= this.#now() ? request : undefined
-  }
-
-  /** The demo user the browser's sandbox session holds, if any. */
-  #sessionUser (request: FastifyRequest): DemoUser | undefined {
-    const cookie = request.headers.cookie ?? ''
-    const match = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([a-z]+)`).exec(cookie)
-    return DEMO_USERS.find((u) => u.key === match?.[1])
-  }
-
   /** Bounded log of issued records; tests read the newest ones. */
   #record (entry: IssuedRecord): void {
     this.issued.push(entry)
     if (this.issued.length > 1000) this.issued.shift()
-  }
-
-  /**
-   * Sends the browser to the sign-in page, with the query as it came. The page is on the other
-   * loopback name (localhost and 127.0.0.1 swap), so that the chain crosses origins as Webex's
-   * does; on any other host it stays on this origin.
-   */
-  #toSignIn (request: FastifyRequest, reply: FastifyReply) {
-    const here = new URL(`${request.protocol}://${request.host}`)
-    here.hostname = otherLoopbackName(here.hostname) ?? here.hostname
-    const query = request.url.indexOf('?')
-    return reply.code(302).header('cache-control', 'no-store').header('location', `${here.origin}${this.#prefix}${SIGN_IN_PATH}${query < 0 ? '' : request.url.slice(query)}`).send()
-  }
-
-  async #authorize (request: FastifyRequest, reply: FastifyReply) {
-    const q = authorizeQuery.safeParse(request.query)
-    const query = q.success ? q.data : {}
-    const client = query.client_id === undefined ? undefined : this.#clients.get(query.client_id)
-    if (client === undefined || query.redirect_uri === undefined || !client.redirectUris.includes(query.redirect_uri)) {
-      // A real provider never redirects to an unregistered URI: it shows its own page (docs/webex-contract.md, "Authorize").
-      return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', {
-        prefix: this.#prefix,
-        clientKnown: client !== undefined,
-        clientId: query.client_id,
-        received: query.redirect_uri,
-        registered: client?.redirectUris ?? []
-      }))
-    }
-    const back = (params: Record<string, string>) => this.#redirectBack(reply, query.redirect_uri ?? '', { ...params, ...(query.state === undefined ? {} : { state: query.state }) })
-    if (query.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response_type must be code' })
-    const scopes = [...new Set((query.scope ?? '').split(' ').filter((s) => s !== ''))]
-    if (scopes.length === 0) return back({ error: 'invalid_scope', error_description: 'No scope was requested' })
-    // Webex requires a nonce with openid (docs/webex-contract.md, "OpenID Connect"); the exact words are unconfirmed.
-    if (scopes.includes('openid') && (query.nonce === undefined || query.nonce === '')) return back({ error: 'invalid_request', error_description: 'nonce is required when the openid scope is requested' })
-    // Ids are matched case-sensitively, as Webex does: identity:scim is not Identity:SCIM.
-    const notRegistered = scopes.filter((s) => !isScopeId(s) || (client.scopes !== undefined && !client.scopes.includes(s) && !isOpenIdScope(s)))
-    if (notRegistered.length > 0) return back({ error: 'invalid_scope', error_description: `The requested scope is invalid: ${notRegistered.slice(0, 10).join(' ')}` })
-    const method = query.code_challenge_method ?? (query.code_challenge === undefined ? undefined : 'plain')
-    if (method !== undefined && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'Unsupported code_challenge_method' })
-    const id = randomBytes(16).toString('hex')
-    this.#pending.set(id, { clientId: client.clientId, scopes, redirectUri: query.redirect_uri, state: query.state, challenge: query.code_challenge, method, expiresAt: this.#now() + PENDING_TTL_MS, ...(query.nonce === undefined ? {} : { nonce: query.nonce }) })
-    // Like Webex, the browser's session is reused unless prompt=select_account asks for a choice.
-    const session = this.#sessionUser(request)
-    const hinted = query.login_hint === undefined ? undefined : DEMO_USERS.find((u) => u.email.toLowerCase() === query.login_hint?.toLowerCase())
-    const choose = session === undefined || query.prompt?.split(' ').includes('select_account') === true
-    const preselected = hinted ?? session ?? DEMO_USERS[0]
-    return reply.type('text/html').header('cache-control', 'no-store').send(await reply.sandboxView('consent', {
-      prefix: this.#prefix,
-      request: id,
-      scopes,
-      redirectUri: query.redirect_uri,
-      choose,
-      session: choose ? undefined : session,
-      loginHint: query.login_hint,
-      hintUnknown: query.login_hint !== undefined && hinted === undefined,
-      users: DEMO_USERS.map((u) => ({ ...u, checked: u.key === preselected?.key }))
-    }))
-  }
-
-  #redirectBack (reply: FastifyReply, redirectUri: string, params: Record<string, string>) {
-    const url = new URL(redirectUri)
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
-    return reply.code(302).header('location', url.toString()).send()
-  }
-
-  async #decide (request: FastifyRequest, reply: FastifyReply) {
-    // The consent form is the one browser-facing POST: like Webex's own page, it must come from itself.
-    const proof = originProof(request, new Set())
-    if (proof !== 'same-origin') return reply.code(403).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, refused: ORIGIN_REFUSALS[proof] }))
-    const parsed = decisionBody.safeParse(request.body)
-    const pending = parsed.success ? this.#takePending(parsed.data.request) : undefined
-    if (!parsed.success || pending === undefined) {
-      return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
-    }
-    const state: Record<string, string> = pending.state === undefined ? {} : { state: pending.state }
-    if (parsed.data.decision === 'decline') {
-      return this.#redirectBack(reply, pending.redirectUri, { error: 'access_denied', error_description: 'The user denied the authorization request', ...state })
-    }
-    const user = DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin'))
-    if (user === undefined) return reply.code(400).type('text/html').send(await reply.sandboxView('mismatch', { prefix: this.#prefix, expired: true }))
-    if (pending.scopes.some((s) => !entitled(user, s))) {
-      // The words Webex uses for a user without the needed role (docs/webex-contract.md, "Authorize").
-      return this.#redirectBack(reply, pending.redirectUri, { error: 'invalid_scope', error_description: 'No user entitled service in request scopes', ...state })
-    }
-    const code = randomBytes(16).toString('hex')
-    this.#codes.set(code, { ...pending, user, expiresAt: this.#now() + this.#codeTtlMs })
-    reply.header('set-cookie', `${SESSION_COOKIE}=${user.key}; Path=${this.#prefix === '' ? '/' : this.#prefix}; HttpOnly; SameSite=Lax`)
-    return this.#redirectBack(reply, pending.redirectUri, { code, ...state })
   }
 
   /**
@@ -287,7 +193,11 @@ export class Emulator {
     const accessToken = token()
     const now = this.#now()
     const client = this.#clients.get(grant.clientId)
-    const record = { clientId: grant.clientId, applicationName: client?.name ?? 'webex-token-issuer', personId: grant.user.personId }
+    const record = {
+      clientId: grant.clientId,
+      applicationName: client?.name ?? 'webex-token-issuer',
+      personId: grant.user.personId
+    }
     // A sign-in makes a refresh authorization; every access token is an access authorization under it.
     let refreshToken: string | undefined
     let parent = grant.authorizationId
@@ -298,10 +208,23 @@ export class Emulator {
       refreshToken = refresh
     }
     const answer: Record<string, string | number> = { access_token: accessToken, expires_in: ACCESS_TOKEN_LIFETIME_S }
-    const access = this.grants.add({ ...record, type: 'access', token: accessToken, ...(parent === undefined ? {} : { parent }) })
-    this.#access.set(accessToken, { ...grant, expiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000, authorizationId: access.id })
+    const access = this.grants.add({
+      ...record,
+      type: 'access',
+      token: accessToken,
+      ...(parent === undefined ? {} : { parent })
+    })
+    this.#access.set(accessToken, {
+      ...grant,
+      expiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000,
+      authorizationId: access.id
+    })
     if (refreshToken !== undefined) {
-      this.#refresh.set(refreshToken, { ...grant, expiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000, authorizationId: parent })
+      this.#refresh.set(refreshToken, {
+        ...grant,
+        expiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000,
+        authorizationId: parent
+      })
       answer.refresh_token = refreshToken
       answer.refresh_token_expires_in = REFRESH_TOKEN_LIFETIME_S
     }
@@ -322,23 +245,48 @@ export class Emulator {
     return oauthError(reply, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token')
   }
 
-  async #codeGrant (request: FastifyRequest, reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
+  async #codeGrant (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    client: EmulatorClient,
+    body: z.infer<typeof tokenBody>
+  ) {
     const issued = body.code === undefined ? undefined : this.#codes.get(body.code)
-    if (body.code === undefined || issued === undefined) return oauthError(reply, 400, 'invalid_grant', 'The authorization code is invalid or was already used')
+    if (body.code === undefined || issued === undefined) {
+      return oauthError(reply, 400, 'invalid_grant', 'The authorization code is invalid or was already used')
+    }
     this.#codes.delete(body.code) // one-time, even when the rest of the request is wrong
-    if (issued.expiresAt < this.#now()) return oauthError(reply, 400, 'invalid_grant', 'The authorization code has expired')
-    if (issued.clientId !== client.clientId) return oauthError(reply, 400, 'invalid_grant', 'The authorization code was issued to another client')
-    if (body.redirect_uri !== issued.redirectUri) return oauthError(reply, 400, 'invalid_grant', 'redirect_uri does not match the one used to authorize')
+    if (issued.expiresAt < this.#now()) {
+      return oauthError(reply, 400, 'invalid_grant', 'The authorization code has expired')
+    }
+    if (issued.clientId !== client.clientId) {
+      return oauthError(reply, 400, 'invalid_grant', 'The authorization code was issued to another client')
+    }
+    if (body.redirect_uri !== issued.redirectUri) {
+      return oauthError(reply, 400, 'invalid_grant', 'redirect_uri does not match the one used to authorize')
+    }
     if (issued.challenge !== undefined) {
       const verifier = body.code_verifier
-      if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier is missing or malformed')
+      if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
+        return oauthError(reply, 400, 'invalid_grant', 'code_verifier is missing or malformed')
+      }
       const expected = issued.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier
-      if (!same(expected, issued.challenge)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
+      if (!same(expected, issued.challenge)) {
+        return oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match the code_challenge')
+      }
     }
     const { answer, accessToken, refreshToken } = this.#issue(issued, true)
-    const idToken = issued.scopes.includes('openid') ? await this.#openId.idToken(this.#issuer(request), issued, this.idTokenFault()) : undefined
+    const idToken = issued.scopes.includes('openid')
+      ? await this.#openId.idToken(this.#issuer(request), issued, this.idTokenFault())
+      : undefined
     if (idToken !== undefined) answer.id_token = idToken
-    this.#record({ code: body.code, accessToken, refreshToken, ...(idToken === undefined ? {} : { idToken }), user: issued.user.key })
+    this.#record({
+      code: body.code,
+      accessToken,
+      refreshToken,
+      ...(idToken === undefined ? {} : { idToken }),
+      user: issued.user.key
+    })
     return reply.header('cache-control', 'no-store').send(answer)
   }
 
@@ -347,7 +295,10 @@ export class Emulator {
     if (held === undefined || held.clientId !== client.clientId || held.expiresAt < this.#now()) {
       return oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')
     }
-    const { answer, accessToken, refreshToken } = this.#issue(held, this.sendsRefreshToken() ? body.refresh_token ?? false : false)
+    const { answer, accessToken, refreshToken } = this.#issue(
+      held,
+      this.sendsRefreshToken() ? (body.refresh_token ?? false) : false
+    )
     this.#record({ code: '', accessToken, refreshToken, user: held.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
   }
@@ -358,10 +309,17 @@ export class Emulator {
     return held !== undefined && held.expiresAt >= this.#now() ? held : undefined
   }
 
-  async #guarded (route: ApiRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) {
+  async #guarded (
+    route: ApiRoute,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    answer: (held: IssuedToken) => unknown
+  ) {
     if (await this.intercept(route, request, reply)) return reply
     const held = this.#bearer(request)
-    if (held === undefined) return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    if (held === undefined) {
+      return apiError(reply, 401, 'The request requires a valid access token set in the Authorization request header.')
+    }
     return answer(held)
   }
 
@@ -378,16 +336,30 @@ export class Emulator {
   // id_tokens…); the shipped emulator answers every request plainly.
 
   /** Runs before an API route answers; true when it answered the request itself. */
-  protected async intercept (_route: ApiRoute, _request: FastifyRequest, _reply: FastifyReply, _code?: string): Promise<boolean> {
+  protected async intercept (
+    _route: ApiRoute,
+    _request: FastifyRequest,
+    _reply: FastifyReply,
+    _code?: string
+  ): Promise<boolean> {
     return false
   }
 
   /** How the next id_token is to be wrong, if at all. */
-  protected idTokenFault (): IdTokenTamper | undefined { return undefined }
+  protected idTokenFault (): IdTokenTamper | undefined {
+    return undefined
+  }
+
   /** How UserInfo is to fail, if at all: answer for another person, or be down. */
-  protected userInfoFault (): 'subject' | 'down' | undefined { return undefined }
+  protected userInfoFault (): 'subject' | 'down' | undefined {
+    return undefined
+  }
+
   /** Whether refresh answers carry the refresh token (Webex may leave it out: docs/webex-contract.md, "Refresh"). */
-  protected sendsRefreshToken (): boolean { return true }
+  protected sendsRefreshToken (): boolean {
+    return true
+  }
+
   /** An issued access token's record, by the token. */
   protected issuedAccess (accessToken: string): IssuedToken | undefined {
     return this.#access.get(accessToken)

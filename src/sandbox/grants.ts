@@ -12,7 +12,15 @@ import { DEMO_USERS, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 export type { GrantRecord } from './kit.ts'
 
 /** The API's view of a record. */
-export interface AuthorizationItem { id: string, applicationId: string, applicationName: string, clientId: string, personId: string, created: string, type: 'refresh' | 'access' }
+export interface AuthorizationItem {
+  id: string
+  applicationId: string
+  applicationName: string
+  clientId: string
+  personId: string
+  created: string
+  type: 'refresh' | 'access'
+}
 
 const MAX_RECORDS = 50_000
 
@@ -22,7 +30,10 @@ function webexId (type: string, id: string): string {
 
 /** Other applications the demo users have signed in to (client ids from Webex's public examples). */
 const OTHER_APPLICATIONS = [
-  { clientId: 'C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a', applicationName: 'Webex Web Client' },
+  {
+    clientId: 'C64ab04639eefee4798f58e7bc3fe01d47161be0d97ff0d31e040a6ffe66d7f0a',
+    applicationName: 'Webex Web Client'
+  },
   { clientId: 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec', applicationName: 'Developer Portal' }
 ]
 
@@ -35,7 +46,15 @@ export class GrantRegistry {
     this.#now = now
     const seeded = new Date(Date.UTC(2026, 0, 15, 9, 0)).toISOString()
     for (const user of users) {
-      for (const app of OTHER_APPLICATIONS) this.#put({ id: webexId('AUTHORIZATION', randomUUID()), type: 'refresh', ...app, personId: user.personId, created: seeded })
+      for (const app of OTHER_APPLICATIONS) {
+        this.#put({
+          id: webexId('AUTHORIZATION', randomUUID()),
+          type: 'refresh',
+          ...app,
+          personId: user.personId,
+          created: seeded
+        })
+      }
     }
   }
 
@@ -51,7 +70,11 @@ export class GrantRegistry {
 
   add (input: Omit<GrantRecord, 'id' | 'created'>): GrantRecord {
     // To the second, as Webex's examples give it (2015-10-18T14:26:16+00:00).
-    return this.#put({ ...input, id: webexId('AUTHORIZATION', randomUUID()), created: new Date(Math.floor(this.#now() / 1000) * 1000).toISOString() })
+    return this.#put({
+      ...input,
+      id: webexId('AUTHORIZATION', randomUUID()),
+      created: new Date(Math.floor(this.#now() / 1000) * 1000).toISOString()
+    })
   }
 
   get (id: string): GrantRecord | undefined {
@@ -64,15 +87,17 @@ export class GrantRegistry {
   }
 
   forPerson (personId: string): AuthorizationItem[] {
-    return this.#all().filter((r) => r.personId === personId).map((r) => ({
-      id: r.id,
-      applicationId: webexId('APPLICATION', r.clientId),
-      applicationName: r.applicationName,
-      clientId: r.clientId,
-      personId: r.personId,
-      created: r.created,
-      type: r.type
-    }))
+    return this.#all()
+      .filter((r) => r.personId === personId)
+      .map((r) => ({
+        id: r.id,
+        applicationId: webexId('APPLICATION', r.clientId),
+        applicationName: r.applicationName,
+        clientId: r.clientId,
+        personId: r.personId,
+        created: r.created,
+        type: r.type
+      }))
   }
 
   /** Removes an authorization, and the access authorizations made from a refresh one; returns what was removed. */
@@ -98,41 +123,70 @@ export class GrantRegistry {
  * there, for listing or revoking (wxc_sdk's Authorizations text).
  */
 export function authorizationRoutes (app: FastifyInstance, grants: GrantRegistry, kit: EmulatorKit): void {
-  function caller (request: FastifyRequest, reply: FastifyReply, scope: 'identity:tokens_read' | 'identity:tokens_write', answer: (held: IssuedToken) => unknown) {
+  function caller (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: 'identity:tokens_read' | 'identity:tokens_write',
+    answer: (held: IssuedToken) => unknown
+  ) {
     return kit.guarded('authorizations', request, reply, (held) => {
-      if (!held.scopes.includes(scope)) return apiError(reply, 403, `The access token was not issued for the ${scope} scope.`)
+      if (!held.scopes.includes(scope)) {
+        return apiError(reply, 403, `The access token was not issued for the ${scope} scope.`)
+      }
       if (!held.user.admin) return apiError(reply, 403, 'The user is not an administrator of this organization.')
-      if (held.user.readOnly === true) return apiError(reply, 403, 'Read-only administrators are not supported: a full, user or device administrator must list or revoke authorizations.')
+      if (held.user.readOnly === true) {
+        return apiError(
+          reply,
+          403,
+          'Read-only administrators are not supported: a full, user or device administrator must list or revoke authorizations.'
+        )
+      }
       return answer(held)
     })
   }
 
-  app.get('/authorizations', (request, reply) => caller(request, reply, 'identity:tokens_read', () => {
-    const query = request.query as { personId?: unknown, personEmail?: unknown }
-    const personId = typeof query.personId === 'string' ? query.personId : undefined
-    const personEmail = typeof query.personEmail === 'string' ? query.personEmail.toLowerCase() : undefined
-    if (personId === undefined && personEmail === undefined) return apiError(reply, 400, 'Either personId or personEmail must be provided.')
-    const person = DEMO_USERS.find((u) => u.personId === personId || u.email === personEmail)
-    if (person === undefined) return apiError(reply, 404, 'Person not found.')
-    return reply.send({ items: grants.forPerson(person.personId) })
-  }))
+  app.get('/authorizations', (request, reply) =>
+    caller(request, reply, 'identity:tokens_read', () => {
+      const query = request.query as { personId?: unknown, personEmail?: unknown }
+      const personId = typeof query.personId === 'string' ? query.personId : undefined
+      const personEmail = typeof query.personEmail === 'string' ? query.personEmail.toLowerCase() : undefined
+      if (personId === undefined && personEmail === undefined) {
+        return apiError(reply, 400, 'Either personId or personEmail must be provided.')
+      }
+      const person = DEMO_USERS.find((u) => u.personId === personId || u.email === personEmail)
+      if (person === undefined) return apiError(reply, 404, 'Person not found.')
+      return reply.send({ items: grants.forPerson(person.personId) })
+    })
+  )
 
-  app.delete('/authorizations/:authorizationId', (request, reply) => caller(request, reply, 'identity:tokens_write', (held) => {
-    const record = grants.get((request.params as { authorizationId: string }).authorizationId)
-    if (record === undefined) return apiError(reply, 404, 'The requested resource could not be found.')
-    if (record.personId === held.user.personId && record.clientId !== held.clientId) {
-      return apiError(reply, 403, 'To delete your own authorization, the token must have been issued to the same client id.')
-    }
-    kit.forget(grants.revoke(record.id))
-    return reply.code(204).send()
-  }))
+  app.delete('/authorizations/:authorizationId', (request, reply) =>
+    caller(request, reply, 'identity:tokens_write', (held) => {
+      const record = grants.get((request.params as { authorizationId: string }).authorizationId)
+      if (record === undefined) return apiError(reply, 404, 'The requested resource could not be found.')
+      if (record.personId === held.user.personId && record.clientId !== held.clientId) {
+        return apiError(
+          reply,
+          403,
+          'To delete your own authorization, the token must have been issued to the same client id.'
+        )
+      }
+      kit.forget(grants.revoke(record.id))
+      return reply.code(204).send()
+    })
+  )
 
-  app.delete('/authorizations', (request, reply) => caller(request, reply, 'identity:tokens_write', () => {
-    const query = request.query as { clientId?: unknown, orgId?: unknown }
-    if (typeof query.clientId !== 'string' || query.clientId === '') return apiError(reply, 400, 'clientId is required.')
-    const orgId = typeof query.orgId === 'string' ? query.orgId : undefined
-    if (orgId !== undefined && orgId !== SANDBOX_ORG_ID && orgId !== ORG_ID) return apiError(reply, 403, 'The organization is not the one of the access token.')
-    kit.forget(grants.revokeClient(query.clientId))
-    return reply.code(204).send()
-  }))
+  app.delete('/authorizations', (request, reply) =>
+    caller(request, reply, 'identity:tokens_write', () => {
+      const query = request.query as { clientId?: unknown, orgId?: unknown }
+      if (typeof query.clientId !== 'string' || query.clientId === '') {
+        return apiError(reply, 400, 'clientId is required.')
+      }
+      const orgId = typeof query.orgId === 'string' ? query.orgId : undefined
+      if (orgId !== undefined && orgId !== SANDBOX_ORG_ID && orgId !== ORG_ID) {
+        return apiError(reply, 403, 'The organization is not the one of the access token.')
+      }
+      kit.forget(grants.revokeClient(query.clientId))
+      return reply.code(204).send()
+    })
+  )
 }

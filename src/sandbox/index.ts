@@ -33,7 +33,9 @@ export function sandboxPlugin (emulator: Emulator) {
       propertyName: 'sandboxPage',
       asyncPropertyName: 'sandboxView'
     })
-    app.get('/assets/sandbox.css', (_request, reply) => reply.type('text/css').header('cache-control', 'public, max-age=3600').send(css))
+    app.get('/assets/sandbox.css', (_request, reply) =>
+      reply.type('text/css').header('cache-control', 'public, max-age=3600').send(css)
+    )
     await app.register(emulator.plugin)
   }
 }

@@ -17,11 +17,25 @@ export interface EmulatorClient {
   name?: string
 }
 
-export interface Grant { clientId: string, user: DemoUser, scopes: string[], nonce?: string }
-export interface IssuedToken extends Grant { expiresAt: number, authorizationId?: string }
+export interface Grant {
+  clientId: string
+  user: DemoUser
+  scopes: string[]
+  nonce?: string
+}
+export interface IssuedToken extends Grant {
+  expiresAt: number
+  authorizationId?: string
+}
 
 /** What the emulator handed out, for tests to compare with what the app shows. */
-export interface IssuedRecord { code: string, accessToken?: string, refreshToken?: string, idToken?: string, user: string }
+export interface IssuedRecord {
+  code: string
+  accessToken?: string
+  refreshToken?: string
+  idToken?: string
+  user: string
+}
 
 /** The sandbox org's id as people/me gives it. */
 export const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url')
@@ -40,6 +54,23 @@ export interface GrantRecord {
   parent?: string
 }
 
+/** A consent request waiting for the person's decision (consent.ts). */
+export interface PendingRequest extends Omit<Grant, 'user'> {
+  redirectUri: string
+  state?: string
+  challenge?: string
+  method?: string
+  expiresAt: number
+}
+
+/** A one-time code, until the token endpoint spends it. */
+export interface IssuedCode extends Grant {
+  redirectUri: string
+  challenge?: string
+  method?: string
+  expiresAt: number
+}
+
 /** The API routes a test emulator may intercept (test/test-emulator.ts), by name. */
 export type ApiRoute = 'token' | 'me' | 'organizations' | 'tokenExpiry' | 'authorizations' | 'serviceApps'
 
@@ -50,12 +81,24 @@ export interface EmulatorKit {
   issuer: (request: FastifyRequest) => string
   clientById: (clientId: string) => EmulatorClient | undefined
   /** The client that authenticated with HTTP Basic or client_id/client_secret in the body. */
-  clientOf: (request: FastifyRequest, body: { client_id?: string, client_secret?: string }) => EmulatorClient | undefined
+  clientOf: (
+    request: FastifyRequest,
+    body: { client_id?: string, client_secret?: string }
+  ) => EmulatorClient | undefined
   /** A new access and refresh token for a grant, recorded as authorizations. */
   issue: (grant: Grant) => { answer: Record<string, string | number>, accessToken: string, refreshToken?: string }
   record: (entry: IssuedRecord) => void
+  /** The emulator's clock. */
+  now: () => number
+  /** Keeps a one-time code for the token endpoint. */
+  storeCode: (code: string, issued: IssuedCode) => void
   /** Runs an API route for a valid bearer token (401 otherwise), after any fault queued for it. */
-  guarded: (route: ApiRoute, request: FastifyRequest, reply: FastifyReply, answer: (held: IssuedToken) => unknown) => Promise<unknown>
+  guarded: (
+    route: ApiRoute,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    answer: (held: IssuedToken) => unknown
+  ) => Promise<unknown>
   /** Forgets the tokens of revoked authorizations. */
   forget: (removed: readonly GrantRecord[]) => void
 }
@@ -88,7 +131,11 @@ export function same (a: string, b: string): boolean {
 }
 
 /** Client credentials from HTTP Basic or the body; either is accepted (docs/webex-contract.md, "Token"). */
-export function clientOf (request: FastifyRequest, body: { client_id?: string, client_secret?: string }, clients: ReadonlyMap<string, EmulatorClient>): EmulatorClient | undefined {
+export function clientOf (
+  request: FastifyRequest,
+  body: { client_id?: string, client_secret?: string },
+  clients: ReadonlyMap<string, EmulatorClient>
+): EmulatorClient | undefined {
   let id = body.client_id
   let secret = body.client_secret
   const auth = request.headers.authorization

@@ -24,7 +24,10 @@ export class OpenIdProvider {
     this.#keys ??= (async () => {
       // jose is loaded by the first OpenID sign-in, not with the sandbox.
       const { exportJWK, generateKeyPair } = await import('jose')
-      const [pair, stranger] = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256')])
+      const [pair, stranger] = await Promise.all([
+        generateKeyPair('RS256', { extractable: true }),
+        generateKeyPair('RS256')
+      ])
       const jwk = { ...(await exportJWK(pair.publicKey)), kid: KEY_ID, alg: 'RS256', use: 'sig' }
       return { privateKey: pair.privateKey, jwk, stranger: stranger.privateKey }
     })()
@@ -47,7 +50,22 @@ export class OpenIdProvider {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['openid', 'email', 'profile', 'phone', 'address'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'locale', 'phone', 'address'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'nonce',
+        'email',
+        'email_verified',
+        'name',
+        'given_name',
+        'family_name',
+        'locale',
+        'phone',
+        'address'
+      ],
       code_challenge_methods_supported: ['S256', 'plain']
     }
   }
@@ -57,7 +75,10 @@ export class OpenIdProvider {
     const { SignJWT } = await import('jose')
     const now = Math.floor(this.#now() / 1000)
     const issuedAt = tamper === 'expired' ? now - 7200 : now
-    return await new SignJWT({ sub: grant.user.personId, nonce: tamper === 'nonce' ? randomBytes(32).toString('base64url') : grant.nonce })
+    return await new SignJWT({
+      sub: grant.user.personId,
+      nonce: tamper === 'nonce' ? randomBytes(32).toString('base64url') : grant.nonce
+    })
       .setProtectedHeader({ alg: 'RS256', kid: KEY_ID, typ: 'JWT' })
       .setIssuer(tamper === 'issuer' ? 'https://idbroker.example.invalid/idb' : issuer)
       .setAudience(tamper === 'audience' ? 'C0ther-client-id' : grant.clientId)
@@ -76,8 +97,12 @@ export function userInfoClaims (user: DemoUser, scopes: readonly string[]): Reco
   return {
     sub: user.personId,
     ...(scopes.includes('email') ? { email: user.email, email_verified: 'true' } : {}),
-    ...(scopes.includes('profile') ? { name: user.displayName, given_name: user.firstName, family_name: user.lastName, locale: 'en_US' } : {}),
+    ...(scopes.includes('profile')
+      ? { name: user.displayName, given_name: user.firstName, family_name: user.lastName, locale: 'en_US' }
+      : {}),
     ...(scopes.includes('phone') && user.phone !== undefined ? { phone: user.phone } : {}),
-    ...(scopes.includes('address') ? { address: { formatted: '170 West Tasman Drive, San Jose, CA 95134, US', country: 'US' } } : {})
+    ...(scopes.includes('address')
+      ? { address: { formatted: '170 West Tasman Drive, San Jose, CA 95134, US', country: 'US' } }
+      : {})
   }
 }

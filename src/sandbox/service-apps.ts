@@ -64,20 +64,40 @@ const serviceAppBody = z.object({
  * authorized the app; the tokens belong to the app's machine account.
  */
 export function serviceAppRoutes (app: FastifyInstance, kit: EmulatorKit): void {
-  app.post('/applications/:applicationId/token', (request, reply) => kit.guarded('serviceApps', request, reply, (held) => {
-    if (!held.scopes.includes('spark:applications_token')) return apiError(reply, 403, 'The access token was not issued for the spark:applications_token scope.')
-    const serviceApp = DEMO_SERVICE_APPS.find((a) => a.applicationId === (request.params as { applicationId: string }).applicationId)
-    if (serviceApp === undefined) return apiError(reply, 404, 'Application not found.')
-    const body = serviceAppBody.safeParse(request.body ?? {})
-    if (!body.success) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
-    // Webex's words for a wrong secret, from its admin API spec (docs/webex-contract.md, "Service Apps").
-    if (body.data.clientId !== serviceApp.clientId || !same(body.data.clientSecret, serviceApp.clientSecret)) return reply.code(400).send({ message: 'Invalid client credentials', errors: [{ description: 'The provided clientSecret is invalid' }], trackingId: trackingId() })
-    const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
-    if (!serviceApp.authorizedOrgs.includes(org)) return apiError(reply, 403, 'The service app is not authorized in the target organization.')
-    const { answer, accessToken, refreshToken } = kit.issue({ clientId: serviceApp.clientId, user: serviceApp.machine, scopes: serviceApp.scopes })
-    // Webex's example answer has no scope field (docs/webex-contract.md, "Service Apps").
-    delete answer.scope
-    kit.record({ code: '', accessToken, refreshToken, user: serviceApp.machine.key })
-    return reply.header('cache-control', 'no-store').send(answer)
-  }))
+  app.post('/applications/:applicationId/token', (request, reply) =>
+    kit.guarded('serviceApps', request, reply, (held) => {
+      if (!held.scopes.includes('spark:applications_token')) {
+        return apiError(reply, 403, 'The access token was not issued for the spark:applications_token scope.')
+      }
+      const serviceApp = DEMO_SERVICE_APPS.find(
+        (a) => a.applicationId === (request.params as { applicationId: string }).applicationId
+      )
+      if (serviceApp === undefined) return apiError(reply, 404, 'Application not found.')
+      const body = serviceAppBody.safeParse(request.body ?? {})
+      if (!body.success) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
+      // Webex's words for a wrong secret, from its admin API spec (docs/webex-contract.md, "Service Apps").
+      if (body.data.clientId !== serviceApp.clientId || !same(body.data.clientSecret, serviceApp.clientSecret)) {
+        return reply
+          .code(400)
+          .send({
+            message: 'Invalid client credentials',
+            errors: [{ description: 'The provided clientSecret is invalid' }],
+            trackingId: trackingId()
+          })
+      }
+      const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
+      if (!serviceApp.authorizedOrgs.includes(org)) {
+        return apiError(reply, 403, 'The service app is not authorized in the target organization.')
+      }
+      const { answer, accessToken, refreshToken } = kit.issue({
+        clientId: serviceApp.clientId,
+        user: serviceApp.machine,
+        scopes: serviceApp.scopes
+      })
+      // Webex's example answer has no scope field (docs/webex-contract.md, "Service Apps").
+      delete answer.scope
+      kit.record({ code: '', accessToken, refreshToken, user: serviceApp.machine.key })
+      return reply.header('cache-control', 'no-store').send(answer)
+    })
+  )
 }

@@ -1,4 +1,5 @@
-// The sandbox's org and demo users: a full admin, a read-only admin, a compliance officer, and a user with no admin role.
+// The sandbox's org and demo users: a full admin, a read-only admin, a compliance officer, and a user
+// with no admin role.
 
 export const SANDBOX_ORG_ID = '5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'
 export const SANDBOX_ORG_NAME = 'Sandbox Org (demo)'
@@ -16,7 +17,10 @@ export interface DemoUser {
   roles: string[]
   /** Holds an admin role in Control Hub: may be granted spark-admin:* and the other admin families. */
   admin: boolean
-  /** An admin who may read but change nothing: lists grants, cannot revoke them (docs/webex-contract.md, "Authorizations"). */
+  /**
+   * An admin who may read but change nothing: lists grants, cannot revoke them
+   * (docs/webex-contract.md, "Authorizations").
+   */
   readOnly?: boolean
   /** Holds the Compliance Officer role: may be granted spark-compliance:*. */
   complianceOfficer: boolean
@@ -53,7 +57,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
     admin: true,
     readOnly: true,
     complianceOfficer: false,
-    summary: 'Read-only administrator: may grant admin scopes, but the admin APIs refuse every change (such as revoking grants)'
+    summary:
+      'Read-only administrator: may grant admin scopes, but the admin APIs refuse every change (such as revoking grants)'
   },
   {
     key: 'compliance',
@@ -87,6 +92,11 @@ export const DEMO_USERS: readonly DemoUser[] = [
 export function entitled (user: DemoUser, scope: string): boolean {
   if (scope.startsWith('spark-compliance:') || scope.startsWith('spark-admin:messages_')) return user.complianceOfficer
   // spark:applications_token needs an admin, as the catalogue says (docs/webex-contract.md, "Service Apps").
-  if (/^(spark-admin|audit|identity|analytics|cjp|cjp-analyzer|cjds|cloud-contact-center):/i.test(scope) || scope.startsWith('meeting:admin_') || scope.startsWith('support:org_') || scope === 'spark:applications_token') return user.admin
+  if (
+    /^(spark-admin|audit|identity|analytics|cjp|cjp-analyzer|cjds|cloud-contact-center):/i.test(scope) ||
+    scope.startsWith('meeting:admin_') ||
+    scope.startsWith('support:org_') ||
+    scope === 'spark:applications_token'
+  ) { return user.admin }
   return true
 }

@@ -10,7 +10,9 @@ const SOURCE_ASSETS_DIR = join(TEMPLATES_DIR, 'assets')
 
 export async function assetRoutes (app: FastifyInstance): Promise<void> {
   if (!existsSync(join(BUILT_ASSETS_DIR, 'app.js'))) {
-    throw new Error(`${join(BUILT_ASSETS_DIR, 'app.js')} is missing: run \`npm run build\` (it builds the browser script)`)
+    throw new Error(
+      `${join(BUILT_ASSETS_DIR, 'app.js')} is missing: run \`npm run build\` (it builds the browser script)`
+    )
   }
   await app.register(fastifyStatic, {
     root: [SOURCE_ASSETS_DIR, BUILT_ASSETS_DIR],

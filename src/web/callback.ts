@@ -3,7 +3,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
-import { belongsTo, codeFrom, flowCookieName, openFlow, FLOW_TTL_MS, parseCallback, type CallbackQuery, type FlowPurpose, type FlowState } from '../oauth/flow.ts'
+import {
+  belongsTo,
+  codeFrom,
+  flowCookieName,
+  openFlow,
+  FLOW_TTL_MS,
+  parseCallback,
+  type CallbackQuery,
+  type FlowPurpose,
+  type FlowState
+} from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import type { Presenter } from './sign-in.ts'
 
@@ -20,19 +30,29 @@ export function callbackRoutes (ctx: WebContext, presenters: Presenters) {
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
   function takeFlow (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): FlowState {
     const state = query.state
-    if (state === undefined || state === '') throw stateInvalid('The answer from Webex carried no state, so it cannot be matched to a sign-in.')
+    if (state === undefined || state === '') {
+      throw stateInvalid('The answer from Webex carried no state, so it cannot be matched to a sign-in.')
+    }
     const name = flowCookieName(state)
     const raw = request.cookies[name]
     if (raw === undefined) {
-      throw stateInvalid('No sign-in with this state is in progress in this browser: it was already finished (tokens are shown only once), it expired, or it was started elsewhere.')
+      throw stateInvalid(
+        'No sign-in with this state is in progress in this browser: it was already finished (tokens are shown only once), it expired, or it was started elsewhere.'
+      )
     }
     reply.clearCookie(name, { path: config.callbackPath })
     const flow = openFlow(raw, ctx.flowKey, name)
     if (flow === undefined) throw stateInvalid('The sign-in cookie was altered or damaged, so it was not trusted.')
-    if (!belongsTo(query, flow)) throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
+    if (!belongsTo(query, flow)) {
+      throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
+    }
     const now = ctx.now()
-    if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) throw stateInvalid('The sign-in was started more than 10 minutes ago and has expired.')
-    if (!ctx.consumed.consume(flow.state, now)) throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
+    if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) {
+      throw stateInvalid('The sign-in was started more than 10 minutes ago and has expired.')
+    }
+    if (!ctx.consumed.consume(flow.state, now)) {
+      throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
+    }
     return flow
   }
 
@@ -59,13 +79,29 @@ export function callbackRoutes (ctx: WebContext, presenters: Presenters) {
       // flow cookie (cookies do not keep ports apart) and send the browser here with its own code,
       // signing the admin in as someone else. Refused before the flow is touched.
       if (request.headers['sec-fetch-site'] === 'same-site') {
-        throw new AppError('state_invalid', { status: 403, reason: 'This sign-in answer was sent from another port or name of this machine (Sec-Fetch-Site: same-site), not by Webex, so it was refused: a program there may be trying to sign this browser in as someone else. Start a new sign-in from this app.' })
+        throw new AppError('state_invalid', {
+          status: 403,
+          reason:
+            'This sign-in answer was sent from another port or name of this machine (Sec-Fetch-Site: same-site), not by Webex, so it was refused: a program there may be trying to sign this browser in as someone else. Start a new sign-in from this app.'
+        })
       }
       const query = parseCallback(request.query)
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
-      const { tokens, idClaims } = await exchangeAndVerify(webex, { code, redirectUri: config.redirectUri, verifier: flow.verifier, nonce: flow.nonce, scopes: flow.scopes, clientId: config.clientId, now: ctx.now })
-      return await presenters[flow.purpose ?? 'tokens'](request, reply, { tokens, requested: flow.scopes, ...(idClaims === undefined ? {} : { idClaims }) })
+      const { tokens, idClaims } = await exchangeAndVerify(webex, {
+        code,
+        redirectUri: config.redirectUri,
+        verifier: flow.verifier,
+        nonce: flow.nonce,
+        scopes: flow.scopes,
+        clientId: config.clientId,
+        now: ctx.now
+      })
+      return await presenters[flow.purpose ?? 'tokens'](request, reply, {
+        tokens,
+        requested: flow.scopes,
+        ...(idClaims === undefined ? {} : { idClaims })
+      })
     })
   }
 }

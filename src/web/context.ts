@@ -11,9 +11,20 @@ import type { AuditEntry, AuditLog } from '../audit.ts'
  * Route options that rate-limit a route as RATE_LIMIT_PER_MINUTE says (0: off): per client
  * address, or per what `keyGenerator` says.
  */
-export function rateLimited (config: Config, keyGenerator?: (request: FastifyRequest) => string): { config?: { rateLimit: { max: number, timeWindow: number, keyGenerator?: (request: FastifyRequest) => string } } } {
+export function rateLimited (
+  config: Config,
+  keyGenerator?: (request: FastifyRequest) => string
+): { config?: { rateLimit: { max: number, timeWindow: number, keyGenerator?: (request: FastifyRequest) => string } } } {
   if (config.rateLimitPerMinute === 0) return {}
-  return { config: { rateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000, ...(keyGenerator === undefined ? {} : { keyGenerator }) } } }
+  return {
+    config: {
+      rateLimit: {
+        max: config.rateLimitPerMinute,
+        timeWindow: 60_000,
+        ...(keyGenerator === undefined ? {} : { keyGenerator })
+      }
+    }
+  }
 }
 
 export interface WebContext {
@@ -33,7 +44,11 @@ export interface WebContext {
  * otherwise). A failed write is logged (its error code, nothing else) and does not fail the
  * request: the tokens were issued either way, and the log says the trail has a gap.
  */
-export async function recordAudit (ctx: WebContext, request: FastifyRequest, makeEntry: () => AuditEntry): Promise<void> {
+export async function recordAudit (
+  ctx: WebContext,
+  request: FastifyRequest,
+  makeEntry: () => AuditEntry
+): Promise<void> {
   if (ctx.audit === undefined) return
   const entry = makeEntry()
   try {

@@ -15,12 +15,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * embedded emulator's path, whose API servers call without an Origin; its consent form checks
  * the origin itself.
  */
-export const crossSiteGuard = fp(async function crossSiteGuard (app: FastifyInstance, options: { origins: readonly string[], apiPrefix?: string }) {
-  const origins = new Set(options.origins)
-  const apiPrefix = options.apiPrefix === undefined ? undefined : `${options.apiPrefix}/`
-  app.addHook('onRequest', (request, _reply, done) => {
-    const exempt = SAFE_METHODS.has(request.method) || (apiPrefix !== undefined && request.url.startsWith(apiPrefix))
-    const proof = exempt ? 'same-origin' : originProof(request, origins)
-    done(proof === 'same-origin' ? undefined : new AppError('bad_request', { status: 403, reason: ORIGIN_REFUSALS[proof] }))
-  })
-}, { name: 'cross-site-guard' })
+export const crossSiteGuard = fp(
+  async function crossSiteGuard (app: FastifyInstance, options: { origins: readonly string[], apiPrefix?: string }) {
+    const origins = new Set(options.origins)
+    const apiPrefix = options.apiPrefix === undefined ? undefined : `${options.apiPrefix}/`
+    app.addHook('onRequest', (request, _reply, done) => {
+      const exempt = SAFE_METHODS.has(request.method) || (apiPrefix !== undefined && request.url.startsWith(apiPrefix))
+      const proof = exempt ? 'same-origin' : originProof(request, origins)
+      done(
+        proof === 'same-origin'
+          ? undefined
+          : new AppError('bad_request', { status: 403, reason: ORIGIN_REFUSALS[proof] })
+      )
+    })
+  },
+  { name: 'cross-site-guard' }
+)

@@ -56,14 +56,18 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
     next: ['Start a new sign-in. For a refresh token, sign in again to get a new one.']
   },
   invalid_client: {
-    title: 'Webex did not accept this integration\'s credentials',
+    title: "Webex did not accept this integration's credentials",
     causes: ['CLIENT_ID or CLIENT_SECRET is wrong, or the secret was regenerated in the developer portal.'],
-    next: ['Copy the Client ID and Client Secret from your integration in the Webex developer portal into .env.local, then restart.']
+    next: [
+      'Copy the Client ID and Client Secret from your integration in the Webex developer portal into .env.local, then restart.'
+    ]
   },
   webex_unavailable: {
     title: 'Webex could not be reached or answered badly',
     causes: ['A network problem, a timeout, Webex being busy or rate-limiting, or an answer this app could not read.'],
-    next: ['Wait a moment and start again. If it persists, check status.webex.com and give Cisco support the tracking id below.']
+    next: [
+      'Wait a moment and start again. If it persists, check status.webex.com and give Cisco support the tracking id below.'
+    ]
   },
   webex_refused: {
     title: 'Webex refused the request',
@@ -71,7 +75,7 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
       'A parameter Webex expects was missing or malformed (invalid_request), or Webex does not allow this grant for the integration.',
       'The integration may be disabled, or not allowed in the org of the user who signed in.'
     ],
-    next: ['Read Webex\'s words below. Start again; if it persists, give Cisco support the tracking id.']
+    next: ["Read Webex's words below. Start again; if it persists, give Cisco support the tracking id."]
   },
   id_token_invalid: {
     title: 'The sign-in proof (id_token) did not verify',
@@ -80,7 +84,9 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
       'A clock far off on this machine makes a fresh id_token look expired or not yet valid.',
       'Or something between this app and Webex altered the answer, or replayed an old one.'
     ],
-    next: ['Check that this machine\'s clock is right, then start a new sign-in. If it persists, give Cisco support the tracking id.']
+    next: [
+      "Check that this machine's clock is right, then start a new sign-in. If it persists, give Cisco support the tracking id."
+    ]
   },
   timeout: {
     title: 'Timed out waiting for the browser',
@@ -89,12 +95,16 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
   },
   token_invalid: {
     title: 'Webex does not accept this access token',
-    causes: ['The token has expired (access tokens live about 14 days), was revoked, was mistyped, or belongs to another environment (FedRAMP, sandbox).'],
+    causes: [
+      'The token has expired (access tokens live about 14 days), was revoked, was mistyped, or belongs to another environment (FedRAMP, sandbox).'
+    ],
     next: ['Use the refresh token to get a new access token, or sign in again.']
   },
   sandbox_token: {
     title: 'Sandbox tokens work only with the sandbox that issued them',
-    causes: ['The token came from a sandbox that is no longer running: an earlier `npm start`, or an earlier `token` command, whose sandbox ends with it.'],
+    causes: [
+      'The token came from a sandbox that is no longer running: an earlier `npm start`, or an earlier `token` command, whose sandbox ends with it.'
+    ],
     next: [
       'To rehearse with sandbox tokens (a crontab line, say), keep `npm start` running in sandbox mode, get the tokens from its page (the .env download), and run this command against them while it runs.',
       'To use real Webex, set CLIENT_ID and CLIENT_SECRET (in .env.local or the environment) and sign in again.'
@@ -107,7 +117,9 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
   },
   misdirected: {
     title: 'Wrong host name',
-    causes: ['The page was reached through a host name other than the one in REDIRECT_URI, localhost or 127.0.0.1: for instance through a DNS-rebinding page.'],
+    causes: [
+      'The page was reached through a host name other than the one in REDIRECT_URI, localhost or 127.0.0.1: for instance through a DNS-rebinding page.'
+    ],
     next: ['Open the app at the address it printed when it started.']
   },
   not_found: {
@@ -122,11 +134,15 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
       'The token lacks the scope this needs: identity:tokens_read to list grants, identity:tokens_write to revoke them.',
       'To revoke your own grant, the token must come from the same integration (client id) as the grant.'
     ],
-    next: ['Sign in again as a full, user or device administrator, with identity:tokens_read and identity:tokens_write (the Grants page asks for both).']
+    next: [
+      'Sign in again as a full, user or device administrator, with identity:tokens_read and identity:tokens_write (the Grants page asks for both).'
+    ]
   },
   webex_not_found: {
     title: 'Webex found no such person or grant',
-    causes: ['The email address is not a user of this org, or the grant was already revoked (or expired) since the list was shown.'],
+    causes: [
+      'The email address is not a user of this org, or the grant was already revoked (or expired) since the list was shown.'
+    ],
     next: ['Check the email address, or list the grants again.']
   },
   device_code_expired: {
@@ -146,13 +162,13 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
     ]
   },
   service_app_secret_invalid: {
-    title: 'Webex did not accept the Service App\'s client id or secret',
+    title: "Webex did not accept the Service App's client id or secret",
     causes: [
       'The secret was mistyped, or it was regenerated in the developer portal, which replaces the old one.',
-      'It is another app\'s secret, or this tool\'s integration secret, instead of the Service App\'s.'
+      "It is another app's secret, or this tool's integration secret, instead of the Service App's."
     ],
     next: [
-      'Copy the Service App\'s client id and client secret from its page in the developer portal (My Webex Apps → the Service App). If nobody kept the secret, regenerate it there, and update every script that uses it.'
+      "Copy the Service App's client id and client secret from its page in the developer portal (My Webex Apps → the Service App). If nobody kept the secret, regenerate it there, and update every script that uses it."
     ]
   },
   token_limit_reached: {
@@ -161,7 +177,7 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
       'Scripts or earlier sign-ins made many tokens of this integration for the same person, and none were revoked: each sign-in leaves a grant behind until it expires or is revoked.'
     ],
     next: [
-      'Revoke this integration\'s old grants: on the Grants page (sign in, find this integration under the person, Revoke), or with `webex-token-issuer grants revoke --client-id <CLIENT_ID>`. Then sign in again.',
+      "Revoke this integration's old grants: on the Grants page (sign in, find this integration under the person, Revoke), or with `webex-token-issuer grants revoke --client-id <CLIENT_ID>`. Then sign in again.",
       'In scripts, refresh the tokens you hold (`webex-token-issuer refresh`) instead of signing in again each time.'
     ]
   },

@@ -38,8 +38,12 @@ export interface ErrorView {
  */
 function deniedReason (description: string | undefined): string | undefined {
   if (description === undefined) return undefined
-  if (/polic|not allowed|not permitted|blocked|restrict|disabled|admin/i.test(description)) return 'Your org\'s policy blocks this integration: a full admin must allow it in Control Hub (Apps → Integrations) before anyone in the org can authorize it.'
-  if (/declin|denied|cancel|reject/i.test(description)) return 'You (or whoever signed in) declined the consent screen, so Webex issued nothing.'
+  if (/polic|not allowed|not permitted|blocked|restrict|disabled|admin/i.test(description)) {
+    return "Your org's policy blocks this integration: a full admin must allow it in Control Hub (Apps → Integrations) before anyone in the org can authorize it."
+  }
+  if (/declin|denied|cancel|reject/i.test(description)) {
+    return 'You (or whoever signed in) declined the consent screen, so Webex issued nothing.'
+  }
   return undefined
 }
 
@@ -50,17 +54,27 @@ function deniedReason (description: string | undefined): string | undefined {
 export function errorView (error: AppError, catalogue?: Catalogue, options: { staticMode?: boolean } = {}): ErrorView {
   const entry = { ...ERROR_KINDS[error.kind], ...PAGE_TEXT[error.kind] }
   const d = error.details
-  const groups = error.kind === 'invalid_scope' && catalogue !== undefined && d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? roleGroups(catalogue, d.requestedScopes) : undefined
+  const groups =
+    error.kind === 'invalid_scope' &&
+    catalogue !== undefined &&
+    d.requestedScopes !== undefined &&
+    d.requestedScopes.length > 0
+      ? roleGroups(catalogue, d.requestedScopes)
+      : undefined
   const explained = groups === undefined ? undefined : invalidScopeExplanation(groups)
   return {
     kind: error.kind,
     status: error.status,
     title: entry.title,
-    summary: d.reason ?? (error.kind === 'access_denied' ? deniedReason(d.webexDescription) : undefined) ?? entry.summary,
+    summary:
+      d.reason ?? (error.kind === 'access_denied' ? deniedReason(d.webexDescription) : undefined) ?? entry.summary,
     // A form's own problem (a Check, Renew or Grants field) says what it is; the start page's
     // causes and next steps (no scope chosen…) would only mislead.
     causes: groups !== undefined || (error.kind === 'bad_request' && d.reason !== undefined) ? [] : entry.causes,
-    next: error.kind === 'bad_request' && d.reason !== undefined ? ['Go back, correct the field and send the form again.'] : entry.next,
+    next:
+      error.kind === 'bad_request' && d.reason !== undefined
+        ? ['Go back, correct the field and send the form again.']
+        : entry.next,
     webexDescription: d.webexDescription,
     webexError: d.webexError,
     trackingId: d.trackingId,
@@ -68,7 +82,10 @@ export function errorView (error: AppError, catalogue?: Catalogue, options: { st
     requestedScopes: d.requestedScopes !== undefined && d.requestedScopes.length > 0 ? d.requestedScopes : undefined,
     roleGroups: groups?.map((g) => ({ ...g, scopeText: g.scopes.join(' ') })),
     roleExplanation: explained?.text,
-    retry: explained?.retryEachGroup === true ? { forms: options.staticMode !== true, env: options.staticMode === true } : undefined
+    retry:
+      explained?.retryEachGroup === true
+        ? { forms: options.staticMode !== true, env: options.staticMode === true }
+        : undefined
   }
 }
 
@@ -77,16 +94,32 @@ function toAppError (error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500
   if (status >= 400 && status < 500) {
-    const reason = status === 413 ? 'The request was too large.' : status === 415 ? 'The request was sent in a format this page does not accept.' : 'The request could not be read.'
+    const reason =
+      status === 413
+        ? 'The request was too large.'
+        : status === 415
+          ? 'The request was sent in a format this page does not accept.'
+          : 'The request could not be read.'
     return new AppError('bad_request', { reason, status })
   }
-  return new AppError('unknown_error', { status: 500, reason: 'The app hit an unexpected problem and stopped this request.' })
+  return new AppError('unknown_error', {
+    status: 500,
+    reason: 'The app hit an unexpected problem and stopped this request.'
+  })
 }
 
 /** The error for a client that asked for JSON: the kind, the summary and the status, nothing more. */
 function sendJson (reply: FastifyReply, view: ErrorView) {
-  return reply.code(view.status).header('cache-control', 'no-store').type('application/json; charset=utf-8')
-    .send({ error: view.kind, message: view.summary, statusCode: view.status, ...(view.retryAfter === undefined ? {} : { retryAfter: view.retryAfter }) })
+  return reply
+    .code(view.status)
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send({
+      error: view.kind,
+      message: view.summary,
+      statusCode: view.status,
+      ...(view.retryAfter === undefined ? {} : { retryAfter: view.retryAfter })
+    })
 }
 
 export function errorHandler (ctx: WebContext) {
@@ -94,11 +127,23 @@ export function errorHandler (ctx: WebContext) {
   return async function handleError (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
     const appError = toAppError(error)
     if (appError === error) {
-      request.log.info({ kind: appError.kind, status: appError.status, trackingId: appError.details.trackingId }, 'request failed')
+      request.log.info(
+        { kind: appError.kind, status: appError.status, trackingId: appError.details.trackingId },
+        'request failed'
+      )
     } else {
       // Log the error's type and where it came from, never its message: messages can quote input.
       const code = 'code' in error ? String(error.code) : undefined
-      request.log[appError.status >= 500 ? 'error' : 'info']({ kind: appError.kind, status: appError.status, errorType: error.name, code, at: error.stack?.split('\n').slice(1, 6).join(' | ') }, 'request failed')
+      request.log[appError.status >= 500 ? 'error' : 'info'](
+        {
+          kind: appError.kind,
+          status: appError.status,
+          errorType: error.name,
+          code,
+          at: error.stack?.split('\n').slice(1, 6).join(' | ')
+        },
+        'request failed'
+      )
     }
     if (appError.details.retryAfter !== undefined) reply.header('retry-after', String(appError.details.retryAfter))
     const view = errorView(appError, ctx.catalogue, { staticMode: ctx.config.mode === 'static' })
@@ -120,6 +165,12 @@ export function notFoundHandler (ctx: WebContext) {
   return async function handleNotFound (request: FastifyRequest, reply: FastifyReply) {
     const view = errorView(new AppError('not_found'))
     if (wantsJson(request.headers.accept)) return sendJson(reply, view)
-    return render(reply, 'pages/error', view.title, { error: view, back: { href: '/', label: 'Back to the start' } }, { status: 404, noStore: true })
+    return render(
+      reply,
+      'pages/error',
+      view.title,
+      { error: view, back: { href: '/', label: 'Back to the start' } },
+      { status: 404, noStore: true }
+    )
   }
 }

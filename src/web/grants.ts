@@ -6,7 +6,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../errors.ts'
-import { applicationName, clientConsequence, grantConsequence, GRANTS_PRESET_ID, groupByApplication, presetScopes, signInGrantOf, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
+import {
+  applicationName,
+  clientConsequence,
+  grantConsequence,
+  GRANTS_PRESET_ID,
+  groupByApplication,
+  presetScopes,
+  signInGrantOf,
+  WEBEX_OWN_CLIENTS
+} from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import { type Authorization, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
@@ -50,14 +59,21 @@ function readBody<T extends z.ZodType> (schema: T, body: unknown): z.infer<T> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const field = String(issue?.path[0] ?? 'form')
-    throw new AppError('bad_request', { reason: field === 'access_token' ? 'The form carried no usable access token: sign in again from the Grants page.' : `The ${field.replace('_', ' ')} field is ${issue?.message ?? 'invalid'}.` })
+    throw new AppError('bad_request', {
+      reason:
+        field === 'access_token'
+          ? 'The form carried no usable access token: sign in again from the Grants page.'
+          : `The ${field.replace('_', ' ')} field is ${issue?.message ?? 'invalid'}.`
+    })
   }
   return parsed.data
 }
 
 function when (created: string | undefined, now: number) {
   const date = created === undefined ? undefined : new Date(created)
-  return date === undefined || Number.isNaN(date.getTime()) ? undefined : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
+  return date === undefined || Number.isNaN(date.getTime())
+    ? undefined
+    : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
 }
 
 function adminView (admin: Person) {
@@ -77,12 +93,26 @@ function plural (n: number, word: string): string {
  */
 const ID_TAIL = 10
 
-function grantView (grant: Authorization, now: number, marks: { candidates?: ReadonlySet<string>, session?: string } = {}) {
-  return { id: grant.id, shortId: grant.id.length > ID_TAIL + 2 ? grant.id.slice(-ID_TAIL) : grant.id, idShortened: grant.id.length > ID_TAIL + 2, type: grant.type ?? 'unknown', refresh: grant.type === 'refresh', created: when(grant.created, now), candidate: marks.candidates?.has(grant.id) === true, session: grant.id === marks.session }
+function grantView (
+  grant: Authorization,
+  now: number,
+  marks: { candidates?: ReadonlySet<string>, session?: string } = {}
+) {
+  return {
+    id: grant.id,
+    shortId: grant.id.length > ID_TAIL + 2 ? grant.id.slice(-ID_TAIL) : grant.id,
+    idShortened: grant.id.length > ID_TAIL + 2,
+    type: grant.type ?? 'unknown',
+    refresh: grant.type === 'refresh',
+    created: when(grant.created, now),
+    candidate: marks.candidates?.has(grant.id) === true,
+    session: grant.id === marks.session
+  }
 }
 
 /** What revoking this page's own sign-in does, before and after. */
-const SESSION_NOTE = 'This is this page\'s own session: revoking it signs you out here, and the next step needs a new sign-in.'
+const SESSION_NOTE =
+  "This is this page's own session: revoking it signs you out here, and the next step needs a new sign-in."
 
 export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
   const { config, webex } = ctx
@@ -93,12 +123,22 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     const email = body.email ?? ''
     if (email === '' || admin.emails.includes(email)) return { personId: admin.id }
     const parsed = LOGIN_HINT.safeParse(email)
-    if (!parsed.success) throw new AppError('bad_request', { reason: 'The email field must be one email address, such as alex@example.com.' })
+    if (!parsed.success) {
+      throw new AppError('bad_request', {
+        reason: 'The email field must be one email address, such as alex@example.com.'
+      })
+    }
     return { personEmail: parsed.data }
   }
 
   /** The list page for a person, with an optional notice above it (what was just revoked). */
-  async function renderList (reply: FastifyReply, accessToken: string, admin: Person, body: ListBody, extra: { revoked?: object, status?: number, issuedAfter?: number } = {}) {
+  async function renderList (
+    reply: FastifyReply,
+    accessToken: string,
+    admin: Person,
+    body: ListBody,
+    extra: { revoked?: object, status?: number, issuedAfter?: number } = {}
+  ) {
     const person = whoseGrants(body, admin)
     const email = 'personEmail' in person ? person.personEmail : (admin.emails[0] ?? '')
     let grants: Authorization[]
@@ -107,26 +147,51 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     } catch (err) {
       // An unknown person keeps the admin on the page, token and all, to try another address.
       if (!(err instanceof AppError) || err.kind !== 'webex_not_found') throw err
-      return render(reply, 'pages/grants', GRANTS_TITLE, { accessToken, admin: adminView(admin), email, problem: `Webex found no person with the email ${email} in your org.`, ...extra }, { status: 404, noStore: true })
+      return render(
+        reply,
+        'pages/grants',
+        GRANTS_TITLE,
+        {
+          accessToken,
+          admin: adminView(admin),
+          email,
+          problem: `Webex found no person with the email ${email} in your org.`,
+          ...extra
+        },
+        { status: 404, noStore: true }
+      )
     }
     const now = ctx.now()
     const candidates = new Set((body.candidates ?? '').split(/\s+/).filter((id) => id !== ''))
     // Right after the page's own sign-in, its grant is proven from this very list, as the tokens page proves its own.
-    const proven = extra.issuedAfter === undefined || !('personId' in person) ? undefined : signInGrantOf(grants, config.clientId, extra.issuedAfter)
+    const proven =
+      extra.issuedAfter === undefined || !('personId' in person)
+        ? undefined
+        : signInGrantOf(grants, config.clientId, extra.issuedAfter)
     const session = body.session_grant ?? (proven !== undefined && 'proven' in proven ? proven.proven.id : undefined)
     const { issuedAfter: _issuedAfter, ...shown } = extra
-    const applications = groupByApplication(grants, config.clientId).map((app) => ({ ...app, grants: app.grants.map((g) => grantView(g, now, { candidates, session })) }))
-    return render(reply, 'pages/grants', GRANTS_TITLE, {
-      accessToken,
-      sessionGrant: session,
-      sessionNote: SESSION_NOTE,
-      admin: adminView(admin),
-      email,
-      applications,
-      summary: `${plural(grants.length, 'grant')} for ${email}${'personId' in person ? ' (you)' : ''}, in ${plural(applications.length, 'application')}.`,
-      candidates: candidates.size > 0 ? plural(grants.filter((g) => candidates.has(g.id)).length, 'grant') : undefined,
-      ...shown
-    }, { status: extra.status ?? 200, noStore: true })
+    const applications = groupByApplication(grants, config.clientId).map((app) => ({
+      ...app,
+      grants: app.grants.map((g) => grantView(g, now, { candidates, session }))
+    }))
+    return render(
+      reply,
+      'pages/grants',
+      GRANTS_TITLE,
+      {
+        accessToken,
+        sessionGrant: session,
+        sessionNote: SESSION_NOTE,
+        admin: adminView(admin),
+        email,
+        applications,
+        summary: `${plural(grants.length, 'grant')} for ${email}${'personId' in person ? ' (you)' : ''}, in ${plural(applications.length, 'application')}.`,
+        candidates:
+          candidates.size > 0 ? plural(grants.filter((g) => candidates.has(g.id)).length, 'grant') : undefined,
+        ...shown
+      },
+      { status: extra.status ?? 200, noStore: true }
+    )
   }
 
   /** What a confirm or revoke form points at, described from the person's current list. */
@@ -134,20 +199,38 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     if (body.authorization_id !== undefined) {
       const person = whoseGrants(body, admin)
       const grant = (await webex.listAuthorizations(accessToken, person)).find((g) => g.id === body.authorization_id)
-      if (grant === undefined) throw new AppError('webex_not_found', { reason: 'This grant is no longer in the person\'s list: it was revoked already, or has expired.' })
+      if (grant === undefined) {
+        throw new AppError('webex_not_found', {
+          reason: "This grant is no longer in the person's list: it was revoked already, or has expired."
+        })
+      }
       return { kind: 'grant' as const, grant, email: body.email ?? '' }
     }
     if (body.client_id !== undefined) {
       const person = whoseGrants(body, admin)
       const held = (await webex.listAuthorizations(accessToken, person)).filter((g) => g.clientId === body.client_id)
       const name = applicationName(body.client_id, held[0]?.applicationName)
-      return { kind: 'client' as const, clientId: body.client_id, name, own: body.client_id === config.clientId, webex: WEBEX_OWN_CLIENTS.has(body.client_id), held: held.length, email: body.email ?? '' }
+      return {
+        kind: 'client' as const,
+        clientId: body.client_id,
+        name,
+        own: body.client_id === config.clientId,
+        webex: WEBEX_OWN_CLIENTS.has(body.client_id),
+        held: held.length,
+        email: body.email ?? ''
+      }
     }
     throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
   }
 
   /** The page's own sign-in, for the Grants preset's scopes. */
-  const start = pageSignInStart(ctx, begin, { purpose: 'grants', preset: GRANTS_PRESET_ID, template: 'pages/grants-intro', title: GRANTS_TITLE, view: () => grantsIntroView(ctx) })
+  const start = pageSignInStart(ctx, begin, {
+    purpose: 'grants',
+    preset: GRANTS_PRESET_ID,
+    template: 'pages/grants-intro',
+    title: GRANTS_TITLE,
+    view: () => grantsIntroView(ctx)
+  })
 
   async function routes (app: FastifyInstance): Promise<void> {
     app.get('/grants', (_request, reply) => render(reply, 'pages/grants-intro', GRANTS_TITLE, grantsIntroView(ctx)))
@@ -160,28 +243,48 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     })
 
     /** The confirmation page; revoking a whole application needs its name typed. */
-    function renderConfirm (reply: FastifyReply, body: z.infer<typeof targetBody>, admin: Person, chosen: Awaited<ReturnType<typeof target>>, problem?: string) {
+    function renderConfirm (
+      reply: FastifyReply,
+      body: z.infer<typeof targetBody>,
+      admin: Person,
+      chosen: Awaited<ReturnType<typeof target>>,
+      problem?: string
+    ) {
       const now = ctx.now()
       const self = chosen.email === '' || admin.emails.includes(chosen.email)
-      return render(reply, 'pages/grants-confirm', 'Revoke a grant?', {
-        accessToken: body.access_token,
-        sessionGrant: body.session_grant,
-        email: chosen.email,
-        problem,
-        grant: chosen.kind === 'grant'
-          ? { ...grantView(chosen.grant, now, { session: body.session_grant }), applicationName: applicationName(chosen.grant.clientId, chosen.grant.applicationName), webex: WEBEX_OWN_CLIENTS.has(chosen.grant.clientId ?? ''), consequence: grantConsequence(chosen.grant), sessionNote: SESSION_NOTE }
-          : undefined,
-        client: chosen.kind === 'client'
-          ? {
-              clientId: chosen.clientId,
-              name: chosen.name,
-              own: chosen.own,
-              webex: chosen.webex,
-              consequence: clientConsequence(chosen.name, chosen.own, chosen.webex),
-              affected: `Everyone in your org who signed in to ${chosen.name}. Webex does not list them in advance; ${self ? 'you hold' : `${chosen.email} holds`} ${plural(chosen.held, 'grant')} of it.`
-            }
-          : undefined
-      }, { noStore: true, status: problem === undefined ? 200 : 400 })
+      return render(
+        reply,
+        'pages/grants-confirm',
+        'Revoke a grant?',
+        {
+          accessToken: body.access_token,
+          sessionGrant: body.session_grant,
+          email: chosen.email,
+          problem,
+          grant:
+            chosen.kind === 'grant'
+              ? {
+                  ...grantView(chosen.grant, now, { session: body.session_grant }),
+                  applicationName: applicationName(chosen.grant.clientId, chosen.grant.applicationName),
+                  webex: WEBEX_OWN_CLIENTS.has(chosen.grant.clientId ?? ''),
+                  consequence: grantConsequence(chosen.grant),
+                  sessionNote: SESSION_NOTE
+                }
+              : undefined,
+          client:
+            chosen.kind === 'client'
+              ? {
+                  clientId: chosen.clientId,
+                  name: chosen.name,
+                  own: chosen.own,
+                  webex: chosen.webex,
+                  consequence: clientConsequence(chosen.name, chosen.own, chosen.webex),
+                  affected: `Everyone in your org who signed in to ${chosen.name}. Webex does not list them in advance; ${self ? 'you hold' : `${chosen.email} holds`} ${plural(chosen.held, 'grant')} of it.`
+                }
+              : undefined
+        },
+        { noStore: true, status: problem === undefined ? 200 : 400 }
+      )
     }
 
     app.post('/grants/confirm', rateLimited(config), async (request, reply) => {
@@ -198,18 +301,51 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
       const chosen = await target(token, admin, body)
       // The most destructive button here: the application's name, typed, as a repository's deletion asks for.
       if (chosen.kind === 'client' && body.confirm_name?.trim() !== chosen.name) {
-        return renderConfirm(reply, body, admin, chosen, `Type the application's name, ${chosen.name}, exactly as shown, to revoke every grant of it in the org. Nothing was revoked.`)
+        return renderConfirm(
+          reply,
+          body,
+          admin,
+          chosen,
+          `Type the application's name, ${chosen.name}, exactly as shown, to revoke every grant of it in the org. Nothing was revoked.`
+        )
       }
-      const { trackingId } = chosen.kind === 'grant' ? await webex.deleteAuthorization(token, chosen.grant.id) : await webex.deleteClientAuthorizations(token, chosen.clientId)
+      const { trackingId } =
+        chosen.kind === 'grant'
+          ? await webex.deleteAuthorization(token, chosen.grant.id)
+          : await webex.deleteClientAuthorizations(token, chosen.clientId)
       const now = ctx.now()
       const session = chosen.kind === 'grant' && chosen.grant.id === body.session_grant
-      const revoked = chosen.kind === 'grant'
-        ? { what: `${chosen.grant.applicationName ?? 'A'} ${chosen.grant.type ?? ''} grant created ${when(chosen.grant.created, now)?.text ?? '(date not given)'}`, consequence: grantConsequence(chosen.grant) + (session ? ` ${SESSION_NOTE}` : '') }
-        : { what: `Every grant of ${chosen.name} in the org`, consequence: clientConsequence(chosen.name, chosen.own, chosen.webex) }
-      const audited = chosen.kind === 'grant'
-        ? { authorization_id: chosen.grant.id, client_id: chosen.grant.clientId, application_name: chosen.grant.applicationName, type: chosen.grant.type, person_email: chosen.email === '' ? undefined : chosen.email }
-        : { client_id: chosen.clientId, application_name: chosen.name, org_id: admin.orgId }
-      await recordAudit(ctx, request, () => revokeEntry({ via: 'web', clientId: config.clientId, admin, adminToken: token, trackingId, now, revoked: definedOnly(audited) }))
+      const revoked =
+        chosen.kind === 'grant'
+          ? {
+              what: `${chosen.grant.applicationName ?? 'A'} ${chosen.grant.type ?? ''} grant created ${when(chosen.grant.created, now)?.text ?? '(date not given)'}`,
+              consequence: grantConsequence(chosen.grant) + (session ? ` ${SESSION_NOTE}` : '')
+            }
+          : {
+              what: `Every grant of ${chosen.name} in the org`,
+              consequence: clientConsequence(chosen.name, chosen.own, chosen.webex)
+            }
+      const audited =
+        chosen.kind === 'grant'
+          ? {
+              authorization_id: chosen.grant.id,
+              client_id: chosen.grant.clientId,
+              application_name: chosen.grant.applicationName,
+              type: chosen.grant.type,
+              person_email: chosen.email === '' ? undefined : chosen.email
+            }
+          : { client_id: chosen.clientId, application_name: chosen.name, org_id: admin.orgId }
+      await recordAudit(ctx, request, () =>
+        revokeEntry({
+          via: 'web',
+          clientId: config.clientId,
+          admin,
+          adminToken: token,
+          trackingId,
+          now,
+          revoked: definedOnly(audited)
+        })
+      )
       request.log.info({ event: 'grant_revoked' }, 'grant revoked')
       try {
         return await renderList(reply, token, admin, body, { revoked })
@@ -225,7 +361,13 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
   const present: Presenter = async (request, reply, signIn) => {
     const admin = await signedInAdmin(ctx, request, 'grants', signIn)
     const { tokens } = signIn
-    return renderList(reply, tokens.accessToken, admin, { access_token: tokens.accessToken }, tokens.webexIssuedAfter === undefined ? {} : { issuedAfter: tokens.webexIssuedAfter })
+    return renderList(
+      reply,
+      tokens.accessToken,
+      admin,
+      { access_token: tokens.accessToken },
+      tokens.webexIssuedAfter === undefined ? {} : { issuedAfter: tokens.webexIssuedAfter }
+    )
   }
 
   return { routes, start, present }

@@ -10,7 +10,14 @@ import { AppError } from '../errors.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
-import { accountChoice, accountFields, keptAccount, type BeginSignIn, type PageSignIn, type StartRoute } from './sign-in.ts'
+import {
+  accountChoice,
+  accountFields,
+  keptAccount,
+  type BeginSignIn,
+  type PageSignIn,
+  type StartRoute
+} from './sign-in.ts'
 
 export interface ScopeRowView {
   id: string
@@ -49,7 +56,15 @@ function scopeRow (scope: Scope, selected: ReadonlySet<string>): ScopeRowView {
   }
 }
 
-interface Selection { scopes: readonly string[], custom?: readonly string[], problem?: string, notice?: string, unknown?: readonly string[], typos?: readonly string[], account?: { noSelect?: boolean, loginHint?: string } }
+interface Selection {
+  scopes: readonly string[]
+  custom?: readonly string[]
+  problem?: string
+  notice?: string
+  unknown?: readonly string[]
+  typos?: readonly string[]
+  account?: { noSelect?: boolean, loginHint?: string }
+}
 
 /** The scope page's view model for a given selection. Built at start-up for the default and each preset. */
 export function homeView (catalogue: Catalogue, config: Config, selection: Selection) {
@@ -62,12 +77,31 @@ export function homeView (catalogue: Catalogue, config: Config, selection: Selec
       ? config.scopes.map((id) => {
         const scope = catalogue.byId.get(id)
         return scope === undefined
-          ? { id, domId: '', description: 'Not in the catalogue: sent to Webex as written.', access: 'Unknown access', write: false, role: 'Unknown', roleId: 'unknown', risks: ['Not in catalogue'], checked: true }
+          ? {
+              id,
+              domId: '',
+              description: 'Not in the catalogue: sent to Webex as written.',
+              access: 'Unknown access',
+              write: false,
+              role: 'Unknown',
+              roleId: 'unknown',
+              risks: ['Not in catalogue'],
+              checked: true
+            }
           : scopeRow(scope, set)
       })
       : undefined,
-    families: staticMode ? [] : catalogue.families.map((f) => ({ id: f.id, title: f.title, blurb: f.blurb, scopes: f.scopes.map((s) => scopeRow(s, set)) })),
-    presets: staticMode ? [] : catalogue.presets.map((p) => ({ id: p.id, name: p.name, purpose: p.purpose, scopes: p.scopes.join(' ') })),
+    families: staticMode
+      ? []
+      : catalogue.families.map((f) => ({
+        id: f.id,
+        title: f.title,
+        blurb: f.blurb,
+        scopes: f.scopes.map((s) => scopeRow(s, set))
+      })),
+    presets: staticMode
+      ? []
+      : catalogue.presets.map((p) => ({ id: p.id, name: p.name, purpose: p.purpose, scopes: p.scopes.join(' ') })),
     custom: (selection.custom ?? []).join(' '),
     // A page that arrives with a selection (a preset, a link, the way back) opens on it, not on the presets.
     hasSelection: selection.scopes.length > 0 || (selection.custom ?? []).length > 0,
@@ -106,17 +140,27 @@ export function importAuthorizeUrl (catalogue: Catalogue, text: string): Selecti
   try {
     url = new URL(text.trim())
   } catch {
-    return { scopes: [], problem: 'That is not a URL. Paste the whole authorize URL from your integration\'s page on the developer portal.' }
+    return {
+      scopes: [],
+      problem: "That is not a URL. Paste the whole authorize URL from your integration's page on the developer portal."
+    }
   }
   const scope = url.searchParams.get('scope')
   if (scope === null || scope.trim() === '') return { scopes: [], problem: 'That URL has no scope parameter.' }
   const sorted = sortIds(catalogue, scope)
   const { known, custom } = sorted
   const unknown = sorted.unknown.map((id) => id.slice(0, 80))
-  const notice = `Imported ${known.length} scope${known.length === 1 ? '' : 's'} from the URL.` +
+  const notice =
+    `Imported ${known.length} scope${known.length === 1 ? '' : 's'} from the URL.` +
     (custom.length > 0 ? ` Not in the catalogue, added to "Other scopes": ${custom.join(', ')}.` : '')
   const typos = typosOf(catalogue, custom)
-  return { scopes: known, custom, notice, unknown: unknown.length > 0 ? unknown : undefined, typos: typos.length > 0 ? typos : undefined }
+  return {
+    scopes: known,
+    custom,
+    notice,
+    unknown: unknown.length > 0 ? unknown : undefined,
+    typos: typos.length > 0 ? typos : undefined
+  }
 }
 
 /** The catalogue and presets for scripts, prepared once. */
@@ -134,25 +178,38 @@ const homeQuery = z.object({
   preset: z.string().max(40).optional(),
   import: z.string().max(16_384).optional(),
   /** A selection to share or to come back to: scope ids, space- or comma-separated. */
-  scopes: z.string().max(MAX_CUSTOM_FIELD * 4).optional()
+  scopes: z
+    .string()
+    .max(MAX_CUSTOM_FIELD * 4)
+    .optional()
 })
 
-const startBody = accountFields.extend({
-  scope: z.union([z.string().max(200), z.array(z.string().max(200)).max(500)]).optional(),
-  custom: z.string().max(MAX_CUSTOM_FIELD).optional(),
-  /** Ticked: ids in "Other scopes" that look like typos of catalogue ids are sent as written anyway. */
-  allow_unknown: z.string().max(8).optional(),
-  /** Forms from before the pages had start routes of their own: handed to that page's. */
-  purpose: z.enum(['grants', 'service-app']).optional()
-}).loose()
+const startBody = accountFields
+  .extend({
+    scope: z.union([z.string().max(200), z.array(z.string().max(200)).max(500)]).optional(),
+    custom: z.string().max(MAX_CUSTOM_FIELD).optional(),
+    /** Ticked: ids in "Other scopes" that look like typos of catalogue ids are sent as written anyway. */
+    allow_unknown: z.string().max(8).optional(),
+    /** Forms from before the pages had start routes of their own: handed to that page's. */
+    purpose: z.enum(['grants', 'service-app']).optional()
+  })
+  .loose()
 
-export function homeRoutes (ctx: WebContext, begin: BeginSignIn, pageStarts: Readonly<Record<PageSignIn['purpose'], StartRoute>>) {
+export function homeRoutes (
+  ctx: WebContext,
+  begin: BeginSignIn,
+  pageStarts: Readonly<Record<PageSignIn['purpose'], StartRoute>>
+) {
   const { config, catalogue } = ctx
   const render = pageRenderer(config)
   const title = config.mode === 'static' ? 'Get a Webex token' : 'Choose Webex scopes'
   // Both are made by the first request that needs them, not at start-up.
   let defaultModel: ReturnType<typeof homeView> | undefined
-  const defaultView = () => (defaultModel ??= homeView(catalogue, config, { scopes: config.scopes.filter((s) => catalogue.byId.has(s)), custom: config.scopes.filter((s) => !catalogue.byId.has(s)) }))
+  const defaultView = () =>
+    (defaultModel ??= homeView(catalogue, config, {
+      scopes: config.scopes.filter((s) => catalogue.byId.has(s)),
+      custom: config.scopes.filter((s) => !catalogue.byId.has(s))
+    }))
   let json: string | undefined
 
   function renderHome (reply: FastifyReply, view: object, status = 200) {
@@ -169,7 +226,10 @@ export function homeRoutes (ctx: WebContext, begin: BeginSignIn, pageStarts: Rea
         page = renderHtml(app, config, 'pages/home', title, view()).then((html) => Buffer.from(html))
         pages.set(key, page)
       }
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await page)
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(await page)
     }
 
     const canonicalHost = new URL(config.redirectUri).hostname.toLowerCase()
@@ -179,19 +239,38 @@ export function homeRoutes (ctx: WebContext, begin: BeginSignIn, pageStarts: Rea
       if (hostName(request.host) !== canonicalHost) {
         // From the path and query only: an absolute-form target (GET http://evil.example/) must not leak into Location.
         const { pathname, search } = new URL(request.url, 'http://path.invalid')
-        return reply.code(307).header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${pathname}${search}`, 307)
+        return reply
+          .code(307)
+          .header('cache-control', 'no-store')
+          .redirect(`${config.redirectOrigin}${pathname}${search}`, 307)
       }
-      const query = config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data
+      const query =
+        config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data
       if (query?.preset !== undefined) {
         const preset = catalogue.presets.find((p) => p.id === query.preset)
-        if (preset === undefined) return renderHome(reply, { ...defaultView(), problem: 'There is no such preset.' }, 404)
-        return sendPage(reply, `preset:${preset.id}`, () => homeView(catalogue, config, { scopes: preset.scopes, notice: `Preset "${preset.name}" selected: ${preset.purpose}` }))
+        if (preset === undefined) {
+          return renderHome(reply, { ...defaultView(), problem: 'There is no such preset.' }, 404)
+        }
+        return sendPage(reply, `preset:${preset.id}`, () =>
+          homeView(catalogue, config, {
+            scopes: preset.scopes,
+            notice: `Preset "${preset.name}" selected: ${preset.purpose}`
+          })
+        )
       }
       if (query?.scopes !== undefined) {
         // A shared selection: catalogue ids ticked, other well-formed ids in "Other scopes".
         const { known, custom } = sortIds(catalogue, query.scopes)
         const typos = typosOf(catalogue, custom)
-        return renderHome(reply, homeView(catalogue, config, { scopes: known, custom, typos: typos.length > 0 ? typos : undefined, notice: `${known.length + custom.length} scope${known.length + custom.length === 1 ? '' : 's'} selected from the link.` }))
+        return renderHome(
+          reply,
+          homeView(catalogue, config, {
+            scopes: known,
+            custom,
+            typos: typos.length > 0 ? typos : undefined,
+            notice: `${known.length + custom.length} scope${known.length + custom.length === 1 ? '' : 's'} selected from the link.`
+          })
+        )
       }
       if (query?.import !== undefined) {
         const selection = importAuthorizeUrl(catalogue, query.import)
@@ -200,31 +279,84 @@ export function homeRoutes (ctx: WebContext, begin: BeginSignIn, pageStarts: Rea
       return sendPage(reply, '', defaultView)
     })
 
-    app.get('/scopes.json', (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json ??= catalogueJson(catalogue)))
+    app.get('/scopes.json', (_request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send((json ??= catalogueJson(catalogue)))
+    )
 
     app.post('/start', rateLimited(config), async (request, reply) => {
       const body = startBody.safeParse(request.body ?? {})
-      if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
+      if (!body.success) {
+        throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
+      }
       if (body.data.purpose !== undefined) return pageStarts[body.data.purpose](request, reply)
       // Static mode: the scopes are fixed at start-up, whatever the browser posts.
-      const checked = config.mode === 'static'
-        ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
-        : checkSelection(catalogue, { ticked: [body.data.scope ?? []].flat(), custom: splitScopeText(body.data.custom ?? '') })
+      const checked =
+        config.mode === 'static'
+          ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
+          : checkSelection(catalogue, {
+            ticked: [body.data.scope ?? []].flat(),
+            custom: splitScopeText(body.data.custom ?? '')
+          })
       const account = accountChoice(body.data)
       const kept = keptAccount(account)
       if (!checked.ok) {
-        return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: checked.reason, account: kept }), 400)
+        return renderHome(
+          reply,
+          homeView(catalogue, config, {
+            scopes: checked.scopes,
+            custom: checked.custom,
+            problem: checked.reason,
+            account: kept
+          }),
+          400
+        )
       }
-      if ('problem' in account) return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: account.problem, account: kept }), 400)
+      if ('problem' in account) {
+        return renderHome(
+          reply,
+          homeView(catalogue, config, {
+            scopes: checked.scopes,
+            custom: checked.custom,
+            problem: account.problem,
+            account: kept
+          }),
+          400
+        )
+      }
       // A typo in "Other scopes" (or an imported URL) is caught as SCOPES and --scopes catch it,
       // with the suggestion; a scope that is genuinely new is sent when the person says so.
       if (config.mode === 'dynamic' && body.data.allow_unknown === undefined) {
         const typos = typosOf(catalogue, checked.custom)
-        if (typos.length > 0) return renderHome(reply, { ...homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: `${typos.join('; ')}. Fix it, or tick "Send them as written" under Other scopes if it is a scope Webex added recently.`, account: kept }), allowUnknown: false }, 400)
+        if (typos.length > 0) {
+          return renderHome(
+            reply,
+            {
+              ...homeView(catalogue, config, {
+                scopes: checked.scopes,
+                custom: checked.custom,
+                problem: `${typos.join('; ')}. Fix it, or tick "Send them as written" under Other scopes if it is a scope Webex added recently.`,
+                account: kept
+              }),
+              allowUnknown: false
+            },
+            400
+          )
+        }
       }
       const started = await begin(request, reply, { scopes: checked.scopes, purpose: 'tokens', account })
       if (started !== 'too_large') return started
-      return renderHome(reply, homeView(catalogue, config, { scopes: checked.scopes, custom: checked.custom, problem: 'Too many scopes to carry through the sign-in: choose fewer.' }), 400)
+      return renderHome(
+        reply,
+        homeView(catalogue, config, {
+          scopes: checked.scopes,
+          custom: checked.custom,
+          problem: 'Too many scopes to carry through the sign-in: choose fewer.'
+        }),
+        400
+      )
     })
   }
 }

@@ -12,12 +12,15 @@ export function hostName (host: string): string {
   return (colon >= 0 ? host.slice(0, colon) : host).toLowerCase()
 }
 
-export const hostGuard = fp(async function hostGuard (app: FastifyInstance, options: { allowed: readonly string[] }) {
-  const allowed = new Set(options.allowed.map((h) => h.toLowerCase()))
-  const refusal = `This app answers only to ${[...allowed].join(', ')}.`
-  app.addHook('onRequest', (request, _reply, done) => {
-    // request.host is the Host header, or X-Forwarded-Host only when TRUST_PROXY is set.
-    const host = request.host
-    done(host !== '' && allowed.has(hostName(host)) ? undefined : new AppError('misdirected', { reason: refusal }))
-  })
-}, { name: 'host-guard' })
+export const hostGuard = fp(
+  async function hostGuard (app: FastifyInstance, options: { allowed: readonly string[] }) {
+    const allowed = new Set(options.allowed.map((h) => h.toLowerCase()))
+    const refusal = `This app answers only to ${[...allowed].join(', ')}.`
+    app.addHook('onRequest', (request, _reply, done) => {
+      // request.host is the Host header, or X-Forwarded-Host only when TRUST_PROXY is set.
+      const host = request.host
+      done(host !== '' && allowed.has(hostName(host)) ? undefined : new AppError('misdirected', { reason: refusal }))
+    })
+  },
+  { name: 'host-guard' }
+)

@@ -3,17 +3,27 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Config } from '../config/index.ts'
 import { DEFAULT_WEBEX_BASE_URL } from '../config/index.ts'
 
-export interface Environment { label: string, sandbox: boolean, baseUrl: string }
+export interface Environment {
+  label: string
+  sandbox: boolean
+  baseUrl: string
+}
 
 /** Names the Webex environment a base URL points at. */
 export function describeEnvironment (config: Config): Environment {
-  if (config.sandbox) return { label: 'Sandbox (embedded Webex emulator, demo users only)', sandbox: true, baseUrl: config.webexBaseUrl }
+  if (config.sandbox) {
+    return { label: 'Sandbox (embedded Webex emulator, demo users only)', sandbox: true, baseUrl: config.webexBaseUrl }
+  }
   const known: Record<string, string> = {
     [DEFAULT_WEBEX_BASE_URL]: 'Webex commercial',
     'https://api-usgov.webex.com/v1': 'Webex for Government (FedRAMP)',
     'https://api.ciscospark.com/v1': 'Webex commercial (legacy api.ciscospark.com)'
   }
-  return { label: known[config.webexBaseUrl] ?? `Custom base URL ${config.webexBaseUrl}`, sandbox: false, baseUrl: config.webexBaseUrl }
+  return {
+    label: known[config.webexBaseUrl] ?? `Custom base URL ${config.webexBaseUrl}`,
+    sandbox: false,
+    baseUrl: config.webexBaseUrl
+  }
 }
 
 export interface PageOptions {
@@ -24,7 +34,13 @@ export interface PageOptions {
 
 export function pageRenderer (config: Config) {
   const environment = describeEnvironment(config)
-  return async function renderPage (reply: FastifyReply, template: string, title: string, data: object, options: PageOptions = {}) {
+  return async function renderPage (
+    reply: FastifyReply,
+    template: string,
+    title: string,
+    data: object,
+    options: PageOptions = {}
+  ) {
     reply.code(options.status ?? 200).type('text/html; charset=utf-8')
     reply.header('cache-control', options.noStore === true ? 'no-store' : 'no-cache')
     const html = await reply.viewAsync(template, { ...data, title, environment })
@@ -33,7 +49,13 @@ export function pageRenderer (config: Config) {
 }
 
 /** Renders a page inside the layout to a string, outside any reply (for pages rendered once and cached). */
-export function renderHtml (app: FastifyInstance, config: Config, template: string, title: string, data: object): Promise<string> {
+export function renderHtml (
+  app: FastifyInstance,
+  config: Config,
+  template: string,
+  title: string,
+  data: object
+): Promise<string> {
   return app.view(template, { ...data, title, environment: describeEnvironment(config) })
 }
 

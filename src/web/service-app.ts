@@ -31,44 +31,98 @@ const tokenBody = z.object({
   target_org_id: WEBEX_ID
 })
 
-const FIELD_NAMES: Record<string, string> = { application_id: 'application id', client_id: 'client id', client_secret: 'client secret', target_org_id: 'target org id' }
+const FIELD_NAMES: Record<string, string> = {
+  application_id: 'application id',
+  client_id: 'client id',
+  client_secret: 'client secret',
+  target_org_id: 'target org id'
+}
 
 export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens, begin: BeginSignIn) {
   const { config, webex } = ctx
   const render = pageRenderer(config)
 
   /** The form after the sign-in; the org defaults to the admin's own. */
-  function renderForm (reply: FastifyReply, view: { accessToken: string, admin?: Person, values?: Record<string, string>, problem?: string }, status = 200) {
+  function renderForm (
+    reply: FastifyReply,
+    view: { accessToken: string, admin?: Person, values?: Record<string, string>, problem?: string },
+    status = 200
+  ) {
     const orgId = view.admin?.orgId ?? orgIdFromToken(view.accessToken)
-    return render(reply, 'pages/service-app', SERVICE_APP_TITLE, {
-      ...serviceAppIntroView(ctx),
-      form: { accessToken: view.accessToken, admin: view.admin === undefined ? undefined : { displayName: view.admin.displayName ?? view.admin.emails[0], email: view.admin.emails[0] }, targetOrgId: view.values?.target_org_id ?? orgId ?? '', applicationId: view.values?.application_id ?? '', clientId: view.values?.client_id ?? '' },
-      problem: view.problem
-    }, { status, noStore: true })
+    return render(
+      reply,
+      'pages/service-app',
+      SERVICE_APP_TITLE,
+      {
+        ...serviceAppIntroView(ctx),
+        form: {
+          accessToken: view.accessToken,
+          admin:
+            view.admin === undefined
+              ? undefined
+              : { displayName: view.admin.displayName ?? view.admin.emails[0], email: view.admin.emails[0] },
+          targetOrgId: view.values?.target_org_id ?? orgId ?? '',
+          applicationId: view.values?.application_id ?? '',
+          clientId: view.values?.client_id ?? ''
+        },
+        problem: view.problem
+      },
+      { status, noStore: true }
+    )
   }
 
   /** The page's own sign-in, for the Service App preset's scope. */
-  const start = pageSignInStart(ctx, begin, { purpose: 'service-app', preset: SERVICE_APP_PRESET_ID, template: 'pages/service-app', title: SERVICE_APP_TITLE, view: () => serviceAppIntroView(ctx) })
+  const start = pageSignInStart(ctx, begin, {
+    purpose: 'service-app',
+    preset: SERVICE_APP_PRESET_ID,
+    template: 'pages/service-app',
+    title: SERVICE_APP_TITLE,
+    view: () => serviceAppIntroView(ctx)
+  })
 
   async function routes (app: FastifyInstance): Promise<void> {
-    app.get('/service-app', (_request, reply) => render(reply, 'pages/service-app', SERVICE_APP_TITLE, serviceAppIntroView(ctx)))
+    app.get('/service-app', (_request, reply) =>
+      render(reply, 'pages/service-app', SERVICE_APP_TITLE, serviceAppIntroView(ctx))
+    )
     app.post('/start/service-app', rateLimited(config), start)
 
     app.post('/service-app/token', rateLimited(config), async (request, reply) => {
       const raw = (request.body ?? {}) as Record<string, unknown>
       const parsed = tokenBody.safeParse(raw)
       if (!parsed.success) {
-        if (parsed.error.issues.some((i) => i.path[0] === 'access_token')) throw new AppError('bad_request', { reason: 'The form carried no usable integration token: sign in again from the Service App page.' })
+        if (parsed.error.issues.some((i) => i.path[0] === 'access_token')) {
+          throw new AppError('bad_request', {
+            reason: 'The form carried no usable integration token: sign in again from the Service App page.'
+          })
+        }
         // The form again, with what was typed (never the secret) and the problem.
-        const keep = Object.fromEntries(['application_id', 'client_id', 'target_org_id'].map((k) => [k, typeof raw[k] === 'string' ? raw[k].slice(0, 1000) : '']))
+        const keep = Object.fromEntries(
+          ['application_id', 'client_id', 'target_org_id'].map((k) => [
+            k,
+            typeof raw[k] === 'string' ? raw[k].slice(0, 1000) : ''
+          ])
+        )
         const issue = parsed.error.issues[0]
         const field = String(issue?.path[0] ?? 'form')
-        return renderForm(reply, { accessToken: String(raw.access_token), values: keep, problem: `The ${FIELD_NAMES[field] ?? field} field is ${issue?.message ?? 'invalid'}.` }, 400)
+        return renderForm(
+          reply,
+          {
+            accessToken: String(raw.access_token),
+            values: keep,
+            problem: `The ${FIELD_NAMES[field] ?? field} field is ${issue?.message ?? 'invalid'}.`
+          },
+          400
+        )
       }
       const body = parsed.data
       let tokens
       try {
-        tokens = await webex.serviceAppToken(body.access_token, { applicationId: body.application_id, clientId: body.client_id, clientSecret: body.client_secret, targetOrgId: body.target_org_id })
+        tokens = await webex.serviceAppToken(body.access_token, {
+          applicationId: body.application_id,
+          clientId: body.client_id,
+          clientSecret: body.client_secret,
+          targetOrgId: body.target_org_id
+        })
       } catch (err) {
         // Webex's refusals (a wrong secret, an app not authorized in the org, an unknown app, a
         // token without the scope) are the form's to act on: the form again, its fields kept but
@@ -78,7 +132,15 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens,
         const entry = PAGE_TEXT[err.kind]
         const said = err.details.webexDescription === undefined ? '' : ` Webex said: "${err.details.webexDescription}".`
         const tracking = err.details.trackingId === undefined ? '' : ` (Tracking ID ${err.details.trackingId})`
-        return renderForm(reply, { accessToken: body.access_token, values: body, problem: `${entry.title}: ${err.message}${said} ${entry.next.join(' ')}${tracking}` }, err.status)
+        return renderForm(
+          reply,
+          {
+            accessToken: body.access_token,
+            values: body,
+            problem: `${entry.title}: ${err.message}${said} ${entry.next.join(' ')}${tracking}`
+          },
+          err.status
+        )
       }
       request.log.info({ event: 'service_app_token_issued' }, 'service app token issued')
       return presentTokens(request, reply, { tokens, serviceApp: { clientId: body.client_id } })

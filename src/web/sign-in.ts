@@ -4,7 +4,22 @@
 // answer comes back, the callback gives it to the page that started it (callback.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
-import { authorizeUrl, capOpenFlows, createFlow, flowCookieName, FLOW_INDEX_COOKIE, FLOW_TTL_MS, formatFlowIndex, LOGIN_HINT, MAX_FLOW_COOKIE_BYTES, parseFlowIndex, pkceChallenge, sealFlow, type AccountChoice, type FlowPurpose } from '../oauth/flow.ts'
+import {
+  authorizeUrl,
+  capOpenFlows,
+  createFlow,
+  flowCookieName,
+  FLOW_INDEX_COOKIE,
+  FLOW_TTL_MS,
+  formatFlowIndex,
+  LOGIN_HINT,
+  MAX_FLOW_COOKIE_BYTES,
+  parseFlowIndex,
+  pkceChallenge,
+  sealFlow,
+  type AccountChoice,
+  type FlowPurpose
+} from '../oauth/flow.ts'
 import { AppError } from '../errors.ts'
 import { presetScopes } from '../oauth/grants.ts'
 import { tokenEntry } from '../audit.ts'
@@ -32,13 +47,20 @@ export function accountChoice (body: z.infer<typeof accountFields>): AccountChoi
   const hint = body.login_hint?.trim() ?? ''
   if (hint === '') return { selectAccount }
   const parsed = LOGIN_HINT.safeParse(hint)
-  if (!parsed.success) return { problem: `"Sign in as" must be one email address, such as admin@example.com (${parsed.error.issues[0]?.message ?? 'invalid'}).`, loginHint: hint.slice(0, 254) }
+  if (!parsed.success) {
+    return {
+      problem: `"Sign in as" must be one email address, such as admin@example.com (${parsed.error.issues[0]?.message ?? 'invalid'}).`,
+      loginHint: hint.slice(0, 254)
+    }
+  }
   return { selectAccount, loginHint: parsed.data }
 }
 
 /** What a form keeps of the account fields when it is shown again. */
 export function keptAccount (account: AccountChoice | AccountProblem): { noSelect?: boolean, loginHint?: string } {
-  return 'problem' in account ? { loginHint: account.loginHint } : { noSelect: !account.selectAccount, loginHint: account.loginHint }
+  return 'problem' in account
+    ? { loginHint: account.loginHint }
+    : { noSelect: !account.selectAccount, loginHint: account.loginHint }
 }
 
 /** The cookie that lists this browser's open flows lives here, so every page's start route sees it. */
@@ -52,16 +74,28 @@ export const START_PATH = '/start'
 export function signInStarter (ctx: WebContext) {
   const { config } = ctx
   const render = pageRenderer(config)
-  return async function begin (request: FastifyRequest, reply: FastifyReply, input: { scopes: readonly string[], purpose: FlowPurpose, account: AccountChoice }): Promise<FastifyReply | 'too_large'> {
+  return async function begin (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { scopes: readonly string[], purpose: FlowPurpose, account: AccountChoice }
+  ): Promise<FastifyReply | 'too_large'> {
     const flow = createFlow(input.scopes, ctx.now(), { purpose: input.purpose })
     const value = sealFlow(flow, ctx.flowKey)
     if (value.length > MAX_FLOW_COOKIE_BYTES) return 'too_large'
     const name = flowCookieName(flow.state)
-    const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: config.secure, maxAge: FLOW_TTL_MS / 1000 } as const
+    const cookieOptions = {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.secure,
+      maxAge: FLOW_TTL_MS / 1000
+    } as const
     // Flow cookies live on the callback's path, out of the start routes' sight, so an index
     // cookie on /start remembers them: past the cap the oldest are dropped, and the callback's
     // Cookie header stays small however many sign-ins are started and abandoned.
-    const { keep, drop } = capOpenFlows(parseFlowIndex(request.cookies[FLOW_INDEX_COOKIE]), { name, bytes: name.length + value.length })
+    const { keep, drop } = capOpenFlows(parseFlowIndex(request.cookies[FLOW_INDEX_COOKIE]), {
+      name,
+      bytes: name.length + value.length
+    })
     for (const old of drop) reply.clearCookie(old.name, { path: config.callbackPath })
     reply.setCookie(name, value, { ...cookieOptions, path: config.callbackPath })
     reply.setCookie(FLOW_INDEX_COOKIE, formatFlowIndex(keep), { ...cookieOptions, path: START_PATH })
@@ -77,7 +111,13 @@ export function signInStarter (ctx: WebContext) {
     // A page of our own hands the browser on to Webex, instead of a redirect: the browser
     // checks every redirect of a form's navigation against form-action, and Webex's chain
     // crosses hosts no list can name (docs/webex-contract.md, "Authorize: the redirect chain").
-    return await render(reply, 'pages/handoff', 'Signing in with Webex', { authorizeUrl: location, refreshTo: location, webexHost: new URL(location).host }, { noStore: true })
+    return await render(
+      reply,
+      'pages/handoff',
+      'Signing in with Webex',
+      { authorizeUrl: location, refreshTo: location, webexHost: new URL(location).host },
+      { noStore: true }
+    )
   }
 }
 
@@ -98,11 +138,27 @@ export function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: Page
   const render = pageRenderer(ctx.config)
   return async function start (request: FastifyRequest, reply: FastifyReply) {
     const body = accountFields.loose().safeParse(request.body ?? {})
-    if (!body.success) throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
+    if (!body.success) {
+      throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
+    }
     const account = accountChoice(body.data)
-    if ('problem' in account) return render(reply, page.template, page.title, { ...page.view(), problem: account.problem, account: keptAccount(account) }, { status: 400 })
-    const started = await begin(request, reply, { scopes: presetScopes(ctx.catalogue, page.preset), purpose: page.purpose, account })
-    if (started === 'too_large') throw new AppError('bad_request', { reason: 'Too many scopes to carry through the sign-in.' })
+    if ('problem' in account) {
+      return render(
+        reply,
+        page.template,
+        page.title,
+        { ...page.view(), problem: account.problem, account: keptAccount(account) },
+        { status: 400 }
+      )
+    }
+    const started = await begin(request, reply, {
+      scopes: presetScopes(ctx.catalogue, page.preset),
+      purpose: page.purpose,
+      account
+    })
+    if (started === 'too_large') {
+      throw new AppError('bad_request', { reason: 'Too many scopes to carry through the sign-in.' })
+    }
     return started
   }
 }
@@ -110,7 +166,11 @@ export function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: Page
 export type StartRoute = ReturnType<typeof pageSignInStart>
 
 /** A sign-in back from Webex, as the callback hands it to the page that started it. */
-export interface SignIn { tokens: TokenSet, requested: readonly string[], idClaims?: IdClaims }
+export interface SignIn {
+  tokens: TokenSet
+  requested: readonly string[]
+  idClaims?: IdClaims
+}
 
 /** What a page shows when its sign-in comes back (callback.ts dispatches by the flow's purpose). */
 export type Presenter = (request: FastifyRequest, reply: FastifyReply, signIn: SignIn) => Promise<unknown>
@@ -119,8 +179,24 @@ export type Presenter = (request: FastifyRequest, reply: FastifyReply, signIn: S
  * The admin of a page's own sign-in (Grants, Service App), whose token is the page's to use and
  * is shown nowhere; the sign-in goes into the audit trail with its purpose.
  */
-export async function signedInAdmin (ctx: WebContext, request: FastifyRequest, purpose: PageSignIn['purpose'], signIn: SignIn): Promise<Person> {
+export async function signedInAdmin (
+  ctx: WebContext,
+  request: FastifyRequest,
+  purpose: PageSignIn['purpose'],
+  signIn: SignIn
+): Promise<Person> {
   const admin = await ctx.webex.getMe(signIn.tokens.accessToken)
-  await recordAudit(ctx, request, () => tokenEntry({ event: 'token_issued', via: 'web', purpose, clientId: ctx.config.clientId, tokens: signIn.tokens, person: admin, requested: signIn.requested, now: ctx.now() }))
+  await recordAudit(ctx, request, () =>
+    tokenEntry({
+      event: 'token_issued',
+      via: 'web',
+      purpose,
+      clientId: ctx.config.clientId,
+      tokens: signIn.tokens,
+      person: admin,
+      requested: signIn.requested,
+      now: ctx.now()
+    })
+  )
   return admin
 }

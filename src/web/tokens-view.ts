@@ -6,15 +6,31 @@ import { tokenRecord } from '../oauth/token-record.ts'
 import { FULL_ADMIN_ROLE, isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
 import { formatDateTime, formatRelative, type Environment } from './render.ts'
 
-export interface ScopeComparison { scope: string, requested: boolean, granted: boolean }
+export interface ScopeComparison {
+  scope: string
+  requested: boolean
+  granted: boolean
+}
 
 /** Lines up requested and granted scopes; undefined granted means Webex did not say. */
 export function compareScopes (requested: readonly string[] | undefined, granted: readonly string[] | undefined) {
   if (requested === undefined) {
-    return { rows: (granted ?? []).map((scope) => ({ scope, requested: false, granted: true })), known: granted !== undefined, compared: false, missing: [], extra: [] }
+    return {
+      rows: (granted ?? []).map((scope) => ({ scope, requested: false, granted: true })),
+      known: granted !== undefined,
+      compared: false,
+      missing: [],
+      extra: []
+    }
   }
   if (granted === undefined) {
-    return { rows: requested.map((scope) => ({ scope, requested: true, granted: true })), known: false, compared: true, missing: [], extra: [] }
+    return {
+      rows: requested.map((scope) => ({ scope, requested: true, granted: true })),
+      known: false,
+      compared: true,
+      missing: [],
+      extra: []
+    }
   }
   const g = new Set(granted)
   const r = new Set(requested)
@@ -22,11 +38,19 @@ export function compareScopes (requested: readonly string[] | undefined, granted
     ...requested.map((scope) => ({ scope, requested: true, granted: g.has(scope) })),
     ...granted.filter((s) => !r.has(s)).map((scope) => ({ scope, requested: false, granted: true }))
   ]
-  return { rows, known: true, compared: true, missing: requested.filter((s) => !g.has(s)), extra: granted.filter((s) => !r.has(s)) }
+  return {
+    rows,
+    known: true,
+    compared: true,
+    missing: requested.filter((s) => !g.has(s)),
+    extra: granted.filter((s) => !r.has(s))
+  }
 }
 
 function expiry (date: Date | undefined, now: number) {
-  return date === undefined ? undefined : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
+  return date === undefined
+    ? undefined
+    : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
 }
 
 export interface TokensInput {
@@ -61,7 +85,16 @@ export interface RevokeView {
 
 /** The token file's fields without the tokens (the page's fields hold those), for the downloads. */
 function recordMeta (input: TokensInput): string {
-  const { access_token: _access, refresh_token: _refresh, id_token: _id, ...meta } = tokenRecord({ ...input, baseUrl: input.environment.baseUrl, ...(input.serviceApp === undefined ? {} : { clientId: input.serviceApp.clientId }) })
+  const {
+    access_token: _access,
+    refresh_token: _refresh,
+    id_token: _id,
+    ...meta
+  } = tokenRecord({
+    ...input,
+    baseUrl: input.environment.baseUrl,
+    ...(input.serviceApp === undefined ? {} : { clientId: input.serviceApp.clientId })
+  })
   return JSON.stringify(meta satisfies TokenRecordMeta)
 }
 
@@ -72,7 +105,10 @@ export function tokensView (input: TokensInput) {
     accessToken: tokens.accessToken,
     // A first call to try the token with, masked and copied like the token itself.
     curlLine: `curl -H "Authorization: Bearer ${tokens.accessToken}" ${input.environment.baseUrl}/people/me`,
-    readOnlyWrites: input.readOnlyWrites !== undefined && input.readOnlyWrites.length > 0 ? input.readOnlyWrites.join(', ') : undefined,
+    readOnlyWrites:
+      input.readOnlyWrites !== undefined && input.readOnlyWrites.length > 0
+        ? input.readOnlyWrites.join(', ')
+        : undefined,
     refreshToken: tokens.refreshToken,
     refreshTokenKept: tokens.refreshTokenKept === true,
     refreshed: input.refreshed === true,
@@ -80,33 +116,45 @@ export function tokensView (input: TokensInput) {
     accessExpiry: expiry(tokens.expiresAt, now),
     refreshExpiry: expiry(tokens.refreshTokenExpiresAt, now),
     scopes: compareScopes(input.requested, tokens.grantedScopes),
-    person: person === undefined
-      ? undefined
-      : {
-          displayName: person.displayName ?? [person.firstName, person.lastName].filter(Boolean).join(' '),
-          email: person.emails[0],
-          fullAdmin: person.roles?.includes(FULL_ADMIN_ROLE) === true,
-          readOnly: isReadOnlyAdmin(person),
-          type: person.type
-        },
+    person:
+      person === undefined
+        ? undefined
+        : {
+            displayName: person.displayName ?? [person.firstName, person.lastName].filter(Boolean).join(' '),
+            email: person.emails[0],
+            fullAdmin: person.roles?.includes(FULL_ADMIN_ROLE) === true,
+            readOnly: isReadOnlyAdmin(person),
+            type: person.type
+          },
     orgId: person?.orgId ?? orgIdFromToken(tokens.accessToken),
     orgName: input.orgName,
     personProblem: input.personProblem,
     idToken: tokens.idToken,
-    idClaims: input.idClaims === undefined
-      ? undefined
-      : [
-          ['Subject (sub)', input.idClaims.subject],
-          ['Issuer (iss)', input.idClaims.issuer],
-          ['Email', input.idClaims.email === undefined ? undefined : `${input.idClaims.email}${input.idClaims.emailVerified === true ? ' (verified)' : ''}`],
-          ['Name', input.idClaims.name],
-          ['Given name', input.idClaims.givenName],
-          ['Family name', input.idClaims.familyName],
-          ['Phone', input.idClaims.phoneNumber],
-          ['Address', input.idClaims.address],
-          ['Locale', input.idClaims.locale],
-          ['Signed in at', input.idClaims.issuedAt === undefined ? undefined : formatDateTime(input.idClaims.issuedAt)]
-        ].filter((row): row is [string, string] => row[1] !== undefined).map(([name, value]) => ({ name, value })),
+    idClaims:
+      input.idClaims === undefined
+        ? undefined
+        : [
+            ['Subject (sub)', input.idClaims.subject],
+            ['Issuer (iss)', input.idClaims.issuer],
+            [
+              'Email',
+              input.idClaims.email === undefined
+                ? undefined
+                : `${input.idClaims.email}${input.idClaims.emailVerified === true ? ' (verified)' : ''}`
+            ],
+            ['Name', input.idClaims.name],
+            ['Given name', input.idClaims.givenName],
+            ['Family name', input.idClaims.familyName],
+            ['Phone', input.idClaims.phoneNumber],
+            ['Address', input.idClaims.address],
+            ['Locale', input.idClaims.locale],
+            [
+              'Signed in at',
+              input.idClaims.issuedAt === undefined ? undefined : formatDateTime(input.idClaims.issuedAt)
+            ]
+          ]
+            .filter((row): row is [string, string] => row[1] !== undefined)
+            .map(([name, value]) => ({ name, value })),
     userInfoProblem: input.idClaims?.userInfoProblem,
     environmentLabel: input.environment.label,
     serviceApp: input.serviceApp,

@@ -14,12 +14,27 @@ import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } fro
 import { tokensView, type RevokeView } from './tokens-view.ts'
 
 /** A token field: trimmed, `Bearer ` as pasted from curl or Postman dropped (withoutBearer). */
-export const TOKEN = z.string().max(4200, 'too long').transform(withoutBearer).pipe(z.string().min(1, 'empty').max(4096, 'too long').regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token'))
+export const TOKEN = z
+  .string()
+  .max(4200, 'too long')
+  .transform(withoutBearer)
+  .pipe(
+    z
+      .string()
+      .min(1, 'empty')
+      .max(4096, 'too long')
+      .regex(/^[A-Za-z0-9_.~+/=-]+$/, 'not a token')
+  )
 
 const refreshBody = z.object({
   refresh_token: TOKEN,
   /** A Service App's tokens are refreshed with its own client id and secret, typed again each time. */
-  client_id: z.string().trim().max(1000).regex(/^[A-Za-z0-9_=+/.:-]*$/).optional(),
+  client_id: z
+    .string()
+    .trim()
+    .max(1000)
+    .regex(/^[A-Za-z0-9_=+/.:-]*$/)
+    .optional(),
   client_secret: z.string().trim().max(512).optional(),
   /** The expiry of the refresh token being renewed, shown again when Webex keeps it. */
   refresh_token_expires_at: z.iso.datetime().optional().or(z.literal(''))
@@ -44,7 +59,10 @@ export function tokenRoutes (ctx: WebContext) {
   }
 
   /** people/me and the org name; a failure only adds a note, since the tokens themselves are fine. */
-  async function whoIs (request: FastifyRequest, accessToken: string): Promise<{ person?: Person, personProblem?: string, orgName?: string }> {
+  async function whoIs (
+    request: FastifyRequest,
+    accessToken: string
+  ): Promise<{ person?: Person, personProblem?: string, orgName?: string }> {
     try {
       const person = await webex.getMe(accessToken)
       return { person, orgName: await orgNameOf(accessToken, person.orgId ?? orgIdFromToken(accessToken)) }
@@ -60,45 +78,114 @@ export function tokenRoutes (ctx: WebContext) {
    * as this sign-in's, proven (signInGrantOf), never the newest. Renewed tokens belong to an
    * older sign-in that cannot be told apart from the others: the Grants page is where to choose.
    */
-  async function revokeTarget (input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, serviceApp?: object }, person: Person | undefined): Promise<RevokeView> {
+  async function revokeTarget (
+    input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, serviceApp?: object },
+    person: Person | undefined
+  ): Promise<RevokeView> {
     if (!canManageGrants(input.tokens.grantedScopes ?? input.requested)) return { revocable: false }
-    const unproven = (reason: string, candidateIds: string[] = []) => ({ revocable: true, unproven: { reason, candidateIds: candidateIds.join(' ') } })
+    const unproven = (reason: string, candidateIds: string[] = []) => ({
+      revocable: true,
+      unproven: { reason, candidateIds: candidateIds.join(' ') }
+    })
     const issuedAfter = input.tokens.webexIssuedAfter
-    if (input.refreshed === true || input.serviceApp !== undefined || person === undefined || issuedAfter === undefined) {
-      return unproven('These tokens came from a refresh of an earlier sign-in, so this page cannot tell which of your grants they belong to.')
+    if (
+      input.refreshed === true ||
+      input.serviceApp !== undefined ||
+      person === undefined ||
+      issuedAfter === undefined
+    ) {
+      return unproven(
+        'These tokens came from a refresh of an earlier sign-in, so this page cannot tell which of your grants they belong to.'
+      )
     }
     try {
-      const found = signInGrantOf(await webex.listAuthorizations(input.tokens.accessToken, { personId: person.id }), config.clientId, issuedAfter)
+      const found = signInGrantOf(
+        await webex.listAuthorizations(input.tokens.accessToken, { personId: person.id }),
+        config.clientId,
+        issuedAfter
+      )
       if ('proven' in found) return { revocable: true, authorizationId: found.proven.id }
       return found.candidates.length === 0
-        ? unproven('Webex does not list this sign-in\'s grant yet, so this page will not guess which grant to revoke.')
-        : unproven(`${found.candidates.length} sign-ins of this integration were made at about the same time as this one, and Webex does not say which is which, so this page will not guess.`, found.candidates.map((g) => g.id))
+        ? unproven("Webex does not list this sign-in's grant yet, so this page will not guess which grant to revoke.")
+        : unproven(
+            `${found.candidates.length} sign-ins of this integration were made at about the same time as this one, and Webex does not say which is which, so this page will not guess.`,
+            found.candidates.map((g) => g.id)
+        )
     } catch (err) {
       if (!(err instanceof AppError)) throw err
-      return unproven('Webex did not list your grants just now, so this page cannot tell which is this sign-in\'s.')
+      return unproven("Webex did not list your grants just now, so this page cannot tell which is this sign-in's.")
     }
   }
 
   /** Renders the tokens page; never cached, never in a URL. */
-  async function presentTokens (request: FastifyRequest, reply: FastifyReply, input: { tokens: TokenSet, requested?: readonly string[], refreshed?: boolean, idClaims?: IdClaims, serviceApp?: { clientId: string } }) {
+  async function presentTokens (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: {
+      tokens: TokenSet
+      requested?: readonly string[]
+      refreshed?: boolean
+      idClaims?: IdClaims
+      serviceApp?: { clientId: string }
+    }
+  ) {
     const who = await whoIs(request, input.tokens.accessToken)
     const now = ctx.now()
-    const event: AuditEventName = input.refreshed === true ? 'token_refreshed' : input.serviceApp !== undefined ? 'service_app_token_issued' : 'token_issued'
+    const event: AuditEventName =
+      input.refreshed === true
+        ? 'token_refreshed'
+        : input.serviceApp !== undefined
+          ? 'service_app_token_issued'
+          : 'token_issued'
     const purpose = input.refreshed === true || input.serviceApp !== undefined ? {} : { purpose: 'tokens' as const }
-    await recordAudit(ctx, request, () => tokenEntry({ event, via: 'web', clientId: input.serviceApp?.clientId ?? config.clientId, tokens: input.tokens, person: who.person, requested: input.requested, ...purpose, now }))
+    await recordAudit(ctx, request, () =>
+      tokenEntry({
+        event,
+        via: 'web',
+        clientId: input.serviceApp?.clientId ?? config.clientId,
+        tokens: input.tokens,
+        person: who.person,
+        requested: input.requested,
+        ...purpose,
+        now
+      })
+    )
     // A read-only admin is granted admin write scopes, yet Webex refuses every change they make.
-    const readOnlyWrites = who.person !== undefined && isReadOnlyAdmin(who.person) ? (input.tokens.grantedScopes ?? input.requested ?? []).filter((id) => { const scope = ctx.catalogue.byId.get(id); return scope?.access === 'write' && scope.role !== 'any_user' }) : []
-    const view = tokensView({ ...input, ...who, now, environment, revoke: await revokeTarget(input, who.person), readOnlyWrites })
-    return render(reply, 'pages/tokens', input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens', view, { noStore: true })
+    const readOnlyWrites =
+      who.person !== undefined && isReadOnlyAdmin(who.person)
+        ? (input.tokens.grantedScopes ?? input.requested ?? []).filter((id) => {
+            const scope = ctx.catalogue.byId.get(id)
+            return scope?.access === 'write' && scope.role !== 'any_user'
+          })
+        : []
+    const view = tokensView({
+      ...input,
+      ...who,
+      now,
+      environment,
+      revoke: await revokeTarget(input, who.person),
+      readOnlyWrites
+    })
+    return render(
+      reply,
+      'pages/tokens',
+      input.refreshed === true ? 'Your renewed Webex tokens' : 'Your Webex tokens',
+      view,
+      { noStore: true }
+    )
   }
 
   function badToken (what: string, error: z.ZodError): AppError {
     const issue = error.issues[0]
-    return new AppError('bad_request', { reason: `The ${what} field is ${issue?.path[0] === 'refresh_token_expires_at' ? 'malformed' : (issue?.message ?? 'invalid')}: paste the whole token, nothing else.` })
+    return new AppError('bad_request', {
+      reason: `The ${what} field is ${issue?.path[0] === 'refresh_token_expires_at' ? 'malformed' : (issue?.message ?? 'invalid')}: paste the whole token, nothing else.`
+    })
   }
 
   async function routes (app: FastifyInstance): Promise<void> {
-    app.get('/refresh', (_request, reply) => render(reply, 'pages/refresh', 'Renew a refresh token', {}, { noStore: true }))
+    app.get('/refresh', (_request, reply) =>
+      render(reply, 'pages/refresh', 'Renew a refresh token', {}, { noStore: true })
+    )
 
     app.post('/refresh', rateLimited(config), async (request, reply) => {
       const body = refreshBody.safeParse(request.body ?? {})
@@ -106,9 +193,21 @@ export function tokenRoutes (ctx: WebContext) {
       const held = body.data.refresh_token_expires_at
       const { client_id: clientId, client_secret: clientSecret } = body.data
       const serviceApp = clientId === undefined || clientId === '' ? undefined : { clientId }
-      if (serviceApp !== undefined && (clientSecret === undefined || clientSecret === '')) throw new AppError('bad_request', { reason: 'These are a Service App\'s tokens: type its client secret to refresh them.' })
-      const tokens = await webex.refresh(body.data.refresh_token, held === undefined || held === '' ? undefined : new Date(held), serviceApp === undefined ? undefined : { clientId: serviceApp.clientId, clientSecret: clientSecret ?? '' })
-      return presentTokens(request, reply, { tokens, refreshed: true, ...(serviceApp === undefined ? {} : { serviceApp }) })
+      if (serviceApp !== undefined && (clientSecret === undefined || clientSecret === '')) {
+        throw new AppError('bad_request', {
+          reason: "These are a Service App's tokens: type its client secret to refresh them."
+        })
+      }
+      const tokens = await webex.refresh(
+        body.data.refresh_token,
+        held === undefined || held === '' ? undefined : new Date(held),
+        serviceApp === undefined ? undefined : { clientId: serviceApp.clientId, clientSecret: clientSecret ?? '' }
+      )
+      return presentTokens(request, reply, {
+        tokens,
+        refreshed: true,
+        ...(serviceApp === undefined ? {} : { serviceApp })
+      })
     })
 
     app.get('/check', (_request, reply) => render(reply, 'pages/check', 'Check an access token', {}, { noStore: true }))
@@ -128,15 +227,31 @@ export function tokenRoutes (ctx: WebContext) {
         if (!(err instanceof AppError)) throw err
       }
       const now = ctx.now()
-      await recordAudit(ctx, request, () => tokenEntry({ event: 'token_checked', via: 'web', clientId: config.clientId, accessToken: token, person, now }))
-      return render(reply, 'pages/check', 'Check an access token', {
-        result: {
-          person: { displayName: person.displayName, email: person.emails[0] },
-          orgId,
-          orgName,
-          expiry: expiry === undefined ? undefined : { iso: expiry.toISOString(), text: formatDateTime(expiry), relative: formatRelative(expiry, now), past: expiry.getTime() <= now }
-        }
-      }, { noStore: true })
+      await recordAudit(ctx, request, () =>
+        tokenEntry({ event: 'token_checked', via: 'web', clientId: config.clientId, accessToken: token, person, now })
+      )
+      return render(
+        reply,
+        'pages/check',
+        'Check an access token',
+        {
+          result: {
+            person: { displayName: person.displayName, email: person.emails[0] },
+            orgId,
+            orgName,
+            expiry:
+              expiry === undefined
+                ? undefined
+                : {
+                    iso: expiry.toISOString(),
+                    text: formatDateTime(expiry),
+                    relative: formatRelative(expiry, now),
+                    past: expiry.getTime() <= now
+                  }
+          }
+        },
+        { noStore: true }
+      )
     })
   }
 

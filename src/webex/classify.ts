@@ -5,14 +5,16 @@
 import * as z from 'zod'
 import { AppError, type ErrorKind } from '../errors.ts'
 
-export const errorAnswer = z.object({
-  error: z.string().max(200).optional(),
-  error_description: z.string().optional(),
-  message: z.string().optional(),
-  errors: z.array(z.object({ description: z.string().optional() }).loose()).optional(),
-  trackingId: z.string().max(200).optional(),
-  trackingID: z.string().max(200).optional()
-}).loose()
+export const errorAnswer = z
+  .object({
+    error: z.string().max(200).optional(),
+    error_description: z.string().optional(),
+    message: z.string().optional(),
+    errors: z.array(z.object({ description: z.string().optional() }).loose()).optional(),
+    trackingId: z.string().max(200).optional(),
+    trackingID: z.string().max(200).optional()
+  })
+  .loose()
 
 export type ErrorAnswer = z.infer<typeof errorAnswer>
 
@@ -55,7 +57,22 @@ export function parseRetryAfter (value: string | string[] | undefined, now: numb
 }
 
 /** The OAuth error codes Webex may name in its answers (docs/webex-contract.md, "Token", "Device grant"). */
-const OAUTH_ERROR_CODES = ['access_denied', 'invalid_scope', 'invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_request', 'unsupported_grant_type', 'unsupported_response_type', 'server_error', 'temporarily_unavailable', 'tokenlimit_reached', 'expired_token', 'authorization_pending', 'slow_down']
+const OAUTH_ERROR_CODES = [
+  'access_denied',
+  'invalid_scope',
+  'invalid_grant',
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_request',
+  'unsupported_grant_type',
+  'unsupported_response_type',
+  'server_error',
+  'temporarily_unavailable',
+  'tokenlimit_reached',
+  'expired_token',
+  'authorization_pending',
+  'slow_down'
+]
 const NAMED_CODE = new RegExp(`(?:^|[^a-z_])(${OAUTH_ERROR_CODES.join('|')})(?:$|[^a-z_])`)
 
 /**
@@ -63,7 +80,11 @@ const NAMED_CODE = new RegExp(`(?:^|[^a-z_])(${OAUTH_ERROR_CODES.join('|')})(?:$
  * error_description}`, or `{message, errors: [{description}]}` with the code named in a
  * description or the message (docs/webex-contract.md, "Device grant").
  */
-export function oauthErrorCode (body: { error?: string | undefined, message?: string | undefined, errors?: Array<{ description?: string | undefined }> | undefined }): string | undefined {
+export function oauthErrorCode (body: {
+  error?: string | undefined
+  message?: string | undefined
+  errors?: Array<{ description?: string | undefined }> | undefined
+}): string | undefined {
   if (body.error !== undefined) return body.error
   for (const text of [...(body.errors ?? []).map((e) => e.description), body.message]) {
     const match = text === undefined ? null : NAMED_CODE.exec(text)
@@ -75,7 +96,9 @@ export function oauthErrorCode (body: { error?: string | undefined, message?: st
 export function kindOfWebexMessage (status: number, text: string | undefined): ErrorKind | undefined {
   if (text === undefined) return undefined
   const words = text.toLowerCase()
-  if (/client[ _]?id|client[ _]?secret|client authentication|unknown client|invalid client/.test(words)) return 'invalid_client'
+  if (/client[ _]?id|client[ _]?secret|client authentication|unknown client|invalid client/.test(words)) {
+    return 'invalid_client'
+  }
   if (/grant[ _]?type/.test(words)) return 'webex_refused'
   if (/code|refresh[ _]?token|verifier|redirect[ _]?uri|expired|revoked|grant/.test(words)) return 'invalid_grant'
   if (status >= 400 && status < 500) return 'webex_refused'
@@ -85,19 +108,28 @@ export function kindOfWebexMessage (status: number, text: string | undefined): E
 /** Maps an OAuth error code (from a redirect or a token answer) to our kind. */
 export function kindOfOAuthError (code: string | undefined): ErrorKind | undefined {
   switch (code) {
-    case 'access_denied': return 'access_denied'
-    case 'invalid_scope': return 'invalid_scope'
-    case 'invalid_grant': return 'invalid_grant'
+    case 'access_denied':
+      return 'access_denied'
+    case 'invalid_scope':
+      return 'invalid_scope'
+    case 'invalid_grant':
+      return 'invalid_grant'
     case 'invalid_client':
-    case 'unauthorized_client': return 'invalid_client'
-    case 'tokenlimit_reached': return 'token_limit_reached'
-    case 'expired_token': return 'device_code_expired'
+    case 'unauthorized_client':
+      return 'invalid_client'
+    case 'tokenlimit_reached':
+      return 'token_limit_reached'
+    case 'expired_token':
+      return 'device_code_expired'
     case 'server_error':
-    case 'temporarily_unavailable': return 'webex_unavailable'
+    case 'temporarily_unavailable':
+      return 'webex_unavailable'
     case 'invalid_request':
     case 'unsupported_grant_type':
-    case 'unsupported_response_type': return 'webex_refused'
-    default: return undefined
+    case 'unsupported_response_type':
+      return 'webex_refused'
+    default:
+      return undefined
   }
 }
 
@@ -118,23 +150,45 @@ export interface AnswerFacts {
 export function classifyWebexError (status: number, text: string, facts: AnswerFacts): AppError {
   const parsed = errorAnswer.safeParse(jsonOf(text))
   const body = parsed.success ? parsed.data : {}
-  const rawDescription = body.error_description ?? body.errors?.find((e) => e.description !== undefined)?.description ?? body.message
+  const rawDescription =
+    body.error_description ?? body.errors?.find((e) => e.description !== undefined)?.description ?? body.message
   // Every field of Webex's answer that is shown or logged is scrubbed, not the description alone.
-  const clean = (value: string | undefined, max: number) => value === undefined ? undefined : scrub(value, facts.secrets).slice(0, max)
+  const clean = (value: string | undefined, max: number) =>
+    value === undefined ? undefined : scrub(value, facts.secrets).slice(0, max)
   const webexDescription = clean(rawDescription, 500)
   const trackingId = clean(body.trackingId ?? body.trackingID ?? facts.trackingId, 200)
   const details = { webexDescription, webexError: clean(oauthErrorCode(body), 200), trackingId }
   if (status === 429 || status === 423) {
     const retryAfter = parseRetryAfter(facts.retryAfter, facts.now)
-    const wait = retryAfter === undefined ? '' : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
-    return new AppError('webex_unavailable', { ...details, status: 503, retryAfter, reason: `Webex is rate-limiting requests (HTTP ${status}).${wait}` })
+    const wait =
+      retryAfter === undefined
+        ? ''
+        : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
+    return new AppError('webex_unavailable', {
+      ...details,
+      status: 503,
+      retryAfter,
+      reason: `Webex is rate-limiting requests (HTTP ${status}).${wait}`
+    })
   }
   const code = oauthErrorCode(body)
-  const kind: ErrorKind | undefined = kindOfOAuthError(code) ?? (code === undefined ? kindOfWebexMessage(status, rawDescription) : undefined)
-  if (kind !== undefined) return new AppError(kind, { ...details, status: kind === 'webex_unavailable' ? 502 : undefined })
-  if (status >= 500) return new AppError('webex_unavailable', { ...details, reason: `Webex answered with a server error (HTTP ${status}).`, status: status === 503 ? 503 : 502 })
+  const kind: ErrorKind | undefined =
+    kindOfOAuthError(code) ?? (code === undefined ? kindOfWebexMessage(status, rawDescription) : undefined)
+  if (kind !== undefined) {
+    return new AppError(kind, { ...details, status: kind === 'webex_unavailable' ? 502 : undefined })
+  }
+  if (status >= 500) {
+    return new AppError('webex_unavailable', {
+      ...details,
+      reason: `Webex answered with a server error (HTTP ${status}).`,
+      status: status === 503 ? 503 : 502
+    })
+  }
   if (status === 401) return new AppError('invalid_client', details)
-  return new AppError(status >= 400 && status < 500 ? 'webex_refused' : 'unknown_error', { ...details, reason: `Webex answered HTTP ${status}${details.webexError === undefined ? '' : ` (${details.webexError})`}.` })
+  return new AppError(status >= 400 && status < 500 ? 'webex_refused' : 'unknown_error', {
+    ...details,
+    reason: `Webex answered HTTP ${status}${details.webexError === undefined ? '' : ` (${details.webexError})`}.`
+  })
 }
 
 /**
@@ -147,6 +201,12 @@ export function classifyApiError (status: number, text: string, facts: AnswerFac
   if (status === 403) return new AppError('forbidden', { ...error.details, reason: undefined, status: undefined })
   if (status === 404) return new AppError('webex_not_found', { ...error.details, reason: undefined, status: undefined })
   // Other 4xx: Webex's words, not the token endpoint's word-matching (an API message may well say "code").
-  if (status >= 400 && status < 500 && error.kind !== 'webex_unavailable') return new AppError('webex_refused', { ...error.details, reason: `Webex refused the request (HTTP ${status}).`, status: undefined })
+  if (status >= 400 && status < 500 && error.kind !== 'webex_unavailable') {
+    return new AppError('webex_refused', {
+      ...error.details,
+      reason: `Webex refused the request (HTTP ${status}).`,
+      status: undefined
+    })
+  }
   return error
 }

@@ -14,34 +14,51 @@ export function isReadOnlyAdmin (person: { roles?: readonly string[] | undefined
 }
 
 /** An OAuth client: this tool's integration, or a Service App whose tokens are refreshed. */
-export interface ClientCredentials { clientId: string, clientSecret: string }
+export interface ClientCredentials {
+  clientId: string
+  clientSecret: string
+}
 
-export const personAnswer = z.object({
-  id: z.string().min(1),
-  emails: z.array(z.string()).default([]),
-  displayName: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  orgId: z.string().optional(),
-  roles: z.array(z.string()).optional(),
-  type: z.string().optional()
-}).loose()
+export const personAnswer = z
+  .object({
+    id: z.string().min(1),
+    emails: z.array(z.string()).default([]),
+    displayName: z.string().optional(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    orgId: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    type: z.string().optional()
+  })
+  .loose()
 
-/** One grant in GET /authorizations (docs/webex-contract.md, "Authorizations"); fields Webex may leave out are optional. */
-const authorizationAnswer = z.object({
-  id: z.string().min(1).max(1000),
-  applicationId: z.string().max(1000).optional(),
-  applicationName: z.string().max(500).optional(),
-  clientId: z.string().max(500).optional(),
-  personId: z.string().max(1000).optional(),
-  created: z.string().max(100).optional(),
-  type: z.string().max(40).optional()
-}).loose()
+/**
+ * One grant in GET /authorizations (docs/webex-contract.md, "Authorizations"); fields Webex may leave
+ * out are optional.
+ */
+const authorizationAnswer = z
+  .object({
+    id: z.string().min(1).max(1000),
+    applicationId: z.string().max(1000).optional(),
+    applicationName: z.string().max(500).optional(),
+    clientId: z.string().max(500).optional(),
+    personId: z.string().max(1000).optional(),
+    created: z.string().max(100).optional(),
+    type: z.string().max(40).optional()
+  })
+  .loose()
 export const authorizationsAnswer = z.object({ items: z.array(authorizationAnswer).max(10_000) }).loose()
 
 export type Authorization = z.infer<typeof authorizationAnswer>
 
-export interface DeviceAuthorization { deviceCode: string, userCode: string, verificationUri: string, verificationUriComplete?: string, expiresInS: number, intervalS: number }
+export interface DeviceAuthorization {
+  deviceCode: string
+  userCode: string
+  verificationUri: string
+  verificationUriComplete?: string
+  expiresInS: number
+  intervalS: number
+}
 
 export interface TokenSet {
   accessToken: string

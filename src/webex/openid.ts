@@ -6,11 +6,13 @@ import { classifyWebexError } from './classify.ts'
 import type { Transport } from './transport.ts'
 
 /** The OpenID discovery document: only what verification needs (docs/webex-contract.md, "OpenID Connect"). */
-const discoveryAnswer = z.object({
-  issuer: z.string().min(1).max(2048),
-  jwks_uri: z.url().max(2048),
-  userinfo_endpoint: z.url().max(2048).optional()
-}).loose()
+const discoveryAnswer = z
+  .object({
+    issuer: z.string().min(1).max(2048),
+    jwks_uri: z.url().max(2048),
+    userinfo_endpoint: z.url().max(2048).optional()
+  })
+  .loose()
 
 /** UserInfo's answer: a JSON object of claims, read claim by claim in id-token.ts. */
 const userInfoAnswer = z.record(z.string(), z.unknown())
@@ -20,7 +22,10 @@ const jwksAnswer = z.object({ keys: z.array(z.object({ kty: z.string() }).loose(
 export interface OpenIdKeys {
   issuer: string
   jwks: { keys: Array<Record<string, unknown>> }
-  /** Where the claims of the email, profile, phone and address scopes come from (docs/webex-contract.md, "OpenID Connect"). */
+  /**
+   * Where the claims of the email, profile, phone and address scopes come from
+   * (docs/webex-contract.md, "OpenID Connect").
+   */
   userinfoEndpoint?: string
 }
 
@@ -29,11 +34,20 @@ const OPENID_CACHE_MS = 60 * 60 * 1000
 
 type GetJson = <T>(path: string, bearer: string, schema: z.ZodType<T>, what: string) => Promise<T>
 
-export function openIdCalls (transport: Transport, getJson: GetJson, options: { clientSecret: string, now: () => number }) {
+export function openIdCalls (
+  transport: Transport,
+  getJson: GetJson,
+  options: { clientSecret: string, now: () => number }
+) {
   const { send, base } = transport
   const { now } = options
   const failure = (answer: Awaited<ReturnType<Transport['send']>>) =>
-    classifyWebexError(answer.status, answer.text, { retryAfter: answer.headers['retry-after'], trackingId: answer.trackingId, secrets: [options.clientSecret], now: now() })
+    classifyWebexError(answer.status, answer.text, {
+      retryAfter: answer.headers['retry-after'],
+      trackingId: answer.trackingId,
+      secrets: [options.clientSecret],
+      now: now()
+    })
 
   let openId: { keys: OpenIdKeys, at: number } | undefined
 
@@ -50,17 +64,30 @@ export function openIdCalls (transport: Transport, getJson: GetJson, options: { 
    */
   async function openIdKeys (fresh = false): Promise<OpenIdKeys> {
     if (!fresh && openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
-    const discovery = await getPublic('/.well-known/openid-configuration', discoveryAnswer, 'the OpenID discovery document')
+    const discovery = await getPublic(
+      '/.well-known/openid-configuration',
+      discoveryAnswer,
+      'the OpenID discovery document'
+    )
     const jwksUrl = new URL(discovery.jwks_uri)
     // Keys come over TLS, or from the same origin as the API (the loopback sandbox); so does
     // UserInfo, which is sent the access token.
     const trusted = (url: URL) => url.protocol === 'https:' || url.origin === new URL(base).origin
     if (!trusted(jwksUrl)) {
-      throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names a key set that is not served over https.' })
+      throw new AppError('webex_unavailable', {
+        reason: 'The OpenID discovery document names a key set that is not served over https.'
+      })
     }
     const userinfo = discovery.userinfo_endpoint === undefined ? undefined : new URL(discovery.userinfo_endpoint)
     const jwks = await getPublic(jwksUrl.toString(), jwksAnswer, 'the OpenID key set')
-    openId = { keys: { issuer: discovery.issuer, jwks, ...(userinfo !== undefined && trusted(userinfo) ? { userinfoEndpoint: userinfo.toString() } : {}) }, at: now() }
+    openId = {
+      keys: {
+        issuer: discovery.issuer,
+        jwks,
+        ...(userinfo !== undefined && trusted(userinfo) ? { userinfoEndpoint: userinfo.toString() } : {})
+      },
+      at: now()
+    }
     return openId.keys
   }
 
@@ -69,8 +96,12 @@ export function openIdCalls (transport: Transport, getJson: GetJson, options: { 
     /** The claims UserInfo gives for an access token, at the discovery document's userinfo_endpoint. */
     async getUserInfo (accessToken: string): Promise<Record<string, unknown>> {
       const endpoint = (await openIdKeys()).userinfoEndpoint
-      if (endpoint === undefined) throw new AppError('webex_unavailable', { reason: 'The OpenID discovery document names no https UserInfo endpoint.' })
+      if (endpoint === undefined) {
+        throw new AppError('webex_unavailable', {
+          reason: 'The OpenID discovery document names no https UserInfo endpoint.'
+        })
+      }
       return getJson(endpoint, accessToken, userInfoAnswer, 'UserInfo')
-    },
+    }
   }
 }

@@ -4,7 +4,14 @@
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { classifyApiError, classifyWebexError, errorAnswer, jsonOf } from './classify.ts'
-import { authorizationsAnswer, personAnswer, WEBEX_ID_PATTERN, type Authorization, type Person, type TokenSet } from './domain.ts'
+import {
+  authorizationsAnswer,
+  personAnswer,
+  WEBEX_ID_PATTERN,
+  type Authorization,
+  type Person,
+  type TokenSet
+} from './domain.ts'
 import { tokensOf } from './token-endpoint.ts'
 import type { Answer, Transport } from './transport.ts'
 
@@ -16,7 +23,11 @@ const tokenExpiryAnswer = z.object({ exp: z.coerce.number() }).loose()
 
 /** An id for a URL path, checked: a bad_request before anything is sent. */
 function pathId (id: string, what: string): string {
-  if (!WEBEX_ID_PATTERN.test(id)) throw new AppError('bad_request', { reason: `The ${what} is not a Webex id (letters, digits and _ = + / - only): check it and try again.` })
+  if (!WEBEX_ID_PATTERN.test(id)) {
+    throw new AppError('bad_request', {
+      reason: `The ${what} is not a Webex id (letters, digits and _ = + / - only): check it and try again.`
+    })
+  }
   return encodeURIComponent(id)
 }
 
@@ -31,9 +42,14 @@ export interface RestOptions {
 export function restCalls (transport: Transport, options: RestOptions) {
   const { send } = transport
   const { now, sleep } = options
-  const facts = (answer: Answer, secrets: ReadonlyArray<string | undefined>) =>
-    ({ retryAfter: answer.headers['retry-after'], trackingId: answer.trackingId, secrets: [...secrets, options.clientSecret], now: now() })
-  const apiFailure = (answer: Answer, bearer: string) => classifyApiError(answer.status, answer.text, facts(answer, [bearer]))
+  const facts = (answer: Answer, secrets: ReadonlyArray<string | undefined>) => ({
+    retryAfter: answer.headers['retry-after'],
+    trackingId: answer.trackingId,
+    secrets: [...secrets, options.clientSecret],
+    now: now()
+  })
+  const apiFailure = (answer: Answer, bearer: string) =>
+    classifyApiError(answer.status, answer.text, facts(answer, [bearer]))
 
   /** A DELETE is sent once: a retry after a lost answer would report 404 for what was in fact revoked. */
   async function remove (path: string, bearer: string): Promise<{ trackingId: string }> {
@@ -79,28 +95,54 @@ export function restCalls (transport: Transport, options: RestOptions) {
      * "Service Apps"), asked for with an integration token holding spark:applications_token. Sent
      * once; the app's secret goes in the JSON body only and is scrubbed from Webex's words.
      */
-    async serviceAppToken (accessToken: string, input: { applicationId: string, clientId: string, clientSecret: string, targetOrgId: string }): Promise<TokenSet> {
+    async serviceAppToken (
+      accessToken: string,
+      input: { applicationId: string, clientId: string, clientSecret: string, targetOrgId: string }
+    ): Promise<TokenSet> {
       const issuedAt = now()
       const answer = await send('POST', `/applications/${pathId(input.applicationId, 'application id')}/token`, {
         bearer: accessToken,
         json: { clientId: input.clientId, clientSecret: input.clientSecret, targetOrgId: input.targetOrgId }
       })
-      if (answer.status >= 200 && answer.status < 300) return tokensOf(transport, answer, issuedAt, 'the Service App token request')
+      if (answer.status >= 200 && answer.status < 300) {
+        return tokensOf(transport, answer, issuedAt, 'the Service App token request')
+      }
       const error = classifyWebexError(answer.status, answer.text, facts(answer, [accessToken, input.clientSecret]))
       const message = errorAnswer.safeParse(jsonOf(answer.text)).data?.message ?? ''
       const words = `${error.details.webexDescription ?? ''} ${message}`.toLowerCase()
       const details = { ...error.details, reason: undefined, status: undefined }
-      // Webex answers 400 "Invalid client credentials" / "The provided clientSecret is invalid" (docs/webex-contract.md, "Service Apps").
-      if ((answer.status === 400 || answer.status === 401) && /client ?secret|client ?id|client credentials/.test(words)) throw new AppError('service_app_secret_invalid', details)
+      // Webex answers 400 "Invalid client credentials" / "The provided clientSecret is invalid"
+      // (docs/webex-contract.md, "Service Apps").
+      if (
+        (answer.status === 400 || answer.status === 401) &&
+        /client ?secret|client ?id|client credentials/.test(words)
+      ) { throw new AppError('service_app_secret_invalid', details) }
       if (answer.status === 401) throw new AppError('token_invalid', details)
-      if (answer.status === 403 && /scope|applications_token/.test(words)) throw new AppError('forbidden', { ...details, reason: 'The integration token lacks spark:applications_token: sign in again with that scope (the Service App page asks for it).' })
+      if (answer.status === 403 && /scope|applications_token/.test(words)) {
+        throw new AppError('forbidden', {
+          ...details,
+          reason:
+            'The integration token lacks spark:applications_token: sign in again with that scope (the Service App page asks for it).'
+        })
+      }
       if (answer.status === 403) throw new AppError('service_app_not_authorized', details)
-      if (answer.status === 404) throw new AppError('webex_not_found', { ...details, reason: `Webex knows no Service App with the application id ${input.applicationId.slice(0, 200)}: copy it from the app's page in the developer portal.` })
+      if (answer.status === 404) {
+        throw new AppError('webex_not_found', {
+          ...details,
+          reason: `Webex knows no Service App with the application id ${input.applicationId.slice(0, 200)}: copy it from the app's page in the developer portal.`
+        })
+      }
       throw error
     },
     /** A person's grants, by id or email (docs/webex-contract.md, "Authorizations"); not paginated. */
-    async listAuthorizations (accessToken: string, person: { personId: string } | { personEmail: string }): Promise<Authorization[]> {
-      const query = 'personId' in person ? `personId=${encodeURIComponent(person.personId)}` : `personEmail=${encodeURIComponent(person.personEmail)}`
+    async listAuthorizations (
+      accessToken: string,
+      person: { personId: string } | { personEmail: string }
+    ): Promise<Authorization[]> {
+      const query =
+        'personId' in person
+          ? `personId=${encodeURIComponent(person.personId)}`
+          : `personEmail=${encodeURIComponent(person.personEmail)}`
       return (await getJson(`/authorizations?${query}`, accessToken, authorizationsAnswer, 'authorizations')).items
     },
     /** Revokes one grant; a refresh grant takes its access tokens with it. */
@@ -108,7 +150,11 @@ export function restCalls (transport: Transport, options: RestOptions) {
       return remove(`/authorizations/${pathId(authorizationId, 'grant id')}`, accessToken)
     },
     /** Revokes every grant of an integration in an org (the token's org when orgId is left out). */
-    deleteClientAuthorizations (accessToken: string, clientId: string, orgId?: string): Promise<{ trackingId: string }> {
+    deleteClientAuthorizations (
+      accessToken: string,
+      clientId: string,
+      orgId?: string
+    ): Promise<{ trackingId: string }> {
       const query = `clientId=${pathId(clientId, 'client id')}${orgId === undefined ? '' : `&orgId=${pathId(orgId, 'org id')}`}`
       return remove(`/authorizations?${query}`, accessToken)
     }

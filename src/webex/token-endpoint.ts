@@ -19,14 +19,16 @@ const tokenAnswer = z.object({
 })
 
 /** The device grant's first answer (docs/webex-contract.md, "Device grant"). */
-const deviceAnswer = z.object({
-  device_code: z.string().min(1).max(4096),
-  user_code: z.string().min(1).max(64),
-  verification_uri: z.url().max(2048),
-  verification_uri_complete: z.url().max(4096).optional(),
-  expires_in: z.coerce.number().int().positive(),
-  interval: z.coerce.number().int().positive().max(300).optional()
-}).loose()
+const deviceAnswer = z
+  .object({
+    device_code: z.string().min(1).max(4096),
+    user_code: z.string().min(1).max(64),
+    verification_uri: z.url().max(2048),
+    verification_uri_complete: z.url().max(4096).optional(),
+    expires_in: z.coerce.number().int().positive(),
+    interval: z.coerce.number().int().positive().max(300).optional()
+  })
+  .loose()
 
 function toTokenSet (answer: z.infer<typeof tokenAnswer>, issuedAt: number): TokenSet {
   return {
@@ -34,7 +36,10 @@ function toTokenSet (answer: z.infer<typeof tokenAnswer>, issuedAt: number): Tok
     tokenType: answer.token_type ?? 'Bearer',
     expiresAt: new Date(issuedAt + answer.expires_in * 1000),
     refreshToken: answer.refresh_token,
-    refreshTokenExpiresAt: answer.refresh_token_expires_in === undefined ? undefined : new Date(issuedAt + answer.refresh_token_expires_in * 1000),
+    refreshTokenExpiresAt:
+      answer.refresh_token_expires_in === undefined
+        ? undefined
+        : new Date(issuedAt + answer.refresh_token_expires_in * 1000),
     grantedScopes: answer.scope === undefined ? undefined : answer.scope.split(/[\s,]+/).filter((s) => s !== ''),
     ...(answer.id_token === undefined ? {} : { idToken: answer.id_token })
   }
@@ -48,10 +53,19 @@ export function tokensOf (transport: Transport, answer: Answer, issuedAt: number
 export function tokenEndpoint (transport: Transport, client: ClientCredentials, now: () => number) {
   const { send } = transport
   const failure = (answer: Answer, secrets: ReadonlyArray<string | undefined>) =>
-    classifyWebexError(answer.status, answer.text, { retryAfter: answer.headers['retry-after'], trackingId: answer.trackingId, secrets: [...secrets, client.clientSecret], now: now() })
+    classifyWebexError(answer.status, answer.text, {
+      retryAfter: answer.headers['retry-after'],
+      trackingId: answer.trackingId,
+      secrets: [...secrets, client.clientSecret],
+      now: now()
+    })
 
   /** A token grant is never retried: a sent code may already be spent (docs/webex-contract.md, "Token"). */
-  async function grant (form: Record<string, string>, secrets: ReadonlyArray<string | undefined>, credentials: ClientCredentials = client): Promise<TokenSet> {
+  async function grant (
+    form: Record<string, string>,
+    secrets: ReadonlyArray<string | undefined>,
+    credentials: ClientCredentials = client
+  ): Promise<TokenSet> {
     const issuedAt = now()
     const answer = await send('POST', '/access_token', {
       form: { ...form, client_id: credentials.clientId, client_secret: credentials.clientSecret }
@@ -60,17 +74,29 @@ export function tokenEndpoint (transport: Transport, client: ClientCredentials, 
     if (answer.status < 200 || answer.status >= 300) {
       const error = failure(answer, [...secrets, credentials.clientSecret])
       // Another client's credentials are a Service App's (its refresh): name its secret, not ours.
-      if (credentials !== client && error.kind === 'invalid_client') throw new AppError('service_app_secret_invalid', error.details)
+      if (credentials !== client && error.kind === 'invalid_client') {
+        throw new AppError('service_app_secret_invalid', error.details)
+      }
       throw error
     }
     const tokens = tokensOf(transport, answer, issuedAt, 'the token request')
-    if (tokens.trackingId !== undefined) tokens.trackingId = scrub(tokens.trackingId, [...secrets, credentials.clientSecret])
+    if (tokens.trackingId !== undefined) {
+      tokens.trackingId = scrub(tokens.trackingId, [...secrets, credentials.clientSecret])
+    }
     return Number.isNaN(webexDate) ? tokens : { ...tokens, webexIssuedAfter: webexDate - (now() - issuedAt) - 1000 }
   }
 
   return {
     exchangeCode (input: { code: string, redirectUri: string, codeVerifier: string }): Promise<TokenSet> {
-      return grant({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, code_verifier: input.codeVerifier }, [input.code, input.codeVerifier])
+      return grant(
+        {
+          grant_type: 'authorization_code',
+          code: input.code,
+          redirect_uri: input.redirectUri,
+          code_verifier: input.codeVerifier
+        },
+        [input.code, input.codeVerifier]
+      )
     },
     /**
      * The refresh grant. Webex may leave the refresh token out of its answer; the one sent
@@ -82,29 +108,56 @@ export function tokenEndpoint (transport: Transport, client: ClientCredentials, 
       if (tokens.refreshToken !== undefined) return tokens
       return { ...tokens, refreshToken, refreshTokenExpiresAt: heldExpiresAt, refreshTokenKept: true }
     },
-    /** Starts a device grant (docs/webex-contract.md, "Device grant"); Webex refusing the client names the redirect URIs it needs. */
+    /**
+     * Starts a device grant (docs/webex-contract.md, "Device grant"); Webex refusing the client names
+     * the redirect URIs it needs.
+     */
     async deviceAuthorize (scopes: readonly string[]): Promise<DeviceAuthorization> {
-      const answer = await send('POST', '/device/authorize', { form: { client_id: client.clientId, scope: scopes.join(' ') } })
+      const answer = await send('POST', '/device/authorize', {
+        form: { client_id: client.clientId, scope: scopes.join(' ') }
+      })
       if (answer.status < 200 || answer.status >= 300) {
         const error = failure(answer, [])
         if (error.kind !== 'invalid_client') throw error
-        throw new AppError('invalid_client', { ...error.details, reason: `Webex refused this integration for the device grant: its redirect URIs must include Webex's OAuth helper service (${DEVICE_HELPER_REDIRECT_URIS.join(', ')}). Add them to the integration in the developer portal, or check CLIENT_ID.` })
+        throw new AppError('invalid_client', {
+          ...error.details,
+          reason: `Webex refused this integration for the device grant: its redirect URIs must include Webex's OAuth helper service (${DEVICE_HELPER_REDIRECT_URIS.join(', ')}). Add them to the integration in the developer portal, or check CLIENT_ID.`
+        })
       }
       const d = transport.parse(answer, deviceAnswer, 'the device authorization')
-      return { deviceCode: d.device_code, userCode: d.user_code, verificationUri: d.verification_uri, ...(d.verification_uri_complete === undefined ? {} : { verificationUriComplete: d.verification_uri_complete }), expiresInS: d.expires_in, intervalS: d.interval ?? 5 }
+      return {
+        deviceCode: d.device_code,
+        userCode: d.user_code,
+        verificationUri: d.verification_uri,
+        ...(d.verification_uri_complete === undefined ? {} : { verificationUriComplete: d.verification_uri_complete }),
+        expiresInS: d.expires_in,
+        intervalS: d.interval ?? 5
+      }
     },
     /** One poll of the device grant: the tokens, or whether to keep waiting or to slow down; failures throw. */
-    async deviceToken (deviceCode: string): Promise<{ kind: 'pending' | 'slow_down' } | { kind: 'tokens', tokens: TokenSet }> {
+    async deviceToken (
+      deviceCode: string
+    ): Promise<{ kind: 'pending' | 'slow_down' } | { kind: 'tokens', tokens: TokenSet }> {
       const issuedAt = now()
-      const answer = await send('POST', '/device/token', { form: { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode, client_id: client.clientId }, basic: client })
-      if (answer.status >= 200 && answer.status < 300) return { kind: 'tokens', tokens: tokensOf(transport, answer, issuedAt, 'the device token request') }
+      const answer = await send('POST', '/device/token', {
+        form: { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode, client_id: client.clientId },
+        basic: client
+      })
+      if (answer.status >= 200 && answer.status < 300) {
+        return { kind: 'tokens', tokens: tokensOf(transport, answer, issuedAt, 'the device token request') }
+      }
       // Each of the codes Webex lists for the poll, in either answer shape (docs/webex-contract.md, "Device grant").
       const body = errorAnswer.safeParse(jsonOf(answer.text)).data ?? {}
       const code = oauthErrorCode(body)
       if (answer.status === 428 || code === 'authorization_pending') return { kind: 'pending' }
       if (code === 'slow_down') return { kind: 'slow_down' }
       const error = failure(answer, [deviceCode])
-      if (code === 'invalid_grant') throw new AppError('invalid_grant', { ...error.details, reason: 'Webex no longer accepts this sign-in code: it expired or was already used. Run the command again.' })
+      if (code === 'invalid_grant') {
+        throw new AppError('invalid_grant', {
+          ...error.details,
+          reason: 'Webex no longer accepts this sign-in code: it expired or was already used. Run the command again.'
+        })
+      }
       throw error
     }
   }

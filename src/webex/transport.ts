@@ -22,7 +22,12 @@ export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, bodyMs: 10_000, t
 
 const MAX_BODY_BYTES = 256 * 1024
 
-export interface Answer { status: number, headers: Record<string, string | string[] | undefined>, text: string, trackingId: string }
+export interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  trackingId: string
+}
 
 export interface TransportOptions {
   baseUrl: string
@@ -33,12 +38,22 @@ export interface TransportOptions {
   timeouts?: Timeouts
 }
 
-export interface SendInit { form?: Record<string, string>, json?: object, bearer?: string, basic?: ClientCredentials }
+export interface SendInit {
+  form?: Record<string, string>
+  json?: object
+  bearer?: string
+  basic?: ClientCredentials
+}
 
 function networkError (err: unknown, trackingId: string): AppError {
   const code = errnoCode(err, '')
   const name = err instanceof Error ? err.name : ''
-  const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || name === 'TimeoutError' || name === 'AbortError'
+  const timedOut =
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
   const reason = timedOut
     ? 'Webex did not answer in time.'
     : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
@@ -61,7 +76,9 @@ export function createTransport (options: TransportOptions) {
   let ownAgent: Promise<Dispatcher> | undefined
   function dispatcher (): Promise<Dispatcher> {
     if (options.dispatcher !== undefined) return Promise.resolve(options.dispatcher)
-    ownAgent ??= loadUndici().then(({ Agent }) => new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5_000 } }))
+    ownAgent ??= loadUndici().then(
+      ({ Agent }) => new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5_000 } })
+    )
     return ownAgent
   }
   const base = options.baseUrl.replace(/\/+$/, '')
@@ -71,7 +88,9 @@ export function createTransport (options: TransportOptions) {
     const trackingId = `WTI_${randomUUID()}`
     const headers: Record<string, string> = { accept: 'application/json', trackingid: trackingId }
     if (init.bearer !== undefined) headers.authorization = `Bearer ${init.bearer}`
-    if (init.basic !== undefined) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(init.basic.clientId)}:${encodeURIComponent(init.basic.clientSecret)}`).toString('base64')}`
+    if (init.basic !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(init.basic.clientId)}:${encodeURIComponent(init.basic.clientSecret)}`).toString('base64')}`
+    }
     if (init.json !== undefined) headers['content-type'] = 'application/json'
     let body: string | undefined = init.json === undefined ? undefined : JSON.stringify(init.json)
     if (init.form !== undefined) {
@@ -96,13 +115,21 @@ export function createTransport (options: TransportOptions) {
         size += bytes.length
         if (size > MAX_BODY_BYTES) {
           res.body.destroy()
-          throw new AppError('webex_unavailable', { reason: 'Webex sent an answer far larger than expected.', trackingId })
+          throw new AppError('webex_unavailable', {
+            reason: 'Webex sent an answer far larger than expected.',
+            trackingId
+          })
         }
         chunks.push(bytes)
       }
       const header = res.headers.trackingid
       // Webex's tracking id header is shown and audited: never with our client secret in it.
-      return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), trackingId: typeof header === 'string' ? scrub(header, [options.clientSecret]).slice(0, 200) : trackingId }
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        text: Buffer.concat(chunks).toString('utf8'),
+        trackingId: typeof header === 'string' ? scrub(header, [options.clientSecret]).slice(0, 200) : trackingId
+      }
     } catch (err) {
       if (err instanceof AppError) throw err
       throw networkError(err, trackingId)
@@ -113,7 +140,10 @@ export function createTransport (options: TransportOptions) {
   function parse<T> (answer: Answer, schema: z.ZodType<T>, what: string): T {
     const parsed = schema.safeParse(jsonOf(answer.text))
     if (!parsed.success) {
-      throw new AppError('webex_unavailable', { reason: `Webex's answer to ${what} was not the JSON this app expects.`, trackingId: answer.trackingId })
+      throw new AppError('webex_unavailable', {
+        reason: `Webex's answer to ${what} was not the JSON this app expects.`,
+        trackingId: answer.trackingId
+      })
     }
     return parsed.data
   }

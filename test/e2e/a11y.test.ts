@@ -16,11 +16,14 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
  * into the page once per load and run there; only violations are collected.
  */
 async function axeViolations (page: Page, runOnly: RunOptions['runOnly'], within?: string): Promise<Result[]> {
-  if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(AXE_SOURCE)
-  return await page.evaluate(async ([runOnly, within]) => {
-    const { axe } = window as unknown as { axe: typeof import('axe-core') }
-    return (await axe.run(within ?? document, { runOnly, resultTypes: ['violations'] })).violations
-  }, [runOnly, within] as const)
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE)
+  return await page.evaluate(
+    async ([runOnly, within]) => {
+      const { axe } = window as unknown as { axe: typeof import('axe-core') }
+      return (await axe.run(within ?? document, { runOnly, resultTypes: ['violations'] })).violations
+    },
+    [runOnly, within] as const
+  )
 }
 
 describe('accessibility', { skip }, () => {
@@ -39,7 +42,15 @@ describe('accessibility', { skip }, () => {
   const pages: Array<{ name: string, go: (page: Page) => Promise<unknown>, within?: string }> = [
     { name: 'home (dynamic)', go: (page) => page.goto(`${fx.app.url}/`) },
     // The scope page with the problem box on top: the box is what differs from 'home (dynamic)'.
-    { name: 'home with a problem', go: async (page) => { await page.goto(`${fx.app.url}/`); await page.click('button[type=submit].primary'); await page.waitForSelector('[role=alert]') }, within: '[role=alert]' },
+    {
+      name: 'home with a problem',
+      go: async (page) => {
+        await page.goto(`${fx.app.url}/`)
+        await page.click('button[type=submit].primary')
+        await page.waitForSelector('[role=alert]')
+      },
+      within: '[role=alert]'
+    },
     { name: 'home (static)', go: (page) => page.goto(`${fx.fixed.url}/`) },
     {
       name: 'sandbox consent page',
@@ -49,7 +60,10 @@ describe('accessibility', { skip }, () => {
         await page.waitForURL(SIGN_IN_PAGE)
       }
     },
-    { name: 'sandbox mismatch page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/authorize?client_id=nope&redirect_uri=x`) },
+    {
+      name: 'sandbox mismatch page',
+      go: (page) => page.goto(`${fx.app.url}/sandbox/v1/authorize?client_id=nope&redirect_uri=x`)
+    },
     { name: 'tokens', go: (page) => flow(page, 'org-directory', 'admin', 'accept') },
     { name: 'error: access_denied', go: (page) => flow(page, 'org-directory', 'admin', 'decline') },
     { name: 'error: invalid_scope', go: (page) => flow(page, 'org-directory', 'user', 'accept') },
@@ -100,7 +114,9 @@ describe('accessibility', { skip }, () => {
     ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 900 } })
     page = await ctx.newPage()
   })
-  after(async () => { await ctx?.close() })
+  after(async () => {
+    await ctx?.close()
+  })
 
   // Each page is checked in light with every rule, then switched to dark on the same load and
   // checked again for what a colour scheme changes (contrast).
@@ -109,14 +125,35 @@ describe('accessibility', { skip }, () => {
       await ctx.clearCookies()
       await page.emulateMedia({ colorScheme: 'light' })
       await go(page)
-      const light = await axeViolations(page, { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, within)
+      const light = await axeViolations(
+        page,
+        { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+        within
+      )
       await page.emulateMedia({ colorScheme: 'dark' })
-      const dark = await axeViolations(page, { type: 'rule', values: ['color-contrast', 'color-contrast-enhanced', 'link-in-text-block'] }, within)
+      const dark = await axeViolations(
+        page,
+        { type: 'rule', values: ['color-contrast', 'color-contrast-enhanced', 'link-in-text-block'] },
+        within
+      )
       const found = [...light.map((v) => ({ ...v, scheme: 'light' })), ...dark.map((v) => ({ ...v, scheme: 'dark' }))]
       const blocking = found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       const minor = found.filter((v) => !blocking.includes(v))
-      if (minor.length > 0) process.stdout.write(`# axe, ${name}, minor: ${minor.map((v) => `${v.id} (${v.scheme}, ${v.impact ?? '?'}, ${v.nodes.length})`).join(', ')}\n`)
-      assert.deepEqual(blocking.map((v) => `${v.scheme} ${v.id}: ${v.help} → ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), [])
+      if (minor.length > 0) {
+        process.stdout.write(
+          `# axe, ${name}, minor: ${minor.map((v) => `${v.id} (${v.scheme}, ${v.impact ?? '?'}, ${v.nodes.length})`).join(', ')}\n`
+        )
+      }
+      assert.deepEqual(
+        blocking.map(
+          (v) =>
+            `${v.scheme} ${v.id}: ${v.help} → ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(' | ')}`
+        ),
+        []
+      )
     })
   }
 })

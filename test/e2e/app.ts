@@ -26,13 +26,21 @@ export function cspRefusals (page: Page): string[] {
   return refusals
 }
 
-export interface SandboxApp { url: string, app: FastifyInstance, logs: LogCapture, close: () => Promise<void> }
+export interface SandboxApp {
+  url: string
+  app: FastifyInstance
+  logs: LogCapture
+  close: () => Promise<void>
+}
 
 export async function startSandboxApp (env: Record<string, string> = {}): Promise<SandboxApp> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logs = new LogCapture()
-  const app = await buildApp(parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth`, RATE_LIMIT_PER_MINUTE: '0', ...env }), { logStream: logs })
+  const app = await buildApp(
+    parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth`, RATE_LIMIT_PER_MINUTE: '0', ...env }),
+    { logStream: logs }
+  )
   await app.listen({ port, host: '127.0.0.1' })
   return { url, app, logs, close: () => app.close() }
 }

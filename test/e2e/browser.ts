@@ -5,8 +5,14 @@ import { chromium, type Browser } from 'playwright-core'
 export const CHROMIUM = '/usr/bin/chromium'
 
 export const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic'
 ]
 
 /**

@@ -27,14 +27,19 @@ async function onScreenAndUncovered (page: Page, selector: string): Promise<bool
 }
 
 async function scrollTo (page: Page, fraction: number): Promise<void> {
-  await page.evaluate((f) => { window.scrollTo(0, (document.documentElement.scrollHeight - window.innerHeight) * f) }, fraction)
+  await page.evaluate((f) => {
+    window.scrollTo(0, (document.documentElement.scrollHeight - window.innerHeight) * f)
+  }, fraction)
   await page.waitForTimeout(50)
 }
 
 describe('the scope page in Chromium at 390 px and 1280×800', { skip }, () => {
   const fx = new BrowserFixture()
 
-  async function open (viewport: { width: number, height: number }, path: string): Promise<{ ctx: BrowserContext, page: Page }> {
+  async function open (
+    viewport: { width: number, height: number },
+    path: string
+  ): Promise<{ ctx: BrowserContext, page: Page }> {
     const ctx = await fx.browser.newContext({ viewport })
     const page = await ctx.newPage()
     await page.goto(`${fx.app.url}${path}`)
@@ -45,10 +50,15 @@ describe('the scope page in Chromium at 390 px and 1280×800', { skip }, () => {
     const { ctx, page } = await open(LAPTOP, '/?preset=compliance-ediscovery-delete')
     const panel = await page.evaluate(() => {
       const aside = document.querySelector('aside.summary')
-      return aside === null ? undefined : { height: aside.getBoundingClientRect().height, scrolls: aside.scrollHeight > aside.clientHeight }
+      return aside === null
+        ? undefined
+        : { height: aside.getBoundingClientRect().height, scrolls: aside.scrollHeight > aside.clientHeight }
     })
     assert.ok(panel !== undefined)
-    assert.ok(panel.height > LAPTOP.height, `this preset's panel (${panel.height}px) is the case the issue named: taller than the window`)
+    assert.ok(
+      panel.height > LAPTOP.height,
+      `this preset's panel (${panel.height}px) is the case the issue named: taller than the window`
+    )
     assert.equal(panel.scrolls, false, 'the panel has no scroll of its own')
     for (const f of [0.1, 0.3, 0.5, 0.7, 0.9]) {
       await scrollTo(page, f)
@@ -58,14 +68,20 @@ describe('the scope page in Chromium at 390 px and 1280×800', { skip }, () => {
     await scrollTo(page, 0)
     await page.locator('#summary-h').scrollIntoViewIfNeeded()
     assert.ok(await onScreenAndUncovered(page, '#summary-h'))
-    assert.match(await page.textContent('#summary-warnings') ?? '', /3 write scopes/)
+    assert.match((await page.textContent('#summary-warnings')) ?? '', /3 write scopes/)
     // From the keyboard: deep in the catalogue, Tab reaches Start through the panel's fields, and Enter starts.
     await scrollTo(page, 0.6)
     await page.focus('#allow-unknown')
     const reached: string[] = []
     for (let i = 0; i < 12 && reached.at(-1) !== 'start'; i++) {
       await page.keyboard.press('Tab')
-      reached.push(await page.evaluate(() => document.activeElement?.matches('aside.summary button[type=submit]') === true ? 'start' : document.activeElement?.id ?? ''))
+      reached.push(
+        await page.evaluate(() =>
+          document.activeElement?.matches('aside.summary button[type=submit]') === true
+            ? 'start'
+            : (document.activeElement?.id ?? '')
+        )
+      )
     }
     assert.equal(reached.at(-1), 'start', `Tab went through ${reached.join(', ')}`)
     assert.ok(await onScreenAndUncovered(page, START))
@@ -90,14 +106,17 @@ describe('the scope page in Chromium at 390 px and 1280×800', { skip }, () => {
     const bar = page.locator('#summary-bar')
     assert.equal(await bar.isVisible(), true)
     const barBox = await bar.boundingBox()
-    assert.ok(barBox !== null && barBox.height <= 64 && barBox.y + barBox.height <= PHONE.height + 1, `bar: ${JSON.stringify(barBox)}`)
+    assert.ok(
+      barBox !== null && barBox.height <= 64 && barBox.y + barBox.height <= PHONE.height + 1,
+      `bar: ${JSON.stringify(barBox)}`
+    )
     assert.equal(await page.textContent('#summary-bar-count'), '9 scopes · 1 warning')
     // The bar is one line, not the panel: it covers under 8% of the screen (the pinned panel took 38%).
     assert.ok((barBox?.height ?? 0) / PHONE.height < 0.08)
     await page.click('#summary-bar-open')
     await page.waitForFunction(() => document.activeElement?.id === 'summary-h')
     assert.ok(await onScreenAndUncovered(page, '#summary-h'), 'the panel opens at its heading')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /3 write scopes/)
+    assert.match((await page.textContent('#summary-warnings')) ?? '', /3 write scopes/)
     assert.equal(await bar.isVisible(), false, 'the bar steps aside while the panel is on screen')
     // The Start button is reached by scrolling the page, and nothing covers it there.
     await page.locator(START).scrollIntoViewIfNeeded()
@@ -133,7 +152,9 @@ describe('the scope page in Chromium at 390 px and 1280×800', { skip }, () => {
       const links = page.locator('nav.family-nav a')
       const families = await page.locator('fieldset[data-family]').count()
       assert.equal(await links.count(), families + 1, 'one link per family and one for Other scopes')
-      const navBottom = await page.evaluate(() => document.querySelector('nav.family-nav')?.getBoundingClientRect().top ?? Infinity)
+      const navBottom = await page.evaluate(
+        () => document.querySelector('nav.family-nav')?.getBoundingClientRect().top ?? Infinity
+      )
       assert.ok(navBottom < viewport.height, `the family list starts on the first screen at ${viewport.width}px`)
       const compliance = await page.locator('fieldset[data-family=compliance] input[name=scope]').count()
       assert.equal((await page.textContent('[data-nav-count-for=compliance]'))?.trim(), String(compliance))

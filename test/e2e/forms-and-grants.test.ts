@@ -22,17 +22,19 @@ async function signInAsAdmin (page: Page): Promise<void> {
 async function fieldLooks (page: Page) {
   return page.evaluate(() => {
     const body = getComputedStyle(document.body).backgroundColor
-    return [...document.querySelectorAll('main input:not([type=hidden]):not([type=checkbox]), main textarea')].map((field) => {
-      const style = getComputedStyle(field)
-      return {
-        name: field.getAttribute('name') ?? field.id,
-        fontPx: Number.parseFloat(style.fontSize),
-        heightPx: field.getBoundingClientRect().height,
-        radius: style.borderTopLeftRadius,
-        background: style.backgroundColor,
-        body
+    return [...document.querySelectorAll('main input:not([type=hidden]):not([type=checkbox]), main textarea')].map(
+      (field) => {
+        const style = getComputedStyle(field)
+        return {
+          name: field.getAttribute('name') ?? field.id,
+          fontPx: Number.parseFloat(style.fontSize),
+          heightPx: field.getBoundingClientRect().height,
+          radius: style.borderTopLeftRadius,
+          background: style.backgroundColor,
+          body
+        }
       }
-    })
+    )
   })
 }
 
@@ -45,7 +47,7 @@ function lightness (rgb: string): number {
 describe('the Grants and Service App pages in Chromium', { skip }, () => {
   const fx = new BrowserFixture()
 
-  test('their fields have the design of the rest, light and dark: readable text, a real height, the page\'s colours', async () => {
+  test("their fields have the design of the rest, light and dark: readable text, a real height, the page's colours", async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const ctx = await fx.browser.newContext({ viewport: PHONE, colorScheme })
       const page = await ctx.newPage()
@@ -56,8 +58,14 @@ describe('the Grants and Service App pages in Chromium', { skip }, () => {
           assert.ok(field.fontPx >= 16, `${where} ${field.name}: ${field.fontPx}px text`)
           assert.ok(field.heightPx >= 40, `${where} ${field.name}: ${field.heightPx}px high`)
           assert.equal(field.radius, '6px', `${where} ${field.name}`)
-          assert.equal(field.background, field.body, `${where} ${field.name} has the page's background (${colorScheme})`)
-          if (colorScheme === 'dark') assert.ok(lightness(field.background) < 60, `${where} ${field.name} does not glare: ${field.background}`)
+          assert.equal(
+            field.background,
+            field.body,
+            `${where} ${field.name} has the page's background (${colorScheme})`
+          )
+          if (colorScheme === 'dark') {
+            assert.ok(lightness(field.background) < 60, `${where} ${field.name} does not glare: ${field.background}`)
+          }
         }
       }
       await page.goto(`${fx.app.url}/grants`)
@@ -68,7 +76,13 @@ describe('the Grants and Service App pages in Chromium', { skip }, () => {
       await check('service app sign-in')
       await signInAsAdmin(page)
       await check('service app form')
-      for (const wanted of ['grants sign-in login_hint', 'grants list email', 'service app form application_id', 'service app form client_secret', 'service app form target_org_id']) {
+      for (const wanted of [
+        'grants sign-in login_hint',
+        'grants list email',
+        'service app form application_id',
+        'service app form client_secret',
+        'service app form target_org_id'
+      ]) {
         assert.ok(seen.includes(wanted), `${wanted} was checked`)
       }
       await ctx.close()
@@ -82,7 +96,9 @@ describe('the Grants and Service App pages in Chromium', { skip }, () => {
     await page.goto(`${fx.app.url}/grants`)
     await signInAsAdmin(page)
     assert.equal(await page.textContent('h1'), 'Grants')
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+    )
     assert.ok(overflow <= 0, `the page overflows by ${overflow}px`)
     const rows = page.locator('table.grants-table tbody tr')
     const count = await rows.count()
@@ -92,11 +108,17 @@ describe('the Grants and Service App pages in Chromium', { skip }, () => {
       const id = row.locator('code.id')
       const lineHeight = await id.evaluate((el) => Number.parseFloat(getComputedStyle(el).lineHeight) || 20)
       const idBox = await id.boundingBox()
-      assert.ok(idBox !== null && idBox.height <= lineHeight * 1.5, `grant ${i}: the id takes ${idBox?.height}px, one line is ${lineHeight}px`)
+      assert.ok(
+        idBox !== null && idBox.height <= lineHeight * 1.5,
+        `grant ${i}: the id takes ${idBox?.height}px, one line is ${lineHeight}px`
+      )
       const button = row.locator('button[type=submit]')
       await button.scrollIntoViewIfNeeded()
       const box = await button.boundingBox()
-      assert.ok(box !== null && box.x >= 0 && box.x + box.width <= PHONE.width, `grant ${i}: Revoke at ${JSON.stringify(box)}`)
+      assert.ok(
+        box !== null && box.x >= 0 && box.x + box.width <= PHONE.width,
+        `grant ${i}: Revoke at ${JSON.stringify(box)}`
+      )
       const uncovered = await button.evaluate((el) => {
         const r = el.getBoundingClientRect()
         const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
@@ -106,9 +128,9 @@ describe('the Grants and Service App pages in Chromium', { skip }, () => {
     }
     // The short id is the whole id's tail; Copy id puts the whole id on the clipboard.
     const first = rows.first()
-    const whole = await first.locator('code.id').getAttribute('title') ?? ''
+    const whole = (await first.locator('code.id').getAttribute('title')) ?? ''
     assert.ok(whole.length > 40, whole)
-    assert.ok(whole.endsWith((await first.locator('code.id').textContent() ?? '').replace('…', '')))
+    assert.ok(whole.endsWith(((await first.locator('code.id').textContent()) ?? '').replace('…', '')))
     await first.locator('button.copy-text').click()
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), whole)
     assert.equal(await first.locator('button.copy-text').textContent(), 'Copied')

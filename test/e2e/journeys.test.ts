@@ -16,12 +16,18 @@ const skip = browserUnavailable()
 describe('browser journeys', { skip }, () => {
   const fx = new BrowserFixture('spark-admin:people_read,spark-admin:licenses_read')
 
-  async function context (options: Parameters<Browser['newContext']>[0] = {}): Promise<{ ctx: BrowserContext, page: Page }> {
+  async function context (
+    options: Parameters<Browser['newContext']>[0] = {}
+  ): Promise<{ ctx: BrowserContext, page: Page }> {
     const ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
     return { ctx, page: await ctx.newPage() }
   }
 
-  async function consentAs (page: Page, user: 'admin' | 'compliance' | 'user', decision: 'accept' | 'decline' = 'accept') {
+  async function consentAs (
+    page: Page,
+    user: 'admin' | 'compliance' | 'user',
+    decision: 'accept' | 'decline' = 'accept'
+  ) {
     await page.waitForURL(SIGN_IN_PAGE)
     await page.check(`#user-${user}`)
     await page.click(`button[value="${decision}"]`)
@@ -37,43 +43,56 @@ describe('browser journeys', { skip }, () => {
     assert.equal(await page.isVisible('li.scope:has(input[value="spark-admin:devices_read"])'), true)
     assert.equal(await page.isVisible('li.scope:has(input[value="spark-admin:people_read"])'), false)
     assert.equal(await page.isVisible('#family-compliance'), false)
-    assert.match(await page.textContent('#search-status') ?? '', /\d+ scopes match/)
+    assert.match((await page.textContent('#search-status')) ?? '', /\d+ scopes match/)
     await page.check('input[value="spark-admin:devices_read"]')
     assert.equal(await page.textContent('#summary-string'), 'spark-admin:devices_read')
     await page.fill('#scope-search', '')
 
     await page.click('a.preset:has-text("Read the org directory")')
-    assert.equal(await page.textContent('#summary-string'), 'spark-admin:people_read spark-admin:licenses_read spark-admin:roles_read spark-admin:organizations_read')
-    assert.equal(await page.isChecked('input[value="spark-admin:devices_read"]'), false, 'a preset replaces the selection')
-    assert.match(await page.textContent('[data-count-for="admin"]') ?? '', /\(4 of 54 selected\)/)
+    assert.equal(
+      await page.textContent('#summary-string'),
+      'spark-admin:people_read spark-admin:licenses_read spark-admin:roles_read spark-admin:organizations_read'
+    )
+    assert.equal(
+      await page.isChecked('input[value="spark-admin:devices_read"]'),
+      false,
+      'a preset replaces the selection'
+    )
+    assert.match((await page.textContent('[data-count-for="admin"]')) ?? '', /\(4 of 54 selected\)/)
 
     await page.click('button.select-all[data-family="audit"]')
     assert.equal(await page.isChecked('input[value="audit:events_read"]'), true)
     await page.check('input[value="spark-admin:people_write"]')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /1 write scope \(spark-admin:people_write\)/)
+    assert.match((await page.textContent('#summary-warnings')) ?? '', /1 write scope \(spark-admin:people_write\)/)
     await page.uncheck('input[value="spark-admin:people_write"]')
     await page.check('input[value="spark-compliance:rooms_read"]')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /needs several roles: an admin role and the Compliance Officer role/)
+    assert.match(
+      (await page.textContent('#summary-warnings')) ?? '',
+      /needs several roles: an admin role and the Compliance Officer role/
+    )
     await page.uncheck('input[value="spark-compliance:rooms_read"]')
     await page.check('input[value="spark:all"]')
     await page.check('input[value="spark:rooms_read"]')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /spark:all already covers/)
+    assert.match((await page.textContent('#summary-warnings')) ?? '', /spark:all already covers/)
     await page.uncheck('input[value="spark:rooms_read"]')
     await page.check('input[value="spark:kms"]')
-    assert.doesNotMatch(await page.textContent('#summary-warnings') ?? '', /spark:all already covers/)
+    assert.doesNotMatch((await page.textContent('#summary-warnings')) ?? '', /spark:all already covers/)
     await page.uncheck('input[value="spark:kms"]')
     await page.uncheck('input[value="spark:all"]')
     await page.check('input[value="spark-admin:messages_read"]')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /spark-admin:messages_read is deprecated\. Deprecated since 2018: use spark-compliance:messages_read/)
+    assert.match(
+      (await page.textContent('#summary-warnings')) ?? '',
+      /spark-admin:messages_read is deprecated\. Deprecated since 2018: use spark-compliance:messages_read/
+    )
     await page.uncheck('input[value="spark-admin:messages_read"]')
     await page.fill('#custom-scopes', 'spark-admin:brand_new_read')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /Not in catalogue: spark-admin:brand_new_read/)
+    assert.match((await page.textContent('#summary-warnings')) ?? '', /Not in catalogue: spark-admin:brand_new_read/)
     await page.fill('#custom-scopes', '')
 
     await page.click('button[type=submit].primary')
     await consentAs(page, 'admin')
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
-    assert.match(await page.textContent('.who') ?? '', /Avery Admin/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('.who')) ?? '', /Avery Admin/)
 
     const access = page.locator('#access-token')
     assert.equal(await access.getAttribute('type'), 'password', 'masked by default')
@@ -87,7 +106,7 @@ describe('browser journeys', { skip }, () => {
     await page.waitForFunction(() => document.getElementById('copy-status')?.textContent !== '')
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await access.inputValue())
     assert.equal(await page.textContent('button.copy[data-copy="access-token"]'), 'Copied')
-    assert.match(await page.textContent('#copy-status') ?? '', /Access token copied/)
+    assert.match((await page.textContent('#copy-status')) ?? '', /Access token copied/)
 
     const first = await page.textContent('[data-countdown]')
     assert.match(first ?? '', /^13 d 23 h 59 min \d\d s left$/)
@@ -104,19 +123,28 @@ describe('browser journeys', { skip }, () => {
     await page.check('input[value="spark-compliance:rooms_read"]')
     await page.fill('#custom-scopes', 'spark-admin:brand_new_read')
     await page.click('#copy-scopes')
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'spark-admin:people_read spark-compliance:rooms_read spark-admin:brand_new_read')
-    const link = await page.getAttribute('#share-link', 'href') ?? ''
-    assert.equal(link, '/?scopes=spark-admin%3Apeople_read%20spark-compliance%3Arooms_read%20spark-admin%3Abrand_new_read')
+    assert.equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      'spark-admin:people_read spark-compliance:rooms_read spark-admin:brand_new_read'
+    )
+    const link = (await page.getAttribute('#share-link', 'href')) ?? ''
+    assert.equal(
+      link,
+      '/?scopes=spark-admin%3Apeople_read%20spark-compliance%3Arooms_read%20spark-admin%3Abrand_new_read'
+    )
     const other = await ctx.newPage()
     await other.goto(`${fx.app.url}${link}`)
     assert.equal(await other.isChecked('input[value="spark-admin:people_read"]'), true)
     assert.equal(await other.isChecked('input[value="spark-compliance:rooms_read"]'), true)
     assert.equal(await other.inputValue('#custom-scopes'), 'spark-admin:brand_new_read')
-    assert.equal(await other.textContent('#summary-string'), 'spark-admin:people_read spark-compliance:rooms_read spark-admin:brand_new_read')
+    assert.equal(
+      await other.textContent('#summary-string'),
+      'spark-admin:people_read spark-compliance:rooms_read spark-admin:brand_new_read'
+    )
     await ctx.close()
   })
 
-  test('the tokens page\'s curl line is masked like the token, and Copy copies the whole line', async () => {
+  test("the tokens page's curl line is masked like the token, and Copy copies the whole line", async () => {
     const { ctx, page } = await context()
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.app.url })
     await page.goto(`${fx.app.url}/?preset=org-directory`)
@@ -125,18 +153,27 @@ describe('browser journeys', { skip }, () => {
     assert.equal(await page.getAttribute('#curl-line', 'type'), 'password', 'masked by default')
     await page.click('button.copy[data-copy="curl-line"]')
     const token = await page.inputValue('#access-token')
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `curl -H "Authorization: Bearer ${token}" ${fx.app.url}/sandbox/v1/people/me`)
+    assert.equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      `curl -H "Authorization: Bearer ${token}" ${fx.app.url}/sandbox/v1/people/me`
+    )
     await ctx.close()
   })
 
   test('a Service-App-only scope is tagged in its row and warned about in the summary', async () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.app.url}/`)
-    assert.equal(await page.textContent('li.scope:has(input[value="spark:webrtc_calling"]) .tag-service-app'), 'Service Apps only')
+    assert.equal(
+      await page.textContent('li.scope:has(input[value="spark:webrtc_calling"]) .tag-service-app'),
+      'Service Apps only'
+    )
     await page.check('input[value="spark:webrtc_calling"]')
-    assert.match(await page.textContent('#summary-warnings') ?? '', /spark:webrtc_calling is documented for Service App tokens only/)
+    assert.match(
+      (await page.textContent('#summary-warnings')) ?? '',
+      /spark:webrtc_calling is documented for Service App tokens only/
+    )
     await page.uncheck('input[value="spark:webrtc_calling"]')
-    assert.doesNotMatch(await page.textContent('#summary-warnings') ?? '', /Service App tokens only/)
+    assert.doesNotMatch((await page.textContent('#summary-warnings')) ?? '', /Service App tokens only/)
     await ctx.close()
   })
 
@@ -147,10 +184,10 @@ describe('browser journeys', { skip }, () => {
     await page.click('button[type=submit].primary')
     await consentAs(page, 'admin', 'decline')
     assert.equal(await page.textContent('h1'), 'Access was declined')
-    assert.match(await page.textContent('main') ?? '', /spark-admin:people_read/)
+    assert.match((await page.textContent('main')) ?? '', /spark-admin:people_read/)
     await page.click('a:has-text("Back to these scopes")')
     await page.waitForURL(`${fx.app.url}/?scopes=spark-admin%3Apeople_read`)
-    assert.match(await page.textContent('h1') ?? '', /Choose the scopes/)
+    assert.match((await page.textContent('h1')) ?? '', /Choose the scopes/)
     assert.equal(await page.isChecked('input[value="spark-admin:people_read"]'), true, 'the work is kept')
     await ctx.close()
   })
@@ -161,8 +198,11 @@ describe('browser journeys', { skip }, () => {
     await page.click('button[type=submit].primary')
     await consentAs(page, 'user')
     assert.equal(await page.textContent('h1'), 'Webex refused the requested scopes')
-    const main = await page.textContent('main') ?? ''
-    assert.match(main, /all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it/)
+    const main = (await page.textContent('main')) ?? ''
+    assert.match(
+      main,
+      /all need the same one: An admin \(full or read-only\)\. Either the user who signed in does not hold it/
+    )
     assert.match(main, /No user entitled service in request scopes/)
     await ctx.close()
   })
@@ -173,8 +213,8 @@ describe('browser journeys', { skip }, () => {
     await page.click('a.preset:has-text("Compliance: read everything")')
     await page.click('button[type=submit].primary')
     await consentAs(page, 'compliance')
-    assert.match(await page.textContent('.who') ?? '', /Casey Compliance/)
-    assert.match(await page.textContent('.granted') ?? '', /spark-compliance:messages_read/)
+    assert.match((await page.textContent('.who')) ?? '', /Casey Compliance/)
+    assert.match((await page.textContent('.granted')) ?? '', /spark-compliance:messages_read/)
     await ctx.close()
   })
 
@@ -182,12 +222,12 @@ describe('browser journeys', { skip }, () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.fixed.url}/`)
     assert.equal(await page.locator('input[type=checkbox][name=scope]').count(), 0)
-    assert.match(await page.textContent('main') ?? '', /spark-admin:people_read[\s\S]*spark-admin:licenses_read/)
+    assert.match((await page.textContent('main')) ?? '', /spark-admin:people_read[\s\S]*spark-admin:licenses_read/)
     await page.click('button[type=submit].primary')
     await page.waitForURL(SIGN_IN_PAGE)
-    assert.match(await page.textContent('ul.scopes') ?? '', /spark-admin:people_read\s*spark-admin:licenses_read/)
+    assert.match((await page.textContent('ul.scopes')) ?? '', /spark-admin:people_read\s*spark-admin:licenses_read/)
     await consentAs(page, 'admin')
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     await ctx.close()
   })
 
@@ -224,7 +264,7 @@ describe('browser journeys', { skip }, () => {
     await ctx.close()
   })
 
-  test('the page\'s .env and JSON downloads are the CLI\'s --format env and json files: the CLI reads them back and writes the same fields', async () => {
+  test("the page's .env and JSON downloads are the CLI's --format env and json files: the CLI reads them back and writes the same fields", async () => {
     const { ctx, page } = await context({ acceptDownloads: true })
     await page.goto(`${fx.app.url}/?preset=org-directory`)
     await page.click('button[type=submit].primary')
@@ -240,18 +280,29 @@ describe('browser journeys', { skip }, () => {
     await ctx.close()
 
     // The CLI, pointed at the same embedded Webex as a real-Webex integration, renews from each file.
-    const env = { CLIENT_ID: SANDBOX_CLIENT_ID, CLIENT_SECRET: SANDBOX_CLIENT_SECRET, WEBEX_BASE_URL: `${fx.app.url}/sandbox/v1`, REDIRECT_URI: `${fx.app.url}/oauth` }
+    const env = {
+      CLIENT_ID: SANDBOX_CLIENT_ID,
+      CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
+      WEBEX_BASE_URL: `${fx.app.url}/sandbox/v1`,
+      REDIRECT_URI: `${fx.app.url}/oauth`
+    }
     const fromJson = await runCliHere(['refresh', '--in', pageJsonPath, '--format', 'json'], env).done
     assert.equal(fromJson.code, 0, fromJson.stderr)
     const cliJson = JSON.parse(fromJson.stdout) as Record<string, unknown>
     assert.deepEqual(Object.keys(pageJson), Object.keys(cliJson))
-    for (const key of ['token_type', 'scope', 'scopes', 'base_url', 'refresh_token']) assert.deepEqual(pageJson[key], cliJson[key], key)
+    for (const key of ['token_type', 'scope', 'scopes', 'base_url', 'refresh_token']) {
+      assert.deepEqual(pageJson[key], cliJson[key], key)
+    }
     assert.equal(typeof pageJson.expires_in, 'number')
     assert.deepEqual(pageJson.person, cliJson.person, 'the person is the same')
 
     const fromEnv = await runCliHere(['refresh', '--in', pageEnvPath, '--format', 'env'], env).done
     assert.equal(fromEnv.code, 0, fromEnv.stderr)
-    const names = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^([A-Z_]+)='[^'\n]*'$/.exec(l)?.[1] ?? `unquoted line: ${l}`)
+    const names = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .map((l) => /^([A-Z_]+)='[^'\n]*'$/.exec(l)?.[1] ?? `unquoted line: ${l}`)
     assert.deepEqual(names(pageEnv), names(fromEnv.stdout))
     const [pageVars, cliVars] = [parseDotenv(pageEnv), parseDotenv(fromEnv.stdout)]
     assert.equal(pageVars.WEBEX_REFRESH_TOKEN, cliVars.WEBEX_REFRESH_TOKEN)
@@ -287,8 +338,16 @@ describe('browser journeys', { skip }, () => {
     const { ctx, page } = await context()
     await page.goto(`${fx.app.url}/`)
     const first = 'input[value="spark-admin:people_read"]'
-    for (let i = 0; i < 80 && !(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first)); i++) await page.keyboard.press('Tab')
-    assert.equal(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first), true, 'the first scope is reachable by Tab')
+    for (
+      let i = 0;
+      i < 80 && !(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first));
+      i++
+    ) { await page.keyboard.press('Tab') }
+    assert.equal(
+      await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first),
+      true,
+      'the first scope is reachable by Tab'
+    )
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)
     assert.notEqual(outline, 'none', 'focus is visible')
     await page.keyboard.press('Space')
@@ -299,13 +358,18 @@ describe('browser journeys', { skip }, () => {
     await page.focus('button[value="accept"]')
     await page.keyboard.press('Enter')
     await page.waitForURL(/\/oauth\?/)
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     // Every control on the tokens page can be reached with Tab.
     const controls = await page.locator('main a, main button:visible, main input:visible').count()
     const reached = new Set<string>()
     for (let i = 0; i < controls + 10; i++) {
       await page.keyboard.press('Tab')
-      reached.add(await page.evaluate(() => { const el = document.activeElement; return el === null ? '' : `${el.tagName}#${el.id}.${el.textContent?.trim() ?? ''}` }))
+      reached.add(
+        await page.evaluate(() => {
+          const el = document.activeElement
+          return el === null ? '' : `${el.tagName}#${el.id}.${el.textContent?.trim() ?? ''}`
+        })
+      )
     }
     assert.ok([...reached].some((r) => r.startsWith('BUTTON') && r.includes('Copy')))
     assert.ok([...reached].some((r) => r.includes('Refresh now')))
@@ -317,13 +381,17 @@ describe('browser journeys', { skip }, () => {
       const { ctx, page } = await context({ viewport: { width, height: 800 } })
       for (const path of ['/', '/refresh', '/check', '/nope']) {
         await page.goto(`${fx.app.url}${path}`)
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+        )
         assert.ok(overflow <= 0, `${path} at ${width}px overflows by ${overflow}px`)
       }
       await page.goto(`${fx.app.url}/?preset=org-directory`)
       await page.click('button[type=submit].primary')
       await consentAs(page, 'admin')
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+      )
       assert.ok(overflow <= 0, `tokens page at ${width}px overflows by ${overflow}px`)
       await ctx.close()
     }

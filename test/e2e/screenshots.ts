@@ -10,7 +10,10 @@ const OUT = join(PACKAGE_ROOT, 'docs', 'screenshots')
 mkdirSync(OUT, { recursive: true })
 
 const dynamic = await startSandboxApp()
-const fixed = await startSandboxApp({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-admin:licenses_read spark-admin:devices_write' })
+const fixed = await startSandboxApp({
+  MODE: 'static',
+  SCOPES: 'spark-admin:people_read spark-admin:licenses_read spark-admin:devices_write'
+})
 const browser = await launch()
 
 async function flowTo (page: Page, base: string, scopes: string[], user: string, decision: 'Accept' | 'Decline') {
@@ -24,8 +27,18 @@ async function flowTo (page: Page, base: string, scopes: string[], user: string,
 }
 
 const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
-  { name: 'home', go: async (page) => { await page.goto(`${dynamic.url}/?preset=org-directory`) } },
-  { name: 'static', go: async (page) => { await page.goto(`${fixed.url}/`) } },
+  {
+    name: 'home',
+    go: async (page) => {
+      await page.goto(`${dynamic.url}/?preset=org-directory`)
+    }
+  },
+  {
+    name: 'static',
+    go: async (page) => {
+      await page.goto(`${fixed.url}/`)
+    }
+  },
   {
     name: 'consent',
     go: async (page) => {
@@ -35,9 +48,18 @@ const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
       await page.waitForURL(SIGN_IN_PAGE)
     }
   },
-  { name: 'tokens', go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read', 'spark-admin:devices_read'], 'admin', 'Accept') },
-  { name: 'error-invalid-scope', go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read'], 'user', 'Accept') },
-  { name: 'error-access-denied', go: (page) => flowTo(page, dynamic.url, ['spark-compliance:messages_read'], 'compliance', 'Decline') },
+  {
+    name: 'tokens',
+    go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read', 'spark-admin:devices_read'], 'admin', 'Accept')
+  },
+  {
+    name: 'error-invalid-scope',
+    go: (page) => flowTo(page, dynamic.url, ['spark-admin:people_read'], 'user', 'Accept')
+  },
+  {
+    name: 'error-access-denied',
+    go: (page) => flowTo(page, dynamic.url, ['spark-compliance:messages_read'], 'compliance', 'Decline')
+  },
   {
     name: 'grants',
     go: async (page) => {
@@ -53,11 +75,18 @@ const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
 
 for (const scheme of ['light', 'dark'] as const) {
   for (const width of [1280, 390]) {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme, deviceScaleFactor: 1 })
+    const context = await browser.newContext({
+      viewport: { width, height: 900 },
+      colorScheme: scheme,
+      deviceScaleFactor: 1
+    })
     for (const shot of shots) {
       const page = await context.newPage()
       await shot.go(page)
-      await page.screenshot({ path: join(OUT, `${shot.name}-${width}-${scheme}.png`), fullPage: width === 1280 && shot.name !== 'home' })
+      await page.screenshot({
+        path: join(OUT, `${shot.name}-${width}-${scheme}.png`),
+        fullPage: width === 1280 && shot.name !== 'home'
+      })
       await page.close()
     }
     await context.close()

@@ -1,5 +1,6 @@
 // `npm run bench`'s browser measure, kept here for the DOM types: one keystroke in the scope
-// page's search, in Debian's Chromium: the time from the input event to the page being ready to paint (the handler, then style and layout, forced at once
+// page's search, in Debian's Chromium: the time from the input event to the page being ready to paint
+// (the handler, then style and layout, forced at once
 // by reading a layout property), for every prefix of a few real searches typed and erased.
 // This is the main-thread work that must fit in one frame; the wait for the next vsync is
 // not the page's to shorten, so it is left out.
@@ -13,7 +14,11 @@ const SEARCHES = ['people', 'compliance read', 'devices write', 'meeting', 'spar
  * Median milliseconds per keystroke over `rounds` passes of the searches, or undefined without
  * Chromium. `cpuSlowdown` > 1 has Chromium slow its CPU as DevTools' throttling does.
  */
-export async function searchKeystrokeMs (pageUrl: string, rounds: number, cpuSlowdown = 1): Promise<number | undefined> {
+export async function searchKeystrokeMs (
+  pageUrl: string,
+  rounds: number,
+  cpuSlowdown = 1
+): Promise<number | undefined> {
   if (!existsSync(CHROMIUM)) return undefined
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS })
   try {
@@ -24,30 +29,33 @@ export async function searchKeystrokeMs (pageUrl: string, rounds: number, cpuSlo
       const cdp = await page.context().newCDPSession(page)
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuSlowdown })
     }
-    const times = await page.evaluate(async ({ searches, rounds }) => {
-      const input = document.getElementById('scope-search')
-      if (!(input instanceof HTMLInputElement)) throw new Error('no search field')
-      const typed: string[] = []
-      for (const s of searches) {
-        for (let i = 1; i <= s.length; i++) typed.push(s.slice(0, i))
-        for (let i = s.length - 1; i >= 0; i--) typed.push(s.slice(0, i))
-      }
-      const out: number[] = []
-      let layoutRead = 0
-      for (let r = 0; r < rounds; r++) {
-        for (const value of typed) {
-          const t0 = performance.now()
-          input.value = value
-          input.dispatchEvent(new Event('input', { bubbles: true }))
-          layoutRead += document.body.offsetHeight
-          out.push(performance.now() - t0)
-          // Let the frame happen, as between a person's keystrokes.
-          await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+    const times = await page.evaluate(
+      async ({ searches, rounds }) => {
+        const input = document.getElementById('scope-search')
+        if (!(input instanceof HTMLInputElement)) throw new Error('no search field')
+        const typed: string[] = []
+        for (const s of searches) {
+          for (let i = 1; i <= s.length; i++) typed.push(s.slice(0, i))
+          for (let i = s.length - 1; i >= 0; i--) typed.push(s.slice(0, i))
         }
-      }
-      if (layoutRead === 0) throw new Error('the page has no height')
-      return out
-    }, { searches: SEARCHES, rounds })
+        const out: number[] = []
+        let layoutRead = 0
+        for (let r = 0; r < rounds; r++) {
+          for (const value of typed) {
+            const t0 = performance.now()
+            input.value = value
+            input.dispatchEvent(new Event('input', { bubbles: true }))
+            layoutRead += document.body.offsetHeight
+            out.push(performance.now() - t0)
+            // Let the frame happen, as between a person's keystrokes.
+            await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+          }
+        }
+        if (layoutRead === 0) throw new Error('the page has no height')
+        return out
+      },
+      { searches: SEARCHES, rounds }
+    )
     times.sort((a, b) => a - b)
     return times[Math.floor(times.length / 2)]
   } finally {

@@ -10,7 +10,7 @@ import { BrowserFixture, cspRefusals, SIGN_IN_PAGE } from './app.ts'
 
 const skip = browserUnavailable()
 
-describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
+describe("sign-ins cross origins as Webex's do", { skip }, () => {
   const fx = new BrowserFixture('spark-admin:people_read spark-admin:licenses_read')
 
   /** A fresh page that records every URL its main frame lands on and every CSP refusal. */
@@ -18,14 +18,24 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     const ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await ctx.newPage()
     const visited: string[] = []
-    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) visited.push(frame.url()) })
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) visited.push(frame.url())
+    })
     return { ctx, page, visited, refusals: cspRefusals(page) }
   }
 
   /** From the press of the page's start button to the callback, as `user`, with no step refused. */
-  async function signIn (page: Page, refusals: string[], visited: string[], appUrl: string, user: 'admin' | 'compliance') {
+  async function signIn (
+    page: Page,
+    refusals: string[],
+    visited: string[],
+    appUrl: string,
+    user: 'admin' | 'compliance'
+  ) {
     await page.click('button[type=submit].primary')
-    await page.waitForURL(SIGN_IN_PAGE).catch((err: unknown) => { throw new Error(`the sign-in page was not reached: ${refusals.join(' | ') || String(err)}`) })
+    await page.waitForURL(SIGN_IN_PAGE).catch((err: unknown) => {
+      throw new Error(`the sign-in page was not reached: ${refusals.join(' | ') || String(err)}`)
+    })
     assert.notEqual(new URL(page.url()).origin, appUrl, 'the sign-in page is on another origin')
     await page.check(`#user-${user}`)
     await page.click('button[value="accept"]')
@@ -37,12 +47,12 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     assert.ok(signInAt > 0 && origins.at(-1) === appUrl, `the chain went ${visited.join(' → ')}`)
   }
 
-  test('the dynamic page\'s selection signs in and shows the tokens', async () => {
+  test("the dynamic page's selection signs in and shows the tokens", async () => {
     const { ctx, page, visited, refusals } = await watchedPage()
     await page.goto(`${fx.app.url}/`)
     await page.check('input[value="spark-admin:people_read"]')
     await signIn(page, refusals, visited, fx.app.url, 'admin')
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     await ctx.close()
   })
 
@@ -50,8 +60,8 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     const { ctx, page, visited, refusals } = await watchedPage()
     await page.goto(`${fx.app.url}/?preset=compliance-read`)
     await signIn(page, refusals, visited, fx.app.url, 'compliance')
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
-    assert.match(await page.textContent('main') ?? '', /spark-compliance:/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('main')) ?? '', /spark-compliance:/)
     await ctx.close()
   })
 
@@ -59,11 +69,11 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     const { ctx, page, visited, refusals } = await watchedPage()
     await page.goto(`${fx.fixed.url}/`)
     await signIn(page, refusals, visited, fx.fixed.url, 'admin')
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     await ctx.close()
   })
 
-  test('the Grants page\'s own sign-in ends on the list of grants', async () => {
+  test("the Grants page's own sign-in ends on the list of grants", async () => {
     const { ctx, page, visited, refusals } = await watchedPage()
     await page.goto(`${fx.app.url}/grants`)
     await signIn(page, refusals, visited, fx.app.url, 'admin')
@@ -71,7 +81,7 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     await ctx.close()
   })
 
-  test('the Service App page\'s own sign-in ends on its form', async () => {
+  test("the Service App page's own sign-in ends on its form", async () => {
     const { ctx, page, visited, refusals } = await watchedPage()
     await page.goto(`${fx.app.url}/service-app`)
     await signIn(page, refusals, visited, fx.app.url, 'admin')
@@ -87,14 +97,17 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     await page.check('input[value="spark-compliance:messages_read"]')
     await signIn(page, refusals, visited, fx.app.url, 'compliance')
     assert.equal(await page.textContent('h1'), 'Webex refused the requested scopes')
-    assert.match(await page.textContent('#role-explanation') ?? '', /These scopes need 2 different roles/)
-    await page.locator('form.retry-group', { has: page.locator('input[value="spark-compliance:messages_read"]') }).locator('button').click()
+    assert.match((await page.textContent('#role-explanation')) ?? '', /These scopes need 2 different roles/)
+    await page
+      .locator('form.retry-group', { has: page.locator('input[value="spark-compliance:messages_read"]') })
+      .locator('button')
+      .click()
     await page.waitForURL(SIGN_IN_PAGE)
     await page.check('#user-compliance')
     await page.click('button[value="accept"]')
     await page.waitForURL(/\/oauth\?/)
     assert.deepEqual(refusals, [])
-    assert.match(await page.textContent('h1') ?? '', /Your Webex tokens/)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     await ctx.close()
   })
 
@@ -124,7 +137,11 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     assert.equal(cookies.length, 1)
     const tossed = cookies[0]
     const other = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `${tossed?.key ?? ''}=${tossed?.value ?? ''}; Path=/oauth; HttpOnly; SameSite=Lax` })
+      res
+        .writeHead(200, {
+          'content-type': 'text/html',
+          'set-cookie': `${tossed?.key ?? ''}=${tossed?.value ?? ''}; Path=/oauth; HttpOnly; SameSite=Lax`
+        })
         .end(`<a id="go" href="${(back.location ?? '').replace(/&/g, '&amp;')}">continue</a>`)
     })
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
@@ -134,7 +151,7 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
     try {
       await page.goto(`http://127.0.0.1:${port}/`)
       await Promise.all([page.waitForURL(/\/oauth\?/), page.click('#go')])
-      const main = await page.textContent('main') ?? ''
+      const main = (await page.textContent('main')) ?? ''
       assert.match(main, /Sec-Fetch-Site: same-site/)
       assert.doesNotMatch(main, /Robin User|access-token/, 'not signed in as the attacker')
     } finally {
@@ -153,7 +170,13 @@ describe('sign-ins cross origins as Webex\'s do', { skip }, () => {
       const form = document.createElement('form')
       form.method = 'get'
       form.action = action
-      for (const [name, value] of [['response_type', 'code'], ['client_id', 'C0sandbox0webex0token0issuer0demo0integration'], ['redirect_uri', `${location.origin}/oauth`], ['scope', 'spark:kms'], ['state', 'x']]) {
+      for (const [name, value] of [
+        ['response_type', 'code'],
+        ['client_id', 'C0sandbox0webex0token0issuer0demo0integration'],
+        ['redirect_uri', `${location.origin}/oauth`],
+        ['scope', 'spark:kms'],
+        ['state', 'x']
+      ]) {
         const input = document.createElement('input')
         input.type = 'hidden'
         input.name = name ?? ''
