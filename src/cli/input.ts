@@ -18,7 +18,6 @@ const jsonFile = z
     refresh_token: z.string().optional(),
     refresh_token_expires_at: z.string().optional()
   })
-  .loose()
 
 export interface HeldTokens {
   accessToken?: string
@@ -36,6 +35,27 @@ function date (value: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d
 }
 
+/** Where each held value is in a JSON file and in an env file that `token --out` wrote (oauth/token-file.ts). */
+const FIELDS = {
+  json: ['access_token', 'expires_at', 'client_id', 'refresh_token', 'refresh_token_expires_at'],
+  env: ['WEBEX_ACCESS_TOKEN', 'WEBEX_ACCESS_TOKEN_EXPIRES_AT', 'WEBEX_CLIENT_ID', 'WEBEX_REFRESH_TOKEN', 'WEBEX_REFRESH_TOKEN_EXPIRES_AT']
+} as const
+
+/** The held tokens of a file's values, read by that file's names. */
+function heldFrom (
+  values: Readonly<Record<string, string | undefined>>,
+  names: typeof FIELDS[keyof typeof FIELDS]
+): HeldTokens {
+  const [access, accessExpiry, client, refresh, refreshExpiry] = names
+  return {
+    accessToken: values[access],
+    accessTokenExpiresAt: date(values[accessExpiry]),
+    clientId: values[client],
+    refreshToken: values[refresh],
+    refreshTokenExpiresAt: date(values[refreshExpiry])
+  }
+}
+
 /** Reads what the user gave: a bare token counts as the kind the command asked for. */
 export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): HeldTokens {
   const trimmed = withoutBearer(text)
@@ -48,27 +68,10 @@ export function parseHeldTokens (text: string, bareIs: 'access' | 'refresh'): He
       throw new AppError('bad_request', { reason: 'The input looks like JSON but could not be parsed.' })
     }
     const parsed = jsonFile.safeParse(json)
-    if (parsed.success) {
-      const d = parsed.data
-      return {
-        accessToken: d.access_token,
-        accessTokenExpiresAt: date(d.expires_at),
-        clientId: d.client_id,
-        refreshToken: d.refresh_token,
-        refreshTokenExpiresAt: date(d.refresh_token_expires_at)
-      }
-    }
+    if (parsed.success) return heldFrom(parsed.data, FIELDS.json)
   }
   const env = parseDotenv(trimmed)
-  if (env.WEBEX_ACCESS_TOKEN !== undefined || env.WEBEX_REFRESH_TOKEN !== undefined) {
-    return {
-      accessToken: env.WEBEX_ACCESS_TOKEN,
-      accessTokenExpiresAt: date(env.WEBEX_ACCESS_TOKEN_EXPIRES_AT),
-      clientId: env.WEBEX_CLIENT_ID,
-      refreshToken: env.WEBEX_REFRESH_TOKEN,
-      refreshTokenExpiresAt: date(env.WEBEX_REFRESH_TOKEN_EXPIRES_AT)
-    }
-  }
+  if (env.WEBEX_ACCESS_TOKEN !== undefined || env.WEBEX_REFRESH_TOKEN !== undefined) return heldFrom(env, FIELDS.env)
   throw new AppError('bad_request', {
     reason: 'The input is neither a token nor a file written by `webex-token-issuer token --out`.'
   })

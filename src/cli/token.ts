@@ -260,17 +260,8 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
     try {
       const code = codeFrom(query, flow, config.clientSecret)
       const client = await webex
-      const { tokens, idClaims } = await (
-        await verifier
-      ).exchangeAndVerify(client, {
-        code,
-        redirectUri: config.redirectUri,
-        verifier: flow.verifier,
-        nonce: flow.nonce,
-        scopes: flow.scopes,
-        clientId: config.clientId,
-        now
-      })
+      const { exchangeAndVerify } = await verifier
+      const { tokens, idClaims } = await exchangeAndVerify(client, { code, flow, client: config, now })
       const person = await (await webexModule).personOf(client, tokens.accessToken)
       deliver({ tokens, person, idClaims })
       sendPage(res, 200, await donePage('Signed in', 'The tokens were handed to the terminal.'), true)

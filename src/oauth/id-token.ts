@@ -9,6 +9,7 @@ import type { JWTPayload } from 'jose'
 import { AppError } from '../errors.ts'
 import type { WebexClient } from '../webex/client.ts'
 import type { TokenSet } from '../webex/domain.ts'
+import type { FlowState } from './flow.ts'
 
 /** The asymmetric algorithms an OpenID provider signs with; `none` and HMAC are never accepted. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384']
@@ -237,32 +238,26 @@ export async function exchangeAndVerify (
   webex: Pick<WebexClient, 'exchangeCode' | 'openIdKeys' | 'getUserInfo'>,
   input: {
     code: string
-    redirectUri: string
-    verifier: string
-    nonce?: string
-    scopes: readonly string[]
-    clientId: string
+    /** The sign-in's flow: its PKCE verifier, nonce and requested scopes. */
+    flow: Pick<FlowState, 'verifier' | 'nonce' | 'scopes'>
+    /** The integration: its client id and the redirect URI the sign-in used. */
+    client: { clientId: string, redirectUri: string }
     now: () => number
   }
 ): Promise<{ tokens: TokenSet, idClaims?: IdClaims }> {
-  const tokens = await webex.exchangeCode({
-    code: input.code,
-    redirectUri: input.redirectUri,
-    codeVerifier: input.verifier
-  })
+  const { flow, client } = input
+  const { code, now } = input
+  const tokens = await webex.exchangeCode({ code, redirectUri: client.redirectUri, codeVerifier: flow.verifier })
   if (tokens.idToken === undefined) {
-    if (input.scopes.includes('openid')) throw invalid("openid was requested, but Webex's answer carried no id_token.")
+    if (flow.scopes.includes('openid')) throw invalid("openid was requested, but Webex's answer carried no id_token.")
     return { tokens }
   }
-  if (input.nonce === undefined) {
+  if (flow.nonce === undefined) {
     throw invalid('Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.')
   }
-  const verified = await verifyIdToken(webex, tokens.idToken, {
-    clientId: input.clientId,
-    nonce: input.nonce,
-    now: input.now()
-  })
-  const idClaims = input.scopes.some((s) => USERINFO_SCOPES.includes(s))
+  const expected = { clientId: client.clientId, nonce: flow.nonce, now: now() }
+  const verified = await verifyIdToken(webex, tokens.idToken, expected)
+  const idClaims = flow.scopes.some((s) => USERINFO_SCOPES.includes(s))
     ? await withUserInfo(webex, tokens.accessToken, verified)
     : verified
   return { tokens, idClaims }

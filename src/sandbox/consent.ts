@@ -10,7 +10,7 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { otherLoopbackName } from '../loopback.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
-import { personChoice, type EmulatorKit, type PendingRequest } from './kit.ts'
+import { personChoice, sandboxPage, type EmulatorKit, type PendingRequest } from './kit.ts'
 import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 
 /** Where the sandbox's sign-in page lives, as Webex's is at idbroker.webex.com/idb/oauth2/v1/authorize. */
@@ -109,18 +109,12 @@ export function consentRoutes (
     if (client === undefined || query.redirect_uri === undefined || !client.redirectUris.includes(query.redirect_uri)) {
       // A real provider never redirects to an unregistered URI: it shows its own page
       // (docs/webex-contract.md, "Authorize").
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(
-          await reply.sandboxView('mismatch', {
-            prefix: kit.prefix(),
-            clientKnown: client !== undefined,
-            clientId: query.client_id,
-            received: query.redirect_uri,
-            registered: client?.redirectUris ?? []
-          })
-        )
+      return await sandboxPage(reply, kit, 'mismatch', {
+        clientKnown: client !== undefined,
+        clientId: query.client_id,
+        received: query.redirect_uri,
+        registered: client?.redirectUris ?? []
+      }, 400)
     }
     const back = (params: Record<string, string>) =>
       redirectBack(reply, query.redirect_uri ?? '', {
@@ -172,22 +166,16 @@ export function consentRoutes (
         : DEMO_USERS.find((u) => u.email.toLowerCase() === query.login_hint?.toLowerCase())
     const choose = session === undefined || query.prompt?.split(' ').includes('select_account') === true
     const preselected = hinted ?? session ?? DEMO_USERS[0]
-    return reply
-      .type('text/html')
-      .header('cache-control', 'no-store')
-      .send(
-        await reply.sandboxView('consent', {
-          prefix: kit.prefix(),
-          request: id,
-          scopes,
-          redirectUri: query.redirect_uri,
-          choose,
-          session: choose ? undefined : session,
-          loginHint: query.login_hint,
-          hintUnknown: query.login_hint !== undefined && hinted === undefined,
-          users: DEMO_USERS.map((u) => ({ ...u, checked: u.key === preselected?.key }))
-        })
-      )
+    return await sandboxPage(reply, kit, 'consent', {
+      request: id,
+      scopes,
+      redirectUri: query.redirect_uri,
+      choose,
+      session: choose ? undefined : session,
+      loginHint: query.login_hint,
+      hintUnknown: query.login_hint !== undefined && hinted === undefined,
+      users: DEMO_USERS.map((u) => ({ ...u, checked: u.key === preselected?.key }))
+    })
   }
 
   function redirectBack (reply: FastifyReply, redirectUri: string, params: Record<string, string>) {
@@ -200,18 +188,12 @@ export function consentRoutes (
     // The consent form is the one browser-facing POST: like Webex's own page, it must come from itself.
     const proof = originProof(request, new Set())
     if (proof !== 'same-origin') {
-      return reply
-        .code(403)
-        .type('text/html')
-        .send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), refused: ORIGIN_REFUSALS[proof] }))
+      return await sandboxPage(reply, kit, 'mismatch', { refused: ORIGIN_REFUSALS[proof] }, 403)
     }
     const parsed = decisionBody.safeParse(request.body)
     const pending = parsed.success ? store.take(parsed.data.request) : undefined
     if (!parsed.success || pending === undefined) {
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), expired: true }))
+      return await sandboxPage(reply, kit, 'mismatch', { expired: true }, 400)
     }
     const state: Record<string, string> = pending.state === undefined ? {} : { state: pending.state }
     if (parsed.data.decision === 'decline') {
@@ -223,10 +205,7 @@ export function consentRoutes (
     }
     const user = DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin'))
     if (user === undefined) {
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), expired: true }))
+      return await sandboxPage(reply, kit, 'mismatch', { expired: true }, 400)
     }
     if (pending.scopes.some((s) => !entitled(user, s))) {
       // The words Webex uses for a user without the needed role (docs/webex-contract.md, "Authorize").

@@ -10,7 +10,7 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEVICE_GRANT_TYPE } from '../oauth/device.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
-import { apiError, oauthError, personChoice, trackingId, type EmulatorKit } from './kit.ts'
+import { apiError, oauthError, personChoice, sandboxPage, trackingId, type EmulatorKit } from './kit.ts'
 import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 
 export interface DeviceRequest {
@@ -147,6 +147,19 @@ const pollBody = z.object({
 
 const verifyBody = personChoice.extend({ user_code: z.string().max(32) })
 
+/**
+ * What a poll is answered while it brings no tokens: status, OAuth code and words. Webex answers
+ * 428 while the person has not decided (docs/webex-contract.md, "Device grant").
+ */
+const POLL_REFUSALS = {
+  pending: [428, 'authorization_pending', 'The user has not yet authorized the device'],
+  slow_down: [400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests'],
+  denied: [400, 'access_denied', 'The user denied the authorization request'],
+  unentitled: [400, 'invalid_scope', 'No user entitled service in request scopes'],
+  expired: [400, 'expired_token', 'The device code has expired'],
+  unknown: [400, 'invalid_grant', 'The device code is invalid or was already used']
+} as const
+
 /** The device grant's endpoints and the verification page where a demo user decides. */
 export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit: EmulatorKit, limited: object): void {
   app.post('/device/authorize', limited, (request, reply) => {
@@ -200,20 +213,11 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
       return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
     }
     const result = device.poll(parsed.data.device_code ?? '', client.clientId)
+    if (result.kind !== 'forced' && result.kind !== 'approved') {
+      const [status, error, words] = POLL_REFUSALS[result.kind]
+      return oauthError(reply, status, error, words)
+    }
     switch (result.kind) {
-      // Webex answers 428 while the person has not decided (docs/webex-contract.md, "Device grant").
-      case 'pending':
-        return oauthError(reply, 428, 'authorization_pending', 'The user has not yet authorized the device')
-      case 'slow_down':
-        return oauthError(reply, 400, 'slow_down', 'Polling too fast: wait 5 more seconds between requests')
-      case 'denied':
-        return oauthError(reply, 400, 'access_denied', 'The user denied the authorization request')
-      case 'unentitled':
-        return oauthError(reply, 400, 'invalid_scope', 'No user entitled service in request scopes')
-      case 'expired':
-        return oauthError(reply, 400, 'expired_token', 'The device code has expired')
-      case 'unknown':
-        return oauthError(reply, 400, 'invalid_grant', 'The device code is invalid or was already used')
       case 'forced': {
         const { error, shape } = result.answer
         const status = error === 'authorization_pending' ? 428 : 400
@@ -243,36 +247,24 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
   app.get('/device', limited, async (request, reply) => {
     const typed = (request.query as { userCode?: unknown }).userCode
     const waiting = typeof typed === 'string' ? device.byUserCode(typed) : undefined
-    return reply
-      .type('text/html')
-      .header('cache-control', 'no-store')
-      .send(
-        await reply.sandboxView('device', {
-          prefix: kit.prefix(),
-          unknown: typeof typed === 'string' && waiting === undefined,
-          request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
-          users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
-        })
-      )
+    return await sandboxPage(reply, kit, 'device', {
+      unknown: typeof typed === 'string' && waiting === undefined,
+      request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
+      users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
+    })
   })
 
   app.post('/device/verify', limited, async (request, reply) => {
     // Like the consent form, the page's one POST must come from the page itself.
     const proof = originProof(request, new Set())
     if (proof !== 'same-origin') {
-      return reply
-        .code(403)
-        .type('text/html')
-        .send(await reply.sandboxView('mismatch', { prefix: kit.prefix(), refused: ORIGIN_REFUSALS[proof] }))
+      return await sandboxPage(reply, kit, 'mismatch', { refused: ORIGIN_REFUSALS[proof] }, 403)
     }
     const parsed = verifyBody.safeParse(request.body ?? {})
     const waiting = parsed.success ? device.byUserCode(parsed.data.user_code) : undefined
     const user = parsed.success ? DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin')) : undefined
     if (!parsed.success || waiting === undefined || user === undefined) {
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(await reply.sandboxView('device', { prefix: kit.prefix(), unknown: true }))
+      return await sandboxPage(reply, kit, 'device', { unknown: true }, 400)
     }
     const outcome =
       parsed.data.decision === 'decline'
@@ -281,14 +273,8 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
           ? 'accept'
           : 'unentitled'
     device.decide(waiting, user, outcome)
-    return reply
-      .type('text/html')
-      .header('cache-control', 'no-store')
-      .send(
-        await reply.sandboxView('device', {
-          prefix: kit.prefix(),
-          done: { accepted: outcome === 'accept', declined: outcome === 'decline', user }
-        })
-      )
+    return await sandboxPage(reply, kit, 'device', {
+      done: { accepted: outcome === 'accept', declined: outcome === 'decline', user }
+    })
   })
 }

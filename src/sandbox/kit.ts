@@ -150,3 +150,15 @@ export function clientOf (
   const client = id === undefined ? undefined : clients.get(id)
   return client !== undefined && secret !== undefined && same(secret, client.clientSecret) ? client : undefined
 }
+
+/** A sandbox page (templates/sandbox/<page>.hbs) with the emulator's prefix for its links; never cached. */
+export async function sandboxPage (
+  reply: FastifyReply,
+  kit: Pick<EmulatorKit, 'prefix'>,
+  page: 'consent' | 'device' | 'mismatch',
+  data: object,
+  status = 200
+): Promise<FastifyReply> {
+  const html = await reply.sandboxView(page, { prefix: kit.prefix(), ...data })
+  return reply.code(status).type('text/html').header('cache-control', 'no-store').send(html)
+}

@@ -88,15 +88,7 @@ export function callbackRoutes (ctx: WebContext, presenters: Presenters) {
       const query = parseCallback(request.query)
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
-      const { tokens, idClaims } = await exchangeAndVerify(webex, {
-        code,
-        redirectUri: config.redirectUri,
-        verifier: flow.verifier,
-        nonce: flow.nonce,
-        scopes: flow.scopes,
-        clientId: config.clientId,
-        now: ctx.now
-      })
+      const { tokens, idClaims } = await exchangeAndVerify(webex, { code, flow, client: config, now: ctx.now })
       return await presenters[flow.purpose ?? 'tokens'](request, reply, {
         tokens,
         requested: flow.scopes,
