@@ -2,7 +2,7 @@
 // (consent.ts), one-time codes with PKCE, the token endpoint with both grants, OpenID Connect
 // (openid.ts: nonce, RS256 id_token, discovery, keys, userinfo), people/me, organizations and
 // tokenExpiry (people.ts). Its state lives in memory, bounded. The device grant (device.ts),
-// Service Apps (service-apps.ts) and the Authorizations API (grants.ts) are route families of
+// Service Apps (service-apps.ts) and the Authorizations API (authorizations.ts) are route families of
 // their own too, all on the small kit this class hands them (kit.ts).
 import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { OpenIdProvider, userInfoClaims, type IdTokenTamper } from './openid.ts'
 import { DEMO_USERS, SANDBOX_ORG_ID } from './users.ts'
-import { authorizationRoutes, GrantRegistry, type GrantRecord } from './grants.ts'
+import { authorizationRoutes, AuthorizationRegistry, type AuthorizationRecord } from './authorizations.ts'
 import { deviceRoutes, DeviceRequests } from './device.ts'
 import { DEMO_SERVICE_APPS, serviceAppRoutes } from './service-apps.ts'
 import { peopleRoutes } from './people.ts'
@@ -71,7 +71,7 @@ export class Emulator {
   readonly #codeTtlMs: number
   readonly #consents: ConsentRequests
   /** Every grant issued, per person and client, as the Authorizations API lists them. */
-  readonly grants: GrantRegistry
+  readonly grants: AuthorizationRegistry
   /** Device-grant requests waiting for a person on the verification page. */
   readonly device: DeviceRequests
   readonly #rateLimitPerMinute: number
@@ -96,7 +96,7 @@ export class Emulator {
     this.#codeTtlMs = options.codeTtlMs ?? 5 * 60_000
     this.#consents = new ConsentRequests(options.maxPendingBytes ?? 2 * 1024 * 1024, this.#now, MAX_ENTRIES)
     this.#rateLimitPerMinute = options.rateLimitPerMinute ?? 0
-    this.grants = new GrantRegistry(DEMO_USERS, this.#now)
+    this.grants = new AuthorizationRegistry(DEMO_USERS, this.#now)
     this.device = new DeviceRequests(this.#now, {
       intervalS: options.deviceIntervalS ?? 2,
       ttlS: options.deviceTtlS ?? 300
@@ -324,7 +324,7 @@ export class Emulator {
   }
 
   /** Forgets the tokens of revoked authorizations: people/me answers 401 and refresh invalid_grant. */
-  #forget (removed: readonly GrantRecord[]): void {
+  #forget (removed: readonly AuthorizationRecord[]): void {
     for (const record of removed) {
       if (record.token === undefined) continue
       if (record.type === 'refresh') this.#refresh.delete(record.token)

@@ -1,6 +1,6 @@
 // What the emulator's route families share: the grant and client shapes, Webex's two error
 // shapes, and the small part of the Emulator that the device grant (device.ts), Service Apps
-// (service-apps.ts) and the Authorizations API (grants.ts) use: issuing tokens, finding clients,
+// (service-apps.ts) and the Authorizations API (authorizations.ts) use: issuing tokens, finding clients,
 // and guarding an API route with a bearer token.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -40,8 +40,8 @@ export interface IssuedRecord {
 /** The sandbox org's id as people/me gives it. */
 export const ORG_ID = Buffer.from(`ciscospark://us/ORGANIZATION/${SANDBOX_ORG_ID}`).toString('base64url')
 
-/** One authorization the sandbox issued, as its Authorizations API lists it (grants.ts). */
-export interface GrantRecord {
+/** One authorization the sandbox issued, as its Authorizations API lists it (authorizations.ts). */
+export interface AuthorizationRecord {
   id: string
   type: 'refresh' | 'access'
   clientId: string
@@ -100,7 +100,7 @@ export interface EmulatorKit {
     answer: (held: IssuedToken) => unknown
   ) => Promise<unknown>
   /** Forgets the tokens of revoked authorizations. */
-  forget: (removed: readonly GrantRecord[]) => void
+  forget: (removed: readonly AuthorizationRecord[]) => void
 }
 
 /** What a person chooses on a sandbox page (consent, device verification): a demo user, and accept or decline. */

@@ -1,4 +1,4 @@
-// The emulator's record of grants, and the Authorizations API that lists and revokes them
+// The emulator's record of authorizations (Webex's word for an OAuth grant), and the Authorizations API that lists and revokes them
 // (docs/webex-contract.md, "Authorizations"): one `refresh` authorization per sign-in and one
 // `access` authorization per access token made from it. Revoking a refresh authorization ends
 // its access tokens too. Each demo user also holds a few grants of other applications, so the
@@ -6,10 +6,10 @@
 import { LRUCache } from 'lru-cache'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { apiError, ORG_ID, type EmulatorKit, type GrantRecord, type IssuedToken } from './kit.ts'
+import { apiError, ORG_ID, type EmulatorKit, type AuthorizationRecord, type IssuedToken } from './kit.ts'
 import { DEMO_USERS, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 
-export type { GrantRecord } from './kit.ts'
+export type { AuthorizationRecord } from './kit.ts'
 
 /** The API's view of a record. */
 export interface AuthorizationItem {
@@ -37,9 +37,9 @@ const OTHER_APPLICATIONS = [
   { clientId: 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec', applicationName: 'Developer Portal' }
 ]
 
-export class GrantRegistry {
+export class AuthorizationRegistry {
   /** Bounded: past MAX_RECORDS the least recently used record is forgotten, so a long run cannot leak. */
-  readonly #records = new LRUCache<string, GrantRecord>({ max: MAX_RECORDS })
+  readonly #records = new LRUCache<string, AuthorizationRecord>({ max: MAX_RECORDS })
   readonly #now: () => number
 
   constructor (users: readonly DemoUser[], now: () => number) {
@@ -59,16 +59,16 @@ export class GrantRegistry {
   }
 
   /** Every record, oldest first, as Webex lists a person's grants (reads peek, so the order stays the order made). */
-  #all (): GrantRecord[] {
-    return [...this.#records.rvalues()].filter((r): r is GrantRecord => r !== undefined)
+  #all (): AuthorizationRecord[] {
+    return [...this.#records.rvalues()].filter((r): r is AuthorizationRecord => r !== undefined)
   }
 
-  #put (record: GrantRecord): GrantRecord {
+  #put (record: AuthorizationRecord): AuthorizationRecord {
     this.#records.set(record.id, record)
     return record
   }
 
-  add (input: Omit<GrantRecord, 'id' | 'created'>): GrantRecord {
+  add (input: Omit<AuthorizationRecord, 'id' | 'created'>): AuthorizationRecord {
     // To the second, as Webex's examples give it (2015-10-18T14:26:16+00:00).
     return this.#put({
       ...input,
@@ -77,12 +77,12 @@ export class GrantRegistry {
     })
   }
 
-  get (id: string): GrantRecord | undefined {
+  get (id: string): AuthorizationRecord | undefined {
     return this.#records.peek(id)
   }
 
   /** The grant a token was issued under, as only the issuer knows it (tests check the app's choice against it). */
-  byToken (token: string): GrantRecord | undefined {
+  byToken (token: string): AuthorizationRecord | undefined {
     return this.#all().find((r) => r.token === token)
   }
 
@@ -101,7 +101,7 @@ export class GrantRegistry {
   }
 
   /** Removes an authorization, and the access authorizations made from a refresh one; returns what was removed. */
-  revoke (id: string): GrantRecord[] {
+  revoke (id: string): AuthorizationRecord[] {
     const record = this.#records.peek(id)
     if (record === undefined) return []
     const removed = [record, ...this.#all().filter((r) => r.parent === id)]
@@ -110,7 +110,7 @@ export class GrantRegistry {
   }
 
   /** Removes every authorization of a client (in the sandbox's one org). */
-  revokeClient (clientId: string): GrantRecord[] {
+  revokeClient (clientId: string): AuthorizationRecord[] {
     const removed = this.#all().filter((r) => r.clientId === clientId)
     for (const r of removed) this.#records.delete(r.id)
     return removed
@@ -122,7 +122,7 @@ export class GrantRegistry {
  * scope, held by an admin who is not a read-only one: Webex does not support read-only admins
  * there, for listing or revoking (wxc_sdk's Authorizations text).
  */
-export function authorizationRoutes (app: FastifyInstance, grants: GrantRegistry, kit: EmulatorKit): void {
+export function authorizationRoutes (app: FastifyInstance, grants: AuthorizationRegistry, kit: EmulatorKit): void {
   function caller (
     request: FastifyRequest,
     reply: FastifyReply,
