@@ -1,5 +1,5 @@
-// The emulator's record of authorizations (Webex's word for an OAuth grant), and the Authorizations API that lists and revokes them
-// (docs/webex-contract.md, "Authorizations"): one `refresh` authorization per sign-in and one
+// The emulator's record of authorizations (Webex's word for an OAuth grant), and the
+// Authorizations API that lists and revokes them (docs/webex-contract.md, "Authorizations"): one `refresh` authorization per sign-in and one
 // `access` authorization per access token made from it. Revoking a refresh authorization ends
 // its access tokens too. Each demo user also holds a few grants of other applications, so the
 // Grants page has something to group.
