@@ -1,8 +1,8 @@
 // The emulator's record of authorizations (Webex's word for an OAuth grant), and the
-// Authorizations API that lists and revokes them (docs/webex-contract.md, "Authorizations"): one `refresh` authorization per sign-in and one
-// `access` authorization per access token made from it. Revoking a refresh authorization ends
-// its access tokens too. Each demo user also holds a few grants of other applications, so the
-// Grants page has something to group.
+// Authorizations API that lists and revokes them (docs/webex-contract.md, "Authorizations"): one
+// `refresh` authorization per sign-in and one `access` authorization per access token made from
+// it. Revoking a refresh authorization ends its access tokens too. Each demo user also holds a
+// few grants of other applications, so the Grants page has something to group.
 import { LRUCache } from 'lru-cache'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
