@@ -453,13 +453,9 @@ async function main (): Promise<void> {
   })
   report({ name: 'flow latency p50', value: percentile(measured.latencies, 50), unit: 'ms', target: '', pass: null })
   report({ name: 'flow latency p99', value: percentile(measured.latencies, 99), unit: 'ms', target: '', pass: null })
-  report({
-    name: `app CPU per complete flow (${window})`,
-    value: cpuPerFlow,
-    unit: 'ms',
-    target: '≤ 1.0 ms',
-    pass: cpuPerFlow <= 1.0
-  })
+  // Reported, not judged: a sign-in waits minutes for a person, and issue 25 set clarity above
+  // the fraction of a millisecond this once bought (docs/performance.md).
+  report({ name: `app CPU per complete flow (${window})`, value: cpuPerFlow, unit: 'ms', target: '', pass: null })
   report({
     name: `app CPU per flow, first ${settings.flowsWarm} flows (JIT warm-up)`,
     value: cpuWarm,
