@@ -18,13 +18,13 @@ import type { Emulator } from './sandbox/index.ts'
 import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
 import { Refusals } from './web/refusals.ts'
-import { homeRoutes } from './web/home.ts'
-import { signInStarter } from './web/sign-in.ts'
-import { callbackRoutes } from './web/callback.ts'
+import { homePage } from './web/home.ts'
+import { callbackPage } from './web/callback.ts'
 import { assetRoutes } from './web/assets.ts'
-import { tokenRoutes } from './web/tokens.ts'
-import { grantsRoutes } from './web/grants.ts'
-import { serviceAppRoutes } from './web/service-app.ts'
+import { tokensPage } from './web/tokens.ts'
+import { grantsPage } from './web/grants.ts'
+import { serviceAppPage } from './web/service-app.ts'
+import { services } from './web/services.ts'
 import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { HEALTH_SERVICE } from './loopback.ts'
@@ -102,6 +102,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     routerOptions: { maxParamLength: 200 }
   })
 
+  // The services every page shares, as decorators of the app (src/web/services.ts).
   const ctx: WebContext = {
     config,
     catalogue,
@@ -120,6 +121,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     now,
     ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) })
   }
+
+  await app.register(services, ctx)
 
   // One line per request, with the path only: query strings can carry codes and states.
   app.addHook('onResponse', (request, reply, done) => {
@@ -145,9 +148,6 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
     done(null, payload)
-  })
-  app.addHook('onClose', async () => {
-    await ctx.webex.close()
   })
 
   await app.register(helmet, {
@@ -207,18 +207,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Names the app, so the CLI can tell that its own web app holds REDIRECT_URI's port.
   app.get('/healthz', async () => ({ status: 'ok', service: HEALTH_SERVICE }))
-  // Each page owns its start route; the callback hands a sign-in back to the page that started it.
-  const begin = signInStarter(ctx)
-  const tokens = tokenRoutes(ctx)
-  const grants = grantsRoutes(ctx, begin)
-  const serviceApp = serviceAppRoutes(ctx, tokens.presentTokens, begin)
-  await app.register(homeRoutes(ctx, begin, { grants: grants.start, 'service-app': serviceApp.start }))
-  await app.register(tokens.routes)
-  await app.register(grants.routes)
-  await app.register(serviceApp.routes)
-  await app.register(
-    callbackRoutes(ctx, { tokens: tokens.present, grants: grants.present, 'service-app': serviceApp.present })
-  )
+  // The pages, each a plugin on the services; each owns its start route, and the callback hands a
+  // sign-in back to the page that started it (app.signIns).
+  await app.register(homePage)
+  await app.register(tokensPage)
+  await app.register(grantsPage)
+  await app.register(serviceAppPage)
+  await app.register(callbackPage)
   if (config.sandbox) {
     // The emulator is loaded only in sandbox mode.
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')

@@ -1,5 +1,6 @@
 // The callback on REDIRECT_URI's path: match the state to this browser's flow cookie,
 // spend the flow once, exchange the code, ask people/me, and show the tokens.
+import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
@@ -22,9 +23,9 @@ function stateInvalid (reason: string): AppError {
 }
 
 /** What each kind of sign-in shows when it comes back, by the flow's purpose: the page that started it. */
-export type Presenters = Readonly<Record<FlowPurpose, Presenter>>
+export type PresenterOf = (purpose: FlowPurpose) => Presenter
 
-export function callbackRoutes (ctx: WebContext, presenters: Presenters) {
+export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
   const { config, webex } = ctx
 
   /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
@@ -89,11 +90,17 @@ export function callbackRoutes (ctx: WebContext, presenters: Presenters) {
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
       const { tokens, idClaims } = await exchangeAndVerify(webex, { code, flow, client: config, now: ctx.now })
-      return await presenters[flow.purpose ?? 'tokens'](request, reply, {
+      return await presenterOf(flow.purpose ?? 'tokens')(request, reply, {
         tokens,
         requested: flow.scopes,
         ...(idClaims === undefined ? {} : { idClaims })
       })
     })
   }
+}
+
+/** The callback, as a plugin on the app's services: each sign-in goes to the page that registered its purpose. */
+export async function callbackPage (app: FastifyInstance): Promise<void> {
+  const signIns = app.signIns
+  await app.register(callbackRoutes(webContext(app), (purpose) => signIns.present(purpose)))
 }

@@ -1,5 +1,6 @@
 // GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
 // POST /start (check the selection, then begin the sign-in: sign-in.ts).
+import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
@@ -198,7 +199,7 @@ const startBody = accountFields
 export function homeRoutes (
   ctx: WebContext,
   begin: BeginSignIn,
-  pageStarts: Readonly<Record<PageSignIn['purpose'], StartRoute>>
+  pageStart: (purpose: PageSignIn['purpose']) => StartRoute
 ) {
   const { config, catalogue } = ctx
   const render = pageRenderer(config)
@@ -291,7 +292,7 @@ export function homeRoutes (
       if (!body.success) {
         throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
       }
-      if (body.data.purpose !== undefined) return pageStarts[body.data.purpose](request, reply)
+      if (body.data.purpose !== undefined) return pageStart(body.data.purpose)(request, reply)
       // Static mode: the scopes are fixed at start-up, whatever the browser posts.
       const checked =
         config.mode === 'static'
@@ -359,4 +360,10 @@ export function homeRoutes (
       )
     })
   }
+}
+
+/** The scope page, as a plugin on the app's services; an old form's purpose goes to that page's start. */
+export async function homePage (app: FastifyInstance): Promise<void> {
+  const signIns = app.signIns
+  await app.register(homeRoutes(webContext(app), signIns.begin, (purpose) => signIns.start(purpose)))
 }

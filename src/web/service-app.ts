@@ -3,6 +3,7 @@
 // Service App's tokens on the usual tokens page, marked as such (docs/webex-contract.md,
 // "Service Apps"). The secret is used for that one request and kept nowhere; like the Grants
 // page, the integration token travels in the page's own form only.
+import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
@@ -11,8 +12,8 @@ import { presetScopes } from '../oauth/grants.ts'
 import { orgIdFromToken, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
-import { TOKEN, type PresentTokens } from './tokens.ts'
-import { pageSignInStart, signedInAdmin, type BeginSignIn, type Presenter } from './sign-in.ts'
+import { TOKEN } from './tokens.ts'
+import { pageSignInStart, signedInAdmin, type BeginSignIn, type Presenter, type ShowTokens } from './sign-in.ts'
 
 export const SERVICE_APP_PRESET_ID = 'service-app'
 export const SERVICE_APP_TITLE = 'Service App tokens'
@@ -38,7 +39,7 @@ const FIELD_NAMES: Record<string, string> = {
   target_org_id: 'target org id'
 }
 
-export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens, begin: BeginSignIn) {
+export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, begin: BeginSignIn) {
   const { config, webex } = ctx
   const render = pageRenderer(config)
 
@@ -154,4 +155,19 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: PresentTokens,
   }
 
   return { routes, start, present }
+}
+
+/**
+ * The Service App page, as a plugin on the app's services, with its own sign-in; it shows the
+ * app's tokens on the tokens page.
+ */
+export async function serviceAppPage (app: FastifyInstance): Promise<void> {
+  const signIns = app.signIns
+  const showTokens: ShowTokens = async (request, reply, input) => {
+    if (signIns.showTokens === undefined) throw new Error('the tokens page is not registered')
+    return await signIns.showTokens(request, reply, input)
+  }
+  const page = serviceAppRoutes(webContext(app), showTokens, signIns.begin)
+  signIns.register('service-app', { start: page.start, present: page.present })
+  await page.routes(app)
 }

@@ -172,6 +172,19 @@ export interface SignIn {
   idClaims?: IdClaims
 }
 
+/** The tokens page: what it shows for tokens, a sign-in's or a refresh's or a Service App's. */
+export type ShowTokens = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: {
+    tokens: TokenSet
+    requested?: readonly string[]
+    refreshed?: boolean
+    idClaims?: IdClaims
+    serviceApp?: { clientId: string }
+  }
+) => Promise<unknown>
+
 /** What a page shows when its sign-in comes back (callback.ts dispatches by the flow's purpose). */
 export type Presenter = (request: FastifyRequest, reply: FastifyReply, signIn: SignIn) => Promise<unknown>
 
