@@ -39,7 +39,8 @@ describe('accessibility', { skip }, () => {
   }
 
   /** `within`: only that part is checked, where the rest of the page is one checked whole already. */
-  const pages: Array<{ name: string, go: (page: Page) => Promise<unknown>, within?: string }> = [
+  const PHONE = { width: 390, height: 844 }
+  const pages: Array<{ name: string, go: (page: Page) => Promise<unknown>, within?: string, phone?: boolean }> = [
     { name: 'home (dynamic)', go: (page) => page.goto(`${fx.app.url}/`) },
     // The scope page with the problem box on top: the box is what differs from 'home (dynamic)'.
     {
@@ -93,7 +94,18 @@ describe('accessibility', { skip }, () => {
         await page.waitForURL(/\/oauth\?/)
       }
     },
-    { name: 'sandbox device page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/device`) }
+    { name: 'sandbox device page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/device`) },
+    // At 390 px: the scope page with its one-line bar showing, and the grants as stacked cards.
+    {
+      name: 'home at 390 px, its selection bar showing',
+      phone: true,
+      go: async (page) => {
+        await page.goto(`${fx.app.url}/?preset=compliance-ediscovery-delete`)
+        await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight / 3))
+        await page.waitForSelector('#summary-bar:not(.away)', { state: 'visible' })
+      }
+    },
+    { name: 'grants list at 390 px', phone: true, go: (page) => grants(page) }
   ]
 
   /** The Grants sign-in as the sandbox's full admin, ending on the list. */
@@ -120,9 +132,10 @@ describe('accessibility', { skip }, () => {
 
   // Each page is checked in light with every rule, then switched to dark on the same load and
   // checked again for what a colour scheme changes (contrast).
-  for (const { name, go, within } of pages) {
+  for (const { name, go, within, phone } of pages) {
     test(`${name} has no serious or critical axe violation, light or dark`, async () => {
       await ctx.clearCookies()
+      await page.setViewportSize(phone === true ? PHONE : { width: 1280, height: 900 })
       await page.emulateMedia({ colorScheme: 'light' })
       await go(page)
       const light = await axeViolations(
