@@ -141,50 +141,43 @@ export async function verifyIdToken (
 ): Promise<IdClaims> {
   // jose is loaded by the first OpenID sign-in, not at start-up: most sign-ins never need it.
   const { createLocalJWKSet, errors, jwtVerify } = await import('jose')
-  const verify = async (fresh: boolean) => {
-    const keys = await webex.openIdKeys(fresh)
-    const verified = await jwtVerify(idToken, createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]), {
+  const keys = await webex.openIdKeys()
+  const getKey = typeof keys.jwks === 'function'
+    ? keys.jwks
+    : createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0])
+  let payload: JWTPayload
+  try {
+    const verified = await jwtVerify(idToken, getKey, {
       audience: expected.clientId,
       algorithms: ALGORITHMS,
       clockTolerance: CLOCK_TOLERANCE_S,
       currentDate: new Date(expected.now),
       requiredClaims: ['sub', 'exp', 'iat', 'iss']
     })
-    const { payload } = verified
-    if (!issuerAccepted(String(payload.iss), keys.issuer)) {
-      throw invalid("The id_token names an issuer (iss) other than the one in Webex's discovery document.")
-    }
-    // OpenID Connect Core §3.1.3.7: jose checks iat's type, not that it is not in the future.
-    if (typeof payload.iat === 'number' && payload.iat > expected.now / 1000 + CLOCK_TOLERANCE_S) {
-      throw invalid("The id_token is not valid yet: its issue time is in the future (check this machine's clock).")
-    }
-    // With several audiences, azp must name this client; and an azp present must be this client.
-    const audiences = [payload.aud].flat()
-    if (audiences.length > 1 && payload.azp === undefined) {
-      throw invalid(
-        'The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.'
-      )
-    }
-    if (payload.azp !== undefined && payload.azp !== expected.clientId) {
-      throw invalid(
-        "The id_token was issued to another client: its authorized party (azp) is not this integration's client id."
-      )
-    }
-    return verified
-  }
-  let payload: JWTPayload
-  try {
-    payload = (await verify(false)).payload
+    payload = verified.payload
   } catch (err) {
+    // A key set Webex could not give is Webex's failure; anything else is the id_token's.
     if (err instanceof AppError) throw err
-    if (!(err instanceof errors.JWKSNoMatchingKey)) throw invalid(reasonOf(errors, err))
-    // Webex may have rotated its keys since they were fetched: fetch once more.
-    try {
-      payload = (await verify(true)).payload
-    } catch (again) {
-      if (again instanceof AppError) throw again
-      throw invalid(reasonOf(errors, again))
-    }
+    throw invalid(reasonOf(errors, err))
+  }
+  if (!issuerAccepted(String(payload.iss), keys.issuer)) {
+    throw invalid("The id_token names an issuer (iss) other than the one in Webex's discovery document.")
+  }
+  // OpenID Connect Core §3.1.3.7: jose checks iat's type, not that it is not in the future.
+  if (typeof payload.iat === 'number' && payload.iat > expected.now / 1000 + CLOCK_TOLERANCE_S) {
+    throw invalid("The id_token is not valid yet: its issue time is in the future (check this machine's clock).")
+  }
+  // With several audiences, azp must name this client; and an azp present must be this client.
+  const audiences = [payload.aud].flat()
+  if (audiences.length > 1 && payload.azp === undefined) {
+    throw invalid(
+      'The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.'
+    )
+  }
+  if (payload.azp !== undefined && payload.azp !== expected.clientId) {
+    throw invalid(
+      "The id_token was issued to another client: its authorized party (azp) is not this integration's client id."
+    )
   }
   const nonce = typeof payload.nonce === 'string' ? Buffer.from(payload.nonce) : undefined
   const sent = Buffer.from(expected.nonce)

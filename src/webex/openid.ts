@@ -1,5 +1,6 @@
 // OpenID Connect at Webex (docs/webex-contract.md, "OpenID Connect"): the discovery document,
 // its signing keys (kept an hour, fetched again for a key id we do not know) and UserInfo.
+import type { JWTVerifyGetKey } from 'jose'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { classifyWebexError } from './classify.ts'
@@ -21,7 +22,8 @@ const jwksAnswer = z.object({ keys: z.array(z.object({ kty: z.string() }).loose(
 
 export interface OpenIdKeys {
   issuer: string
-  jwks: { keys: Array<Record<string, unknown>> }
+  /** The signing keys: a remote key set (jose's, at jwks_uri), or a key set at hand (tests). */
+  jwks: JWTVerifyGetKey | { keys: Array<Record<string, unknown>> }
   /**
    * Where the claims of the email, profile, phone and address scopes come from
    * (docs/webex-contract.md, "OpenID Connect").
@@ -29,7 +31,7 @@ export interface OpenIdKeys {
   userinfoEndpoint?: string
 }
 
-/** Discovery and keys are kept this long; an unknown key id fetches them again at once. */
+/** Discovery and keys are kept this long; an unknown key id fetches the keys again (jose's cooldown aside). */
 const OPENID_CACHE_MS = 60 * 60 * 1000
 
 type GetJson = <T>(path: string, bearer: string, schema: z.ZodType<T>, what: string) => Promise<T>
@@ -50,6 +52,25 @@ export function openIdCalls (
     })
 
   let openId: { keys: OpenIdKeys, at: number } | undefined
+  let keySet: { url: string, keys: JWTVerifyGetKey } | undefined
+
+  /**
+   * jose's remote key set at jwks_uri: fetched on first use, kept an hour, fetched again for a
+   * key id it does not know (once in 30 s at most). It fetches through this client's transport,
+   * so the keys come with its timeouts, size cap and tracking id, and a failure is Webex's
+   * (webex_unavailable), not the id_token's.
+   */
+  async function remoteKeys (url: URL): Promise<JWTVerifyGetKey> {
+    if (keySet?.url === url.href) return keySet.keys
+    const { createRemoteJWKSet, customFetch } = await import('jose')
+    const viaTransport = async (href: string): Promise<Response> => {
+      const jwks = await getPublic(href, jwksAnswer, 'the OpenID key set')
+      return new Response(JSON.stringify(jwks), { status: 200, headers: { 'content-type': 'application/json' } })
+    }
+    const keys = createRemoteJWKSet(url, { cacheMaxAge: OPENID_CACHE_MS, [customFetch]: viaTransport })
+    keySet = { url: url.href, keys }
+    return keySet.keys
+  }
 
   /** A JSON document fetched without a token (discovery, keys); not retried: a failure is reported at once. */
   async function getPublic<T> (path: string, schema: z.ZodType<T>, what: string): Promise<T> {
@@ -59,11 +80,11 @@ export function openIdCalls (
   }
 
   /**
-   * The issuer and signing keys from `{base}/.well-known/openid-configuration` and its
-   * `jwks_uri`, kept for an hour; `fresh` fetches them again (a key id we do not know yet).
+   * The issuer, UserInfo endpoint and signing keys from `{base}/.well-known/openid-configuration`,
+   * kept for an hour; the keys are jose's remote set at its `jwks_uri`.
    */
-  async function openIdKeys (fresh = false): Promise<OpenIdKeys> {
-    if (!fresh && openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
+  async function openIdKeys (): Promise<OpenIdKeys> {
+    if (openId !== undefined && now() - openId.at < OPENID_CACHE_MS) return openId.keys
     const discovery = await getPublic(
       '/.well-known/openid-configuration',
       discoveryAnswer,
@@ -79,7 +100,7 @@ export function openIdCalls (
       })
     }
     const userinfo = discovery.userinfo_endpoint === undefined ? undefined : new URL(discovery.userinfo_endpoint)
-    const jwks = await getPublic(jwksUrl.toString(), jwksAnswer, 'the OpenID key set')
+    const jwks = await remoteKeys(jwksUrl)
     openId = {
       keys: {
         issuer: discovery.issuer,
