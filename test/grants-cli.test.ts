@@ -1,7 +1,7 @@
 // `grants list`, `grants revoke` and `audit` against the emulator, in this process through
 // runCli: the admin token read the safe ways or from a sign-in, the role refusals with their
 // exit codes, the question revoke asks on a terminal, and the audit file the commands append to.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,10 +13,10 @@ import {
   CLIENT_SECRET,
   cliSignIn,
   consent,
+  emulatorForCli,
   freePort,
   runCliHere,
-  type RunningEmulator,
-  startEmulator
+  type RunningEmulator
 } from './helpers.ts'
 
 const PORTAL = 'C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec'
@@ -26,23 +26,14 @@ function personId (key: string): string {
 }
 
 describe('webex-token-issuer grants and audit', () => {
+  const fixture = emulatorForCli()
   let emu: RunningEmulator
   let env: Record<string, string>
   let auditFile: string
-  before(async () => {
-    const port = await freePort()
-    emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
+  before(() => {
+    emu = fixture.emu
     auditFile = join(mkdtempSync(join(tmpdir(), 'wti-audit-')), 'audit.jsonl')
-    env = {
-      CLIENT_ID,
-      CLIENT_SECRET,
-      REDIRECT_URI: `http://127.0.0.1:${port}/oauth`,
-      WEBEX_BASE_URL: emu.base,
-      AUDIT_LOG: auditFile
-    }
-  })
-  after(async () => {
-    await emu.app.close()
+    env = { ...fixture.env, AUDIT_LOG: auditFile }
   })
 
   /** `token` as a demo user; returns the access token it printed. */

@@ -172,18 +172,17 @@ export interface SignIn {
   idClaims?: IdClaims
 }
 
-/** The tokens page: what it shows for tokens, a sign-in's or a refresh's or a Service App's. */
-export type ShowTokens = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  input: {
-    tokens: TokenSet
-    requested?: readonly string[]
-    refreshed?: boolean
-    idClaims?: IdClaims
-    serviceApp?: { clientId: string }
-  }
-) => Promise<unknown>
+/** Tokens to show: a sign-in's (with what it asked for), a refresh's, or a Service App's. */
+export interface TokensToShow {
+  tokens: TokenSet
+  requested?: readonly string[]
+  refreshed?: boolean
+  idClaims?: IdClaims
+  serviceApp?: { clientId: string }
+}
+
+/** The tokens page: what it shows for tokens. */
+export type ShowTokens = (request: FastifyRequest, reply: FastifyReply, input: TokensToShow) => Promise<unknown>
 
 /** What a page shows when its sign-in comes back (callback.ts dispatches by the flow's purpose). */
 export type Presenter = (request: FastifyRequest, reply: FastifyReply, signIn: SignIn) => Promise<unknown>

@@ -1,12 +1,11 @@
 // The token lifecycle in the browser: show tokens (after a grant or a refresh), refresh a
 // token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
 import { webContext } from './services.ts'
-import type { Presenter } from './sign-in.ts'
+import type { Presenter, TokensToShow } from './sign-in.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { withoutBearer } from '../oauth/token-file.ts'
 import { AppError } from '../errors.ts'
-import type { IdClaims } from '../oauth/id-token.ts'
 import { isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
 import { rateLimited, recordAudit, type WebContext } from './context.ts'
 import { tokenEntry, type AuditEventName } from '../audit.ts'
@@ -122,13 +121,7 @@ export function tokenRoutes (ctx: WebContext) {
   async function presentTokens (
     request: FastifyRequest,
     reply: FastifyReply,
-    input: {
-      tokens: TokenSet
-      requested?: readonly string[]
-      refreshed?: boolean
-      idClaims?: IdClaims
-      serviceApp?: { clientId: string }
-    }
+    input: TokensToShow
   ) {
     const who = await whoIs(request, input.tokens.accessToken)
     const now = ctx.now()
