@@ -1,5 +1,6 @@
-// The benchmark harness cannot rot: its quick smoke run must work end to end. It asserts
-// that every measure was taken, not the speed targets (those live in `npm run bench`).
+// The benchmark harness cannot rot: its quick smoke run must work end to end. It asserts that
+// every measure was taken and that the page comparison is like for like (both servers sent the
+// same bytes), not the speed targets (those live in `npm run bench`).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -29,9 +30,17 @@ test('npm run bench -- --quick measures everything and writes its results', asyn
   assert.match(stdout, /^\| measure \| value \| target \| result \|$/m)
   const results = JSON.parse(readFileSync(out, 'utf8')) as {
     quick: boolean
-    measures: Array<{ name: string, value: number, pass: boolean | null }>
+    comparison: { pageBytes: number, baselineSizes: number[], appSizes: number[] }
+    measures: Array<{ name: string, value: number, target: string, pass: boolean | null }>
   }
   assert.equal(results.quick, true)
+  // What the comparison rests on: bare Fastify and the app sent the same page, byte for byte.
+  const { pageBytes, baselineSizes, appSizes } = results.comparison
+  assert.ok(pageBytes > 50_000, `the scope page is ${pageBytes} bytes`)
+  assert.deepEqual(baselineSizes, [pageBytes])
+  assert.deepEqual(appSizes, [pageBytes])
+  // A measure with a target was judged against it; one without was not.
+  for (const m of results.measures) assert.equal(typeof m.pass, m.target === '' ? 'object' : 'boolean', m.name)
   const names = results.measures.map((m) => m.name)
   for (const wanted of [
     /baseline start-up/,

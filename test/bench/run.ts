@@ -170,12 +170,18 @@ function rssMb (pid: number): number {
  * of answer and per header line, so on these two cores it could not load even a bare Fastify
  * serving the catalogue page's bytes faster than 0.45× hello world, whatever the app did.
  */
-async function load (url: string, connections: number, ms: number): Promise<{ rps: number, latencies: number[] }> {
+async function load (
+  url: string,
+  connections: number,
+  ms: number
+): Promise<{ rps: number, latencies: number[], sizes: Set<number> }> {
   const target = new URL(url)
   const pool = new Pool(target.origin, { connections, keepAliveTimeout: 30_000 })
   // Headers as a browser sends them: it always accepts compressed pages.
   const headers = { 'accept-encoding': 'gzip, deflate, br', accept: 'text/html' }
   const latencies: number[] = []
+  // Every answer's length, so the run can show that the two servers sent the same bytes.
+  const sizes = new Set<number>()
   let failures = 0
   const t0 = performance.now()
   const end = t0 + ms
@@ -184,6 +190,7 @@ async function load (url: string, connections: number, ms: number): Promise<{ rp
       while (performance.now() < end) {
         const t = performance.now()
         const res = await pool.request({ path: target.pathname, method: 'GET', headers })
+        sizes.add(Number(res.headers['content-length'] ?? -1))
         await res.body.dump()
         if (res.statusCode !== 200) failures++
         latencies.push(performance.now() - t)
@@ -193,7 +200,7 @@ async function load (url: string, connections: number, ms: number): Promise<{ rp
   const seconds = (performance.now() - t0) / 1000
   await pool.close()
   if (failures > 0) throw new Error(`${url}: ${failures} answers were not 200`)
-  return { rps: latencies.length / seconds, latencies }
+  return { rps: latencies.length / seconds, latencies, sizes }
 }
 
 /**
@@ -201,19 +208,29 @@ async function load (url: string, connections: number, ms: number): Promise<{ rp
  * both; each figure is the median of its rounds. Both servers listen throughout; the idle
  * one costs nothing.
  */
-async function alternate (urls: [string, string], connections: number): Promise<Array<{ rps: number, p99: number }>> {
+async function alternate (
+  urls: [string, string],
+  connections: number
+): Promise<Array<{ rps: number, p99: number, sizes: number[] }>> {
   for (const url of urls) await load(url, connections, settings.warmMs) // JIT warm-up, for both alike
   const runs: Array<Array<{ rps: number, p99: number }>> = [[], []]
+  const sizes = [new Set<number>(), new Set<number>()]
   for (let round = 0; round < settings.rounds; round++) {
     for (const [i, url] of urls.entries()) {
-      const { rps, latencies } = await load(url, connections, settings.roundMs)
+      const answer = await load(url, connections, settings.roundMs)
+      const { rps, latencies } = answer
+      for (const size of answer.sizes) sizes[i]?.add(size)
       runs[i]?.push({ rps, p99: percentile(latencies, 99) })
       if (process.env.BENCH_VERBOSE === '1') {
         process.stderr.write(`    round ${round + 1}: ${url} ${rps.toFixed(0)} req/s\n`)
       }
     }
   }
-  return runs.map((r) => ({ rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)) }))
+  return runs.map((r, i) => ({
+    rps: median(r.map((x) => x.rps)),
+    p99: median(r.map((x) => x.p99)),
+    sizes: [...(sizes[i] ?? [])]
+  }))
 }
 
 /**
@@ -391,6 +408,11 @@ async function main (): Promise<void> {
   const [base, page] = await alternate([`http://127.0.0.1:${helloPort}/page`, `${appUrl}/`], 50)
   await stop(hello)
   if (base === undefined || page === undefined) throw new Error('no load figures')
+  // Like for like, or the comparison means nothing: both sent exactly the page's bytes, every time.
+  const comparison = { pageBytes: pageBytes.length, baselineSizes: base.sizes, appSizes: page.sizes }
+  if (base.sizes.join() !== String(pageBytes.length) || page.sizes.join() !== String(pageBytes.length)) {
+    throw new Error(`the baseline and the app did not send the same bytes: ${JSON.stringify(comparison)}`)
+  }
   const rounds = settings.rounds > 1 ? `, median of ${settings.rounds} rounds` : ''
   const kb = `${(pageBytes.length / 1024).toFixed(0)} KB`
   report({
@@ -507,7 +529,7 @@ async function main (): Promise<void> {
   process.stdout.write(`${table.join('\n')}\n`)
   writeFileSync(
     OUT,
-    JSON.stringify({ date: new Date().toISOString(), quick, node: process.version, measures }, null, 2) + '\n'
+    JSON.stringify({ date: new Date().toISOString(), quick, node: process.version, comparison, measures }, null, 2) + '\n'
   )
   process.stderr.write(`wrote ${OUT}\n`)
 }
