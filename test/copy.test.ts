@@ -2,19 +2,7 @@
 // no "scope(s)", an invalid_scope page that points up to the scopes it lists above, and an icon.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildApp } from '../src/app.ts'
-import { parseConfig } from '../src/config/index.ts'
-import { Browser, LogCapture, runFlow, startApp, unescapeHtml, type RunningApp } from './helpers.ts'
-
-/** A page of an app in this mode, asked for in process: nothing here needs a socket or Webex. */
-async function pageOf (env: Record<string, string>, url = '/'): Promise<string> {
-  const app = await buildApp(parseConfig(env), { logStream: new LogCapture() })
-  try {
-    return (await app.inject({ url })).body
-  } finally {
-    await app.close()
-  }
-}
+import { Browser, pageOf, runFlow, startApp, unescapeHtml, type RunningApp } from './helpers.ts'
 
 describe('the copy of the pages', () => {
   let app: RunningApp
@@ -22,18 +10,18 @@ describe('the copy of the pages', () => {
   after(async () => { await app.close() })
 
   test('preset names and hints carry no Markdown backticks', async () => {
-    const page = await pageOf({})
-    const presets = /<ul class="preset-list">([\s\S]*?)<\/ul>/.exec(page)?.[1] ?? ''
+    const { body } = await pageOf({})
+    const presets = /<ul class="preset-list">([\s\S]*?)<\/ul>/.exec(body)?.[1] ?? ''
     assert.ok(presets.includes('class="preset"'), 'the preset list is on the page')
     assert.doesNotMatch(unescapeHtml(presets), /`/)
   })
 
   test('static mode counts its fixed scopes in words: "1 fixed scope", "2 fixed scopes", never "scope(s)"', async () => {
     for (const [scopes, words] of [['spark-admin:people_read', '1 fixed scope.'], ['spark-admin:people_read spark-admin:licenses_read', '2 fixed scopes.']]) {
-      const page = await pageOf({ MODE: 'static', SCOPES: scopes ?? '' })
-      const summary = /<aside class="summary"[\s\S]*?<\/aside>/.exec(page)?.[0] ?? ''
+      const { body } = await pageOf({ MODE: 'static', SCOPES: scopes ?? '' })
+      const summary = /<aside class="summary"[\s\S]*?<\/aside>/.exec(body)?.[0] ?? ''
       assert.ok(summary.includes(`<p>${words ?? ''}</p>`), summary.slice(0, 300))
-      assert.doesNotMatch(page, /\(s\)/)
+      assert.doesNotMatch(body, /\(s\)/)
     }
   })
 

@@ -191,6 +191,17 @@ export async function startApp (
   }
 }
 
+/** A page of an app in this mode, asked for in process (app.inject): for a page that needs no socket and no Webex. */
+export async function pageOf (env: Record<string, string>, url = '/'): Promise<{ status: number, body: string }> {
+  const app = await buildApp(parseConfig(env), { logStream: new LogCapture() })
+  try {
+    const res = await app.inject({ url })
+    return { status: res.statusCode, body: res.body }
+  } finally {
+    await app.close()
+  }
+}
+
 /** Where a page sends the browser next, as the app's hand-off to Webex does: its meta refresh's URL, unescaped. */
 export function refreshTarget (html: string): string | undefined {
   const match = /<meta http-equiv="refresh" content="0; url=([^"]*)">/.exec(html)

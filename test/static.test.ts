@@ -6,7 +6,7 @@ import { suggestScope } from '../src/catalogue/static-scopes.ts'
 import { checkStaticScopes } from '../src/startup-checks.ts'
 import { ConfigError, parseConfig } from '../src/config/index.ts'
 import { SCOPES_DIR } from '../src/paths.ts'
-import { Browser, consent, freePort, runFlow, spawnTs, startApp } from './helpers.ts'
+import { Browser, consent, freePort, pageOf, runFlow, spawnTs, startApp } from './helpers.ts'
 
 const catalogue = loadCatalogue(SCOPES_DIR)
 
@@ -90,16 +90,12 @@ describe('static-mode start-up validation', () => {
 
 describe('the static-mode page', () => {
   test('lists the fixed scopes with descriptions and roles, and one Start button', async () => {
-    const app = await startApp({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-admin:devices_write' })
-    const browser = new Browser()
-    const page = await browser.fetch(`${app.url}/`)
+    const page = await pageOf({ MODE: 'static', SCOPES: 'spark-admin:people_read spark-admin:devices_write' })
     assert.equal(page.status, 200)
     assert.doesNotMatch(page.body, /type="checkbox" name="scope"/)
     assert.match(page.body, /spark-admin:people_read[\s\S]*Read your org&#x27;s company directory[\s\S]*Role: An admin/)
     assert.match(page.body, /spark-admin:devices_write[\s\S]*Role: Full admin/)
     assert.equal((page.body.match(/type="submit"/g) ?? []).length, 1)
-    await browser.close()
-    await app.close()
   })
 
   test('the server ignores any scopes a browser posts, and the flow completes with the fixed ones', async () => {
