@@ -28,7 +28,9 @@ export function setupScopePicker (): void {
     summaryString === undefined ||
     summaryLabel === undefined ||
     warningsList === undefined
-  ) { return }
+  ) {
+    return
+  }
   const tools = byId('summary-tools', HTMLElement)
   const shareLink = byId('share-link', HTMLAnchorElement)
   const copyButton = byId('copy-scopes', HTMLButtonElement)
@@ -74,7 +76,9 @@ export function setupScopePicker (): void {
       summaryString === undefined ||
       summaryLabel === undefined ||
       warningsList === undefined
-    ) { return }
+    ) {
+      return
+    }
     summaryCount.textContent = summary.count
     summaryLabel.hidden = summary.scopeString === ''
     summaryString.hidden = summary.scopeString === ''

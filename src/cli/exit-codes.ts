@@ -81,7 +81,9 @@ export function exitCodeHelp (kinds?: readonly ErrorKind[]): string {
     if (
       entry.cli === undefined ||
       (kinds !== undefined && kind !== 'bad_request' && kind !== 'unknown_error' && !kinds.includes(kind))
-    ) { continue }
+    ) {
+      continue
+    }
     lines.set(entry.exitCode, [...(lines.get(entry.exitCode) ?? []), entry.cli])
   }
   lines.set(EXIT.config, ['configuration error'])

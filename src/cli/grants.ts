@@ -174,7 +174,9 @@ export function grantsCommands (program: Command, cli: Cli): void {
       if (
         opts.yes !== true &&
         !(await confirmOnTerminal(io.stdin, io.stderr, `Revoke ${what.replace(/\.$/, '')}?`, signal))
-      ) { throw new ExitError(EXIT.cancelled, 'not revoked') }
+      ) {
+        throw new ExitError(EXIT.cancelled, 'not revoked')
+      }
       const { trackingId } =
         'id' in target
           ? await webex.deleteAuthorization(token, target.id)

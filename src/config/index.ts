@@ -262,7 +262,9 @@ export function parseConfig (vars: Env): Config {
     if (
       path === '/' ||
       /^\/(sandbox|assets|healthz|start|grants|service-app|check|refresh|scopes\.json)(\/|$)/.test(path)
-    ) { problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`) }
+    ) {
+      problems.push(`REDIRECT_URI's path ${path} is taken by the app itself: use a path such as /oauth`)
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems)
 

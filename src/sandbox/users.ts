@@ -97,6 +97,8 @@ export function entitled (user: DemoUser, scope: string): boolean {
     scope.startsWith('meeting:admin_') ||
     scope.startsWith('support:org_') ||
     scope === 'spark:applications_token'
-  ) { return user.admin }
+  ) {
+    return user.admin
+  }
   return true
 }

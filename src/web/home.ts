@@ -240,10 +240,7 @@ export function homeRoutes (
       if (hostName(request.host) !== canonicalHost) {
         // From the path and query only: an absolute-form target (GET http://evil.example/) must not leak into Location.
         const { pathname, search } = new URL(request.url, 'http://path.invalid')
-        return reply
-          .code(307)
-          .header('cache-control', 'no-store')
-          .redirect(`${config.redirectOrigin}${pathname}${search}`, 307)
+        return reply.header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${pathname}${search}`, 307)
       }
       const query =
         config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data

@@ -162,11 +162,9 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
  * app's tokens on the tokens page.
  */
 export async function serviceAppPage (app: FastifyInstance): Promise<void> {
-  const signIns = app.signIns
-  const showTokens: ShowTokens = async (request, reply, input) => {
-    if (signIns.showTokens === undefined) throw new Error('the tokens page is not registered')
-    return await signIns.showTokens(request, reply, input)
-  }
+  const { signIns } = app
+  const showTokens = signIns.showTokens
+  if (showTokens === undefined) throw new Error('the tokens page must be registered before the Service App page')
   const page = serviceAppRoutes(webContext(app), showTokens, signIns.begin)
   signIns.register('service-app', { start: page.start, present: page.present })
   await page.routes(app)

@@ -4,7 +4,7 @@ import type { JWTVerifyGetKey } from 'jose'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { classifyWebexError } from './classify.ts'
-import type { Transport } from './transport.ts'
+import { answerFacts, type Answer, type Transport } from './transport.ts'
 
 /** The OpenID discovery document: only what verification needs (docs/webex-contract.md, "OpenID Connect"). */
 const discoveryAnswer = z
@@ -43,13 +43,8 @@ export function openIdCalls (
 ) {
   const { send, base } = transport
   const { now } = options
-  const failure = (answer: Awaited<ReturnType<Transport['send']>>) =>
-    classifyWebexError(answer.status, answer.text, {
-      retryAfter: answer.headers['retry-after'],
-      trackingId: answer.trackingId,
-      secrets: [options.clientSecret],
-      now: now()
-    })
+  const failure = (answer: Answer) =>
+    classifyWebexError(answer.status, answer.text, answerFacts(answer, [options.clientSecret], now()))
 
   let openId: { keys: OpenIdKeys, at: number } | undefined
   let keySet: { url: string, keys: JWTVerifyGetKey } | undefined

@@ -13,7 +13,7 @@ import {
   type TokenSet
 } from './domain.ts'
 import { tokensOf } from './token-endpoint.ts'
-import type { Answer, Transport } from './transport.ts'
+import { answerFacts, type Answer, type Transport } from './transport.ts'
 
 const RETRY_DELAYS_MS = [200, 600]
 const MAX_RETRY_AFTER_S = 2
@@ -42,12 +42,8 @@ export interface RestOptions {
 export function restCalls (transport: Transport, options: RestOptions) {
   const { send } = transport
   const { now, sleep } = options
-  const facts = (answer: Answer, secrets: ReadonlyArray<string | undefined>) => ({
-    retryAfter: answer.headers['retry-after'],
-    trackingId: answer.trackingId,
-    secrets: [...secrets, options.clientSecret],
-    now: now()
-  })
+  const facts = (answer: Answer, secrets: ReadonlyArray<string | undefined>) =>
+    answerFacts(answer, [...secrets, options.clientSecret], now())
   const apiFailure = (answer: Answer, bearer: string) =>
     classifyApiError(answer.status, answer.text, facts(answer, [bearer]))
 
@@ -116,7 +112,9 @@ export function restCalls (transport: Transport, options: RestOptions) {
       if (
         (answer.status === 400 || answer.status === 401) &&
         /client ?secret|client ?id|client credentials/.test(words)
-      ) { throw new AppError('service_app_secret_invalid', details) }
+      ) {
+        throw new AppError('service_app_secret_invalid', details)
+      }
       if (answer.status === 401) throw new AppError('token_invalid', details)
       if (answer.status === 403 && /scope|applications_token/.test(words)) {
         throw new AppError('forbidden', {

@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts'
 import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
 import { classifyWebexError, errorAnswer, jsonOf, oauthErrorCode, scrub } from './classify.ts'
 import type { ClientCredentials, DeviceAuthorization, TokenSet } from './domain.ts'
-import type { Answer, Transport } from './transport.ts'
+import { answerFacts, type Answer, type Transport } from './transport.ts'
 
 const tokenAnswer = z.object({
   access_token: z.string().min(1).max(4096),
@@ -53,12 +53,7 @@ export function tokensOf (transport: Transport, answer: Answer, issuedAt: number
 export function tokenEndpoint (transport: Transport, client: ClientCredentials, now: () => number) {
   const { send } = transport
   const failure = (answer: Answer, secrets: ReadonlyArray<string | undefined>) =>
-    classifyWebexError(answer.status, answer.text, {
-      retryAfter: answer.headers['retry-after'],
-      trackingId: answer.trackingId,
-      secrets: [...secrets, client.clientSecret],
-      now: now()
-    })
+    classifyWebexError(answer.status, answer.text, answerFacts(answer, [...secrets, client.clientSecret], now()))
 
   /** A token grant is never retried: a sent code may already be spent (docs/webex-contract.md, "Token"). */
   async function grant (

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import type * as z from 'zod'
 import { AppError } from '../errors.ts'
-import { jsonOf, scrub } from './classify.ts'
+import { jsonOf, scrub, type AnswerFacts } from './classify.ts'
 import type { ClientCredentials } from './domain.ts'
 
 export interface Timeouts {
@@ -27,6 +27,11 @@ export interface Answer {
   headers: Record<string, string | string[] | undefined>
   text: string
   trackingId: string
+}
+
+/** What classify.ts needs of an answer beside its status and body; each secret is scrubbed from its words. */
+export function answerFacts (answer: Answer, secrets: ReadonlyArray<string | undefined>, now: number): AnswerFacts {
+  return { retryAfter: answer.headers['retry-after'], trackingId: answer.trackingId, secrets, now }
 }
 
 export interface TransportOptions {

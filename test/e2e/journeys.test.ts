@@ -342,7 +342,9 @@ describe('browser journeys', { skip }, () => {
       let i = 0;
       i < 80 && !(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first));
       i++
-    ) { await page.keyboard.press('Tab') }
+    ) {
+      await page.keyboard.press('Tab')
+    }
     assert.equal(
       await page.evaluate((sel) => document.activeElement === document.querySelector(sel), first),
       true,
