@@ -137,6 +137,12 @@ describe('a failing token endpoint', () => {
       status: 502,
       text: /not the JSON this app expects/
     },
+    {
+      name: 'an answer over the size cap (256 KiB)',
+      fault: { kind: 'status', status: 200, body: JSON.stringify({ access_token: 'x'.repeat(300_000) }) },
+      status: 502,
+      text: /far larger than expected/
+    },
     { name: 'a connection reset', fault: { kind: 'reset' }, status: 502, text: /failed or was cut off/ },
     { name: 'a body cut off mid-way', fault: { kind: 'truncate' }, status: 502, text: /Webex could not be reached/ },
     { name: 'a hang (headers timeout)', fault: { kind: 'hang' }, status: 504, text: /did not answer in time/ },
@@ -211,6 +217,28 @@ describe('a failing token endpoint', () => {
     assert.match(final.body, /rate-limiting/)
     assert.equal(app.emulator.emulator.hits.me, hits + 1)
     assert.deepEqual(waits, [], 'no wait at all')
+    await browser.close()
+  })
+
+  test('people/me is tried three times at most, waiting 200 then 600 ms, and an oversized answer only once', async () => {
+    const browser = new Browser()
+    let hits = app.emulator.emulator.hits.me
+    const unavailable = { kind: 'status' as const, status: 503, body: '{"message":"down","trackingId":"ROUTER_503"}' }
+    app.emulator.emulator.faults.push('me', unavailable, unavailable, unavailable)
+    waits.length = 0
+    const down = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    assert.equal(down.final.status, 200)
+    assert.match(down.final.body, /Webex did not say whose token this is/)
+    assert.equal(app.emulator.emulator.hits.me, hits + 3)
+    assert.deepEqual(waits, [200, 600])
+    hits = app.emulator.emulator.hits.me
+    waits.length = 0
+    app.emulator.emulator.faults.push('me', { kind: 'status', status: 200, body: `{"id":"${'x'.repeat(300_000)}"}` })
+    const huge = await runFlow(browser, app.url, ['spark-admin:people_read'])
+    assert.equal(huge.final.status, 200)
+    assert.match(huge.final.body, /Webex did not say whose token this is/)
+    assert.equal(app.emulator.emulator.hits.me, hits + 1)
+    assert.deepEqual(waits, [])
     await browser.close()
   })
 

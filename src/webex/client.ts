@@ -15,15 +15,15 @@ export interface WebexClientOptions {
   /** The undici dispatcher; without one the client makes its own keep-alive Agent on first use. */
   dispatcher?: Dispatcher
   timeouts?: Timeouts
+  /** How a retry waits; tests record the waits instead of sleeping. */
   sleep?: (ms: number) => Promise<void>
   now?: () => number
 }
 
 export function createWebexClient (options: WebexClientOptions) {
   const now = options.now ?? Date.now
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
-  const transport = createTransport(options)
-  const rest = restCalls(transport, { clientSecret: options.clientSecret, now, sleep })
+  const transport = createTransport({ ...options, now })
+  const rest = restCalls(transport, { clientSecret: options.clientSecret, now })
   const { getJson, ...calls } = rest
   return {
     ...tokenEndpoint(transport, { clientId: options.clientId, clientSecret: options.clientSecret }, now),

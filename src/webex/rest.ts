@@ -15,9 +15,6 @@ import {
 import { tokensOf } from './token-endpoint.ts'
 import { answerFacts, type Answer, type Transport } from './transport.ts'
 
-const RETRY_DELAYS_MS = [200, 600]
-const MAX_RETRY_AFTER_S = 2
-
 const organizationAnswer = z.object({ id: z.string(), displayName: z.string().optional() }).loose()
 const tokenExpiryAnswer = z.object({ exp: z.coerce.number() }).loose()
 
@@ -35,13 +32,11 @@ export interface RestOptions {
   /** Scrubbed from every answer's words, with the token of the call. */
   clientSecret: string
   now: () => number
-  /** How the client waits between retries; tests record the waits instead of sleeping. */
-  sleep: (ms: number) => Promise<void>
 }
 
 export function restCalls (transport: Transport, options: RestOptions) {
   const { send } = transport
-  const { now, sleep } = options
+  const { now } = options
   const facts = (answer: Answer, secrets: ReadonlyArray<string | undefined>) =>
     answerFacts(answer, [...secrets, options.clientSecret], now())
   const apiFailure = (answer: Answer, bearer: string) =>
@@ -54,24 +49,11 @@ export function restCalls (transport: Transport, options: RestOptions) {
     throw apiFailure(answer, bearer)
   }
 
-  /** Idempotent GETs retry on network errors, 5xx and short Retry-After waits. */
+  /** Idempotent GETs are retried by the transport on network errors, 5xx and short Retry-After waits. */
   async function getJson<T> (path: string, bearer: string, schema: z.ZodType<T>, what: string): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      let error: AppError
-      try {
-        const answer = await send('GET', path, { bearer })
-        if (answer.status >= 200 && answer.status < 300) return transport.parse(answer, schema, what)
-        error = apiFailure(answer, bearer)
-        if (answer.status < 500 && answer.status !== 429 && answer.status !== 423) throw error
-      } catch (err) {
-        if (!(err instanceof AppError) || err.kind !== 'webex_unavailable') throw err
-        error = err
-      }
-      const delay = RETRY_DELAYS_MS[attempt]
-      const retryAfter = error.details.retryAfter
-      if (delay === undefined || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_S)) throw error
-      await sleep(Math.max(delay, (retryAfter ?? 0) * 1000))
-    }
+    const answer = await send('GET', path, { bearer, retry: true })
+    if (answer.status >= 200 && answer.status < 300) return transport.parse(answer, schema, what)
+    throw apiFailure(answer, bearer)
   }
 
   return {

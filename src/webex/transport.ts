@@ -1,12 +1,13 @@
-// How every call reaches Webex: undici with timeouts, a cap on the answer's size, a tracking id
-// on each request and a network failure turned into webex_unavailable. What an answer means is
-// decided elsewhere (classify.ts); this only carries requests and answers.
+// How every call reaches Webex: undici with timeouts, a cap on the answer's size (maxResponseSize),
+// retries for idempotent GETs (interceptors.retry), a tracking id on each request and a network
+// failure turned into webex_unavailable. What an answer means is decided elsewhere (classify.ts);
+// this only carries requests and answers.
 import { errnoCode } from '../errno.ts'
 import { randomUUID } from 'node:crypto'
-import type { Dispatcher } from 'undici'
+import type { Dispatcher, RetryHandler } from 'undici'
 import type * as z from 'zod'
 import { AppError } from '../errors.ts'
-import { jsonOf, scrub, type AnswerFacts } from './classify.ts'
+import { jsonOf, parseRetryAfter, scrub, type AnswerFacts } from './classify.ts'
 import type { ClientCredentials } from './domain.ts'
 
 export interface Timeouts {
@@ -21,6 +22,10 @@ export interface Timeouts {
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, bodyMs: 10_000, totalMs: 15_000 }
 
 const MAX_BODY_BYTES = 256 * 1024
+/** A retried GET waits 200 ms, then 600 ms, or longer where Webex's Retry-After asks for it. */
+const RETRY_DELAYS_MS = [200, 600]
+/** A longer Retry-After is not waited for: the person sees the rate limit at once. */
+const MAX_RETRY_AFTER_S = 2
 
 export interface Answer {
   status: number
@@ -38,9 +43,16 @@ export interface TransportOptions {
   baseUrl: string
   /** Scrubbed from Webex's tracking id header, should a server echo it there. */
   clientSecret: string
-  /** The undici dispatcher; without one the transport makes its own keep-alive Agent on first use. */
+  /**
+   * The undici dispatcher; without one the transport makes its own keep-alive Agent on first use,
+   * with the cap on an answer's size. A dispatcher passed in brings its own limits.
+   */
   dispatcher?: Dispatcher
   timeouts?: Timeouts
+  /** How a retry waits; tests record the waits instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>
+  /** For a Retry-After given as a date. */
+  now?: () => number
 }
 
 export interface SendInit {
@@ -48,6 +60,48 @@ export interface SendInit {
   json?: object
   bearer?: string
   basic?: ClientCredentials
+  /** Retry on network errors, 5xx, 429 and 423 (idempotent GETs only: a change is sent once). */
+  retry?: boolean
+}
+
+type RetryCallback = Parameters<NonNullable<RetryHandler.RetryOptions['retry']>>
+type RetryError = Error & {
+  statusCode?: number
+  code?: string
+  headers?: Record<string, string | string[] | undefined>
+}
+
+/**
+ * The decision of undici's retry interceptor: network errors (but an answer over the size cap),
+ * 5xx, 429 and 423 are tried again, twice at most, and never for a Retry-After over two seconds.
+ * An answer not retried is handed on as it is (throwOnError: false), so Webex's words and
+ * tracking id reach classify.ts.
+ */
+function retryDecision (sleep: (ms: number) => Promise<void>, now: () => number) {
+  return (...[err, { state }, callback]: RetryCallback): void => {
+    const { statusCode, code, headers } = err as RetryError
+    const retryable =
+      statusCode === undefined
+        ? code !== 'UND_ERR_RES_EXCEEDED_MAX_SIZE'
+        : statusCode >= 500 || statusCode === 429 || statusCode === 423
+    const delay = RETRY_DELAYS_MS[state.counter - 1]
+    const retryAfter = parseRetryAfter(headers?.['retry-after'], now())
+    if (!retryable || delay === undefined || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_S)) {
+      callback(err)
+      return
+    }
+    sleep(Math.max(delay, (retryAfter ?? 0) * 1000)).then(
+      () => callback(null),
+      (cause: unknown) => callback(cause instanceof Error ? cause : err)
+    )
+  }
+}
+
+const NETWORK_REASONS: Partial<Record<string, string>> = {
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'Webex sent an answer far larger than expected.',
+  ENOTFOUND: 'The Webex host name could not be resolved (DNS).',
+  EAI_AGAIN: 'The Webex host name could not be resolved (DNS).',
+  ECONNREFUSED: 'The connection to Webex was refused.'
 }
 
 function networkError (err: unknown, trackingId: string): AppError {
@@ -61,11 +115,7 @@ function networkError (err: unknown, trackingId: string): AppError {
     name === 'AbortError'
   const reason = timedOut
     ? 'Webex did not answer in time.'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? 'The Webex host name could not be resolved (DNS).'
-      : code === 'ECONNREFUSED'
-        ? 'The connection to Webex was refused.'
-        : 'The connection to Webex failed or was cut off mid-answer.'
+    : (NETWORK_REASONS[code] ?? 'The connection to Webex failed or was cut off mid-answer.')
   return new AppError('webex_unavailable', { reason, status: timedOut ? 504 : 502, trackingId }, { cause: err })
 }
 
@@ -78,13 +128,29 @@ function loadUndici (): Promise<typeof import('undici')> {
 
 export function createTransport (options: TransportOptions) {
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
-  let ownAgent: Promise<Dispatcher> | undefined
-  function dispatcher (): Promise<Dispatcher> {
-    if (options.dispatcher !== undefined) return Promise.resolve(options.dispatcher)
-    ownAgent ??= loadUndici().then(
-      ({ Agent }) => new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5_000 } })
-    )
-    return ownAgent
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  let ownAgent: Dispatcher | undefined
+  let dispatchers: Promise<{ once: Dispatcher, retrying: Dispatcher }> | undefined
+  function dispatcher (retry: boolean): Promise<Dispatcher> {
+    dispatchers ??= loadUndici().then(({ Agent, interceptors }) => {
+      const once =
+        options.dispatcher ??
+        (ownAgent = new Agent({
+          keepAliveTimeout: 10_000,
+          connections: 64,
+          connect: { timeout: 5_000 },
+          maxResponseSize: MAX_BODY_BYTES
+        }))
+      const retrying = once.compose(
+        interceptors.retry({
+          methods: ['GET'],
+          throwOnError: false,
+          retry: retryDecision(sleep, options.now ?? Date.now)
+        })
+      )
+      return { once, retrying }
+    })
+    return dispatchers.then((both) => (retry ? both.retrying : both.once))
   }
   const base = options.baseUrl.replace(/\/+$/, '')
 
@@ -108,31 +174,18 @@ export function createTransport (options: TransportOptions) {
         method,
         headers,
         body,
-        dispatcher: await dispatcher(),
+        dispatcher: await dispatcher(init.retry === true),
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
         signal: AbortSignal.timeout(timeouts.totalMs)
       })
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of res.body) {
-        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
-        size += bytes.length
-        if (size > MAX_BODY_BYTES) {
-          res.body.destroy()
-          throw new AppError('webex_unavailable', {
-            reason: 'Webex sent an answer far larger than expected.',
-            trackingId
-          })
-        }
-        chunks.push(bytes)
-      }
+      const text = await res.body.text()
       const header = res.headers.trackingid
       // Webex's tracking id header is shown and audited: never with our client secret in it.
       return {
         status: res.statusCode,
         headers: res.headers,
-        text: Buffer.concat(chunks).toString('utf8'),
+        text,
         trackingId: typeof header === 'string' ? scrub(header, [options.clientSecret]).slice(0, 200) : trackingId
       }
     } catch (err) {
@@ -159,7 +212,7 @@ export function createTransport (options: TransportOptions) {
     parse,
     /** Closes the transport's own Agent, if it made one; a dispatcher passed in is the caller's to close. */
     async close (): Promise<void> {
-      if (ownAgent !== undefined) await (await ownAgent).close()
+      if (ownAgent !== undefined) await ownAgent.close()
     }
   }
 }
