@@ -170,7 +170,7 @@ export function openFlow (value: string, key: Buffer, cookieName: string): FlowS
 }
 
 /** What Webex appends to the redirect URI (docs/webex-contract.md, "Authorize"). */
-const callbackQuery = z.object({
+export const callbackQuery = z.object({
   code: z.string().min(1).max(2048).optional(),
   state: z.string().max(2048).optional(),
   error: z.string().max(200).optional(),
@@ -182,8 +182,13 @@ export type CallbackQuery = z.infer<typeof callbackQuery>
 /** Parses the callback's query string, or throws bad_request. */
 export function parseCallback (query: unknown): CallbackQuery {
   const parsed = callbackQuery.safeParse(query)
-  if (!parsed.success) throw new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
+  if (!parsed.success) throw malformedCallback()
   return parsed.data
+}
+
+/** A callback whose query is not what Webex sends. */
+export function malformedCallback (): AppError {
+  return new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
 }
 
 /** Whether a callback carries this flow's state (compared in constant time). */

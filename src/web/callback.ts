@@ -10,12 +10,14 @@ import {
   flowCookieName,
   openFlow,
   FLOW_TTL_MS,
-  parseCallback,
+  callbackQuery,
+  malformedCallback,
   type CallbackQuery,
   type FlowPurpose,
   type FlowState
 } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
+import { zodRoutes } from '../route-schema.ts'
 import type { Presenter } from './sign-in.ts'
 
 function stateInvalid (reason: string): AppError {
@@ -73,8 +75,10 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
     return request.ip
   }
 
-  return async function callback (app: FastifyInstance): Promise<void> {
-    app.get(config.callbackPath, rateLimited(config, limitKey), async (request, reply) => {
+  return async function callback (instance: FastifyInstance): Promise<void> {
+    const app = zodRoutes(instance)
+    const route = { ...rateLimited(config, limitKey), schema: { querystring: callbackQuery }, attachValidation: true }
+    app.get(config.callbackPath, route, async (request, reply) => {
       // A genuine answer comes cross-site from Webex (same-origin from an embedded emulator).
       // Same-site means another port or name of this machine's site: a page there can set its own
       // flow cookie (cookies do not keep ports apart) and send the browser here with its own code,
@@ -86,7 +90,8 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
             'This sign-in answer was sent from another port or name of this machine (Sec-Fetch-Site: same-site), not by Webex, so it was refused: a program there may be trying to sign this browser in as someone else. Start a new sign-in from this app.'
         })
       }
-      const query = parseCallback(request.query)
+      if (request.validationError !== undefined) throw malformedCallback()
+      const { query } = request
       const flow = takeFlow(request, reply, query)
       const code = codeFrom(query, flow, config.clientSecret)
       const { tokens, idClaims } = await exchangeAndVerify(webex, { code, flow, client: config, now: ctx.now })

@@ -6,6 +6,9 @@ import type { WebexClient } from '../webex/client.ts'
 import type { ConsumedStates } from '../oauth/flow.ts'
 import type { FastifyRequest } from 'fastify'
 import type { AuditEntry, AuditLog } from '../audit.ts'
+import type * as z from 'zod'
+import { AppError } from '../errors.ts'
+import { form } from '../route-schema.ts'
 
 /**
  * Route options that rate-limit a route as RATE_LIMIT_PER_MINUTE says (0: off): per client
@@ -25,6 +28,19 @@ export function rateLimited (
       }
     }
   }
+}
+
+/**
+ * Route options of a form post: rate-limited, its body checked by `body` (typed in the handler),
+ * and a failure handed to the handler (request.validationError) to explain on its own page.
+ */
+export function formRoute<T extends z.ZodType> (config: Config, body: T) {
+  return { ...rateLimited(config), schema: { body: form(body) }, attachValidation: true }
+}
+
+/** A form that failed its schema where no field can be named: too many or malformed fields. */
+export function unreadableForm (): AppError {
+  return new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
 }
 
 export interface WebContext {

@@ -3,7 +3,7 @@
 // after a confirmation page (docs/webex-contract.md, "Authorizations"). Like the tokens page,
 // it keeps nothing: the admin's token travels in the page's own forms, in POST bodies only.
 import { webContext } from './services.ts'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
 import { AppError } from '../errors.ts'
@@ -19,10 +19,11 @@ import {
 } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import { type Authorization, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
-import { rateLimited, recordAudit, type WebContext } from './context.ts'
+import { formRoute, recordAudit, type WebContext } from './context.ts'
+import { schemaIssue, zodRoutes, type SchemaIssue } from '../route-schema.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
-import { pageSignInStart, signedInAdmin, type BeginSignIn, type Presenter } from './sign-in.ts'
+import { pageSignInStart, signedInAdmin, startFields, type BeginSignIn, type Presenter } from './sign-in.ts'
 
 export const GRANTS_TITLE = 'Grants: who holds which token'
 
@@ -55,19 +56,21 @@ const revokeBody = targetBody.extend({
 
 type ListBody = z.infer<typeof listBody>
 
-function readBody<T extends z.ZodType> (schema: T, body: unknown): z.infer<T> {
-  const parsed = schema.safeParse(body ?? {})
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const field = String(issue?.path[0] ?? 'form')
-    throw new AppError('bad_request', {
-      reason:
-        field === 'access_token'
-          ? 'The form carried no usable access token: sign in again from the Grants page.'
-          : `The ${field.replace('_', ' ')} field is ${issue?.message ?? 'invalid'}.`
-    })
-  }
-  return parsed.data
+/** Why a grants form failed its schema, naming the field. */
+function badForm (issue: SchemaIssue): AppError {
+  return new AppError('bad_request', {
+    reason:
+      issue.field === 'access_token'
+        ? 'The form carried no usable access token: sign in again from the Grants page.'
+        : `The ${issue.field.replace('_', ' ')} field is ${issue.message}.`
+  })
+}
+
+/** The request's body, or the page's explanation of why it failed its schema. */
+function checked<T> (request: Pick<FastifyRequest, 'validationError'> & { body: T }): T {
+  const issue = schemaIssue(request)
+  if (issue !== undefined) throw badForm(issue)
+  return request.body
 }
 
 function when (created: string | undefined, now: number) {
@@ -233,12 +236,13 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     view: () => grantsIntroView(ctx)
   })
 
-  async function routes (app: FastifyInstance): Promise<void> {
+  async function routes (instance: FastifyInstance): Promise<void> {
+    const app = zodRoutes(instance)
     app.get('/grants', (_request, reply) => render(reply, 'pages/grants-intro', GRANTS_TITLE, grantsIntroView(ctx)))
-    app.post('/start/grants', rateLimited(config), start)
+    app.post('/start/grants', formRoute(config, startFields), start)
 
-    app.post('/grants/list', rateLimited(config), async (request, reply) => {
-      const body = readBody(listBody, request.body)
+    app.post('/grants/list', formRoute(config, listBody), async (request, reply) => {
+      const body = checked(request)
       const admin = await webex.getMe(body.access_token)
       return renderList(reply, body.access_token, admin, body)
     })
@@ -288,14 +292,14 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
       )
     }
 
-    app.post('/grants/confirm', rateLimited(config), async (request, reply) => {
-      const body = readBody(targetBody, request.body)
+    app.post('/grants/confirm', formRoute(config, targetBody), async (request, reply) => {
+      const body = checked(request)
       const admin = await webex.getMe(body.access_token)
       return renderConfirm(reply, body, admin, await target(body.access_token, admin, body))
     })
 
-    app.post('/grants/revoke', rateLimited(config), async (request, reply) => {
-      const body = readBody(revokeBody, request.body)
+    app.post('/grants/revoke', formRoute(config, revokeBody), async (request, reply) => {
+      const body = checked(request)
       const token = body.access_token
       const admin = await webex.getMe(token)
       // Described before it goes: once revoked, Webex no longer lists it (and a grant already gone is a 404 page).

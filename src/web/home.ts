@@ -7,8 +7,8 @@ import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } fro
 import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/rules.ts'
 import { suggestScope } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
-import { AppError } from '../errors.ts'
-import { rateLimited, type WebContext } from './context.ts'
+import { formRoute, unreadableForm, type WebContext } from './context.ts'
+import { zodRoutes } from '../route-schema.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import {
@@ -217,7 +217,8 @@ export function homeRoutes (
     return render(reply, 'pages/home', title, view, { status })
   }
 
-  return async function home (app: FastifyInstance): Promise<void> {
+  return async function home (instance: FastifyInstance): Promise<void> {
+    const app = zodRoutes(instance)
     // The page and each preset's page never change while the app runs: each is rendered
     // once, the first time it is asked for, and kept as bytes.
     const pages = new Map<string, Promise<Buffer>>()
@@ -234,7 +235,7 @@ export function homeRoutes (
     }
 
     const canonicalHost = new URL(config.redirectUri).hostname.toLowerCase()
-    app.get('/', (request, reply) => {
+    app.get('/', { schema: { querystring: homeQuery }, attachValidation: true }, (request, reply) => {
       // Flow cookies are set on the host that serves this page and read on REDIRECT_URI's
       // host: opened as 127.0.0.1 while REDIRECT_URI says localhost, no flow could finish.
       if (hostName(request.host) !== canonicalHost) {
@@ -242,8 +243,8 @@ export function homeRoutes (
         const { pathname, search } = new URL(request.url, 'http://path.invalid')
         return reply.header('cache-control', 'no-store').redirect(`${config.redirectOrigin}${pathname}${search}`, 307)
       }
-      const query =
-        config.mode === 'static' || request.url === '/' ? undefined : homeQuery.safeParse(request.query).data
+      // A query that is not one of these (too long, say) shows the plain page.
+      const query = config.mode === 'static' || request.validationError !== undefined ? undefined : request.query
       if (query?.preset !== undefined) {
         const preset = catalogue.presets.find((p) => p.id === query.preset)
         if (preset === undefined) {
@@ -284,21 +285,19 @@ export function homeRoutes (
         .send((json ??= catalogueJson(catalogue)))
     )
 
-    app.post('/start', rateLimited(config), async (request, reply) => {
-      const body = startBody.safeParse(request.body ?? {})
-      if (!body.success) {
-        throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
-      }
-      if (body.data.purpose !== undefined) return pageStart(body.data.purpose)(request, reply)
+    app.post('/start', formRoute(config, startBody), async (request, reply) => {
+      if (request.validationError !== undefined) throw unreadableForm()
+      const { body } = request
+      if (body.purpose !== undefined) return pageStart(body.purpose)(request, reply)
       // Static mode: the scopes are fixed at start-up, whatever the browser posts.
       const checked =
         config.mode === 'static'
           ? checkSelection(catalogue, { ticked: [], custom: config.scopes })
           : checkSelection(catalogue, {
-            ticked: [body.data.scope ?? []].flat(),
-            custom: splitScopeText(body.data.custom ?? '')
+            ticked: [body.scope ?? []].flat(),
+            custom: splitScopeText(body.custom ?? '')
           })
-      const account = accountChoice(body.data)
+      const account = accountChoice(body)
       const kept = keptAccount(account)
       if (!checked.ok) {
         return renderHome(
@@ -326,7 +325,7 @@ export function homeRoutes (
       }
       // A typo in "Other scopes" (or an imported URL) is caught as SCOPES and --scopes catch it,
       // with the suggestion; a scope that is genuinely new is sent when the person says so.
-      if (config.mode === 'dynamic' && body.data.allow_unknown === undefined) {
+      if (config.mode === 'dynamic' && body.allow_unknown === undefined) {
         const typos = typosOf(catalogue, checked.custom)
         if (typos.length > 0) {
           return renderHome(

@@ -10,10 +10,11 @@ import { AppError } from '../errors.ts'
 import { PAGE_TEXT } from './error-text.ts'
 import { presetScopes } from '../oauth/grants.ts'
 import { orgIdFromToken, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
-import { rateLimited, type WebContext } from './context.ts'
+import { formRoute, type WebContext } from './context.ts'
+import { schemaIssue, zodRoutes } from '../route-schema.ts'
 import { pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
-import { pageSignInStart, signedInAdmin, type BeginSignIn, type Presenter, type ShowTokens } from './sign-in.ts'
+import { pageSignInStart, signedInAdmin, startFields, type BeginSignIn, type Presenter, type ShowTokens } from './sign-in.ts'
 
 export const SERVICE_APP_PRESET_ID = 'service-app'
 export const SERVICE_APP_TITLE = 'Service App tokens'
@@ -81,17 +82,19 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
     view: () => serviceAppIntroView(ctx)
   })
 
-  async function routes (app: FastifyInstance): Promise<void> {
+  async function routes (instance: FastifyInstance): Promise<void> {
+    const app = zodRoutes(instance)
     app.get('/service-app', (_request, reply) =>
       render(reply, 'pages/service-app', SERVICE_APP_TITLE, serviceAppIntroView(ctx))
     )
-    app.post('/start/service-app', rateLimited(config), start)
+    app.post('/start/service-app', formRoute(config, startFields), start)
 
-    app.post('/service-app/token', rateLimited(config), async (request, reply) => {
-      const raw = (request.body ?? {}) as Record<string, unknown>
-      const parsed = tokenBody.safeParse(raw)
-      if (!parsed.success) {
-        if (parsed.error.issues.some((i) => i.path[0] === 'access_token')) {
+    app.post('/service-app/token', formRoute(config, tokenBody), async (request, reply) => {
+      const issue = schemaIssue(request)
+      if (issue !== undefined) {
+        // The body as the browser posted it: it failed its schema, so it is not the schema's type.
+        const raw = (request.body as unknown as Record<string, unknown> | undefined) ?? {}
+        if (issue.field === 'access_token') {
           throw new AppError('bad_request', {
             reason: 'The form carried no usable integration token: sign in again from the Service App page.'
           })
@@ -103,19 +106,17 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
             typeof raw[k] === 'string' ? raw[k].slice(0, 1000) : ''
           ])
         )
-        const issue = parsed.error.issues[0]
-        const field = String(issue?.path[0] ?? 'form')
         return renderForm(
           reply,
           {
             accessToken: String(raw.access_token),
             values: keep,
-            problem: `The ${FIELD_NAMES[field] ?? field} field is ${issue?.message ?? 'invalid'}.`
+            problem: `The ${FIELD_NAMES[issue.field] ?? issue.field} field is ${issue.message}.`
           },
           400
         )
       }
-      const body = parsed.data
+      const { body } = request
       let tokens
       try {
         tokens = await webex.serviceAppToken(body.access_token, {

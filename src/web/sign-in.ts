@@ -25,7 +25,7 @@ import { presetScopes } from '../oauth/grants.ts'
 import { tokenEntry } from '../audit.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { Person, TokenSet } from '../webex/domain.ts'
-import { recordAudit, type WebContext } from './context.ts'
+import { recordAudit, unreadableForm, type WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 
 /** The account fields every sign-in form has. */
@@ -35,6 +35,9 @@ export const accountFields = z.object({
   select_account: z.string().max(8).optional(),
   login_hint: z.string().max(1000).optional()
 })
+
+/** The body of a page's start route: the account fields, and whatever else its form carried. */
+export const startFields = accountFields.loose()
 
 export type AccountProblem = { problem: string, loginHint: string }
 
@@ -136,12 +139,9 @@ export interface PageSignIn {
 /** The handler of a page's start route (POST /start/<purpose>). */
 export function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: PageSignIn) {
   const render = pageRenderer(ctx.config)
-  return async function start (request: FastifyRequest, reply: FastifyReply) {
-    const body = accountFields.loose().safeParse(request.body ?? {})
-    if (!body.success) {
-      throw new AppError('bad_request', { reason: 'The form could not be read: too many or malformed fields.' })
-    }
-    const account = accountChoice(body.data)
+  return async function start (request: FastifyRequest<{ Body: z.output<typeof startFields> }>, reply: FastifyReply) {
+    if (request.validationError !== undefined) throw unreadableForm()
+    const account = accountChoice(request.body)
     if ('problem' in account) {
       return render(
         reply,

@@ -7,7 +7,8 @@ import * as z from 'zod'
 import { withoutBearer } from '../oauth/token-file.ts'
 import { AppError } from '../errors.ts'
 import { isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
-import { rateLimited, recordAudit, type WebContext } from './context.ts'
+import { formRoute, recordAudit, type WebContext } from './context.ts'
+import { schemaIssue, zodRoutes, type SchemaIssue } from '../route-schema.ts'
 import { tokenEntry, type AuditEventName } from '../audit.ts'
 import { canManageGrants, signInGrantOf } from '../oauth/grants.ts'
 import { describeEnvironment, formatDateTime, formatRelative, pageRenderer } from './render.ts'
@@ -169,23 +170,24 @@ export function tokenRoutes (ctx: WebContext) {
     )
   }
 
-  function badToken (what: string, error: z.ZodError): AppError {
-    const issue = error.issues[0]
+  function badToken (what: string, issue: SchemaIssue): AppError {
     return new AppError('bad_request', {
-      reason: `The ${what} field is ${issue?.path[0] === 'refresh_token_expires_at' ? 'malformed' : (issue?.message ?? 'invalid')}: paste the whole token, nothing else.`
+      reason: `The ${what} field is ${issue.field === 'refresh_token_expires_at' ? 'malformed' : issue.message}: paste the whole token, nothing else.`
     })
   }
 
-  async function routes (app: FastifyInstance): Promise<void> {
+  async function routes (instance: FastifyInstance): Promise<void> {
+    const app = zodRoutes(instance)
     app.get('/refresh', (_request, reply) =>
       render(reply, 'pages/refresh', 'Renew a refresh token', {}, { noStore: true })
     )
 
-    app.post('/refresh', rateLimited(config), async (request, reply) => {
-      const body = refreshBody.safeParse(request.body ?? {})
-      if (!body.success) throw badToken('refresh token', body.error)
-      const held = body.data.refresh_token_expires_at
-      const { client_id: clientId, client_secret: clientSecret } = body.data
+    app.post('/refresh', formRoute(config, refreshBody), async (request, reply) => {
+      const issue = schemaIssue(request)
+      if (issue !== undefined) throw badToken('refresh token', issue)
+      const { body } = request
+      const held = body.refresh_token_expires_at
+      const { client_id: clientId, client_secret: clientSecret } = body
       const serviceApp = clientId === undefined || clientId === '' ? undefined : { clientId }
       if (serviceApp !== undefined && (clientSecret === undefined || clientSecret === '')) {
         throw new AppError('bad_request', {
@@ -193,7 +195,7 @@ export function tokenRoutes (ctx: WebContext) {
         })
       }
       const tokens = await webex.refresh(
-        body.data.refresh_token,
+        body.refresh_token,
         held === undefined || held === '' ? undefined : new Date(held),
         serviceApp === undefined ? undefined : { clientId: serviceApp.clientId, clientSecret: clientSecret ?? '' }
       )
@@ -206,10 +208,10 @@ export function tokenRoutes (ctx: WebContext) {
 
     app.get('/check', (_request, reply) => render(reply, 'pages/check', 'Check an access token', {}, { noStore: true }))
 
-    app.post('/check', rateLimited(config), async (request, reply) => {
-      const body = checkBody.safeParse(request.body ?? {})
-      if (!body.success) throw badToken('access token', body.error)
-      const token = body.data.access_token
+    app.post('/check', formRoute(config, checkBody), async (request, reply) => {
+      const issue = schemaIssue(request)
+      if (issue !== undefined) throw badToken('access token', issue)
+      const token = request.body.access_token
       // people/me is the one call every valid token may make: its failure is the answer.
       const person = await webex.getMe(token)
       const orgId = person.orgId ?? orgIdFromToken(token)
