@@ -15,9 +15,27 @@ export function zodRoutes (app: FastifyInstance) {
   return app.withTypeProvider<ZodTypeProvider>()
 }
 
-/** A form body: none at all (no content type) reads as an empty form, so the schema names what is missing. */
-export function form<T extends z.ZodType> (schema: T) {
+/** A body (form or JSON): none at all reads as empty, so the schema names what is missing. */
+export function bodyOrEmpty<T extends z.ZodType> (schema: T) {
   return z.preprocess((value) => value ?? {}, schema)
+}
+
+/** Route options that check the body by `schema`, handing a failure to the handler (request.validationError). */
+export function bodySchema<T extends z.ZodType> (schema: T) {
+  return { schema: { body: bodyOrEmpty(schema) }, attachValidation: true }
+}
+
+/** Route options that check the query string by `schema`, handing a failure to the handler. */
+export function querySchema<T extends z.ZodType> (schema: T) {
+  return { schema: { querystring: schema }, attachValidation: true }
+}
+
+/** An instance whose routes are checked and typed by their zod schemas. */
+export type ZodRoutes = ReturnType<typeof zodRoutes>
+
+/** A request's parsed body or query, or undefined when it failed its route schema (with attachValidation). */
+export function valid<T> (request: Pick<FastifyRequest, 'validationError'>, value: T): T | undefined {
+  return request.validationError === undefined ? value : undefined
 }
 
 export interface SchemaIssue {

@@ -4,8 +4,10 @@
 // it. Revoking a refresh authorization ends its access tokens too. Each demo user also holds a
 // few grants of other applications, so the Grants page has something to group.
 import { LRUCache } from 'lru-cache'
+import * as z from 'zod'
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { querySchema, valid, type ZodRoutes } from '../route-schema.ts'
 import { apiError, ORG_ID, type EmulatorKit, type AuthorizationRecord, type IssuedToken } from './kit.ts'
 import { DEMO_USERS, SANDBOX_ORG_ID, type DemoUser } from './users.ts'
 
@@ -117,12 +119,16 @@ export class AuthorizationRegistry {
   }
 }
 
+const personQuery = z.object({ personId: z.string().optional(), personEmail: z.string().optional() })
+const clientQuery = z.object({ clientId: z.string().optional(), orgId: z.string().optional() })
+const authorizationParams = z.object({ authorizationId: z.string() })
+
 /**
  * The Authorizations API (docs/webex-contract.md, "Authorizations"): a valid token with the
  * scope, held by an admin who is not a read-only one: Webex does not support read-only admins
  * there, for listing or revoking (wxc_sdk's Authorizations text).
  */
-export function authorizationRoutes (app: FastifyInstance, grants: AuthorizationRegistry, kit: EmulatorKit): void {
+export function authorizationRoutes (app: ZodRoutes, grants: AuthorizationRegistry, kit: EmulatorKit): void {
   function caller (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -145,11 +151,11 @@ export function authorizationRoutes (app: FastifyInstance, grants: Authorization
     })
   }
 
-  app.get('/authorizations', (request, reply) =>
+  app.get('/authorizations', querySchema(personQuery), (request, reply) =>
     caller(request, reply, 'identity:tokens_read', () => {
-      const query = request.query as { personId?: unknown, personEmail?: unknown }
-      const personId = typeof query.personId === 'string' ? query.personId : undefined
-      const personEmail = typeof query.personEmail === 'string' ? query.personEmail.toLowerCase() : undefined
+      const query: z.infer<typeof personQuery> = valid(request, request.query) ?? {}
+      const personId = query.personId
+      const personEmail = query.personEmail?.toLowerCase()
       if (personId === undefined && personEmail === undefined) {
         return apiError(reply, 400, 'Either personId or personEmail must be provided.')
       }
@@ -159,9 +165,9 @@ export function authorizationRoutes (app: FastifyInstance, grants: Authorization
     })
   )
 
-  app.delete('/authorizations/:authorizationId', (request, reply) =>
+  app.delete('/authorizations/:authorizationId', { schema: { params: authorizationParams } }, (request, reply) =>
     caller(request, reply, 'identity:tokens_write', (held) => {
-      const record = grants.get((request.params as { authorizationId: string }).authorizationId)
+      const record = grants.get(request.params.authorizationId)
       if (record === undefined) return apiError(reply, 404, 'The requested resource could not be found.')
       if (record.personId === held.user.personId && record.clientId !== held.clientId) {
         return apiError(
@@ -175,13 +181,13 @@ export function authorizationRoutes (app: FastifyInstance, grants: Authorization
     })
   )
 
-  app.delete('/authorizations', (request, reply) =>
+  app.delete('/authorizations', querySchema(clientQuery), (request, reply) =>
     caller(request, reply, 'identity:tokens_write', () => {
-      const query = request.query as { clientId?: unknown, orgId?: unknown }
-      if (typeof query.clientId !== 'string' || query.clientId === '') {
+      const query: z.infer<typeof clientQuery> = valid(request, request.query) ?? {}
+      if (query.clientId === undefined || query.clientId === '') {
         return apiError(reply, 400, 'clientId is required.')
       }
-      const orgId = typeof query.orgId === 'string' ? query.orgId : undefined
+      const orgId = query.orgId
       if (orgId !== undefined && orgId !== SANDBOX_ORG_ID && orgId !== ORG_ID) {
         return apiError(reply, 403, 'The organization is not the one of the access token.')
       }

@@ -4,7 +4,8 @@
 // (prompt=select_account, login_hint); and the decision, which answers the redirect URI with a
 // one-time code or an error. Consent requests wait in a bounded store.
 import { randomBytes } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
+import { bodySchema, querySchema, valid, type ZodRoutes } from '../route-schema.ts'
 import { LRUCache } from 'lru-cache'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
@@ -80,7 +81,7 @@ function sessionUser (request: FastifyRequest): DemoUser | undefined {
 }
 
 export function consentRoutes (
-  app: FastifyInstance,
+  app: ZodRoutes,
   store: ConsentRequests,
   kit: EmulatorKit,
   options: { limited: RouteShorthandOptions, codeTtlMs: number }
@@ -102,9 +103,7 @@ export function consentRoutes (
       .send()
   }
 
-  async function authorize (request: FastifyRequest, reply: FastifyReply) {
-    const q = authorizeQuery.safeParse(request.query)
-    const query = q.success ? q.data : {}
+  async function authorize (request: FastifyRequest, query: z.infer<typeof authorizeQuery>, reply: FastifyReply) {
     const client = query.client_id === undefined ? undefined : kit.clientById(query.client_id)
     if (client === undefined || query.redirect_uri === undefined || !client.redirectUris.includes(query.redirect_uri)) {
       // A real provider never redirects to an unregistered URI: it shows its own page
@@ -184,26 +183,25 @@ export function consentRoutes (
     return reply.code(302).header('location', url.toString()).send()
   }
 
-  async function decide (request: FastifyRequest, reply: FastifyReply) {
+  async function decide (request: FastifyRequest, body: z.infer<typeof decisionBody> | undefined, reply: FastifyReply) {
     // The consent form is the one browser-facing POST: like Webex's own page, it must come from itself.
     const proof = originProof(request, new Set())
     if (proof !== 'same-origin') {
       return await sandboxPage(reply, kit, 'mismatch', { refused: ORIGIN_REFUSALS[proof] }, 403)
     }
-    const parsed = decisionBody.safeParse(request.body)
-    const pending = parsed.success ? store.take(parsed.data.request) : undefined
-    if (!parsed.success || pending === undefined) {
+    const pending = body === undefined ? undefined : store.take(body.request)
+    if (body === undefined || pending === undefined) {
       return await sandboxPage(reply, kit, 'mismatch', { expired: true }, 400)
     }
     const state: Record<string, string> = pending.state === undefined ? {} : { state: pending.state }
-    if (parsed.data.decision === 'decline') {
+    if (body.decision === 'decline') {
       return redirectBack(reply, pending.redirectUri, {
         error: 'access_denied',
         error_description: 'The user denied the authorization request',
         ...state
       })
     }
-    const user = DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin'))
+    const user = DEMO_USERS.find((u) => u.key === (body.user ?? 'admin'))
     if (user === undefined) {
       return await sandboxPage(reply, kit, 'mismatch', { expired: true }, 400)
     }
@@ -227,6 +225,10 @@ export function consentRoutes (
   // Like webexapis.com, /authorize only hands the browser on to the identity service's
   // sign-in on another origin (docs/webex-contract.md, "Authorize: the redirect chain").
   app.get('/authorize', options.limited, toSignIn)
-  app.get(SIGN_IN_PATH, options.limited, authorize)
-  app.post('/authorize/decision', options.limited, decide)
+  app.get(SIGN_IN_PATH, { ...options.limited, ...querySchema(authorizeQuery) }, (request, reply) =>
+    authorize(request, valid(request, request.query) ?? {}, reply)
+  )
+  app.post('/authorize/decision', { ...options.limited, ...bodySchema(decisionBody) }, (request, reply) =>
+    decide(request, valid(request, request.body), reply)
+  )
 }

@@ -5,7 +5,7 @@
 // interval is answered slow_down, and the interval grows by 5 seconds, as RFC 8628 says; the
 // count of early polls is kept for tests, and tests can queue any of the answers Webex lists.
 import { createHash, randomBytes, randomInt } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import { bodySchema, querySchema, valid, type ZodRoutes } from '../route-schema.ts'
 import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEVICE_GRANT_TYPE } from '../oauth/device.ts'
@@ -147,6 +147,9 @@ const pollBody = z.object({
 
 const verifyBody = personChoice.extend({ user_code: z.string().max(32) })
 
+/** The verification page's link carries the code (a hash of it, as Webex's does). */
+const deviceQuery = z.object({ userCode: z.string().max(2048).optional() })
+
 /**
  * What a poll is answered while it brings no tokens: status, OAuth code and words. Webex answers
  * 428 while the person has not decided (docs/webex-contract.md, "Device grant").
@@ -161,11 +164,11 @@ const POLL_REFUSALS = {
 } as const
 
 /** The device grant's endpoints and the verification page where a demo user decides. */
-export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit: EmulatorKit, limited: object): void {
-  app.post('/device/authorize', limited, (request, reply) => {
-    const parsed = authorizeBody.safeParse(request.body ?? {})
-    if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'client_id is required')
-    const client = kit.clientById(parsed.data.client_id)
+export function deviceRoutes (app: ZodRoutes, device: DeviceRequests, kit: EmulatorKit, limited: object): void {
+  app.post('/device/authorize', { ...limited, ...bodySchema(authorizeBody) }, (request, reply) => {
+    const body = valid(request, request.body)
+    if (body === undefined) return oauthError(reply, 400, 'invalid_request', 'client_id is required')
+    const client = kit.clientById(body.client_id)
     // Webex's documented answer for an unknown client id (docs/webex-contract.md, "Device grant").
     if (client === undefined) {
       return reply
@@ -176,7 +179,7 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
           trackingId: trackingId()
         })
     }
-    const scopes = [...new Set((parsed.data.scope ?? '').split(' ').filter((s) => s !== ''))]
+    const scopes = [...new Set((body.scope ?? '').split(' ').filter((s) => s !== ''))]
     if (scopes.length === 0) return oauthError(reply, 400, 'invalid_scope', 'No scope was requested')
     if (scopes.some(isOpenIdScope)) {
       return oauthError(reply, 400, 'invalid_scope', 'OpenID scopes are not allowed in the device grant')
@@ -204,15 +207,15 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
     })
   })
 
-  app.post('/device/token', (request, reply) => {
-    const parsed = pollBody.safeParse(request.body ?? {})
-    if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
-    const client = kit.clientOf(request, parsed.data)
+  app.post('/device/token', bodySchema(pollBody), (request, reply) => {
+    const body = valid(request, request.body)
+    if (body === undefined) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
+    const client = kit.clientOf(request, body)
     if (client === undefined) return apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
-    if (parsed.data.grant_type !== DEVICE_GRANT_TYPE) {
+    if (body.grant_type !== DEVICE_GRANT_TYPE) {
       return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be ${DEVICE_GRANT_TYPE}`)
     }
-    const result = device.poll(parsed.data.device_code ?? '', client.clientId)
+    const result = device.poll(body.device_code ?? '', client.clientId)
     if (result.kind !== 'forced' && result.kind !== 'approved') {
       const [status, error, words] = POLL_REFUSALS[result.kind]
       return oauthError(reply, status, error, words)
@@ -244,30 +247,30 @@ export function deviceRoutes (app: FastifyInstance, device: DeviceRequests, kit:
   })
 
   // The verification page: enter the code, then choose a demo user and decide.
-  app.get('/device', limited, async (request, reply) => {
-    const typed = (request.query as { userCode?: unknown }).userCode
-    const waiting = typeof typed === 'string' ? device.byUserCode(typed) : undefined
+  app.get('/device', { ...limited, ...querySchema(deviceQuery) }, async (request, reply) => {
+    const typed = valid(request, request.query)?.userCode
+    const waiting = typed === undefined ? undefined : device.byUserCode(typed)
     return await sandboxPage(reply, kit, 'device', {
-      unknown: typeof typed === 'string' && waiting === undefined,
+      unknown: typed !== undefined && waiting === undefined,
       request: waiting === undefined ? undefined : { userCode: waiting.userCode, scopes: waiting.scopes },
       users: DEMO_USERS.map((u, i) => ({ ...u, checked: i === 0 }))
     })
   })
 
-  app.post('/device/verify', limited, async (request, reply) => {
+  app.post('/device/verify', { ...limited, ...bodySchema(verifyBody) }, async (request, reply) => {
     // Like the consent form, the page's one POST must come from the page itself.
     const proof = originProof(request, new Set())
     if (proof !== 'same-origin') {
       return await sandboxPage(reply, kit, 'mismatch', { refused: ORIGIN_REFUSALS[proof] }, 403)
     }
-    const parsed = verifyBody.safeParse(request.body ?? {})
-    const waiting = parsed.success ? device.byUserCode(parsed.data.user_code) : undefined
-    const user = parsed.success ? DEMO_USERS.find((u) => u.key === (parsed.data.user ?? 'admin')) : undefined
-    if (!parsed.success || waiting === undefined || user === undefined) {
+    const body = valid(request, request.body)
+    const waiting = body === undefined ? undefined : device.byUserCode(body.user_code)
+    const user = body === undefined ? undefined : DEMO_USERS.find((u) => u.key === (body.user ?? 'admin'))
+    if (body === undefined || waiting === undefined || user === undefined) {
       return await sandboxPage(reply, kit, 'device', { unknown: true }, 400)
     }
     const outcome =
-      parsed.data.decision === 'decline'
+      body.decision === 'decline'
         ? 'decline'
         : waiting.scopes.every((s) => entitled(user, s))
           ? 'accept'

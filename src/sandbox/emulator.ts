@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { bodySchema, valid, zodRoutes } from '../route-schema.ts'
 import * as z from 'zod'
 import { OpenIdProvider, userInfoClaims, type IdTokenTamper } from './openid.ts'
 import { DEMO_USERS, SANDBOX_ORG_ID } from './users.ts'
@@ -109,7 +110,8 @@ export class Emulator {
   }
 
   /** Registers the emulator's routes on a Fastify instance (at whatever prefix it was given). */
-  readonly plugin = async (app: FastifyInstance): Promise<void> => {
+  readonly plugin = async (instance: FastifyInstance): Promise<void> => {
+    const app = zodRoutes(instance)
     this.#prefix = app.prefix
     // Webex's Date header, on the emulator's clock (injected in tests): the app reads it to know
     // which grants a sign-in could have made (docs/webex-contract.md, "Authorizations").
@@ -124,7 +126,9 @@ export class Emulator {
         ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } }
         : {}
     consentRoutes(app, this.#consents, this.#kit, { limited, codeTtlMs: this.#codeTtlMs })
-    app.post('/access_token', (request, reply) => this.#token(request, reply))
+    app.post('/access_token', bodySchema(tokenBody), (request, reply) =>
+      this.#token(request, valid(request, request.body), reply)
+    )
     app.get('/.well-known/openid-configuration', (request, reply) =>
       reply.send(this.#openId.discovery(this.#issuer(request)))
     )
@@ -233,11 +237,9 @@ export class Emulator {
     return { answer, accessToken, refreshToken }
   }
 
-  async #token (request: FastifyRequest, reply: FastifyReply) {
-    const parsed = tokenBody.safeParse(request.body ?? {})
-    if (await this.intercept('token', request, reply, parsed.success ? parsed.data.code : undefined)) return reply
-    if (!parsed.success) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
-    const body = parsed.data
+  async #token (request: FastifyRequest, body: z.infer<typeof tokenBody> | undefined, reply: FastifyReply) {
+    if (await this.intercept('token', request, reply, body?.code)) return reply
+    if (body === undefined) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const client = clientOf(request, body, this.#clients)
     if (client === undefined) return apiError(reply, 401, 'Client Id is invalid or the client secret does not match')
     if (body.grant_type === 'authorization_code') return this.#codeGrant(request, reply, client, body)

@@ -1,7 +1,7 @@
 // The emulator's demo Service Apps and their token endpoint (docs/webex-contract.md, "Service Apps"): machine accounts
 // that a full admin authorizes per org in Control Hub. One is authorized in the sandbox org and
 // one is not yet, so both answers of POST /applications/{id}/token can be seen.
-import type { FastifyInstance } from 'fastify'
+import { bodyOrEmpty, valid, type ZodRoutes } from '../route-schema.ts'
 import * as z from 'zod'
 import { apiError, ORG_ID, same, trackingId, type EmulatorKit } from './kit.ts'
 import { SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
@@ -52,6 +52,8 @@ export const DEMO_SERVICE_APPS: readonly DemoServiceApp[] = [
   demoApp(2, 'Room Booker (demo, not authorized yet)', 'roombooker', false)
 ]
 
+const applicationParams = z.object({ applicationId: z.string() })
+
 const serviceAppBody = z.object({
   clientId: z.string().max(512),
   clientSecret: z.string().max(512),
@@ -63,20 +65,19 @@ const serviceAppBody = z.object({
  * token with spark:applications_token, the app's own credentials, and an org whose full admin
  * authorized the app; the tokens belong to the app's machine account.
  */
-export function serviceAppRoutes (app: FastifyInstance, kit: EmulatorKit): void {
-  app.post('/applications/:applicationId/token', (request, reply) =>
+export function serviceAppRoutes (app: ZodRoutes, kit: EmulatorKit): void {
+  const route = { schema: { body: bodyOrEmpty(serviceAppBody), params: applicationParams }, attachValidation: true }
+  app.post('/applications/:applicationId/token', route, (request, reply) =>
     kit.guarded('serviceApps', request, reply, (held) => {
       if (!held.scopes.includes('spark:applications_token')) {
         return apiError(reply, 403, 'The access token was not issued for the spark:applications_token scope.')
       }
-      const serviceApp = DEMO_SERVICE_APPS.find(
-        (a) => a.applicationId === (request.params as { applicationId: string }).applicationId
-      )
+      const serviceApp = DEMO_SERVICE_APPS.find((a) => a.applicationId === request.params.applicationId)
       if (serviceApp === undefined) return apiError(reply, 404, 'Application not found.')
-      const body = serviceAppBody.safeParse(request.body ?? {})
-      if (!body.success) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
+      const body = valid(request, request.body)
+      if (body === undefined) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
       // Webex's words for a wrong secret, from its admin API spec (docs/webex-contract.md, "Service Apps").
-      if (body.data.clientId !== serviceApp.clientId || !same(body.data.clientSecret, serviceApp.clientSecret)) {
+      if (body.clientId !== serviceApp.clientId || !same(body.clientSecret, serviceApp.clientSecret)) {
         return reply
           .code(400)
           .send({
@@ -85,7 +86,7 @@ export function serviceAppRoutes (app: FastifyInstance, kit: EmulatorKit): void 
             trackingId: trackingId()
           })
       }
-      const org = body.data.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.data.targetOrgId
+      const org = body.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.targetOrgId
       if (!serviceApp.authorizedOrgs.includes(org)) {
         return apiError(reply, 403, 'The service app is not authorized in the target organization.')
       }

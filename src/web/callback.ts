@@ -17,7 +17,7 @@ import {
   type FlowState
 } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
-import { zodRoutes } from '../route-schema.ts'
+import { querySchema, zodRoutes } from '../route-schema.ts'
 import type { Presenter } from './sign-in.ts'
 
 function stateInvalid (reason: string): AppError {
@@ -77,7 +77,7 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
 
   return async function callback (instance: FastifyInstance): Promise<void> {
     const app = zodRoutes(instance)
-    const route = { ...rateLimited(config, limitKey), schema: { querystring: callbackQuery }, attachValidation: true }
+    const route = { ...rateLimited(config, limitKey), ...querySchema(callbackQuery) }
     app.get(config.callbackPath, route, async (request, reply) => {
       // A genuine answer comes cross-site from Webex (same-origin from an embedded emulator).
       // Same-site means another port or name of this machine's site: a page there can set its own

@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify'
 import type { AuditEntry, AuditLog } from '../audit.ts'
 import type * as z from 'zod'
 import { AppError } from '../errors.ts'
-import { form } from '../route-schema.ts'
+import { bodySchema } from '../route-schema.ts'
 
 /**
  * Route options that rate-limit a route as RATE_LIMIT_PER_MINUTE says (0: off): per client
@@ -35,7 +35,7 @@ export function rateLimited (
  * and a failure handed to the handler (request.validationError) to explain on its own page.
  */
 export function formRoute<T extends z.ZodType> (config: Config, body: T) {
-  return { ...rateLimited(config), schema: { body: form(body) }, attachValidation: true }
+  return { ...rateLimited(config), ...bodySchema(body) }
 }
 
 /** A form that failed its schema where no field can be named: too many or malformed fields. */

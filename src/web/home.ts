@@ -8,7 +8,7 @@ import { checkSelection, MAX_CUSTOM_FIELD, splitScopeText } from '../catalogue/r
 import { suggestScope } from '../catalogue/static-scopes.ts'
 import type { Config } from '../config/index.ts'
 import { formRoute, unreadableForm, type WebContext } from './context.ts'
-import { zodRoutes } from '../route-schema.ts'
+import { querySchema, zodRoutes } from '../route-schema.ts'
 import { hostName } from './host-guard.ts'
 import { pageRenderer, renderHtml } from './render.ts'
 import {
@@ -235,7 +235,7 @@ export function homeRoutes (
     }
 
     const canonicalHost = new URL(config.redirectUri).hostname.toLowerCase()
-    app.get('/', { schema: { querystring: homeQuery }, attachValidation: true }, (request, reply) => {
+    app.get('/', querySchema(homeQuery), (request, reply) => {
       // Flow cookies are set on the host that serves this page and read on REDIRECT_URI's
       // host: opened as 127.0.0.1 while REDIRECT_URI says localhost, no flow could finish.
       if (hostName(request.host) !== canonicalHost) {
