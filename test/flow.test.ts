@@ -1,17 +1,11 @@
 // The grant flow end to end over real sockets: the app and the emulator on loopback ports.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Browser, CLIENT_SECRET, consent, field, runFlow, startApp, startFlow, type RunningApp } from './helpers.ts'
+import { appForSuite, Browser, CLIENT_SECRET, consent, field, runFlow, startFlow } from './helpers.ts'
 import { flowKey, openFlow, pkceChallenge } from '../src/oauth/flow.ts'
 
 describe('the dynamic-mode grant flow against the emulator', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('a full admin gets tokens, and the page shows exactly the ones the emulator issued', async () => {
     const browser = new Browser()

@@ -1,19 +1,13 @@
 // Property-based fuzzing of every route: arbitrary methods, paths, queries, bodies, cookies
 // and headers never get a 5xx (the app makes no upstream call without a valid flow), never
 // crash it, and never echo a secret.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { CLIENT_SECRET, fuzzSeed, startApp, type RunningApp } from './helpers.ts'
+import { appForSuite, CLIENT_SECRET, fuzzSeed } from './helpers.ts'
 
 const COOKIE_SECRET = 'fuzz-cookie-secret-0123456789abcdef0123456789'
-let app: RunningApp
-before(async () => {
-  app = await startApp({ COOKIE_SECRET })
-})
-after(async () => {
-  await app.close()
-})
+const app = appForSuite({ COOKIE_SECRET })
 
 const routes = [
   '/',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { Browser, consent, hiddenFields, runFlow, startApp, type Page, type RunningApp } from './helpers.ts'
+import { appForSuite, Browser, consent, hiddenFields, runFlow, startApp, type Page, type RunningApp } from './helpers.ts'
 
 const form = hiddenFields
 
@@ -336,13 +336,7 @@ function personId (key: string): string {
 describe('"Revoke these tokens" after two sign-ins of the same admin', () => {
   const GRANTS_SCOPES = ['spark-admin:people_read', 'identity:tokens_read', 'identity:tokens_write']
   let clock = Date.parse('2026-12-02T10:00:00Z')
-  let app: RunningApp
-  before(async () => {
-    app = await startApp({}, { now: () => clock })
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite({}, { now: () => clock })
 
   async function signIn (browser: Browser) {
     const { final } = await runFlow(browser, app.url, GRANTS_SCOPES, 'admin')

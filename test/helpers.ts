@@ -191,6 +191,21 @@ export async function startApp (
   }
 }
 
+/**
+ * The app of a describe, as startApp makes it: started by the describe's before hook and closed by
+ * its after hook. The object is filled in as the suite starts; tests use it as startApp's.
+ */
+export function appForSuite (...args: Parameters<typeof startApp>): RunningApp {
+  const running = {} as RunningApp
+  before(async () => {
+    Object.assign(running, await startApp(...args))
+  })
+  after(async () => {
+    await running.close()
+  })
+  return running
+}
+
 /** A page of an app in this mode, asked for in process (app.inject): for a page that needs no socket and no Webex. */
 export async function pageOf (env: Record<string, string>, url = '/'): Promise<{ status: number, body: string }> {
   const app = await buildApp(parseConfig(env), { logStream: new LogCapture() })

@@ -1,11 +1,11 @@
 // Login with Webex as Webex does it: the id_token carries the openid scope's claim (sub) only;
 // email, profile, phone and address come from UserInfo, whose sub must be the id_token's; and the
 // id_token's issuer may be another of Webex's identity brokers than discovery names.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { issuerAccepted, verifyIdToken } from '../src/oauth/id-token.ts'
-import { Browser, cliSignIn, freePort, runFlow, startApp, type RunningApp } from './helpers.ts'
+import { appForSuite, Browser, cliSignIn, freePort, runFlow } from './helpers.ts'
 
 /** The tokens page's "Verified sign-in (OpenID)" section. */
 function claimsSection (html: string): string {
@@ -13,13 +13,7 @@ function claimsSection (html: string): string {
 }
 
 describe('claims from UserInfo', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('the id_token carries sub only; the page shows UserInfo\'s email (a string "true" is verified), name, phone and address', async () => {
     const browser = new Browser()

@@ -2,22 +2,12 @@
 // id_token verified against the discovery document's keys), the account chooser and
 // login_hint, capitalised scope ids, Webex's {message, errors[]} error shape, and JWT
 // access tokens. Over real sockets against the emulator.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { kindOfWebexMessage } from '../src/webex/classify.ts'
 import { orgIdFromToken } from '../src/webex/domain.ts'
-import {
-  Browser,
-  consent,
-  freePort,
-  runCliHere,
-  runFlow,
-  signInPage,
-  startApp,
-  startFlow,
-  type RunningApp
-} from './helpers.ts'
+import { appForSuite, Browser, consent, freePort, runCliHere, runFlow, signInPage, startApp, startFlow } from './helpers.ts'
 
 /** A sandbox CLI on a port of its own. */
 async function cliEnv (extra: Record<string, string> = {}): Promise<Record<string, string>> {
@@ -30,13 +20,7 @@ function jwtWith (claims: object): string {
 }
 
 describe('OpenID Connect sign-in', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('an openid flow sends a nonce, and the tokens page shows the verified claims and the id_token', async () => {
     const browser = new Browser()
@@ -117,13 +101,7 @@ describe('OpenID Connect sign-in', () => {
 })
 
 describe('choosing the account', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('the chooser is on by default, and "Sign in as" becomes login_hint', async () => {
     const browser = new Browser()

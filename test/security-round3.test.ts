@@ -2,34 +2,14 @@
 // failed before its fix: login CSRF by cookie tossing, the callback's rate limit, and terminal
 // escapes in Webex's strings. Over real sockets against the emulator.
 /* eslint-disable no-control-regex -- these tests look for control characters on purpose */
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jsonSafe, terminalSafe } from '../src/cli/terminal-safe.ts'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import {
-  Browser,
-  CLIENT_ID,
-  CLIENT_SECRET,
-  cliSignIn,
-  consent,
-  freePort,
-  runCliHere,
-  startApp,
-  emulatorForCli,
-  startEmulator,
-  startFlow,
-  tryListen,
-  type RunningApp
-} from './helpers.ts'
+import { appForSuite, Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, emulatorForCli, startEmulator, startFlow, tryListen } from './helpers.ts'
 
 describe('finding 1: a callback sent from another port of this machine (cookie tossing)', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('Sec-Fetch-Site: same-site is refused with an explanation, and the genuine callback still completes', async () => {
     const browser = new Browser()
@@ -51,13 +31,7 @@ describe('finding 1: a callback sent from another port of this machine (cookie t
 })
 
 describe("finding 5: other programs' traffic cannot lock the person out of the callback", () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp({ RATE_LIMIT_PER_MINUTE: '3' })
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite({ RATE_LIMIT_PER_MINUTE: '3' })
 
   test("callbacks without this sign-in's sealed cookie are limited per address; the genuine one is not refused", async () => {
     const browser = new Browser()
@@ -329,13 +303,7 @@ describe("finding 7: our secrets are scrubbed from every field of Webex's answer
     for (const echo of echoes) assert.equal(scrub(`Webex saw ${echo}.`, [secret]), 'Webex saw [redacted].', echo)
   })
 
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('an error answer echoing the client secret in error, error_description and trackingId shows none of it', async () => {
     const secret = app.config.clientSecret

@@ -5,7 +5,7 @@ import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config/index.ts'
-import { Browser, freePort, LogCapture, startApp, type RunningApp } from './helpers.ts'
+import { appForSuite, Browser, freePort, LogCapture } from './helpers.ts'
 
 function assertSecurityHeaders (headers: Record<string, unknown>, where: string) {
   const csp = String(headers['content-security-policy'] ?? '')
@@ -43,13 +43,7 @@ function rawAnswer (port: number, bytes: Buffer): Promise<string> {
 }
 
 describe('security headers and the Host allowlist', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test("forms may post only to the app itself and its callback; the sign-in leaves through a hand-off page, never a form's redirect", async () => {
     const browser = new Browser()

@@ -2,9 +2,9 @@
 // the Service App page POST /start/service-app. Each begins a sign-in for its own scopes only,
 // whatever else is posted; each is refused cross-site; and the callback hands the sign-in back
 // to the page that started it (here its first step: the hand-off to Webex with the right scopes).
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Browser, consent, refreshTarget, startApp, type RunningApp } from './helpers.ts'
+import { appForSuite, Browser, consent, refreshTarget } from './helpers.ts'
 
 const cases = [
   { path: '/start/grants', page: '/grants', scopes: ['identity:tokens_read', 'identity:tokens_write'], h1: 'Grants' },
@@ -12,13 +12,7 @@ const cases = [
 ]
 
 describe("the pages' own start routes", () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   for (const c of cases) {
     test(`${c.page} posts to ${c.path}, which asks Webex for the page's scopes only and comes back to the page`, async () => {

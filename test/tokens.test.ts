@@ -1,9 +1,9 @@
 // The token lifecycle in the browser over HTTP: refresh from the tokens page and from
 // GET /refresh, the check page, cross-site protection, and the headers of token pages.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
-import { Browser, field, runFlow, startApp, type Page, type RunningApp } from './helpers.ts'
+import { appForSuite, Browser, field, runFlow, type Page } from './helpers.ts'
 
 function hidden (html: string, name: string): string | undefined {
   return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]
@@ -20,13 +20,7 @@ function assertTokenPageHeaders (page: Page) {
 }
 
 describe('the token lifecycle pages', () => {
-  let app: RunningApp
-  before(async () => {
-    app = await startApp()
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appForSuite()
 
   test('Refresh now on the tokens page runs the refresh grant and shows the new tokens', async () => {
     const browser = new Browser()
