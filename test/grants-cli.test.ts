@@ -113,24 +113,18 @@ describe('webex-token-issuer grants and audit', () => {
 
   test('revoke on a terminal asks first: "n" changes nothing (exit 130), "y" revokes; --client-id revokes the integration in the whole org', async () => {
     const admin = await tokenFor('admin', GRANTS)
-    const no = await runCliHere(
-      ['grants', 'revoke', '--client-id', PORTAL],
-      { ...env, WEBEX_ACCESS_TOKEN: admin },
-      'n\n',
-      { tty: true }
-    ).done
+    /** `grants revoke --client-id` on a terminal, answering its question. */
+    const revokeOnTerminal = (answer: string) =>
+      runCliHere(['grants', 'revoke', '--client-id', PORTAL], { ...env, WEBEX_ACCESS_TOKEN: admin }, answer, { tty: true })
+        .done
+    const no = await revokeOnTerminal('n\n')
     assert.equal(no.code, 130)
     assert.match(
       no.stderr,
       /Revoke every grant of Webex Developer Portal \(client C80fb9c7096bd8474627317ee1d7a817eff372ca9c9cee3ce43c3ea3e8d1511ec\) in your org\. Every person in the org who signed in to Webex Developer Portal loses that sign-in.* is one of Webex's own applications: everyone in the org is signed out of it at once\? \[y\/N\]/
     )
     assert.ok(emu.emulator.grants.forPerson(personId('compliance')).some((g) => g.clientId === PORTAL))
-    const yes = await runCliHere(
-      ['grants', 'revoke', '--client-id', PORTAL],
-      { ...env, WEBEX_ACCESS_TOKEN: admin },
-      'y\n',
-      { tty: true }
-    ).done
+    const yes = await revokeOnTerminal('y\n')
     assert.equal(yes.code, 0, yes.stderr)
     for (const user of DEMO_USERS) {
       assert.ok(!emu.emulator.grants.forPerson(user.personId).some((g) => g.clientId === PORTAL), user.key)

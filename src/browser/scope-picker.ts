@@ -9,7 +9,7 @@ import {
   selectionWarnings,
   splitScopeText
 } from '../catalogue/rules.ts'
-import { all, byId } from './dom.ts'
+import { all, byId, copyOnClick } from './dom.ts'
 import { selectionLink } from '../web/links.ts'
 
 const PREFIX = { error: 'Problem: ', warn: 'Warning: ', info: 'Note: ' } as const
@@ -36,24 +36,13 @@ export function setupScopePicker (): void {
   const copyButton = byId('copy-scopes', HTMLButtonElement)
   const copyStatus = byId('copy-status', HTMLElement)
   const barCount = byId('summary-bar-count', HTMLElement)
-  copyButton?.addEventListener('click', () => {
-    navigator.clipboard
-      .writeText(summaryString.textContent ?? '')
-      .then(
-        () => {
-          copyButton.textContent = 'Copied'
-          if (copyStatus !== undefined) copyStatus.textContent = 'Scope string copied to the clipboard'
-        },
-        () => {
-          copyButton.textContent = 'Copy blocked: select the string'
-        }
-      )
-      .finally(() =>
-        setTimeout(() => {
-          copyButton.textContent = 'Copy scope string'
-        }, 2500)
-      )
-  })
+  if (copyButton !== undefined) {
+    copyOnClick(copyButton, copyStatus, {
+      text: () => summaryString.textContent ?? '',
+      copied: 'Scope string copied to the clipboard',
+      blocked: 'Copy blocked: select the string'
+    })
+  }
   const boxes = all(form, 'input[type=checkbox][name=scope]', HTMLInputElement)
   const families = all(form, 'fieldset[data-family]', HTMLFieldSetElement)
 

@@ -4,7 +4,7 @@
 import { toEnvFile, toJsonFile, type TokenRecord, type TokenRecordMeta } from '../oauth/token-file.ts'
 import { expiryStage, remaining } from './countdown.ts'
 import { reminderIcs } from './ics.ts'
-import { all, byId } from './dom.ts'
+import { all, byId, copyOnClick } from './dom.ts'
 
 export function setupCopyButtons (): void {
   const status = byId('copy-status', HTMLElement)
@@ -13,25 +13,12 @@ export function setupCopyButtons (): void {
     if (field === undefined) continue
     const label = field.labels?.[0]?.textContent ?? 'Token'
     button.hidden = false
-    button.addEventListener('click', () => {
-      navigator.clipboard
-        .writeText(field.value)
-        .then(
-          () => {
-            button.textContent = 'Copied'
-            if (status !== undefined) status.textContent = `${label} copied to the clipboard`
-          },
-          () => {
-            field.select()
-            button.textContent = 'Press Ctrl+C'
-            if (status !== undefined) status.textContent = `Copy was blocked: the ${label} is selected, press Ctrl+C`
-          }
-        )
-        .finally(() =>
-          setTimeout(() => {
-            button.textContent = 'Copy'
-          }, 2500)
-        )
+    copyOnClick(button, status, {
+      text: () => field.value,
+      copied: `${label} copied to the clipboard`,
+      blocked: 'Press Ctrl+C',
+      blockedStatus: `Copy was blocked: the ${label} is selected, press Ctrl+C`,
+      onBlocked: () => field.select()
     })
   }
 }
@@ -41,26 +28,12 @@ export function setupCopyText (): void {
   const status = byId('copy-status', HTMLElement)
   for (const button of all(document, 'button.copy-text', HTMLButtonElement)) {
     const text = button.dataset.copyText ?? ''
-    const label = button.textContent
     button.hidden = false
-    button.addEventListener('click', () => {
-      navigator.clipboard
-        .writeText(text)
-        .then(
-          () => {
-            button.textContent = 'Copied'
-            if (status !== undefined) status.textContent = 'Copied to the clipboard'
-          },
-          () => {
-            button.textContent = 'Copy blocked'
-            if (status !== undefined) status.textContent = `Copy was blocked: the whole id is ${text}`
-          }
-        )
-        .finally(() =>
-          setTimeout(() => {
-            button.textContent = label
-          }, 2500)
-        )
+    copyOnClick(button, status, {
+      text: () => text,
+      copied: 'Copied to the clipboard',
+      blocked: 'Copy blocked',
+      blockedStatus: `Copy was blocked: the whole id is ${text}`
     })
   }
 }

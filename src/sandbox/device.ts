@@ -171,13 +171,8 @@ export function deviceRoutes (app: ZodRoutes, device: DeviceRequests, kit: Emula
     const client = kit.clientById(body.client_id)
     // Webex's documented answer for an unknown client id (docs/webex-contract.md, "Device grant").
     if (client === undefined) {
-      return reply
-        .code(400)
-        .send({
-          message: 'The request could not be understood by the server due to malformed syntax.',
-          errors: [{ description: 'Client Id is invalid' }],
-          trackingId: trackingId()
-        })
+      const malformed = 'The request could not be understood by the server due to malformed syntax.'
+      return apiError(reply, 400, malformed, 'Client Id is invalid')
     }
     const scopes = [...new Set((body.scope ?? '').split(' ').filter((s) => s !== ''))]
     if (scopes.length === 0) return oauthError(reply, 400, 'invalid_scope', 'No scope was requested')

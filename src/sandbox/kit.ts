@@ -119,8 +119,8 @@ export function oauthError (reply: FastifyReply, status: number, error: string, 
 }
 
 /** An API error, as Webex's REST APIs give it. */
-export function apiError (reply: FastifyReply, status: number, message: string) {
-  return reply.code(status).send({ message, errors: [{ description: message }], trackingId: trackingId() })
+export function apiError (reply: FastifyReply, status: number, message: string, description = message) {
+  return reply.code(status).send({ message, errors: [{ description }], trackingId: trackingId() })
 }
 
 /** Compares secrets in constant time. */

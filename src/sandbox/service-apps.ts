@@ -3,7 +3,7 @@
 // one is not yet, so both answers of POST /applications/{id}/token can be seen.
 import { bodyOrEmpty, valid, type ZodRoutes } from '../route-schema.ts'
 import * as z from 'zod'
-import { apiError, ORG_ID, same, trackingId, type EmulatorKit } from './kit.ts'
+import { apiError, ORG_ID, same, type EmulatorKit } from './kit.ts'
 import { SANDBOX_ORG_ID, SANDBOX_ORG_NAME, type DemoUser } from './users.ts'
 
 export interface DemoServiceApp {
@@ -78,13 +78,7 @@ export function serviceAppRoutes (app: ZodRoutes, kit: EmulatorKit): void {
       if (body === undefined) return apiError(reply, 400, 'clientId, clientSecret and targetOrgId are required.')
       // Webex's words for a wrong secret, from its admin API spec (docs/webex-contract.md, "Service Apps").
       if (body.clientId !== serviceApp.clientId || !same(body.clientSecret, serviceApp.clientSecret)) {
-        return reply
-          .code(400)
-          .send({
-            message: 'Invalid client credentials',
-            errors: [{ description: 'The provided clientSecret is invalid' }],
-            trackingId: trackingId()
-          })
+        return apiError(reply, 400, 'Invalid client credentials', 'The provided clientSecret is invalid')
       }
       const org = body.targetOrgId === ORG_ID ? SANDBOX_ORG_ID : body.targetOrgId
       if (!serviceApp.authorizedOrgs.includes(org)) {

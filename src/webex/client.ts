@@ -1,23 +1,15 @@
 // The one Webex client: the token endpoint, the REST calls and OpenID, over one transport
 // (src/webex: transport.ts, classify.ts, token-endpoint.ts, rest.ts, openid.ts, domain.ts).
-import type { Dispatcher } from 'undici'
 import { AppError } from '../errors.ts'
 import type { Person } from './domain.ts'
 import { openIdCalls } from './openid.ts'
 import { restCalls } from './rest.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
-import { createTransport, type Timeouts } from './transport.ts'
+import { createTransport, type TransportOptions } from './transport.ts'
 
-export interface WebexClientOptions {
-  baseUrl: string
+/** The transport's options (the dispatcher, timeouts, how a retry waits), and the integration's id. */
+export interface WebexClientOptions extends TransportOptions {
   clientId: string
-  clientSecret: string
-  /** The undici dispatcher; without one the client makes its own keep-alive Agent on first use. */
-  dispatcher?: Dispatcher
-  timeouts?: Timeouts
-  /** How a retry waits; tests record the waits instead of sleeping. */
-  sleep?: (ms: number) => Promise<void>
-  now?: () => number
 }
 
 export function createWebexClient (options: WebexClientOptions) {

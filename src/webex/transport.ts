@@ -51,7 +51,7 @@ export interface TransportOptions {
   timeouts?: Timeouts
   /** How a retry waits; tests record the waits instead of sleeping. */
   sleep?: (ms: number) => Promise<void>
-  /** For a Retry-After given as a date. */
+  /** The clock, for a Retry-After given as a date and for Webex's answers' facts. */
   now?: () => number
 }
 
