@@ -11,7 +11,7 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { otherLoopbackName } from '../loopback.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
-import { personChoice, sandboxPage, type EmulatorKit, type PendingRequest } from './kit.ts'
+import { oauthParams, personChoice, sandboxPage, type EmulatorKit, type OAuthParams, type PendingRequest } from './kit.ts'
 import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 
 /** Where the sandbox's sign-in page lives, as Webex's is at idbroker.webex.com/idb/oauth2/v1/authorize. */
@@ -22,19 +22,6 @@ const SESSION_COOKIE = 'wti_sandbox_session'
 
 /** A consent request waits this long for the person's decision. */
 const PENDING_TTL_MS = 10 * 60_000
-
-const authorizeQuery = z.object({
-  response_type: z.string().optional(),
-  client_id: z.string().max(512).optional(),
-  redirect_uri: z.string().max(2048).optional(),
-  scope: z.string().max(16_384).optional(),
-  state: z.string().max(2048).optional(),
-  code_challenge: z.string().max(256).optional(),
-  code_challenge_method: z.string().max(16).optional(),
-  nonce: z.string().max(512).optional(),
-  prompt: z.string().max(100).optional(),
-  login_hint: z.string().max(320).optional()
-})
 
 const decisionBody = personChoice.extend({ request: z.string().max(64) })
 
@@ -103,7 +90,7 @@ export function consentRoutes (
       .send()
   }
 
-  async function authorize (request: FastifyRequest, query: z.infer<typeof authorizeQuery>, reply: FastifyReply) {
+  async function authorize (request: FastifyRequest, query: OAuthParams, reply: FastifyReply) {
     const client = query.client_id === undefined ? undefined : kit.clientById(query.client_id)
     if (client === undefined || query.redirect_uri === undefined || !client.redirectUris.includes(query.redirect_uri)) {
       // A real provider never redirects to an unregistered URI: it shows its own page
@@ -225,7 +212,7 @@ export function consentRoutes (
   // Like webexapis.com, /authorize only hands the browser on to the identity service's
   // sign-in on another origin (docs/webex-contract.md, "Authorize: the redirect chain").
   app.get('/authorize', options.limited, toSignIn)
-  app.get(SIGN_IN_PATH, { ...options.limited, ...querySchema(authorizeQuery) }, (request, reply) =>
+  app.get(SIGN_IN_PATH, { ...options.limited, ...querySchema(oauthParams) }, (request, reply) =>
     authorize(request, valid(request, request.query) ?? {}, reply)
   )
   app.post('/authorize/decision', { ...options.limited, ...bodySchema(decisionBody) }, (request, reply) =>

@@ -10,7 +10,7 @@ import * as z from 'zod'
 import { isOpenIdScope, isScopeId } from '../catalogue/rules.ts'
 import { DEVICE_GRANT_TYPE } from '../oauth/device.ts'
 import { originProof, ORIGIN_REFUSALS } from '../origin-proof.ts'
-import { apiError, oauthError, personChoice, sandboxPage, trackingId, type EmulatorKit } from './kit.ts'
+import { apiError, oauthError, oauthParams, personChoice, sandboxPage, trackingId, type EmulatorKit } from './kit.ts'
 import { DEMO_USERS, entitled, type DemoUser } from './users.ts'
 
 export interface DeviceRequest {
@@ -138,13 +138,6 @@ const authorizeBody = z.object({
   scope: z.string().max(16_384).optional()
 })
 
-const pollBody = z.object({
-  grant_type: z.string().max(200).optional(),
-  device_code: z.string().max(512).optional(),
-  client_id: z.string().max(512).optional(),
-  client_secret: z.string().max(512).optional()
-})
-
 const verifyBody = personChoice.extend({ user_code: z.string().max(32) })
 
 /** The verification page's link carries the code (a hash of it, as Webex's does). */
@@ -202,7 +195,7 @@ export function deviceRoutes (app: ZodRoutes, device: DeviceRequests, kit: Emula
     })
   })
 
-  app.post('/device/token', bodySchema(pollBody), (request, reply) => {
+  app.post('/device/token', bodySchema(oauthParams), (request, reply) => {
     const body = valid(request, request.body)
     if (body === undefined) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const client = kit.clientOf(request, body)

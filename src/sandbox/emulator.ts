@@ -8,7 +8,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bodySchema, valid, zodRoutes } from '../route-schema.ts'
-import * as z from 'zod'
 import { OpenIdProvider, userInfoClaims, type IdTokenTamper } from './openid.ts'
 import { DEMO_USERS, SANDBOX_ORG_ID } from './users.ts'
 import { authorizationRoutes, AuthorizationRegistry, type AuthorizationRecord } from './authorizations.ts'
@@ -27,7 +26,9 @@ import {
   type Grant,
   type IssuedCode,
   type IssuedRecord,
-  type IssuedToken
+  type IssuedToken,
+  oauthParams,
+  type OAuthParams
 } from './kit.ts'
 
 export type { EmulatorClient, IssuedRecord } from './kit.ts'
@@ -49,16 +50,6 @@ export interface EmulatorOptions {
   deviceIntervalS?: number
   deviceTtlS?: number
 }
-
-const tokenBody = z.object({
-  grant_type: z.string().max(200).optional(),
-  code: z.string().max(512).optional(),
-  redirect_uri: z.string().max(2048).optional(),
-  client_id: z.string().max(512).optional(),
-  client_secret: z.string().max(512).optional(),
-  code_verifier: z.string().max(512).optional(),
-  refresh_token: z.string().max(4096).optional()
-})
 
 function token (): string {
   return `${randomBytes(48).toString('base64url').replace(/[-_]/g, 'x')}_PF84_${SANDBOX_ORG_ID}`
@@ -126,7 +117,7 @@ export class Emulator {
         ? { config: { rateLimit: { max: this.#rateLimitPerMinute, timeWindow: 60_000 } } }
         : {}
     consentRoutes(app, this.#consents, this.#kit, { limited, codeTtlMs: this.#codeTtlMs })
-    app.post('/access_token', bodySchema(tokenBody), (request, reply) =>
+    app.post('/access_token', bodySchema(oauthParams), (request, reply) =>
       this.#token(request, valid(request, request.body), reply)
     )
     app.get('/.well-known/openid-configuration', (request, reply) =>
@@ -237,7 +228,7 @@ export class Emulator {
     return { answer, accessToken, refreshToken }
   }
 
-  async #token (request: FastifyRequest, body: z.infer<typeof tokenBody> | undefined, reply: FastifyReply) {
+  async #token (request: FastifyRequest, body: OAuthParams | undefined, reply: FastifyReply) {
     if (await this.intercept('token', request, reply, body?.code)) return reply
     if (body === undefined) return oauthError(reply, 400, 'invalid_request', 'The request body is malformed')
     const client = clientOf(request, body, this.#clients)
@@ -251,7 +242,7 @@ export class Emulator {
     request: FastifyRequest,
     reply: FastifyReply,
     client: EmulatorClient,
-    body: z.infer<typeof tokenBody>
+    body: OAuthParams
   ) {
     const issued = body.code === undefined ? undefined : this.#codes.get(body.code)
     if (body.code === undefined || issued === undefined) {
@@ -292,7 +283,7 @@ export class Emulator {
     return reply.header('cache-control', 'no-store').send(answer)
   }
 
-  #refreshGrant (reply: FastifyReply, client: EmulatorClient, body: z.infer<typeof tokenBody>) {
+  #refreshGrant (reply: FastifyReply, client: EmulatorClient, body: OAuthParams) {
     const held = body.refresh_token === undefined ? undefined : this.#refresh.get(body.refresh_token)
     if (held === undefined || held.clientId !== client.clientId || held.expiresAt < this.#now()) {
       return oauthError(reply, 400, 'invalid_grant', 'The refresh token is invalid or expired')

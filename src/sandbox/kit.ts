@@ -103,6 +103,32 @@ export interface EmulatorKit {
   forget: (removed: readonly AuthorizationRecord[]) => void
 }
 
+/**
+ * Every OAuth parameter the emulator reads, from a query or a form, with the longest value it
+ * accepts: one schema for /authorize, the token endpoint and the device grant's poll, as a
+ * provider reads one set of parameters and ignores those a request has no use for.
+ */
+export const oauthParams = z.object({
+  response_type: z.string().max(40).optional(),
+  grant_type: z.string().max(200).optional(),
+  client_id: z.string().max(512).optional(),
+  client_secret: z.string().max(512).optional(),
+  redirect_uri: z.string().max(2048).optional(),
+  scope: z.string().max(16_384).optional(),
+  state: z.string().max(2048).optional(),
+  code: z.string().max(512).optional(),
+  code_challenge: z.string().max(256).optional(),
+  code_challenge_method: z.string().max(16).optional(),
+  code_verifier: z.string().max(512).optional(),
+  refresh_token: z.string().max(4096).optional(),
+  device_code: z.string().max(512).optional(),
+  nonce: z.string().max(512).optional(),
+  prompt: z.string().max(100).optional(),
+  login_hint: z.string().max(320).optional()
+})
+
+export type OAuthParams = z.infer<typeof oauthParams>
+
 /** What a person chooses on a sandbox page (consent, device verification): a demo user, and accept or decline. */
 export const personChoice = z.object({
   user: z.enum(['admin', 'readonly', 'compliance', 'user']).optional(),
