@@ -23,7 +23,7 @@ import { formRoute, recordAudit, type WebContext } from './context.ts'
 import { schemaIssue, zodRoutes, type SchemaIssue } from '../route-schema.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
-import { pageSignInStart, signedInAdmin, startFields, type BeginSignIn, type Presenter } from './sign-in.ts'
+import { pageSignIn, signedInAdmin, type BeginSignIn, type Presenter } from './sign-in.ts'
 
 export const GRANTS_TITLE = 'Grants: who holds which token'
 
@@ -227,9 +227,10 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     throw new AppError('bad_request', { reason: 'Choose a grant or an application to revoke.' })
   }
 
-  /** The page's own sign-in, for the Grants preset's scopes. */
-  const start = pageSignInStart(ctx, begin, {
+  /** The page and its own sign-in, for the Grants preset's scopes. */
+  const signIn = pageSignIn(ctx, begin, {
     purpose: 'grants',
+    path: '/grants',
     preset: GRANTS_PRESET_ID,
     template: 'pages/grants-intro',
     title: GRANTS_TITLE,
@@ -238,8 +239,7 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
 
   async function routes (instance: FastifyInstance): Promise<void> {
     const app = zodRoutes(instance)
-    app.get('/grants', (_request, reply) => render(reply, 'pages/grants-intro', GRANTS_TITLE, grantsIntroView(ctx)))
-    app.post('/start/grants', formRoute(config, startFields), start)
+    signIn.routes(app)
 
     app.post('/grants/list', formRoute(config, listBody), async (request, reply) => {
       const body = checked(request)
@@ -375,7 +375,7 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
     )
   }
 
-  return { routes, start, present }
+  return { routes, start: signIn.start, present }
 }
 
 /** The Grants page, as a plugin on the app's services, with its own sign-in. */

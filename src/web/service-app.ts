@@ -14,7 +14,7 @@ import { formRoute, type WebContext } from './context.ts'
 import { schemaIssue, zodRoutes } from '../route-schema.ts'
 import { pageRenderer } from './render.ts'
 import { TOKEN } from './tokens.ts'
-import { pageSignInStart, signedInAdmin, startFields, type BeginSignIn, type Presenter, type ShowTokens } from './sign-in.ts'
+import { pageSignIn, signedInAdmin, type BeginSignIn, type Presenter, type ShowTokens } from './sign-in.ts'
 
 export const SERVICE_APP_PRESET_ID = 'service-app'
 export const SERVICE_APP_TITLE = 'Service App tokens'
@@ -73,9 +73,10 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
     )
   }
 
-  /** The page's own sign-in, for the Service App preset's scope. */
-  const start = pageSignInStart(ctx, begin, {
+  /** The page and its own sign-in, for the Service App preset's scope. */
+  const signIn = pageSignIn(ctx, begin, {
     purpose: 'service-app',
+    path: '/service-app',
     preset: SERVICE_APP_PRESET_ID,
     template: 'pages/service-app',
     title: SERVICE_APP_TITLE,
@@ -84,10 +85,7 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
 
   async function routes (instance: FastifyInstance): Promise<void> {
     const app = zodRoutes(instance)
-    app.get('/service-app', (_request, reply) =>
-      render(reply, 'pages/service-app', SERVICE_APP_TITLE, serviceAppIntroView(ctx))
-    )
-    app.post('/start/service-app', formRoute(config, startFields), start)
+    signIn.routes(app)
 
     app.post('/service-app/token', formRoute(config, tokenBody), async (request, reply) => {
       const issue = schemaIssue(request)
@@ -155,7 +153,7 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
     return renderForm(reply, { accessToken: signIn.tokens.accessToken, admin })
   }
 
-  return { routes, start, present }
+  return { routes, start: signIn.start, present }
 }
 
 /**

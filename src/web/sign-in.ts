@@ -25,7 +25,8 @@ import { presetScopes } from '../oauth/grants.ts'
 import { tokenEntry } from '../audit.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { Person, TokenSet } from '../webex/domain.ts'
-import { recordAudit, unreadableForm, type WebContext } from './context.ts'
+import { formRoute, recordAudit, unreadableForm, type WebContext } from './context.ts'
+import type { ZodRoutes } from '../route-schema.ts'
 import { pageRenderer } from './render.ts'
 
 /** The account fields every sign-in form has. */
@@ -130,7 +131,9 @@ export type BeginSignIn = ReturnType<typeof signInStarter>
 export interface PageSignIn {
   purpose: Exclude<FlowPurpose, 'tokens'>
   preset: string
-  /** The page shown again with a problem in its account fields. */
+  /** Where the page is (GET); its sign-in starts at POST /start/<purpose>. */
+  path: string
+  /** The page, also shown again with a problem in its account fields. */
   template: string
   title: string
   view: () => object
@@ -164,6 +167,23 @@ export function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: Page
 }
 
 export type StartRoute = ReturnType<typeof pageSignInStart>
+
+/**
+ * A page with a sign-in of its own: `start`, its start route's handler (also registered in
+ * app.signIns, for old forms posted to /start), and `routes`, which shows the page at its path
+ * and begins the sign-in at POST /start/<purpose>.
+ */
+export function pageSignIn (ctx: WebContext, begin: BeginSignIn, page: PageSignIn) {
+  const render = pageRenderer(ctx.config)
+  const start = pageSignInStart(ctx, begin, page)
+  return {
+    start,
+    routes (app: ZodRoutes): void {
+      app.get(page.path, (_request, reply) => render(reply, page.template, page.title, page.view()))
+      app.post(`/start/${page.purpose}`, formRoute(ctx.config, startFields), start)
+    }
+  }
+}
 
 /** A sign-in back from Webex, as the callback hands it to the page that started it. */
 export interface SignIn {
