@@ -109,7 +109,7 @@ export interface EmulatorKit {
  * provider reads one set of parameters and ignores those a request has no use for.
  */
 export const oauthParams = z.object({
-  response_type: z.string().max(40).optional(),
+  response_type: z.string().max(200).optional(),
   grant_type: z.string().max(200).optional(),
   client_id: z.string().max(512).optional(),
   client_secret: z.string().max(512).optional(),
