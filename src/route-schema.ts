@@ -7,8 +7,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import * as z from 'zod'
 
-export type { ZodTypeProvider }
-
 /** Routes on this instance are checked by their zod schemas, and typed by them. */
 export function zodRoutes (app: FastifyInstance) {
   app.setValidatorCompiler(validatorCompiler)

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { CatalogueError, loadCatalogue, parseCatalogue, SCOPE_PATTERN } from '../src/catalogue/index.ts'
 import { checkSelection, selectionWarnings, sparkAllConflicts } from '../src/catalogue/rules.ts'
 import { scopeListProblems } from '../src/catalogue/static-scopes.ts'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config/index.ts'
 import { SCOPES_DIR } from '../src/paths.ts'
@@ -24,6 +25,16 @@ const good = {
   risk: [],
   source: 'test'
 }
+/** A form posted to /start from the scope page itself (same-origin), in process. */
+function postStart (app: FastifyInstance, payload: string) {
+  return app.inject({
+    method: 'POST',
+    url: '/start',
+    payload,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
+  })
+}
+
 const coveredBySparkAll = (id: string) => catalogue.byId.get(id)?.inSparkAll === true
 function parseOne (entry: object, extra: object[] = []) {
   return parseCatalogue([{ name: 'admin.json', text: JSON.stringify({ scopes: [entry, ...extra] }) }])
@@ -234,12 +245,7 @@ describe('the selection rules', () => {
           ]
           // Typo suggestions aside (the next tests): the rules of checkSelection alone.
           const body = new URLSearchParams([...pairs, ['allow_unknown', 'on']]).toString()
-          const res = await app.inject({
-            method: 'POST',
-            url: '/start',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-            payload: body
-          })
+          const res = await postStart(app, body)
           const result = checkSelection(catalogue, { ticked, custom })
           if (result.ok) {
             assert.equal(res.statusCode, 200)
@@ -335,25 +341,14 @@ describe('the scope page', () => {
 
   test('a typo in "Other scopes" is refused with the suggestion, as SCOPES and --scopes refuse it; ticking "send as written" sends it', async () => {
     const app = await buildApp(parseConfig({ RATE_LIMIT_PER_MINUTE: '0' }), { catalogue, logStream: new LogCapture() })
-    const form = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
-    const typo = await app.inject({
-      method: 'POST',
-      url: '/start',
-      headers: form,
-      payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed'
-    })
+    const typo = await postStart(app, 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed')
     assert.equal(typo.statusCode, 400)
     assert.match(
       typo.body,
       /spark-admin:people_raed is not in the catalogue, and looks like a typo of spark-admin:people_read\. Fix it, or tick &quot;Send them as written&quot;/
     )
     assert.match(typo.body, /id="custom-scopes"[^>]*value="spark-admin:people_raed"/, 'what was typed is kept')
-    const sent = await app.inject({
-      method: 'POST',
-      url: '/start',
-      headers: form,
-      payload: 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed&allow_unknown=on'
-    })
+    const sent = await postStart(app, 'scope=spark%3Akms&custom=spark-admin%3Apeople_raed&allow_unknown=on')
     assert.equal(sent.statusCode, 200)
     assert.match(refreshTarget(sent.body) ?? '', /scope=spark%3Akms%20spark-admin%3Apeople_raed&/)
     await app.close()
@@ -385,20 +380,10 @@ describe('the scope page', () => {
 
   test('custom scope ids are accepted when they match the pattern, and refused otherwise', async () => {
     const app = await buildApp(parseConfig({}), { catalogue, logStream: new LogCapture() })
-    const ok = await app.inject({
-      method: 'POST',
-      url: '/start',
-      payload: 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
-    })
+    const ok = await postStart(app, 'scope=spark-admin%3Apeople_read&custom=spark-admin%3Abrand_new_read')
     assert.equal(ok.statusCode, 200)
     assert.match(refreshTarget(ok.body) ?? '', /scope=spark-admin%3Apeople_read%20spark-admin%3Abrand_new_read&/)
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/start',
-      payload: 'custom=Not+A+Scope',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }
-    })
+    const bad = await postStart(app, 'custom=Not+A+Scope')
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /Not a scope id/)
     await app.close()

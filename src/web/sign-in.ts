@@ -38,7 +38,7 @@ export const accountFields = z.object({
 })
 
 /** The body of a page's start route: the account fields, and whatever else its form carried. */
-export const startFields = accountFields.loose()
+const startFields = accountFields.loose()
 
 export type AccountProblem = { problem: string, loginHint: string }
 
@@ -140,7 +140,7 @@ export interface PageSignIn {
 }
 
 /** The handler of a page's start route (POST /start/<purpose>). */
-export function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: PageSignIn) {
+function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: PageSignIn) {
   const render = pageRenderer(ctx.config)
   return async function start (request: FastifyRequest<{ Body: z.output<typeof startFields> }>, reply: FastifyReply) {
     if (request.validationError !== undefined) throw unreadableForm()

@@ -189,7 +189,6 @@ export function createTransport (options: TransportOptions) {
         trackingId: typeof header === 'string' ? scrub(header, [options.clientSecret]).slice(0, 200) : trackingId
       }
     } catch (err) {
-      if (err instanceof AppError) throw err
       throw networkError(err, trackingId)
     }
   }
