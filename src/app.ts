@@ -28,6 +28,9 @@ import { services } from './web/services.ts'
 import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { HEALTH_SERVICE } from './loopback.ts'
+import { isNonce, PROOF_PATH, sandboxProof } from './sandbox-proof.ts'
+import { querySchema, zodRoutes } from './route-schema.ts'
+import * as z from 'zod'
 import { hostGuard } from './web/host-guard.ts'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
@@ -46,6 +49,11 @@ export interface AppDeps {
   logStream?: DestinationStream
   /** The embedded emulator in sandbox mode; made here when not given. */
   emulator?: Emulator
+  /**
+   * This run's sandbox key (src/sandbox-proof.ts): with it, the sandbox answers the CLI's
+   * proof requests. The server makes one and publishes it in the user's runtime folder.
+   */
+  sandboxKey?: Buffer
 }
 
 /**
@@ -225,6 +233,22 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
         rateLimitPerMinute: config.rateLimitPerMinute
       })
     await app.register(sandboxPlugin(emulator), { prefix: SANDBOX_PATH })
+    const key = deps.sandboxKey
+    if (key !== undefined) {
+      // The HMAC of the CLI's nonce under this run's key: what proves this is the user's own
+      // sandbox before the CLI hands it a token (src/sandbox-proof.ts).
+      await app.register(async (instance) => {
+        zodRoutes(instance).get(
+          `${SANDBOX_PATH}${PROOF_PATH}`,
+          querySchema(z.object({ nonce: z.string().refine(isNonce) })),
+          async (request, reply) => {
+            reply.header('cache-control', 'no-store')
+            if (request.validationError !== undefined) return await reply.code(400).send({ error: 'bad nonce' })
+            return { proof: sandboxProof(key, config.port, request.query.nonce) }
+          }
+        )
+      })
+    }
   }
   return app
 }

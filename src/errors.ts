@@ -40,7 +40,7 @@ export const ERROR_KINDS = {
   sandbox_token: {
     status: 400,
     summary:
-      "No CLIENT_ID is set, so this command would ask the sandbox, and no sandbox (`npm start` in sandbox mode) answers at REDIRECT_URI's port: a sandbox's tokens mean nothing anywhere else."
+      "These are a sandbox's tokens, and no sandbox of yours (`npm start` in sandbox mode) proves it runs where they were issued, so nothing was sent: a sandbox's tokens mean nothing anywhere else."
   },
   rate_limited: {
     status: 429,

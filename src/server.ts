@@ -12,6 +12,7 @@ import { ConfigError, configErrorLines, loadConfig } from './config/index.ts'
 import { EXIT } from './cli/exit-codes.ts'
 import { CatalogueError, loadCatalogue } from './catalogue/index.ts'
 import { SCOPES_DIR } from './paths.ts'
+import { newSandboxKey, publishSandboxKey } from './sandbox-proof.ts'
 import {
   closeServer,
   isLoopbackHost,
@@ -43,11 +44,19 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
   }
 
   const log = await logOutput()
-  const app = await buildApp(config, { catalogue, logStream: log.stream })
+  // A sandbox proves itself to this user's CLI with a key of this run (src/sandbox-proof.ts).
+  const sandboxKey = config.sandbox ? newSandboxKey() : undefined
+  const app = await buildApp(config, {
+    catalogue,
+    logStream: log.stream,
+    ...(sandboxKey === undefined ? {} : { sandboxKey })
+  })
+  let unpublish: (() => Promise<void>) | undefined
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ errorType: err.name }, 'closing after an unexpected error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()
+    await unpublish?.().catch(() => undefined)
     // A stdout nobody reads must not hold the exit past the grace period.
     await log.settle(1000)
   })
@@ -60,6 +69,14 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
         : `cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : 'unknown error'})`
     process.stderr.write(`error: ${why}; set PORT (and REDIRECT_URI) to a free port\n`)
     process.exit(1)
+  }
+  if (sandboxKey !== undefined) {
+    unpublish = await publishSandboxKey(env, config.port, sandboxKey).catch(() => undefined)
+    if (unpublish === undefined) {
+      process.stderr.write(
+        "warning: the sandbox's key could not be written to your runtime folder, so `whoami`, `refresh` and `grants` cannot trust this sandbox with its tokens\n"
+      )
+    }
   }
   const shown =
     (isLoopbackHost(config.host) && loopbackIpv4(config.host) === '127.0.0.1') || isWildcardHost(config.host)

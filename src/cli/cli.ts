@@ -5,7 +5,16 @@ import { errnoCode } from '../errno.ts'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
-import { ConfigError, configErrorLines, loadConfig, SANDBOX_PATH, type Config } from '../config/index.ts'
+import {
+  ConfigError,
+  configErrorLines,
+  DEFAULT_WEBEX_BASE_URL,
+  loadConfig,
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CLIENT_SECRET,
+  SANDBOX_PATH,
+  type Config
+} from '../config/index.ts'
 import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
 import { AppError } from '../errors.ts'
 import { EXIT } from './exit-codes.ts'
@@ -19,9 +28,11 @@ import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './in
 import { destinationProblem, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
 import type { Clock } from './device.ts'
 import type { Terminal } from './terminal.ts'
-import { redirectPort, runTokenFlow } from './token.ts'
+import { runTokenFlow } from './token.ts'
+import { signedInLine } from './signed-in.ts'
 import type { AdminTokenOptions } from './options.ts'
-import { heldByThisTool } from '../loopback.ts'
+import { isLoopbackHost } from '../loopback.ts'
+import { sandboxProves } from '../sandbox-proof.ts'
 
 export {
   adminTokenOptions,
@@ -176,14 +187,14 @@ export function announceSignIn ({ io, term }: Cli, config: Config, browser: bool
     io.env.WAYLAND_DISPLAY !== undefined ||
     process.platform === 'darwin' ||
     process.platform === 'win32'
-  return async (url: string, launchUrl: string): Promise<void> => {
+  return async (url: string, launchFile: () => Promise<string>): Promise<void> => {
     if (config.sandbox) term.info('SANDBOX mode (no CLIENT_ID set): the sign-in goes to the embedded Webex emulator.')
     if (browser && display) {
       try {
-        // The browser is handed the single-use local link, not the authorize URL: a command
-        // line is readable by every user of this machine, and the link works once.
-        await io.openBrowser(launchUrl)
-        term.info('Opened the browser for the Webex sign-in. If it did not appear, open this URL:')
+        // The browser is handed a private file that leads to the single-use local link, never a
+        // URL that signs in: a command line is readable by every user of this machine.
+        await io.openBrowser(await launchFile())
+        term.info('Opened the browser for the Webex sign-in. If it did not appear, or shows no sign-in, open this URL:')
       } catch {
         term.info('Could not open a browser. Open this URL to sign in:')
       }
@@ -213,7 +224,7 @@ export async function heldTokens (
     )
     return parseHeldTokens(flag.value, bareIs)
   }
-  if (file !== undefined) return parseHeldTokens(await readInputFile(file), bareIs)
+  if (file !== undefined) return parseHeldTokens(await readInputFile(file, (line) => term.info(line)), bareIs)
   const fromEnv = io.env[variable]
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     const held = parseHeldTokens(fromEnv, bareIs)
@@ -232,21 +243,75 @@ export function webexFor (config: Config): WebexClient {
   })
 }
 
+/** Held tokens' Webex: the client that talks to it, and what the tool may do there. */
+export interface HeldWebex {
+  webex: WebexClient
+  /** The Webex that issued the tokens, as their file names it: what a refreshed file records. */
+  baseUrl: string
+  /**
+   * Whether this is a Webex whose integration credentials the tool holds: the configured one
+   * (CLIENT_ID), or the user's own proven sandbox. Only there may a refresh send them.
+   */
+  ownClient: boolean
+}
+
+/** The port of a loopback sandbox's base URL (http://localhost:PORT/sandbox/v1), else undefined. */
+export function sandboxPortOf (url: URL): number | undefined {
+  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) return undefined
+  if (url.pathname.replace(/\/+$/, '') !== SANDBOX_PATH) return undefined
+  return url.port === '' ? 80 : Number(url.port)
+}
+
 /**
- * The Webex client for tokens the person already holds. With no CLIENT_ID those are sandbox
- * tokens, which only the sandbox that issued them knows: a running `npm start` in sandbox mode
- * at REDIRECT_URI's port (its /healthz names it), so refresh, whoami and grants can rehearse a
- * crontab line end to end with tokens from its page. Otherwise sandbox_token.
+ * The Webex client for tokens the person already holds. A token goes only to the Webex that
+ * issued it: the base URL its file names, else the configured Webex (WEBEX_BASE_URL with
+ * CLIENT_ID), else webexapis.com. A sandbox's token goes to that sandbox only when it proves
+ * it is the user's own (src/sandbox-proof.ts): any local program can answer on a free port.
+ * Anything else that is not https gets nothing. `hint` is added to the sandbox's refusal.
  */
-export async function webexForHeld (config: Config, reason?: string): Promise<WebexClient> {
-  if (!config.sandbox) return webexFor(config)
-  const port = redirectPort(config)
-  if (!(await heldByThisTool(port))) throw new AppError('sandbox_token', reason === undefined ? {} : { reason })
-  return createWebexClient({
-    baseUrl: `http://127.0.0.1:${port}${SANDBOX_PATH}`,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret
-  })
+export async function webexForHeld (
+  config: Config,
+  held: Pick<HeldTokens, 'baseUrl'>,
+  env: NodeJS.ProcessEnv,
+  hint?: string
+): Promise<HeldWebex> {
+  const named = (held.baseUrl ?? (config.sandbox ? DEFAULT_WEBEX_BASE_URL : config.webexBaseUrl)).replace(/\/+$/, '')
+  let url: URL
+  try {
+    url = new URL(named)
+  } catch {
+    throw new AppError('bad_request', {
+      reason: "The token file's WEBEX_BASE_URL (base_url) is not a URL, so the token was sent nowhere."
+    })
+  }
+  if (!config.sandbox && named === config.webexBaseUrl) {
+    return { webex: webexFor(config), baseUrl: named, ownClient: true }
+  }
+  const port = sandboxPortOf(url)
+  if (port !== undefined) {
+    if (!(await sandboxProves(env, port))) {
+      throw new AppError('sandbox_token', {
+        reason: `These tokens were issued by the sandbox at ${url.origin}, and no sandbox of yours proves it runs there, so nothing was sent. Start it again with PORT=${port} npm start (in sandbox mode, no CLIENT_ID) and get new tokens from its page: a sandbox's tokens end with the run that issued them.${hint === undefined ? '' : ` ${hint}`}`
+      })
+    }
+    return {
+      webex: createWebexClient({
+        baseUrl: `http://127.0.0.1:${port}${SANDBOX_PATH}`,
+        clientId: SANDBOX_CLIENT_ID,
+        clientSecret: SANDBOX_CLIENT_SECRET
+      }),
+      baseUrl: named,
+      ownClient: true
+    }
+  }
+  if (url.protocol !== 'https:') {
+    throw new AppError('bad_request', {
+      reason: `The token file names ${url.origin} as the Webex that issued it: plain http, and not a sandbox of yours, so the token was sent nowhere.`
+    })
+  }
+  // Another Webex than the configured one: the token goes where it was issued, but this tool's
+  // client secret never does (a refresh there is refused before anything is sent).
+  return { webex: createWebexClient({ baseUrl: named, clientId: config.clientId, clientSecret: '' }), baseUrl: named, ownClient: false }
 }
 
 /**
@@ -254,13 +319,13 @@ export async function webexForHeld (config: Config, reason?: string): Promise<We
  * not carrying a token); never a flag value, so it never shows in `ps`.
  */
 export async function readSecret (
-  { io }: Cli,
+  { io, term }: Cli,
   file: string | undefined,
   stdinFree: boolean,
   what: string
 ): Promise<string> {
   let secret: string
-  if (file !== undefined) secret = await readInputFile(file)
+  if (file !== undefined) secret = await readInputFile(file, (line) => term.info(line))
   else if (stdinFree && io.stdin.isTTY !== true) secret = await readStdin(io.stdin)
   else {
     throw new ExitError(
@@ -300,9 +365,11 @@ export async function withAdminToken (
     const held = await heldTokens(cli, undefined, file, 'access')
     if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
     const token = held.accessToken
-    const webex = await webexForHeld(
+    const { webex } = await webexForHeld(
       config,
-      "No CLIENT_ID is set, and no sandbox (npm start) answers at REDIRECT_URI's port to know this token: pass --sign-in to sign in to this run's own sandbox, or keep npm start running and use a token from its page."
+      held,
+      io.env,
+      "Or pass --sign-in to sign in to this command's own sandbox."
     )
     try {
       await work(webex, token, await webex.getMe(token), { config, audit })
@@ -320,9 +387,9 @@ export async function withAdminToken (
     timeoutMs: opts.timeout * 1000,
     signal,
     onAuthorizeUrl: announceSignIn(cli, config, opts.browser),
-    whileOpen: async ({ tokens, person, requested }, webex) => {
-      term.done('Signed in.')
+    whileOpen: async ({ tokens, person, orgName, requested }, webex) => {
       const admin = person ?? (await webex.getMe(tokens.accessToken))
+      term.done(signedInLine({ tokens, person: admin, orgName }))
       await record(cli, audit, () =>
         tokenEntry({
           event: 'token_issued',

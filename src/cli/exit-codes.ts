@@ -28,7 +28,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, ExitCode>> = {
   token_invalid: { exitCode: 10, cli: 'token_invalid: Webex does not accept the access token' },
   sandbox_token: {
     exitCode: 11,
-    cli: "sandbox_token: no CLIENT_ID, and no running sandbox (npm start) at REDIRECT_URI's port knows this token"
+    cli: 'sandbox_token: the sandbox that issued these tokens is not running, or could not prove it is yours'
   },
   rate_limited: { exitCode: 8 },
   misdirected: { exitCode: 2 },

@@ -1,10 +1,11 @@
 // Tokens handed to the CLI: a bare token, or a file that `token --out` wrote (json or env),
 // from a flag, a file or stdin. Parsed with zod; nothing is echoed back on failure.
 import { errnoCode } from '../errno.ts'
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
+import { currentUser } from '../config/index.ts'
 import { withoutBearer } from '../oauth/token-file.ts'
 
 const MAX_INPUT = 64 * 1024
@@ -16,7 +17,8 @@ const jsonFile = z
     expires_at: z.string().optional(),
     client_id: z.string().optional(),
     refresh_token: z.string().optional(),
-    refresh_token_expires_at: z.string().optional()
+    refresh_token_expires_at: z.string().optional(),
+    base_url: z.string().optional()
   })
 
 export interface HeldTokens {
@@ -27,6 +29,8 @@ export interface HeldTokens {
   clientId?: string
   refreshToken?: string
   refreshTokenExpiresAt?: Date
+  /** The Webex that issued them, when the file says: the only place they are ever sent. */
+  baseUrl?: string
 }
 
 function date (value: string | undefined): Date | undefined {
@@ -37,8 +41,15 @@ function date (value: string | undefined): Date | undefined {
 
 /** Where each held value is in a JSON file and in an env file that `token --out` wrote (oauth/token-file.ts). */
 const FIELDS = {
-  json: ['access_token', 'expires_at', 'client_id', 'refresh_token', 'refresh_token_expires_at'],
-  env: ['WEBEX_ACCESS_TOKEN', 'WEBEX_ACCESS_TOKEN_EXPIRES_AT', 'WEBEX_CLIENT_ID', 'WEBEX_REFRESH_TOKEN', 'WEBEX_REFRESH_TOKEN_EXPIRES_AT']
+  json: ['access_token', 'expires_at', 'client_id', 'refresh_token', 'refresh_token_expires_at', 'base_url'],
+  env: [
+    'WEBEX_ACCESS_TOKEN',
+    'WEBEX_ACCESS_TOKEN_EXPIRES_AT',
+    'WEBEX_CLIENT_ID',
+    'WEBEX_REFRESH_TOKEN',
+    'WEBEX_REFRESH_TOKEN_EXPIRES_AT',
+    'WEBEX_BASE_URL'
+  ]
 } as const
 
 /** The held tokens of a file's values, read by that file's names. */
@@ -46,13 +57,15 @@ function heldFrom (
   values: Readonly<Record<string, string | undefined>>,
   names: typeof FIELDS[keyof typeof FIELDS]
 ): HeldTokens {
-  const [access, accessExpiry, client, refresh, refreshExpiry] = names
+  const [access, accessExpiry, client, refresh, refreshExpiry, base] = names
+  const baseUrl = values[base]?.trim()
   return {
     accessToken: values[access],
     accessTokenExpiresAt: date(values[accessExpiry]),
     clientId: values[client],
     refreshToken: values[refresh],
-    refreshTokenExpiresAt: date(values[refreshExpiry])
+    refreshTokenExpiresAt: date(values[refreshExpiry]),
+    ...(baseUrl === undefined || baseUrl === '' ? {} : { baseUrl })
   }
 }
 
@@ -91,13 +104,45 @@ export async function readStdin (stdin: NodeJS.ReadableStream & { isTTY?: boolea
   return text
 }
 
-export async function readInputFile (path: string): Promise<string> {
+/** A path as one shell word, for a command line the person can paste. */
+function shellWord (path: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`
+}
+
+/**
+ * The warning ssh gives for a private key others can read, for a file of tokens or secrets: one
+ * line when the file's group or other users can read it; undefined when only its owner can, when
+ * it is no regular file (a pipe, /dev/stdin), or where modes mean nothing (Windows). `stat` is
+ * the opened file's fstat, so the file judged is the file read.
+ */
+export function readableByOthersWarning (
+  path: string,
+  stat: { mode: number, isFile: () => boolean },
+  me: { uid: number, gid: number } | undefined = currentUser()
+): string | undefined {
+  if (me === undefined || !stat.isFile() || (stat.mode & 0o044) === 0) return undefined
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0')
+  return `warning: ${path} can be read by other users of this machine (mode ${mode}): run chmod 600 ${shellWord(path)}`
+}
+
+/**
+ * A file of tokens or a secret, read whole; `warn` gets readableByOthersWarning's line when
+ * others can read it (every command reading such a file passes its terminal's info).
+ */
+export async function readInputFile (path: string, warn?: (line: string) => void): Promise<string> {
   try {
-    const text = await readFile(path, 'utf8')
-    if (text.length > MAX_INPUT) {
-      throw new AppError('bad_request', { reason: `${path} is too large to be a token file.` })
+    const handle = await open(path, 'r')
+    try {
+      const warning = readableByOthersWarning(path, await handle.stat())
+      if (warning !== undefined) warn?.(warning)
+      const text = await handle.readFile('utf8')
+      if (text.length > MAX_INPUT) {
+        throw new AppError('bad_request', { reason: `${path} is too large to be a token file.` })
+      }
+      return text
+    } finally {
+      await handle.close()
     }
-    return text
   } catch (err) {
     if (err instanceof AppError) throw err
     const code = errnoCode(err)

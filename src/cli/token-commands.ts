@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { Option } from 'commander'
 import { splitScopeText } from '../catalogue/rules.ts'
 import { scopeListProblems } from '../catalogue/static-scopes.ts'
-import type { Config } from '../config/index.ts'
+import { DEFAULT_WEBEX_BASE_URL, type Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError } from '../errors.ts'
 import { EXIT } from './exit-codes.ts'
@@ -35,6 +35,7 @@ import {
   type Cli
 } from './cli.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
+import { signedInLine } from './signed-in.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
 import { runTokenFlow } from './token.ts'
@@ -204,7 +205,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
             now: Date.now()
           })
         )
-        term.done('Signed in.')
+        term.done(signedInLine(result))
         await emit(
           cli,
           opts.format,
@@ -301,7 +302,14 @@ export function tokenCommands (program: Command, cli: Cli): void {
           config,
           opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== ''
         )
-        const webex = await webexForHeld(config)
+        const { webex, baseUrl, ownClient } = await webexForHeld(config, held, io.env)
+        if (!ownClient && client === undefined) {
+          await webex.close()
+          throw new ExitError(
+            EXIT.config,
+            `this refresh token was issued through ${baseUrl}, and refreshing it needs the CLIENT_ID and CLIENT_SECRET of the integration that issued it: set them${baseUrl === DEFAULT_WEBEX_BASE_URL ? '' : `, with WEBEX_BASE_URL=${baseUrl}`} (in .env.local), then run this command again. Nothing was sent.`
+          )
+        }
         try {
           term.progress('Refreshing…')
           const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt, client)
@@ -327,7 +335,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
           await emit(
             cli,
             format,
-            { tokens, person, baseUrl: config.webexBaseUrl, ...(client === undefined ? {} : { clientId }) },
+            { tokens, person, baseUrl, ...(client === undefined ? {} : { clientId }) },
             { out: opts.out, force: opts.force === true, merge: true }
           )
         } finally {
@@ -355,7 +363,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
     const { config, audit } = load(io)
     const held = await heldTokens(cli, { name: '--token', value: opts.token }, opts.in, 'access')
     if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
-    const webex = await webexForHeld(config)
+    const { webex } = await webexForHeld(config, held, io.env)
     try {
       const me = await webex.getMe(held.accessToken)
       await record(cli, audit, () =>

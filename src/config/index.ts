@@ -8,6 +8,7 @@ import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { splitScopeText } from '../scope-text.ts'
 import { isLoopbackHost, isWildcardHost } from '../loopback.ts'
+import { currentUser } from '../current-user.ts'
 
 export const SANDBOX_CLIENT_ID = 'C0sandbox0webex0token0issuer0demo0integration'
 export const SANDBOX_CLIENT_SECRET = 'sandbox-secret-not-a-real-credential'
@@ -191,12 +192,7 @@ export function untrustedFile (
   return undefined
 }
 
-/** This process's user and group, where file modes mean something (not on Windows). */
-export function currentUser (): { uid: number, gid: number } | undefined {
-  return process.platform === 'win32' || process.getuid === undefined || process.getgid === undefined
-    ? undefined
-    : { uid: process.getuid(), gid: process.getgid() }
-}
+export { currentUser }
 
 function readDotenv (dir: string, name: string): Env {
   let fd: number

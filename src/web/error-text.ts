@@ -103,10 +103,11 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
   sandbox_token: {
     title: 'Sandbox tokens work only with the sandbox that issued them',
     causes: [
-      'The token came from a sandbox that is no longer running: an earlier `npm start`, or an earlier `token` command, whose sandbox ends with it.'
+      'The token came from a sandbox that is no longer running: an earlier `npm start`, or an earlier `token` command, whose sandbox ends with it.',
+      'Another program answers on the sandbox\'s port and could not prove it is the sandbox you started, so the token was not sent to it.'
     ],
     next: [
-      'To rehearse with sandbox tokens (a crontab line, say), keep `npm start` running in sandbox mode, get the tokens from its page (the .env download), and run this command against them while it runs.',
+      'To rehearse with sandbox tokens (a crontab line, say), keep `npm start` running in sandbox mode, on the port the token file names, get the tokens from its page (the .env download), and run this command against them while it runs.',
       'To use real Webex, set CLIENT_ID and CLIENT_SECRET (in .env.local or the environment) and sign in again.'
     ]
   },
