@@ -247,9 +247,17 @@ export interface Page {
   url: string
 }
 
-/** A browser stand-in: one cookie jar, redirects followed by hand so each hop can be checked. */
+/**
+ * A browser stand-in: one cookie jar, redirects followed by hand so each hop can be checked. It
+ * also does what the pages' script does for a sign-in (src/browser/sign-in-binding.ts): keeps the
+ * hand-off page's binder in its storage for that origin, and on the callback's page posts the
+ * code back with it at once, as a script's submit (no Sec-Fetch-User). With no binder kept, the
+ * callback's page is returned as it is.
+ */
 export class Browser {
   readonly jar = new CookieJar()
+  /** Per origin, as localStorage is: state → binder. */
+  readonly storage = new Map<string, Map<string, string>>()
   readonly #agent = new Agent({ keepAliveTimeout: 1000 })
 
   async fetch (
@@ -282,7 +290,30 @@ export class Browser {
     for (const line of [res.headers['set-cookie'] ?? []].flat()) await this.jar.setCookie(line, url)
     const next = typeof res.headers.location === 'string' ? res.headers.location : refreshTarget(text)
     const location = next === undefined ? undefined : new URL(next, url).toString()
-    return { status: res.statusCode, headers: res.headers, body: text, location, url }
+    const page = { status: res.statusCode, headers: res.headers, body: text, location, url }
+    return await this.#script(page)
+  }
+
+  /** The pages' script for a sign-in: keep the hand-off's binder; finish the callback with it. */
+  async #script (page: Page): Promise<Page> {
+    const origin = new URL(page.url).origin
+    const handOff = /id="continue"[^>]* data-state="([^"]*)" data-binder="([^"]*)"/.exec(page.body)
+    if (handOff !== null) {
+      const kept = this.storage.get(origin) ?? new Map<string, string>()
+      kept.set(unescapeHtml(handOff[1] ?? ''), handOff[2] ?? '')
+      this.storage.set(origin, kept)
+      return page
+    }
+    const finish = /<form id="finish-sign-in" method="post" action="([^"]*)" data-state="([^"]*)">/.exec(page.body)
+    if (finish === null) return page
+    const state = unescapeHtml(finish[2] ?? '')
+    const binder = this.storage.get(origin)?.get(state)
+    if (binder === undefined) return page
+    this.storage.get(origin)?.delete(state)
+    return await this.fetch(new URL(unescapeHtml(finish[1] ?? ''), page.url).toString(), {
+      form: { ...hiddenFields(page.body, finish[1] ?? ''), binder },
+      headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+    })
   }
 
   async close (): Promise<void> {

@@ -2,9 +2,12 @@
 // page works without it. Each piece is set up on its own, so one failure cannot stop the rest.
 import { setupScopePicker } from './scope-picker.ts'
 import { setupSummaryPanel } from './summary-panel.ts'
+import { setupFinishSignIn, setupHandOff } from './sign-in-binding.ts'
 import { setupCopyButtons, setupCopyText, setupCountdown, setupDownloads, setupReveal } from './tokens-page.ts'
 
 const pieces: Record<string, () => void> = {
+  'hand-off': setupHandOff,
+  'finish sign-in': setupFinishSignIn,
   'scope picker': setupScopePicker,
   'selection panel': setupSummaryPanel,
   'copy buttons': setupCopyButtons,

@@ -269,6 +269,12 @@ export class ConsumedStates {
     this.#expiries = new LRUCache({ max })
   }
 
+  /** Whether the state was already consumed (and is still remembered as such). */
+  spent (state: string, now: number): boolean {
+    const expiry = this.#expiries.get(state)
+    return expiry !== undefined && expiry > now
+  }
+
   /** Returns false when the state was already consumed. */
   consume (state: string, now: number): boolean {
     const expiry = this.#expiries.get(state)

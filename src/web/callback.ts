@@ -1,5 +1,8 @@
-// The callback on REDIRECT_URI's path: match the state to this browser's flow cookie,
-// spend the flow once, exchange the code, ask people/me, and show the tokens.
+// The callback on REDIRECT_URI's path, in two steps. GET (Webex's redirect) matches the state to
+// this browser's flow cookie and answers a page that hands the code back by a same-origin POST
+// with the flow's binder from this origin's storage (browser-binding.ts). POST spends the flow
+// once, exchanges the code, and shows what the page that started the sign-in shows. An answer
+// carrying an error, not a code, is explained at once on the GET.
 import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
@@ -7,6 +10,7 @@ import { exchangeAndVerify } from '../oauth/id-token.ts'
 import {
   belongsTo,
   codeFrom,
+  FLOW_COOKIE_PREFIX,
   flowCookieName,
   openFlow,
   FLOW_TTL_MS,
@@ -17,7 +21,10 @@ import {
   type FlowState
 } from '../oauth/flow.ts'
 import { rateLimited, type WebContext } from './context.ts'
-import { querySchema, zodRoutes } from '../route-schema.ts'
+import { bodySchema, querySchema, zodRoutes } from '../route-schema.ts'
+import * as z from 'zod'
+import { binderMatches } from './browser-binding.ts'
+import { pageRenderer } from './render.ts'
 import type { Presenter } from './sign-in.ts'
 
 function stateInvalid (reason: string): AppError {
@@ -29,9 +36,10 @@ export type PresenterOf = (purpose: FlowPurpose) => Presenter
 
 export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
   const { config, webex } = ctx
+  const render = pageRenderer(config)
 
-  /** Finds, verifies and spends this browser's flow for the returned state, or throws state_invalid. */
-  function takeFlow (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): FlowState {
+  /** Finds and verifies this browser's flow for the returned state, or throws state_invalid. */
+  function findFlow (request: FastifyRequest, query: CallbackQuery): FlowState {
     const state = query.state
     if (state === undefined || state === '') {
       throw stateInvalid('The answer from Webex carried no state, so it cannot be matched to a sign-in.')
@@ -43,7 +51,6 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
         'No sign-in with this state is in progress in this browser: it was already finished (tokens are shown only once), it expired, or it was started elsewhere.'
       )
     }
-    reply.clearCookie(name, { path: config.callbackPath })
     const flow = openFlow(raw, ctx.flowKey, name)
     if (flow === undefined) throw stateInvalid('The sign-in cookie was altered or damaged, so it was not trusted.')
     if (!belongsTo(query, flow)) {
@@ -53,7 +60,17 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
     if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) {
       throw stateInvalid('The sign-in was started more than 10 minutes ago and has expired.')
     }
-    if (!ctx.consumed.consume(flow.state, now)) {
+    if (ctx.consumed.spent(flow.state, now)) {
+      throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
+    }
+    return flow
+  }
+
+  /** Finds, verifies and spends this browser's flow for the returned state (its cookie cleared), or throws. */
+  function takeFlow (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): FlowState {
+    const flow = findFlow(request, query)
+    reply.clearCookie(flowCookieName(flow.state), { path: config.callbackPath })
+    if (!ctx.consumed.consume(flow.state, ctx.now())) {
       throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
     }
     return flow
@@ -72,7 +89,28 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
       const raw = request.cookies[name]
       if (raw !== undefined && openFlow(raw, ctx.flowKey, name)?.state === state) return `flow:${name}`
     }
+    if (request.method === 'POST') {
+      // The POST's state is in its body, not yet read: its first genuine flow cookie stands in.
+      for (const [name, raw] of Object.entries(request.cookies)) {
+        if (!name.startsWith(FLOW_COOKIE_PREFIX) || raw === undefined) continue
+        if (openFlow(raw, ctx.flowKey, name) !== undefined) {
+          return `flow:${name}`
+        }
+      }
+    }
     return request.ip
+  }
+
+  /** The sign-in back, exchanged and handed to the page that started it. */
+  async function finish (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery) {
+    const flow = takeFlow(request, reply, query)
+    const code = codeFrom(query, flow, config.clientSecret)
+    const { tokens, idClaims } = await exchangeAndVerify(webex, { code, flow, client: config, now: ctx.now })
+    return await presenterOf(flow.purpose ?? 'tokens')(request, reply, {
+      tokens,
+      requested: flow.scopes,
+      ...(idClaims === undefined ? {} : { idClaims })
+    })
   }
 
   return async function callback (instance: FastifyInstance): Promise<void> {
@@ -92,16 +130,49 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
       }
       if (request.validationError !== undefined) throw malformedCallback()
       const { query } = request
-      const flow = takeFlow(request, reply, query)
-      const code = codeFrom(query, flow, config.clientSecret)
-      const { tokens, idClaims } = await exchangeAndVerify(webex, { code, flow, client: config, now: ctx.now })
-      return await presenterOf(flow.purpose ?? 'tokens')(request, reply, {
-        tokens,
-        requested: flow.scopes,
-        ...(idClaims === undefined ? {} : { idClaims })
-      })
+      // Webex's error answers carry no code and sign nobody in: explained here at once.
+      if (query.code === undefined || query.error !== undefined) return await finish(request, reply, query)
+      const flow = findFlow(request, query)
+      return await render(
+        reply,
+        'pages/finish-sign-in',
+        'Finishing your sign-in',
+        { action: config.callbackPath, code: query.code, state: flow.state },
+        { noStore: true }
+      )
+    })
+
+    // The second step, from the page above: the cross-site guard has already refused anything
+    // but a same-origin form. It carries the binder from this origin's storage, or, from a page
+    // without JavaScript, a person's own click (Sec-Fetch-User: ?1).
+    const finishRoute = { ...rateLimited(config, limitKey), ...bodySchema(finishBody) }
+    app.post(config.callbackPath, finishRoute, async (request, reply) => {
+      if (request.validationError !== undefined) throw malformedCallback()
+      const { code, state, binder } = request.body
+      if (binder !== undefined && binder !== '') {
+        if (!binderMatches(ctx.flowKey, state, binder)) throw notThisBrowser()
+      } else if (request.headers['sec-fetch-user'] !== '?1') {
+        throw notThisBrowser()
+      }
+      return await finish(request, reply, { code, state })
     })
   }
+}
+
+/** The second step's body: the code and state Webex sent, and the binder from this origin's storage. */
+const finishBody = z.object({
+  code: z.string().min(1).max(2048),
+  state: z.string().min(1).max(2048),
+  binder: z.string().max(100).optional()
+})
+
+/** A code handed back without the proof that this browser started its sign-in. */
+function notThisBrowser (): AppError {
+  return new AppError('state_invalid', {
+    status: 403,
+    reason:
+      'This sign-in was not started in this browser: the page that began it left no mark here, so a program on another port or site may be trying to sign this browser in as someone else. Nothing was exchanged. Start a new sign-in from this app.'
+  })
 }
 
 /** The callback, as a plugin on the app's services: each sign-in goes to the page that registered its purpose. */

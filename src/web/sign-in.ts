@@ -28,6 +28,7 @@ import type { Person, TokenSet } from '../webex/domain.ts'
 import { formRoute, recordAudit, unreadableForm, type WebContext } from './context.ts'
 import type { ZodRoutes } from '../route-schema.ts'
 import { pageRenderer } from './render.ts'
+import { binderOf } from './browser-binding.ts'
 
 /** The account fields every sign-in form has. */
 export const accountFields = z.object({
@@ -119,7 +120,14 @@ export function signInStarter (ctx: WebContext) {
       reply,
       'pages/handoff',
       'Signing in with Webex',
-      { authorizeUrl: location, refreshTo: location, webexHost: new URL(location).host },
+      {
+        authorizeUrl: location,
+        refreshTo: location,
+        webexHost: new URL(location).host,
+        // Kept in this origin's storage by the page's script; the callback asks for it back.
+        state: flow.state,
+        binder: binderOf(ctx.flowKey, flow.state)
+      },
       { noStore: true }
     )
   }

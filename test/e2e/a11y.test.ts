@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import type { Result, RunOptions } from 'axe-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
-import { BrowserFixture, SIGN_IN_PAGE } from './app.ts'
+import { BrowserFixture, SIGN_IN_PAGE, backFromWebex } from './app.ts'
 
 const skip = browserUnavailable()
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -35,7 +35,7 @@ describe('accessibility', { skip }, () => {
     await page.waitForURL(SIGN_IN_PAGE)
     await page.check(`#user-${user}`)
     await page.click(`button[value="${decision}"]`)
-    await page.waitForURL(/\/oauth\?/)
+    await backFromWebex(page)
   }
 
   /** `within`: only that part is checked, where the rest of the page is one checked whole already. */
@@ -91,7 +91,7 @@ describe('accessibility', { skip }, () => {
         await page.waitForURL(SIGN_IN_PAGE)
         await page.check('#user-admin')
         await page.click('button[value="accept"]')
-        await page.waitForURL(/\/oauth\?/)
+        await backFromWebex(page)
       }
     },
     { name: 'sandbox device page', go: (page) => page.goto(`${fx.app.url}/sandbox/v1/device`) },
@@ -115,7 +115,7 @@ describe('accessibility', { skip }, () => {
     await page.waitForURL(SIGN_IN_PAGE)
     await page.check('#user-admin')
     await page.click('button[value="accept"]')
-    await page.waitForURL(/\/oauth\?/)
+    await backFromWebex(page)
   }
 
   // One browser page for all: a new context per check (a new renderer process, its code not yet

@@ -14,6 +14,15 @@ import { freePort, LogCapture } from '../helpers.ts'
 export const SIGN_IN_PAGE = /^http:\/\/localhost:\d+\/sandbox\/v1\/idb\/oauth2\/v1\/authorize\?/
 
 /**
+ * Back at the app from the sign-in, its last page loaded: an error answer stays on the callback's
+ * GET (/oauth?error=…); a code goes through the page that hands it back with this browser's
+ * binder, and ends on the POST's page at /oauth.
+ */
+export async function backFromWebex (page: Page): Promise<void> {
+  await page.waitForURL((url) => url.pathname === '/oauth' && (url.search === '' || url.searchParams.has('error')))
+}
+
+/**
  * Collects what Chromium refuses on a page for its Content-Security-Policy ("Sending form data
  * to … violates … form-action", "Refused to …"): a sign-in that stops on one never reaches the
  * callback, and the test says why instead of timing out.

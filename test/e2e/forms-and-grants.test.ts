@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
-import { BrowserFixture, SIGN_IN_PAGE } from './app.ts'
+import { BrowserFixture, SIGN_IN_PAGE, backFromWebex } from './app.ts'
 
 const skip = browserUnavailable()
 const PHONE = { width: 390, height: 844 }
@@ -15,7 +15,7 @@ async function signInAsAdmin (page: Page): Promise<void> {
   await page.waitForURL(SIGN_IN_PAGE)
   await page.check('#user-admin')
   await page.click('button[value="accept"]')
-  await page.waitForURL(/\/oauth\?/)
+  await backFromWebex(page)
 }
 
 /** The look of each visible text field on the page, beside the page's own background. */

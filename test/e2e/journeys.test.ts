@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
-import { BrowserFixture, SIGN_IN_PAGE } from './app.ts'
+import { BrowserFixture, SIGN_IN_PAGE, backFromWebex } from './app.ts'
 import { runCliHere } from '../helpers.ts'
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/config/index.ts'
 
@@ -31,7 +31,7 @@ describe('browser journeys', { skip }, () => {
     await page.waitForURL(SIGN_IN_PAGE)
     await page.check(`#user-${user}`)
     await page.click(`button[value="${decision}"]`)
-    await page.waitForURL(/\/oauth\?/)
+    await backFromWebex(page)
   }
 
   test('dynamic flow: search, tick, preset, select-all, summary, Start, accept, tokens, reveal, mask, copy', async () => {
@@ -359,7 +359,7 @@ describe('browser journeys', { skip }, () => {
     await page.waitForURL(SIGN_IN_PAGE)
     await page.focus('button[value="accept"]')
     await page.keyboard.press('Enter')
-    await page.waitForURL(/\/oauth\?/)
+    await backFromWebex(page)
     assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     // Every control on the tokens page can be reached with Tab.
     const controls = await page.locator('main a, main button:visible, main input:visible').count()

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { PACKAGE_ROOT } from '../../src/paths.ts'
 import { launch } from './browser.ts'
-import { SIGN_IN_PAGE, startSandboxApp } from './app.ts'
+import { SIGN_IN_PAGE, startSandboxApp, backFromWebex } from './app.ts'
 
 const OUT = join(PACKAGE_ROOT, 'docs', 'screenshots')
 mkdirSync(OUT, { recursive: true })
@@ -23,7 +23,7 @@ async function flowTo (page: Page, base: string, scopes: string[], user: string,
   await page.waitForURL(SIGN_IN_PAGE)
   await page.check(`#user-${user}`)
   await page.click(`button[value="${decision.toLowerCase()}"]`)
-  await page.waitForURL(/\/oauth/)
+  await backFromWebex(page)
 }
 
 const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
@@ -68,7 +68,7 @@ const shots: Array<{ name: string, go: (page: Page) => Promise<void> }> = [
       await page.waitForURL(SIGN_IN_PAGE)
       await page.check('#user-admin')
       await page.click('button[value="accept"]')
-      await page.waitForURL(/\/oauth/)
+      await backFromWebex(page)
     }
   }
 ]

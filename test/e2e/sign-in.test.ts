@@ -6,7 +6,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
-import { BrowserFixture, cspRefusals, SIGN_IN_PAGE } from './app.ts'
+import { BrowserFixture, cspRefusals, SIGN_IN_PAGE, backFromWebex } from './app.ts'
 
 const skip = browserUnavailable()
 
@@ -39,7 +39,7 @@ describe("sign-ins cross origins as Webex's do", { skip }, () => {
     assert.notEqual(new URL(page.url()).origin, appUrl, 'the sign-in page is on another origin')
     await page.check(`#user-${user}`)
     await page.click('button[value="accept"]')
-    await page.waitForURL(/\/oauth\?/)
+    await backFromWebex(page)
     assert.deepEqual(refusals, [])
     // The hand-off page, then the sign-in on the other origin, then the callback on the app's.
     const origins = visited.map((url) => new URL(url).origin)
@@ -105,7 +105,7 @@ describe("sign-ins cross origins as Webex's do", { skip }, () => {
     await page.waitForURL(SIGN_IN_PAGE)
     await page.check('#user-compliance')
     await page.click('button[value="accept"]')
-    await page.waitForURL(/\/oauth\?/)
+    await backFromWebex(page)
     assert.deepEqual(refusals, [])
     assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
     await ctx.close()
@@ -158,6 +158,76 @@ describe("sign-ins cross origins as Webex's do", { skip }, () => {
       other.close()
       await Promise.all([ctx.close(), attacker.close()])
     }
+  })
+
+  // Security review 4, finding 2: the same toss through a hop on another site. The page that
+  // sets the cookie is on 127.0.0.1:Q; it sends the browser through localhost:Q, which redirects
+  // to the callback, so Chromium's Sec-Fetch-Site is cross-site, as from Webex. The callback's
+  // page finds no mark of the sign-in in this origin's storage and refuses, exchanging nothing.
+  test('a tossed cookie through a cross-site hop does not sign the browser in as the attacker', async () => {
+    const { createServer } = await import('node:http')
+    const { Browser: FetchBrowser, startFlow, consent } = await import('../helpers.ts')
+    const attacker = new FetchBrowser()
+    const start = await startFlow(attacker, fx.app.url, ['spark-admin:people_read'])
+    const back = await consent(attacker, start.location ?? '', 'admin')
+    const callback = back.location ?? ''
+    let bounced = 0
+    const tossed = (await attacker.jar.getCookies(callback)).find((c) => c.key.startsWith('wti_flow_'))
+    assert.ok(tossed !== undefined)
+    const other = createServer((req, res) => {
+      if (req.url === '/bounce') {
+        bounced++
+        res.writeHead(302, { location: callback }).end()
+        return
+      }
+      res
+        .writeHead(200, {
+          'content-type': 'text/html',
+          'set-cookie': `${tossed.key}=${tossed.value}; Path=/oauth; HttpOnly; SameSite=Lax`
+        })
+        .end(`<meta http-equiv="refresh" content="0; url=http://localhost:${String((other.address() as { port: number }).port)}/bounce">`)
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const port = (other.address() as { port: number }).port
+    const { ctx, page, visited } = await watchedPage()
+    const posts: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(request.url())
+    })
+    try {
+      await page.goto(`http://127.0.0.1:${port}/`)
+      await page.waitForSelector('#not-this-browser:not([hidden])', { timeout: 10_000 }).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}: at ${page.url()} after ${visited.join(' → ')}: ${(await page.textContent('main').catch(() => '')) ?? ''}`)
+      })
+      assert.equal(bounced, 1, 'the browser went through the hop on the other site')
+      assert.ok(new URL(page.url()).searchParams.has('code'), 'the cross-site hop reached the callback')
+      const main = (await page.textContent('main')) ?? ''
+      assert.match(main, /This sign-in was not started in this browser/)
+      assert.equal(await page.isVisible('#finish-sign-in'), false)
+      assert.doesNotMatch(main, /Avery Admin|Your Webex tokens/, 'not signed in as the attacker')
+      assert.deepEqual(posts, [], 'the code was never handed back')
+    } finally {
+      other.close()
+      await Promise.all([ctx.close(), attacker.close()])
+    }
+  })
+
+  test('without JavaScript, the callback asks for a click, and the click finishes the sign-in', async () => {
+    const ctx = await fx.browser.newContext({ javaScriptEnabled: false })
+    const page = await ctx.newPage()
+    const refusals = cspRefusals(page)
+    await page.goto(`${fx.app.url}/?preset=org-directory`)
+    await page.click('button[type=submit].primary')
+    await page.waitForURL(SIGN_IN_PAGE)
+    await page.check('#user-admin')
+    await page.click('button[value="accept"]')
+    await page.waitForURL(/\/oauth\?code=/)
+    assert.match((await page.textContent('main')) ?? '', /Continue only if you started this sign-in yourself/)
+    await page.click('#finish-sign-in button[type=submit]')
+    await backFromWebex(page)
+    assert.match((await page.textContent('h1')) ?? '', /Your Webex tokens/)
+    assert.deepEqual(refusals, [])
+    await ctx.close()
   })
 
   // What the journeys above guard against: were a form's navigation to reach the sign-in by

@@ -1,0 +1,79 @@
+// The callback's two steps (src/web/callback.ts): Webex's redirect (GET) gets a page that hands
+// the code back by a same-origin POST, with the binder the hand-off page kept in this origin's
+// storage (src/web/browser-binding.ts), or a person's click where there is no script. A code
+// handed back without either proof is refused and nothing is exchanged. Chromium's side of it is
+// in test/e2e/sign-in.test.ts.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { appForSuite, Browser, consent, hiddenFields, startFlow } from './helpers.ts'
+
+describe('the callback hands the code back only from the browser that started the sign-in', () => {
+  const app = appForSuite()
+
+  /** A sign-in up to the callback's page, with the binder the hand-off page gave. */
+  async function upToCallback () {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const binder = /data-binder="([^"]+)"/.exec(start.body)?.[1] ?? ''
+    const back = await consent(browser, start.location ?? '', 'admin')
+    // The page as a browser with no kept binder gets it (a fresh jar's storage is empty).
+    browser.storage.clear()
+    const page = await browser.fetch(back.location ?? '')
+    return { browser, binder, page, fields: hiddenFields(page.body, '/oauth') }
+  }
+
+  test('the redirect answers the hand-back page, exchanges nothing, and keeps the code out of what it stores', async () => {
+    const before = app.emulator.emulator.hits.token
+    const { browser, page, fields } = await upToCallback()
+    assert.equal(page.status, 200)
+    assert.match(page.body, /<form id="finish-sign-in" method="post" action="\/oauth"/)
+    assert.equal(page.headers['cache-control'], 'no-store')
+    assert.deepEqual(Object.keys(fields).sort(), ['binder', 'code', 'state'])
+    assert.equal(fields.binder, '')
+    assert.equal(app.emulator.emulator.hits.token, before, 'no code was exchanged')
+    await browser.close()
+  })
+
+  test('a script-sent POST with the binder finishes the sign-in, once', async () => {
+    const { browser, binder, fields } = await upToCallback()
+    const headers = { 'sec-fetch-site': 'same-origin' }
+    const done = await browser.fetch(`${app.url}/oauth`, { form: { ...fields, binder }, headers })
+    assert.equal(done.status, 200)
+    assert.match(done.body, /Your Webex tokens/)
+    const again = await browser.fetch(`${app.url}/oauth`, { form: { ...fields, binder }, headers })
+    assert.equal(again.status, 400)
+    assert.match(again.body, /already finished|No sign-in with this state/)
+    await browser.close()
+  })
+
+  test('without the binder, a POST that is not a person\'s click is refused and nothing is exchanged', async () => {
+    const { browser, fields } = await upToCallback()
+    const before = app.emulator.emulator.hits.token
+    const headers = { 'sec-fetch-site': 'same-origin' }
+    const wrong = await browser.fetch(`${app.url}/oauth`, { form: { ...fields, binder: 'x'.repeat(43) }, headers })
+    assert.equal(wrong.status, 403)
+    assert.match(wrong.body, /not started in this browser/)
+    const none = await browser.fetch(`${app.url}/oauth`, { form: fields, headers })
+    assert.equal(none.status, 403)
+    assert.doesNotMatch(none.body, /Your Webex tokens/)
+    assert.equal(app.emulator.emulator.hits.token, before, 'no code was exchanged')
+    // Refused before the flow was spent: the person's own click still finishes it.
+    const click = await browser.fetch(`${app.url}/oauth`, {
+      form: fields,
+      headers: { ...headers, 'sec-fetch-user': '?1' }
+    })
+    assert.equal(click.status, 200)
+    assert.match(click.body, /Your Webex tokens/)
+    await browser.close()
+  })
+
+  test('a POST from another site is refused, even with a click and the binder', async () => {
+    const { browser, binder, fields } = await upToCallback()
+    const cross = await browser.fetch(`${app.url}/oauth`, {
+      form: { ...fields, binder },
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-user': '?1' }
+    })
+    assert.equal(cross.status, 403)
+    await browser.close()
+  })
+})
