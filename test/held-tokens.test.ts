@@ -10,9 +10,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toEnvFile } from '../src/oauth/token-file.ts'
+import { PACKAGE_ROOT } from '../src/paths.ts'
 import { newSandboxKey, publishSandboxKey, runtimeDir, sandboxProof } from '../src/sandbox-proof.ts'
 import { Browser, field, freePort, runCliHere, runFlow, spawnTs, type Spawned } from './helpers.ts'
 
+const README = join(PACKAGE_ROOT, 'README.md')
 const ACCESS = 'ZmFrZQ_impostor_bait_access_token_0123456789'
 const REFRESH = 'ZmFrZQ_impostor_bait_refresh_token_0123456789'
 const APP_SECRET = 'service-app-secret-that-must-stay-home-42'
@@ -226,7 +228,7 @@ describe('rehearsing with the sandbox\'s own download', () => {
     await server.done
   })
 
-  test('whoami and refresh find the sandbox from the file, prove it, and work as before', async () => {
+  test("whoami and the README's rehearsal line find the sandbox from the file, prove it, and refresh", async () => {
     assert.match(readFileSync(file, 'utf8'), new RegExp(`WEBEX_BASE_URL='http://localhost:${port}/sandbox/v1'`))
     // A different REDIRECT_URI port in the environment does not matter: the file names the sandbox.
     const env = { PORT: String(port + 1), XDG_RUNTIME_DIR: runtime }
@@ -234,8 +236,13 @@ describe('rehearsing with the sandbox\'s own download', () => {
     assert.equal(whoami.code, 0, whoami.stderr)
     assert.match(whoami.stdout, /Avery Admin/)
     const before = readFileSync(file, 'utf8')
-    const refresh = await runCliHere(['refresh', '--in', file, '--out', file, '--force'], env).done
+    // The README's rehearsal line, as written, on the download.
+    const line = /<!-- rehearsal:begin -->\n```\n(.*)\n```/.exec(readFileSync(README, 'utf8'))?.[1] ?? ''
+    const [command, ...args] = line.split(' ')
+    assert.equal(command, 'webex-token-issuer')
+    const refresh = await runCliHere(args.map((arg) => (arg === 'webex.env' ? file : arg)), env).done
     assert.equal(refresh.code, 0, refresh.stderr)
+    assert.match(refresh.stderr, /Refreshed\./)
     const after = readFileSync(file, 'utf8')
     assert.notEqual(after, before)
     assert.match(after, new RegExp(`WEBEX_BASE_URL='http://localhost:${port}/sandbox/v1'`))
