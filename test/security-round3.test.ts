@@ -6,7 +6,9 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jsonSafe, terminalSafe } from '../src/cli/terminal-safe.ts'
 import { DEMO_USERS } from '../src/sandbox/users.ts'
-import { appForSuite, Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, runCliHere, emulatorForCli, startEmulator, startFlow, tryListen } from './helpers.ts'
+import { appForSuite, Browser, CLIENT_ID, CLIENT_SECRET, cliSignIn, consent, freePort, refreshTarget, runCliHere, emulatorForCli, startEmulator, startFlow, tryListen } from './helpers.ts'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 describe('finding 1: a callback sent from another port of this machine (cookie tossing)', () => {
   const app = appForSuite()
@@ -170,7 +172,10 @@ describe('finding 2: every loopback spelling, and a wildcard HOST, hold both sta
 })
 
 describe('finding 3: the browser is handed a single-use local link, not the authorize URL', () => {
-  /** `token` with a display, its "browser" recording the URL it was handed. */
+  /**
+   * `token` with a display, and the link its "browser" is sent to: the launch file's meta refresh
+   * (the fourth review's finding 3 keeps the link itself out of the browser's command line).
+   */
   function tokenWithBrowser (env: Record<string, string>) {
     let handed!: (url: string) => void
     const opened = new Promise<string>((resolve) => {
@@ -178,7 +183,7 @@ describe('finding 3: the browser is handed a single-use local link, not the auth
     })
     const run = runCliHere(['token', '--scopes', 'spark-admin:people_read'], { ...env, DISPLAY: ':0' }, '', {
       openBrowser: async (url) => {
-        handed(url)
+        handed(refreshTarget(readFileSync(fileURLToPath(url), 'utf8')) ?? '')
       }
     })
     return { run, opened }

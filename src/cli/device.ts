@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { isOpenIdScope } from '../catalogue/rules.ts'
 import { AppError } from '../errors.ts'
-import { createWebexClient, personOf } from '../webex/client.ts'
+import { createWebexClient, whoSignedIn } from '../webex/client.ts'
 import type { DeviceAuthorization, Person, TokenSet } from '../webex/domain.ts'
 import { listen, redirectPort } from './token.ts'
 
@@ -41,7 +41,7 @@ export function deviceScopeProblem (scopes: readonly string[]): string | undefin
 
 export async function runDeviceFlow (
   options: DeviceFlowOptions
-): Promise<{ tokens: TokenSet, person?: Person, requested: string[] }> {
+): Promise<{ tokens: TokenSet, person?: Person, orgName?: string, requested: string[] }> {
   const { config, signal } = options
   const clock = options.clock ?? SYSTEM_CLOCK
   const requested = [...options.scopes]
@@ -79,8 +79,7 @@ export async function runDeviceFlow (
       const poll = await webex.deviceToken(authorization.deviceCode)
       if (poll.kind === 'slow_down') intervalMs += 5000
       if (poll.kind !== 'tokens') continue
-      const person = await personOf(webex, poll.tokens.accessToken)
-      return { tokens: poll.tokens, person, requested }
+      return { tokens: poll.tokens, ...(await whoSignedIn(webex, poll.tokens.accessToken)), requested }
     }
   } finally {
     await webex.close()

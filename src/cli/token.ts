@@ -27,6 +27,7 @@ import type { Person, TokenSet } from '../webex/domain.ts'
 import type { WebexClient } from '../webex/client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 import { DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
+import { writeLaunchFile, type LaunchFile } from './launch-file.ts'
 
 export interface TokenFlowOptions {
   config: Config
@@ -35,12 +36,14 @@ export interface TokenFlowOptions {
   /** prompt=select_account and login_hint for the authorize URL. */
   account: AccountChoice
   /**
-   * Called once the loopback server listens, with the authorize URL and the single-use local
-   * URL that redirects to it: the one to hand to a browser through a command line, where every
-   * user of the machine can read it (/proc/PID/cmdline), since the authorize URL carries the
-   * state, the PKCE challenge and the nonce.
+   * Called once the loopback server listens, with the authorize URL and `launchFile`, which
+   * writes the launch file (src/cli/launch-file.ts) and gives its file:// URL: the one to hand a
+   * browser through a command line, where every user of the machine can read it
+   * (/proc/PID/cmdline). The authorize URL carries the state, the PKCE challenge and the nonce,
+   * and the single-use link in the file would let whoever visits it first sign in instead.
+   * The flow deletes the file once the link is used and when it ends.
    */
-  onAuthorizeUrl: (url: string, launchUrl: string) => Promise<void> | void
+  onAuthorizeUrl: (url: string, launchFile: () => Promise<string>) => Promise<void> | void
   timeoutMs: number
   signal: AbortSignal
   now?: () => number
@@ -57,6 +60,8 @@ const LAUNCH_PREFIX = '/go/'
 export interface FlowResult {
   tokens: TokenSet
   person?: Person
+  /** The org's name, when the token may read it (src/webex/client.ts, whoSignedIn). */
+  orgName?: string
   idClaims?: IdClaims
   requested: string[]
 }
@@ -73,7 +78,7 @@ export class PortInUseError extends Error {
   }
 }
 
-type Outcome = { tokens: TokenSet, person?: Person, idClaims?: IdClaims } | AppError
+type Outcome = { tokens: TokenSet, person?: Person, orgName?: string, idClaims?: IdClaims } | AppError
 
 /** The page the browser sees when it comes back, compiled on the first answer, not at start-up. */
 let template: Promise<(data: object) => string> | undefined
@@ -210,6 +215,10 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
   const launchPath = `${LAUNCH_PREFIX}${randomBytes(24).toString('base64url')}`
   let launched = false
   let location = ''
+  let launchFile: Promise<LaunchFile> | undefined
+  const removeLaunchFile = async () => {
+    await (await launchFile?.catch(() => undefined))?.remove()
+  }
   async function launch (req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (new URL(req.url ?? '/', 'http://loopback').pathname !== launchPath) {
       sendPage(res, 404, await donePage('Not found', 'There is no sign-in link here.'))
@@ -217,6 +226,7 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
     }
     if (!launched && !finished) {
       launched = true
+      removeLaunchFile().catch(() => {})
       res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end()
       return
     }
@@ -262,8 +272,8 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
       const client = await webex
       const { exchangeAndVerify } = await verifier
       const { tokens, idClaims } = await exchangeAndVerify(client, { code, flow, client: config, now })
-      const person = await (await webexModule).personOf(client, tokens.accessToken)
-      deliver({ tokens, person, idClaims })
+      const who = await (await webexModule).whoSignedIn(client, tokens.accessToken)
+      deliver({ tokens, ...who, idClaims })
       sendPage(res, 200, await donePage('Signed in', 'The tokens were handed to the terminal.'), true)
     } catch (err) {
       const error = err instanceof AppError ? err : new AppError('unknown_error')
@@ -314,13 +324,15 @@ export async function runTokenFlow (options: TokenFlowOptions): Promise<FlowResu
       nonce: flow.nonce,
       account: options.account
     })
-    await options.onAuthorizeUrl(location, `${new URL(config.redirectUri).origin}${launchPath}`)
+    const launchUrl = `${new URL(config.redirectUri).origin}${launchPath}`
+    await options.onAuthorizeUrl(location, async () => (await (launchFile ??= writeLaunchFile(launchUrl))).url)
     const result = await Promise.race([outcome, stopped])
     if (result instanceof AppError) throw result
     if (options.whileOpen !== undefined) await options.whileOpen({ ...result, requested }, await webex)
     return { ...result, requested }
   } finally {
     clearTimeout(timer)
+    await removeLaunchFile().catch(() => {})
     await close()
     await (await webex).close()
   }

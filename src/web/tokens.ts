@@ -7,6 +7,7 @@ import * as z from 'zod'
 import { withoutBearer } from '../oauth/token-file.ts'
 import { AppError } from '../errors.ts'
 import { isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
+import { orgNameOf } from '../webex/client.ts'
 import { formRoute, recordAudit, type WebContext } from './context.ts'
 import { schemaIssue, zodRoutes, type SchemaIssue } from '../route-schema.ts'
 import { tokenEntry, type AuditEventName } from '../audit.ts'
@@ -48,17 +49,6 @@ export function tokenRoutes (ctx: WebContext) {
   const render = pageRenderer(config)
   const environment = describeEnvironment(config)
 
-  /** The org's name when the token may read it; most may not, so any failure falls back quietly to the id. */
-  async function orgNameOf (accessToken: string, orgId: string | undefined): Promise<string | undefined> {
-    if (orgId === undefined) return undefined
-    try {
-      return (await webex.getOrganization(accessToken, orgId)).displayName
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err
-      return undefined
-    }
-  }
-
   /** people/me and the org name; a failure only adds a note, since the tokens themselves are fine. */
   async function whoIs (
     request: FastifyRequest,
@@ -66,7 +56,7 @@ export function tokenRoutes (ctx: WebContext) {
   ): Promise<{ person?: Person, personProblem?: string, orgName?: string }> {
     try {
       const person = await webex.getMe(accessToken)
-      return { person, orgName: await orgNameOf(accessToken, person.orgId ?? orgIdFromToken(accessToken)) }
+      return { person, orgName: await orgNameOf(webex, accessToken, person.orgId ?? orgIdFromToken(accessToken)) }
     } catch (err) {
       if (!(err instanceof AppError)) throw err
       request.log.info({ kind: err.kind, trackingId: err.details.trackingId }, 'people/me failed')
@@ -215,7 +205,7 @@ export function tokenRoutes (ctx: WebContext) {
       // people/me is the one call every valid token may make: its failure is the answer.
       const person = await webex.getMe(token)
       const orgId = person.orgId ?? orgIdFromToken(token)
-      const orgName = await orgNameOf(token, orgId)
+      const orgName = await orgNameOf(webex, token, orgId)
       let expiry: Date | undefined
       try {
         expiry = await webex.getTokenExpiry(token)

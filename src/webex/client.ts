@@ -1,7 +1,7 @@
 // The one Webex client: the token endpoint, the REST calls and OpenID, over one transport
 // (src/webex: transport.ts, classify.ts, token-endpoint.ts, rest.ts, openid.ts, domain.ts).
 import { AppError } from '../errors.ts'
-import type { Person } from './domain.ts'
+import { orgIdFromToken, type Person } from './domain.ts'
 import { openIdCalls } from './openid.ts'
 import { restCalls } from './rest.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
@@ -36,4 +36,30 @@ export async function personOf (webex: WebexClient, accessToken: string): Promis
     if (err instanceof AppError) return undefined
     throw err
   }
+}
+
+/** The org's name when the token may read it; most may not, so any failure leaves it out. */
+export async function orgNameOf (
+  webex: WebexClient,
+  accessToken: string,
+  orgId: string | undefined
+): Promise<string | undefined> {
+  if (orgId === undefined) return undefined
+  try {
+    return (await webex.getOrganization(accessToken, orgId)).displayName
+  } catch (err) {
+    if (err instanceof AppError) return undefined
+    throw err
+  }
+}
+
+/** Who signed in, to name beside fresh tokens: people/me and the org's name, each left out on a failure. */
+export async function whoSignedIn (
+  webex: WebexClient,
+  accessToken: string
+): Promise<{ person?: Person, orgName?: string }> {
+  const person = await personOf(webex, accessToken)
+  if (person === undefined) return {}
+  const orgName = await orgNameOf(webex, accessToken, person.orgId ?? orgIdFromToken(accessToken))
+  return orgName === undefined ? { person } : { person, orgName }
 }
