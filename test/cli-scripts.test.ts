@@ -175,12 +175,17 @@ test("a crontab line can be rehearsed in the sandbox: refresh, whoami and grants
   const { parseConfig } = await import('../src/config/index.ts')
   const { Browser, field, freePort, LogCapture, runFlow } = await import('./helpers.ts')
   const { readFileSync } = await import('node:fs')
+  const { newSandboxKey, publishSandboxKey } = await import('../src/sandbox-proof.ts')
   const port = await freePort()
-  const env = { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }
+  // The runtime folder npm start writes its key to, and the CLI reads it from.
+  const env = { REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'wti-run-')) }
+  const sandboxKey = newSandboxKey()
   const app = await buildApp(parseConfig({ PORT: String(port), ...env, RATE_LIMIT_PER_MINUTE: '0' }), {
-    logStream: new LogCapture()
+    logStream: new LogCapture(),
+    sandboxKey
   })
   await app.listen({ port, host: '127.0.0.1' })
+  const unpublish = await publishSandboxKey(env, port, sandboxKey)
   const dir = mkdtempSync(join(tmpdir(), 'wti-rehearse-'))
   const file = join(dir, 'webex.env')
   try {
@@ -195,7 +200,7 @@ test("a crontab line can be rehearsed in the sandbox: refresh, whoami and grants
     const access = field(final.body, 'access-token') ?? ''
     writeFileSync(
       file,
-      `WEBEX_ACCESS_TOKEN='${access}'\nWEBEX_ACCESS_TOKEN_EXPIRES_AT='${new Date(Date.now() + 14 * 86_400_000).toISOString()}'\nWEBEX_REFRESH_TOKEN='${field(final.body, 'refresh-token') ?? ''}'\n`,
+      `WEBEX_ACCESS_TOKEN='${access}'\nWEBEX_ACCESS_TOKEN_EXPIRES_AT='${new Date(Date.now() + 14 * 86_400_000).toISOString()}'\nWEBEX_REFRESH_TOKEN='${field(final.body, 'refresh-token') ?? ''}'\nWEBEX_BASE_URL='http://127.0.0.1:${port}/sandbox/v1'\n`,
       { mode: 0o600 }
     )
     // The README's crontab line, due within 30 days.
@@ -213,6 +218,7 @@ test("a crontab line can be rehearsed in the sandbox: refresh, whoami and grants
     assert.match(grants.stdout, /webex-token-issuer \(this tool\)/)
   } finally {
     await app.close()
+    await unpublish?.()
   }
   const gone = await runCliHere(['whoami', '--in', file], env).done
   assert.equal(gone.code, 11, 'with the sandbox gone, its tokens mean nothing')

@@ -339,12 +339,12 @@ describe('webex-token-issuer in sandbox mode', () => {
   )
 
   test('whoami and refresh explain that sandbox tokens live only where they were issued, with exit 11, when no sandbox runs', async () => {
-    const nobody = { REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }
-    for (const args of [
-      ['whoami', '--token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'],
-      ['refresh', '--refresh-token', 'ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b']
-    ]) {
-      const run = await cli(args, nobody).done
+    const port = await freePort()
+    const nobody = { REDIRECT_URI: `http://127.0.0.1:${port}/oauth` }
+    // What the sandbox's download holds: the tokens, and the sandbox that issued them.
+    const download = `WEBEX_ACCESS_TOKEN='ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'\nWEBEX_REFRESH_TOKEN='ZmFrZQ_PF84_5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'\nWEBEX_BASE_URL='http://127.0.0.1:${port}/sandbox/v1'\n`
+    for (const args of [['whoami'], ['refresh']]) {
+      const run = await cli(args, nobody, download).done
       assert.equal(run.code, 11, run.stderr)
       assert.match(run.stderr, /Sandbox tokens work only with the sandbox that issued them/)
       assert.match(run.stderr, /keep `npm start` running in sandbox mode/)

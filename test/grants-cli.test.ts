@@ -219,7 +219,9 @@ describe('grants in sandbox mode', () => {
     const done = await run.done
     assert.equal(done.code, 0, done.stderr)
     assert.match(done.stdout, /webex-token-issuer \(this tool\)/)
-    const given = await runCliHere(['grants', 'list'], env, 'some-token').done
+    // A token from a sandbox on that port, which is not running now.
+    const download = `WEBEX_ACCESS_TOKEN='ZmFrZQ_some_token'\nWEBEX_BASE_URL='http://127.0.0.1:${port}/sandbox/v1'\n`
+    const given = await runCliHere(['grants', 'list'], env, download).done
     assert.equal(given.code, 11)
     assert.match(given.stderr, /pass --sign-in/)
   })

@@ -5,23 +5,13 @@ import { errnoCode } from '../errno.ts'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { CatalogueError, loadCatalogue, type Catalogue } from '../catalogue/index.ts'
-import {
-  ConfigError,
-  configErrorLines,
-  DEFAULT_WEBEX_BASE_URL,
-  loadConfig,
-  SANDBOX_CLIENT_ID,
-  SANDBOX_CLIENT_SECRET,
-  SANDBOX_PATH,
-  type Config
-} from '../config/index.ts'
+import { ConfigError, configErrorLines, loadConfig, type Config } from '../config/index.ts'
 import { AuditLog, tokenEntry, type AuditEntry } from '../audit.ts'
-import { AppError } from '../errors.ts'
 import { EXIT } from './exit-codes.ts'
 import { GRANTS_PRESET_ID, presetScopes } from '../oauth/grants.ts'
 import { mergeEnvFile, mergeJsonFile, UnquotableValueError } from '../oauth/token-file.ts'
 import type { TokenOutput } from '../oauth/token-record.ts'
-import { createWebexClient, type WebexClient } from '../webex/client.ts'
+import type { WebexClient } from '../webex/client.ts'
 import type { Person } from '../webex/domain.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './input.ts'
@@ -31,9 +21,9 @@ import type { Terminal } from './terminal.ts'
 import { runTokenFlow } from './token.ts'
 import { signedInLine } from './signed-in.ts'
 import type { AdminTokenOptions } from './options.ts'
-import { isLoopbackHost } from '../loopback.ts'
-import { sandboxProves } from '../sandbox-proof.ts'
+import { webexForHeld } from './held-webex.ts'
 
+export { webexForHeld, type HeldWebex } from './held-webex.ts'
 export {
   adminTokenOptions,
   commandHelp,
@@ -232,86 +222,6 @@ export async function heldTokens (
     return Number.isNaN(expiry) ? held : { ...held, refreshTokenExpiresAt: new Date(expiry) }
   }
   return parseHeldTokens(await readStdin(io.stdin), bareIs)
-}
-
-/** The Webex client for a command's calls, with this tool's integration. */
-export function webexFor (config: Config): WebexClient {
-  return createWebexClient({
-    baseUrl: config.webexApiUrl,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret
-  })
-}
-
-/** Held tokens' Webex: the client that talks to it, and what the tool may do there. */
-export interface HeldWebex {
-  webex: WebexClient
-  /** The Webex that issued the tokens, as their file names it: what a refreshed file records. */
-  baseUrl: string
-  /**
-   * Whether this is a Webex whose integration credentials the tool holds: the configured one
-   * (CLIENT_ID), or the user's own proven sandbox. Only there may a refresh send them.
-   */
-  ownClient: boolean
-}
-
-/** The port of a loopback sandbox's base URL (http://localhost:PORT/sandbox/v1), else undefined. */
-export function sandboxPortOf (url: URL): number | undefined {
-  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) return undefined
-  if (url.pathname.replace(/\/+$/, '') !== SANDBOX_PATH) return undefined
-  return url.port === '' ? 80 : Number(url.port)
-}
-
-/**
- * The Webex client for tokens the person already holds. A token goes only to the Webex that
- * issued it: the base URL its file names, else the configured Webex (WEBEX_BASE_URL with
- * CLIENT_ID), else webexapis.com. A sandbox's token goes to that sandbox only when it proves
- * it is the user's own (src/sandbox-proof.ts): any local program can answer on a free port.
- * Anything else that is not https gets nothing. `hint` is added to the sandbox's refusal.
- */
-export async function webexForHeld (
-  config: Config,
-  held: Pick<HeldTokens, 'baseUrl'>,
-  env: NodeJS.ProcessEnv,
-  hint?: string
-): Promise<HeldWebex> {
-  const named = (held.baseUrl ?? (config.sandbox ? DEFAULT_WEBEX_BASE_URL : config.webexBaseUrl)).replace(/\/+$/, '')
-  let url: URL
-  try {
-    url = new URL(named)
-  } catch {
-    throw new AppError('bad_request', {
-      reason: "The token file's WEBEX_BASE_URL (base_url) is not a URL, so the token was sent nowhere."
-    })
-  }
-  if (!config.sandbox && named === config.webexBaseUrl) {
-    return { webex: webexFor(config), baseUrl: named, ownClient: true }
-  }
-  const port = sandboxPortOf(url)
-  if (port !== undefined) {
-    if (!(await sandboxProves(env, port))) {
-      throw new AppError('sandbox_token', {
-        reason: `These tokens were issued by the sandbox at ${url.origin}, and no sandbox of yours proves it runs there, so nothing was sent. Start it again with PORT=${port} npm start (in sandbox mode, no CLIENT_ID) and get new tokens from its page: a sandbox's tokens end with the run that issued them.${hint === undefined ? '' : ` ${hint}`}`
-      })
-    }
-    return {
-      webex: createWebexClient({
-        baseUrl: `http://127.0.0.1:${port}${SANDBOX_PATH}`,
-        clientId: SANDBOX_CLIENT_ID,
-        clientSecret: SANDBOX_CLIENT_SECRET
-      }),
-      baseUrl: named,
-      ownClient: true
-    }
-  }
-  if (url.protocol !== 'https:') {
-    throw new AppError('bad_request', {
-      reason: `The token file names ${url.origin} as the Webex that issued it: plain http, and not a sandbox of yours, so the token was sent nowhere.`
-    })
-  }
-  // Another Webex than the configured one: the token goes where it was issued, but this tool's
-  // client secret never does (a refresh there is refused before anything is sent).
-  return { webex: createWebexClient({ baseUrl: named, clientId: config.clientId, clientSecret: '' }), baseUrl: named, ownClient: false }
 }
 
 /**

@@ -242,7 +242,7 @@ async function alternate (
 
 /**
  * One complete flow: POST /start → its hand-off page → emulator authorize → the sign-in on the
- * other loopback origin → consent → callback (code exchange, people/me) → tokens page.
+ * other loopback origin → consent → callback → its hand-back POST (code exchange, people/me) → tokens page.
  */
 async function flow (agent: Agent, appUrl: string): Promise<void> {
   // A browser sends Origin with a form POST; the app refuses POSTs without it.
@@ -252,7 +252,10 @@ async function flow (agent: Agent, appUrl: string): Promise<void> {
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: appUrl },
     body: 'scope=spark-admin%3Apeople_read'
   })
-  const location = refreshTarget(await startRes.body.text())
+  const handOff = await startRes.body.text()
+  const location = refreshTarget(handOff)
+  // What the hand-off page's script keeps in this origin's storage for the callback's page.
+  const binder = /data-binder="([^"]+)"/.exec(handOff)?.[1] ?? ''
   const setCookie = [startRes.headers['set-cookie'] ?? []].flat()[0]
   if (startRes.statusCode !== 200 || location === undefined || setCookie === undefined) {
     throw new Error(`start answered ${startRes.statusCode}`)
@@ -275,7 +278,22 @@ async function flow (agent: Agent, appUrl: string): Promise<void> {
   await decision.body.dump()
   const back = decision.headers.location
   if (typeof back !== 'string') throw new Error(`decision answered ${decision.statusCode}`)
-  const tokens = await request(back, { dispatcher: agent, headers: { cookie: setCookie.split(';')[0] ?? '' } })
+  const cookie = setCookie.split(';')[0] ?? ''
+  const finishing = await request(back, { dispatcher: agent, headers: { cookie } })
+  await finishing.body.dump()
+  if (finishing.statusCode !== 200) throw new Error(`callback answered ${finishing.statusCode}`)
+  // The callback's page hands the code back at once with the binder, as its script does.
+  const answer = new URL(back)
+  const tokens = await request(`${answer.origin}${answer.pathname}`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+    body: new URLSearchParams({
+      code: answer.searchParams.get('code') ?? '',
+      state: answer.searchParams.get('state') ?? '',
+      binder
+    }).toString()
+  })
   const page = await tokens.body.text()
   if (tokens.statusCode !== 200 || !page.includes('_PF84_')) throw new Error(`callback answered ${tokens.statusCode}`)
 }
