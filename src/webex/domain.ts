@@ -91,6 +91,18 @@ export type Person = z.infer<typeof personAnswer>
  */
 export const WEBEX_ID_PATTERN = /^[A-Za-z0-9_=+/-]{1,1000}$/
 
+/**
+ * What a token in a token endpoint's answer may hold, checked where the answer is read: an
+ * access or refresh token is an RFC 6750 b64token (letters, digits, `-._~+/`, then any `=`), an
+ * id_token a JWT (base64url segments joined by dots: three, or five when encrypted). Those bytes
+ * are written raw by `--format token` and `env`, so an answer carrying anything else (an escape
+ * sequence for the terminal, a quote for the shell) is refused, never printed.
+ */
+export const B64TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/
+export const JWT_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2}(?:(?:\.[A-Za-z0-9_-]*){2})?$/
+export const webexToken = z.string().min(1).max(4096).regex(B64TOKEN_PATTERN)
+export const webexIdToken = z.string().min(1).max(16_384).regex(JWT_PATTERN)
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**

@@ -5,17 +5,18 @@ import * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
 import { classifyWebexError, errorAnswer, jsonOf, oauthErrorCode, scrub } from './classify.ts'
-import type { ClientCredentials, DeviceAuthorization, TokenSet } from './domain.ts'
+import { webexIdToken, webexToken, type ClientCredentials, type DeviceAuthorization, type TokenSet } from './domain.ts'
 import { answerFacts, type Answer, type Transport } from './transport.ts'
 
 const tokenAnswer = z.object({
-  access_token: z.string().min(1).max(4096),
+  access_token: webexToken,
   expires_in: z.coerce.number().int().positive(),
-  refresh_token: z.string().min(1).max(4096).optional(),
+  refresh_token: webexToken.optional(),
   refresh_token_expires_in: z.coerce.number().int().positive().optional(),
   token_type: z.string().max(64).optional(),
-  scope: z.string().max(16_384).optional(),
-  id_token: z.string().min(1).max(16_384).optional()
+  // Printable ASCII and white space: the scopes are written raw into `--format env` too.
+  scope: z.string().max(16_384).regex(/^[ -~\t\r\n]*$/).optional(),
+  id_token: webexIdToken.optional()
 })
 
 /** The device grant's first answer (docs/webex-contract.md, "Device grant"). */
