@@ -61,7 +61,7 @@ test('the tokens page advises chmod 600 beside its download buttons', async () =
     const actions = /<div class="token-actions"[^>]*>([\s\S]*?)<\/div>/.exec(final.body)?.[1] ?? ''
     assert.match(actions, /id="download-env"/)
     assert.match(actions, /id="download-json"/)
-    assert.match(actions, /<code>chmod 600 webex-tokens\.env<\/code>/)
+    assert.match(actions, /<code>chmod 600 webex\.env<\/code>/)
   } finally {
     await browser.close()
     await app.close()

@@ -117,8 +117,8 @@ export function setupDownloads (): void {
       }
     })
   }
-  offer('download-env', 'webex-tokens.env', 'text/plain', toEnvFile)
-  offer('download-json', 'webex-tokens.json', 'application/json', (record) => toJsonFile(record, Date.now()))
+  offer('download-env', 'webex.env', 'text/plain', toEnvFile)
+  offer('download-json', 'webex.json', 'application/json', (record) => toJsonFile(record, Date.now()))
   offer('download-ics', 'renew-webex-refresh-token.ics', 'text/calendar', (record) =>
     reminderIcs(record.refresh_token_expires_at ?? '', Date.now(), crypto.randomUUID())
   )

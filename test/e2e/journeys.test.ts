@@ -272,7 +272,7 @@ describe('browser journeys', { skip }, () => {
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')])
     const [envDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-env')])
     const dir = await mkdtemp(join(tmpdir(), 'wti-downloads-'))
-    const [pageJsonPath, pageEnvPath] = [join(dir, 'webex-tokens.json'), join(dir, 'webex-tokens.env')]
+    const [pageJsonPath, pageEnvPath] = [join(dir, 'webex.json'), join(dir, 'webex.env')]
     await jsonDownload.saveAs(pageJsonPath)
     await envDownload.saveAs(pageEnvPath)
     const pageJson = JSON.parse(await readFile(pageJsonPath, 'utf8')) as Record<string, unknown>
