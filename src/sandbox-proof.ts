@@ -7,8 +7,8 @@
 // file, the user's own sandbox, can make it. The key never crosses the socket.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { constants, promises as fs } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { homedir, tmpdir } from 'node:os'
+import { dirname, isAbsolute, join } from 'node:path'
 import { request } from 'undici'
 import { currentUser } from './current-user.ts'
 import { errnoCode } from './errno.ts'
@@ -35,19 +35,18 @@ export function isNonce (value: string): boolean {
 }
 
 /**
- * The user's own runtime folder for this tool: $XDG_RUNTIME_DIR/webex-token-issuer (the
- * folder the login session gives each user, 0700), else webex-token-issuer-<uid> in the
- * temporary folder. Made 0700 when missing; refused (undefined) when it is a link, another
- * user's, or open to group or others, since whoever can write there could plant a key.
+ * The user's own runtime folder for this tool: $XDG_RUNTIME_DIR/webex-token-issuer (the folder
+ * the login session gives each user, 0700); without one, webex-token-issuer in the user's cache
+ * folder ($XDG_CACHE_HOME or ~/.cache), not in the shared temporary folder, where another user
+ * could make the name first; on macOS and Windows, whose temporary folder is the user's own,
+ * there. Made 0700 when missing; refused (undefined) when it is a link, another user's, or open
+ * to group or others, since whoever can write there could plant a key.
  */
 export async function runtimeDir (env: NodeJS.ProcessEnv, create: boolean): Promise<string | undefined> {
   const me = currentUser()
-  const base = env.XDG_RUNTIME_DIR
-  const dir =
-    base !== undefined && base.startsWith('/')
-      ? join(base, 'webex-token-issuer')
-      : join(tmpdir(), `webex-token-issuer-${me?.uid ?? 'user'}`)
+  const dir = runtimeDirPath(env, me?.uid)
   if (create) {
+    await fs.mkdir(dirname(dir), { recursive: true, mode: 0o700 })
     await fs.mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
       if (errnoCode(err) !== 'EEXIST') throw err
     })
@@ -56,6 +55,16 @@ export async function runtimeDir (env: NodeJS.ProcessEnv, create: boolean): Prom
   if (stat === undefined || !stat.isDirectory()) return undefined
   if (me !== undefined && (stat.uid !== me.uid || (stat.mode & 0o077) !== 0)) return undefined
   return dir
+}
+
+function runtimeDirPath (env: NodeJS.ProcessEnv, uid: number | undefined): string {
+  const absolute = (path: string | undefined) => (path !== undefined && isAbsolute(path) ? path : undefined)
+  const runtime = absolute(env.XDG_RUNTIME_DIR)
+  if (runtime !== undefined) return join(runtime, 'webex-token-issuer')
+  if (process.platform === 'darwin' || process.platform === 'win32') {
+    return join(tmpdir(), `webex-token-issuer-${uid ?? 'user'}`)
+  }
+  return join(absolute(env.XDG_CACHE_HOME) ?? join(absolute(env.HOME) ?? homedir(), '.cache'), 'webex-token-issuer')
 }
 
 function keyFile (dir: string, port: number): string {

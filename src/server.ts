@@ -70,7 +70,11 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
     process.stderr.write(`error: ${why}; set PORT (and REDIRECT_URI) to a free port\n`)
     process.exit(1)
   }
-  if (sandboxKey !== undefined) {
+  // Only a sandbox that holds 127.0.0.1:PORT, where the CLI asks for the proof, publishes its
+  // key: on another address, another program could hold 127.0.0.1:PORT and relay the proof.
+  const holdsIpv4Loopback =
+    (isLoopbackHost(config.host) && loopbackIpv4(config.host) === '127.0.0.1') || isWildcardHost(config.host)
+  if (sandboxKey !== undefined && holdsIpv4Loopback) {
     unpublish = await publishSandboxKey(env, config.port, sandboxKey).catch(() => undefined)
     if (unpublish === undefined) {
       process.stderr.write(
@@ -78,10 +82,9 @@ export async function serve (env: NodeJS.ProcessEnv, overrides: { mode?: 'static
       )
     }
   }
-  const shown =
-    (isLoopbackHost(config.host) && loopbackIpv4(config.host) === '127.0.0.1') || isWildcardHost(config.host)
-      ? `http://localhost:${config.port}`
-      : `http://${config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host}:${config.port}`
+  const shown = holdsIpv4Loopback
+    ? `http://localhost:${config.port}`
+    : `http://${config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host}:${config.port}`
   process.stderr.write(
     `webex-token-issuer ${config.sandbox ? 'in SANDBOX mode (no CLIENT_ID set)' : `for ${config.webexBaseUrl}`}, ${config.mode} mode: open ${shown}\n`
   )

@@ -77,3 +77,31 @@ describe('the callback hands the code back only from the browser that started th
     await browser.close()
   })
 })
+
+describe('the callback\'s limit counts each sign-in on its own', () => {
+  const app = appForSuite({ RATE_LIMIT_PER_MINUTE: '5' })
+
+  test('a tossed cookie whose sign-in used up its limit does not lock out the person\'s own sign-in', async () => {
+    // Another program starts a sign-in of its own and spends its limit on the second step.
+    const attacker = new Browser()
+    const theirs = await startFlow(attacker, app.url, ['spark-admin:people_read'])
+    const theirState = new URL(theirs.location ?? '').searchParams.get('state') ?? ''
+    for (let i = 0; i < 7; i++) {
+      await attacker.fetch(`${app.url}/oauth`, {
+        form: { code: 'x', state: theirState, binder: 'y' },
+        headers: { 'sec-fetch-site': 'same-origin' }
+      })
+    }
+    const tossed = (await attacker.jar.getCookies(`${app.url}/oauth`)).find((c) => c.key.startsWith('wti_flow_'))
+    assert.ok(tossed !== undefined)
+    // The person's browser holds that cookie too, set before its own.
+    const browser = new Browser()
+    await browser.jar.setCookie(`${tossed.key}=${tossed.value}; Path=/oauth`, `${app.url}/oauth`)
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const page = await browser.fetch(back.location ?? '')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /Your Webex tokens/)
+    await Promise.all([attacker.close(), browser.close()])
+  })
+})

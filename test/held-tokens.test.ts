@@ -165,6 +165,26 @@ describe('a token goes only to the Webex that issued it', () => {
     await unpublish()
   })
 
+  test('a WEBEX_BASE_URL naming a sandbox (a loaded download) with CLIENT_ID set is refused before anything is sent', async () => {
+    const run = await runCliHere(['whoami'], {
+      ...env(),
+      CLIENT_ID: 'Creal0integration',
+      CLIENT_SECRET: 'real-client-secret-0123456789',
+      WEBEX_BASE_URL: `http://localhost:${impostor.port}/sandbox/v1`
+    }, ACCESS).done
+    assert.equal(run.code, 78)
+    assert.match(run.stderr, /is a sandbox's address/)
+    assert.doesNotMatch(run.stderr, /real-client-secret/)
+    assert.doesNotMatch(everything(impostor), /ZmFrZQ|real-client-secret/)
+  })
+
+  test('a sandbox named on another loopback address than the one the proof is asked on gets nothing', async () => {
+    const file = tokenFile(dir, `http://127.0.0.2:${impostor.port}/sandbox/v1`)
+    const { code } = await runCliHere(['whoami', '--in', file], env()).done
+    assert.equal(code, 2)
+    assert.doesNotMatch(everything(impostor), /ZmFrZQ/)
+  })
+
   test('a plain-http Webex that is not a sandbox gets nothing', async () => {
     const file = tokenFile(dir, `http://127.0.0.1:${impostor.port}/v1`)
     const { code, stderr } = await runCliHere(['whoami', '--in', file], env()).done
@@ -185,11 +205,29 @@ describe('the runtime folder the sandbox key lives in', () => {
     assert.equal(await runtimeDir({ XDG_RUNTIME_DIR: base }, true), dir)
   })
 
+  test('without XDG_RUNTIME_DIR it is in the user\'s cache folder, not the shared temporary folder', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'wti-cache-'))
+    assert.equal(await runtimeDir({ XDG_CACHE_HOME: cache }, true), join(cache, 'webex-token-issuer'))
+  })
+
   test('the proof binds the port: a proof for one port is no proof for another', () => {
     const key = newSandboxKey()
     assert.notEqual(sandboxProof(key, 8080, 'n'.repeat(43)), sandboxProof(key, 8081, 'n'.repeat(43)))
     assert.notEqual(sandboxProof(key, 8080, 'n'.repeat(43)), sandboxProof(newSandboxKey(), 8080, 'n'.repeat(43)))
   })
+})
+
+test('a sandbox that does not hold 127.0.0.1:PORT publishes no key, so nothing could relay its proof there', async () => {
+  const port = await freePort()
+  const runtime = mkdtempSync(join(tmpdir(), 'wti-run-'))
+  const server = spawnTs('../src/main.ts', [], { PORT: String(port), HOST: '127.0.0.2', XDG_RUNTIME_DIR: runtime })
+  try {
+    await server.waitFor(/open http/)
+    assert.equal(existsSync(join(runtime, 'webex-token-issuer', `sandbox-${port}.key`)), false)
+  } finally {
+    server.kill('SIGTERM')
+    await server.done
+  }
 })
 
 describe('rehearsing with the sandbox\'s own download', () => {

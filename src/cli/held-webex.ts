@@ -10,12 +10,14 @@ import {
   type Config
 } from '../config/index.ts'
 import { AppError } from '../errors.ts'
-import { isLoopbackHost } from '../loopback.ts'
 import { sandboxProves } from '../sandbox-proof.ts'
 import { createWebexClient, type WebexClient } from '../webex/client.ts'
 import type { HeldTokens } from './input.ts'
 
 /** The Webex client for a command's calls, with this tool's integration. */
+/** The names `npm start` gives its sandbox, all of which reach 127.0.0.1 or [::1] at its port. */
+const SANDBOX_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
 function webexFor (config: Config): WebexClient {
   return createWebexClient({
     baseUrl: config.webexApiUrl,
@@ -36,9 +38,12 @@ export interface HeldWebex {
   ownClient: boolean
 }
 
-/** The port of a loopback sandbox's base URL (http://localhost:PORT/sandbox/v1), else undefined. */
+/**
+ * The port of a sandbox's base URL (http://localhost:PORT/sandbox/v1, or 127.0.0.1 or [::1]),
+ * else undefined. The CLI asks 127.0.0.1:PORT, which a sandbox that publishes its key holds.
+ */
 export function sandboxPortOf (url: URL): number | undefined {
-  if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) return undefined
+  if (url.protocol !== 'http:' || !SANDBOX_HOSTS.has(url.hostname.toLowerCase())) return undefined
   if (url.pathname.replace(/\/+$/, '') !== SANDBOX_PATH) return undefined
   return url.port === '' ? 80 : Number(url.port)
 }
@@ -65,10 +70,12 @@ export async function webexForHeld (
       reason: "The token file's WEBEX_BASE_URL (base_url) is not a URL, so the token was sent nowhere."
     })
   }
-  if (!config.sandbox && named === config.webexBaseUrl) {
+  // A sandbox's address is proven first, even where WEBEX_BASE_URL names it (a shell that
+  // loaded a sandbox's download): whatever answers there gets nothing until it proves itself.
+  const port = sandboxPortOf(url)
+  if (port === undefined && !config.sandbox && named === config.webexBaseUrl) {
     return { webex: webexFor(config), baseUrl: named, ownClient: true }
   }
-  const port = sandboxPortOf(url)
   if (port !== undefined) {
     if (!(await sandboxProves(env, port))) {
       throw new AppError('sandbox_token', {

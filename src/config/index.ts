@@ -245,6 +245,14 @@ export function parseConfig (vars: Env): Config {
       'WEBEX_BASE_URL is set but CLIENT_ID is not: set CLIENT_ID and CLIENT_SECRET, or unset WEBEX_BASE_URL to use the sandbox'
     )
   }
+  if (v.CLIENT_ID !== undefined && v.WEBEX_BASE_URL !== undefined) {
+    const base = new URL(v.WEBEX_BASE_URL)
+    if (base.protocol === 'http:' && isLoopbackHost(base.hostname) && base.pathname.replace(/\/+$/, '') === SANDBOX_PATH) {
+      problems.push(
+        `WEBEX_BASE_URL ${base.origin}${SANDBOX_PATH} is a sandbox's address (a sandbox's .env download sets it), and with CLIENT_ID your client secret would go to whatever program answers there: unset WEBEX_BASE_URL for real Webex`
+      )
+    }
+  }
   if (v.CLIENT_ID === undefined && !isLoopbackHost(v.HOST) && v.SANDBOX !== 'public') {
     problems.push(
       `HOST=${v.HOST} without CLIENT_ID would serve the sandbox (demo users, no real sign-in) to the network: set CLIENT_ID and CLIENT_SECRET for real Webex, leave HOST unset, or set SANDBOX=public if that is really wanted`

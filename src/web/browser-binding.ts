@@ -9,9 +9,13 @@
 // limit of that path.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
-/** The binder of a flow's state: the flow key's HMAC of it, so nothing more is stored. */
-export function binderOf (key: Buffer, state: string): string {
-  return createHmac('sha256', key).update(`webex-token-issuer browser binder\n${state}`).digest('base64url')
+/**
+ * The binder of a flow's state: its HMAC under a key of its own, derived from the flow key (which
+ * seals the cookies with AES-GCM and is used for nothing else), so nothing more is stored.
+ */
+export function binderOf (flowKey: Buffer, state: string): string {
+  const key = createHmac('sha256', flowKey).update('webex-token-issuer browser binder key').digest()
+  return createHmac('sha256', key).update(state).digest('base64url')
 }
 
 /** Whether `given` is the binder of `state`. */

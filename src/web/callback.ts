@@ -10,7 +10,6 @@ import { exchangeAndVerify } from '../oauth/id-token.ts'
 import {
   belongsTo,
   codeFrom,
-  FLOW_COOKIE_PREFIX,
   flowCookieName,
   openFlow,
   FLOW_TTL_MS,
@@ -83,20 +82,13 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
    * address, as every other limited route does.
    */
   function limitKey (request: FastifyRequest): string {
-    const state = (request.query as { state?: unknown }).state
+    // The GET's state is in its query; the POST's in its body (its limit runs once that is read).
+    const carrier = (request.method === 'POST' ? request.body : request.query) as { state?: unknown } | undefined
+    const state = carrier?.state
     if (typeof state === 'string' && state.length > 0 && state.length <= 2048) {
       const name = flowCookieName(state)
       const raw = request.cookies[name]
       if (raw !== undefined && openFlow(raw, ctx.flowKey, name)?.state === state) return `flow:${name}`
-    }
-    if (request.method === 'POST') {
-      // The POST's state is in its body, not yet read: its first genuine flow cookie stands in.
-      for (const [name, raw] of Object.entries(request.cookies)) {
-        if (!name.startsWith(FLOW_COOKIE_PREFIX) || raw === undefined) continue
-        if (openFlow(raw, ctx.flowKey, name) !== undefined) {
-          return `flow:${name}`
-        }
-      }
     }
     return request.ip
   }
@@ -145,7 +137,7 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
     // The second step, from the page above: the cross-site guard has already refused anything
     // but a same-origin form. It carries the binder from this origin's storage, or, from a page
     // without JavaScript, a person's own click (Sec-Fetch-User: ?1).
-    const finishRoute = { ...rateLimited(config, limitKey), ...bodySchema(finishBody) }
+    const finishRoute = { ...rateLimited(config, limitKey, 'preHandler'), ...bodySchema(finishBody) }
     app.post(config.callbackPath, finishRoute, async (request, reply) => {
       if (request.validationError !== undefined) throw malformedCallback()
       const { code, state, binder } = request.body

@@ -16,15 +16,22 @@ import { bodySchema } from '../route-schema.ts'
  */
 export function rateLimited (
   config: Config,
-  keyGenerator?: (request: FastifyRequest) => string
-): { config?: { rateLimit: { max: number, timeWindow: number, keyGenerator?: (request: FastifyRequest) => string } } } {
+  keyGenerator?: (request: FastifyRequest) => string,
+  /** 'preHandler' for a key read from the body, which is not parsed yet at 'onRequest'. */
+  hook?: 'preHandler'
+): {
+    config?: {
+      rateLimit: { max: number, timeWindow: number, keyGenerator?: (request: FastifyRequest) => string, hook?: 'preHandler' }
+    }
+  } {
   if (config.rateLimitPerMinute === 0) return {}
   return {
     config: {
       rateLimit: {
         max: config.rateLimitPerMinute,
         timeWindow: 60_000,
-        ...(keyGenerator === undefined ? {} : { keyGenerator })
+        ...(keyGenerator === undefined ? {} : { keyGenerator }),
+        ...(hook === undefined ? {} : { hook })
       }
     }
   }
