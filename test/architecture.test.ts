@@ -1,6 +1,7 @@
 // The layout holds (docs/architecture.md): no source file over 400 lines, no import cycle in
-// src/, and no upward import: oauth/, catalogue/, config/, webex/ and errors.ts take nothing from
-// web/, cli/ or sandbox/, and sandbox/ nothing from web/ or cli/.
+// src/ (between files, and between folders), and no upward import: oauth/, catalogue/, config/,
+// webex/ and errors.ts take nothing from web/, cli/ or sandbox/, webex/ nothing from oauth/,
+// sandbox/ nothing from web/ or cli/, and server.ts nothing from cli/.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -73,13 +74,41 @@ test('no upward import', () => {
     oauth: ['web', 'cli', 'sandbox'],
     catalogue: ['web', 'cli', 'sandbox', 'config'],
     config: ['web', 'cli', 'sandbox', 'catalogue'],
-    webex: ['web', 'cli', 'sandbox'],
+    webex: ['web', 'cli', 'sandbox', 'oauth'],
     'errors.ts': ['web', 'cli', 'sandbox', 'oauth', 'webex', 'catalogue', 'config'],
-    sandbox: ['web', 'cli']
+    sandbox: ['web', 'cli'],
+    // The entry points start the presentation, and take nothing else from it.
+    'server.ts': ['cli']
   }
   const wrong: string[] = []
   for (const [from, tos] of graph) {
     for (const to of tos) if ((forbidden[layer(from)] ?? []).includes(layer(to))) wrong.push(`${from} → ${to}`)
   }
   assert.deepEqual(wrong, [])
+})
+
+test('no cycle between folders either: each folder, and each file at the top of src/, is one node', () => {
+  const node = (path: string) => path.split('/')[0] ?? ''
+  const edges = new Map<string, Set<string>>()
+  for (const [from, tos] of graph) {
+    for (const to of tos) {
+      if (node(from) === node(to)) continue
+      const out = edges.get(node(from)) ?? new Set<string>()
+      out.add(node(to))
+      edges.set(node(from), out)
+    }
+  }
+  // A folder that reaches itself again through others is a cycle: a depth-first search for a back edge.
+  const state = new Map<string, 'open' | 'done'>()
+  const cycles: string[] = []
+  const visit = (v: string, path: string[]) => {
+    state.set(v, 'open')
+    for (const w of edges.get(v) ?? []) {
+      if (state.get(w) === 'open') cycles.push([...path, v, w].join(' → '))
+      else if (!state.has(w)) visit(w, [...path, v])
+    }
+    state.set(v, 'done')
+  }
+  for (const v of edges.keys()) if (!state.has(v)) visit(v, [])
+  assert.deepEqual(cycles, [])
 })

@@ -18,7 +18,7 @@ import { buildEmulatorServer } from '../src/sandbox/index.ts'
 import { TestEmulator } from './test-emulator.ts'
 import { runCli } from '../src/cli/main.ts'
 import type { Clock } from '../src/cli/device.ts'
-import { DEVICE_HELPER_REDIRECT_URIS } from '../src/oauth/device.ts'
+import { DEVICE_HELPER_REDIRECT_URIS } from '../src/webex/device.ts'
 
 export const CLIENT_ID = 'Ctest0client0id0for0the0suite'
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef'

@@ -1,6 +1,7 @@
 // The exit code the CLI ends with for each kind of failure, and the line --help gives it; the
 // root --help and the README list them all.
 import type { ErrorKind } from '../errors.ts'
+import { EXIT } from '../exit-status.ts'
 
 export interface ExitCode {
   readonly exitCode: number
@@ -55,18 +56,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, ExitCode>> = {
 }
 
 /** Exit codes that are not error kinds: the CLI's own outcomes. */
-export const EXIT = {
-  ok: 0,
-  /** Unexpected errors, and the CLI's loopback port already taken. */
-  failure: 1,
-  usage: 2,
-  /** Bad configuration (sysexits EX_CONFIG). */
-  config: 78,
-  /** Ctrl-C: 128 + SIGINT. */
-  cancelled: 130,
-  /** stdout closed under us (`… | head`): 128 + SIGPIPE, as the shell reports for other tools. */
-  pipeClosed: 141
-} as const
+export { EXIT } from '../exit-status.ts'
 
 /**
  * The exit-code table for --help: every code (the root --help), or only those a command can end

@@ -26,7 +26,7 @@ import type { IdClaims } from '../oauth/id-token.ts'
 import type { Person, TokenSet } from '../webex/domain.ts'
 import type { WebexClient } from '../webex/client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
-import { DEVICE_HELPER_REDIRECT_URIS } from '../oauth/device.ts'
+import { DEVICE_HELPER_REDIRECT_URIS } from '../webex/device.ts'
 import { writeLaunchFile, type LaunchFile } from './launch-file.ts'
 
 export interface TokenFlowOptions {
