@@ -40,15 +40,29 @@ export async function hasIpv6Loopback (): Promise<boolean> {
   return typeof (await tryListen(0, '::1')) === 'number'
 }
 
-/** A loopback port that was free a moment ago on 127.0.0.1 and, where there is one, on ::1 (the app takes both). */
+/**
+ * The first port of this process's own slice, below the kernel's ephemeral range (32768–60999
+ * here): a port the kernel hands out for `listen(0)` or an outgoing connection was freePort's
+ * old race, since the port is released before the app binds it. Below that range only another
+ * test process picking numbers can take one, and each process picks from its own slice.
+ */
+const SLICE = 200
+const FIRST_PORT = 10_000 + (process.pid % 100) * SLICE
+let nextPort = FIRST_PORT
+
+/**
+ * A loopback port free on 127.0.0.1 and, where there is one, on ::1 (the app takes both), from this
+ * process's slice below the ephemeral range, so nothing else on the machine is handed it meanwhile.
+ */
 export async function freePort (): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await tryListen(0, '127.0.0.1')
-    if (typeof port !== 'number') throw new Error(`no free port: ${port}`)
+  for (let attempt = 0; attempt < SLICE; attempt++) {
+    const port = nextPort
+    nextPort = nextPort + 1 >= FIRST_PORT + SLICE ? FIRST_PORT : nextPort + 1
+    if ((await tryListen(port, '127.0.0.1')) !== port) continue
     const twin = await tryListen(port, '::1')
-    if (twin !== 'EADDRINUSE') return port
+    if (twin === port || twin === 'EADDRNOTAVAIL' || twin === 'EAFNOSUPPORT') return port
   }
-  throw new Error('no port free on both loopback addresses')
+  throw new Error(`no port free on both loopback addresses in ${FIRST_PORT}–${FIRST_PORT + SLICE - 1}`)
 }
 
 export interface RunningEmulator {
