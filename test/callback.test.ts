@@ -105,3 +105,47 @@ describe('the callback\'s limit counts each sign-in on its own', () => {
     await Promise.all([attacker.close(), browser.close()])
   })
 })
+
+describe('a callback sent from another port of this machine (cookie tossing)', () => {
+  const app = appForSuite()
+
+  test('Sec-Fetch-Site: same-site is refused with an explanation, and the genuine callback still completes', async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const hits = app.emulator.emulator.hits.token
+    const tossed = await browser.fetch(back.location ?? '', { headers: { 'sec-fetch-site': 'same-site' } })
+    assert.equal(tossed.status, 403)
+    assert.match(
+      tossed.body,
+      /sent from another port or name of this machine \(Sec-Fetch-Site: same-site\), not by Webex/
+    )
+    assert.equal(app.emulator.emulator.hits.token, hits, 'no code was exchanged')
+    const genuine = await browser.fetch(back.location ?? '', { headers: { 'sec-fetch-site': 'cross-site' } })
+    assert.equal(genuine.status, 200, 'the refusal spent nothing: the real sign-in finishes')
+    assert.match(genuine.body, /Your Webex tokens/)
+    await browser.close()
+  })
+})
+
+describe("other programs' traffic cannot lock the person out of the callback", () => {
+  const app = appForSuite({ RATE_LIMIT_PER_MINUTE: '3' })
+
+  test("callbacks without this sign-in's sealed cookie are limited per address; the genuine one is not refused", async () => {
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const flood = new Browser()
+    const codes: number[] = []
+    for (let i = 0; i < 6; i++) {
+      codes.push((await flood.fetch(`${app.url}/oauth?code=x&state=${'s'.repeat(43)}`)).status)
+    }
+    assert.deepEqual(codes.slice(-2), [429, 429], 'the flood is limited')
+    // A forged cookie of the right name does not buy its own bucket: only one sealed with our key does.
+    const forged = await flood.fetch(back.location ?? '', { headers: { cookie: 'wti_flow_AAAAAAAAAAAAAAAA=forged' } })
+    assert.equal(forged.status, 429)
+    const genuine = await browser.fetch(back.location ?? '')
+    assert.equal(genuine.status, 200, genuine.body.slice(0, 200))
+    await Promise.all([browser.close(), flood.close()])
+  })
+})

@@ -169,3 +169,28 @@ test("a REDIRECT_URI port held by this tool's own web app is named as such", asy
     await app.close()
   }
 })
+
+describe('what --out and an env file may be', () => {
+  test('--out that is a symbolic link is refused before the sign-in; an env file with a token variable set twice gets both lines replaced', async () => {
+    const { mkdtempSync, writeFileSync, symlinkSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { mergeEnvFile } = await import('../src/oauth/token-file.ts')
+    const dir = mkdtempSync(join(tmpdir(), 'wti-link-'))
+    writeFileSync(join(dir, 'target.env'), 'OLD=1\n', { mode: 0o600 })
+    symlinkSync(join(dir, 'target.env'), join(dir, 'link.env'))
+    const run = await runCliHere(
+      ['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', join(dir, 'link.env'), '--force'],
+      { REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth` }
+    ).done
+    assert.equal(run.code, 2)
+    assert.match(run.stderr, /link\.env is a symbolic link: name the file itself/)
+    const merged = mergeEnvFile(
+      "WEBEX_ACCESS_TOKEN='old1'\nKEEP=1\nWEBEX_ACCESS_TOKEN='old2'\n",
+      "WEBEX_ACCESS_TOKEN='new'\nWEBEX_SCOPES='a'\n"
+    )
+    assert.equal(merged, "WEBEX_ACCESS_TOKEN='new'\nKEEP=1\nWEBEX_ACCESS_TOKEN='new'\nWEBEX_SCOPES='a'\n")
+    const { parse } = await import('dotenv')
+    assert.equal(parse(merged).WEBEX_ACCESS_TOKEN, 'new', 'whichever line a reader takes')
+  })
+})

@@ -163,3 +163,55 @@ describe('every CLI sign-in names whose account it got, before a token is writte
     )
   })
 })
+
+describe('the browser is handed a single-use local link, not the authorize URL', () => {
+  /**
+   * `token` with a display, and the link its "browser" is sent to: the launch file's meta refresh
+   * (the fourth review's finding 3 keeps the link itself out of the browser's command line).
+   */
+  function tokenWithBrowser (env: Record<string, string>) {
+    let handed!: (url: string) => void
+    const opened = new Promise<string>((resolve) => {
+      handed = resolve
+    })
+    const run = runCliHere(['token', '--scopes', 'spark-admin:people_read'], { ...env, DISPLAY: ':0' }, '', {
+      openBrowser: async (url) => {
+        handed(refreshTarget(readFileSync(fileURLToPath(url), 'utf8')) ?? '')
+      }
+    })
+    return { run, opened }
+  }
+
+  test('the link carries no state, challenge or nonce, sends the browser on to Webex once, and the sign-in completes', async () => {
+    const port = await freePort()
+    const { run, opened } = tokenWithBrowser({ REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
+    const launch = await opened
+    assert.match(launch, new RegExp(`^http://127\\.0\\.0\\.1:${port}/go/[A-Za-z0-9_-]{32}$`))
+    const browser = new Browser()
+    const hop = await browser.fetch(launch)
+    assert.equal(hop.status, 302)
+    assert.equal(hop.location, await run.url, 'on to the authorize URL the command printed')
+    const back = await consent(browser, hop.location ?? '', 'admin')
+    await browser.fetch(back.location ?? '')
+    await browser.close()
+    const done = await run.done
+    assert.equal(done.code, 0, done.stderr)
+  })
+
+  test('a link someone else used first stops the sign-in and says so', async () => {
+    const port = await freePort()
+    const { run, opened } = tokenWithBrowser({ REDIRECT_URI: `http://127.0.0.1:${port}/oauth` })
+    const launch = await opened
+    const thief = new Browser()
+    const stolen = await thief.fetch(launch)
+    assert.equal(stolen.status, 302)
+    const admin = new Browser()
+    const second = await admin.fetch(launch)
+    assert.equal(second.status, 409)
+    assert.match(second.body, /already used/)
+    const done = await run.done
+    assert.equal(done.code, 5, done.stderr)
+    assert.match(done.stderr, /The sign-in link was opened a second time, so this sign-in was stopped/)
+    await Promise.all([thief.close(), admin.close()])
+  })
+})

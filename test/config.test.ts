@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Agent, request } from 'undici'
 import { createServer } from 'node:net'
-import { freePort, hasIpv6Loopback, spawnTs } from './helpers.ts'
+import { freePort, hasIpv6Loopback, spawnTs, CLIENT_ID, CLIENT_SECRET, runCliHere } from './helpers.ts'
 import { ConfigError, configErrorLines, loadConfig, parseConfig, SANDBOX_CLIENT_ID } from '../src/config/index.ts'
 import { splitScopeText } from '../src/catalogue/rules.ts'
 
@@ -240,4 +240,99 @@ describe('the server process', () => {
       assert.doesNotMatch(refused.stderr, /\n\s+at /)
     }
   )
+})
+
+describe('.env and .env.local are read only when nobody else can write them', () => {
+  test("a file writable by others, by a foreign group or owned by another user is refused, naming the file; the user's own is read", async () => {
+    const { mkdtempSync, writeFileSync, chmodSync, chownSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { loadConfig, untrustedFile } = await import('../src/config/index.ts')
+    const dir = mkdtempSync(join(tmpdir(), 'wti-env-'))
+    const file = join(dir, '.env.local')
+    writeFileSync(
+      file,
+      'WEBEX_BASE_URL=http://127.0.0.1:9102/v1\nCLIENT_ID=Cplanted0client\nCLIENT_SECRET=planted-secret-value\n',
+      { mode: 0o600 }
+    )
+    assert.equal(loadConfig({}, dir).clientId, 'Cplanted0client', "the user's own private file is read")
+    chmodSync(file, 0o666)
+    assert.throws(
+      () => loadConfig({}, dir),
+      /\.env\.local is writable by every user of this machine, so it was not read: run chmod o-w \.env\.local/
+    )
+    // The rule itself, for what only root can set up here.
+    const me = { uid: 1000, gid: 1000 }
+    assert.match(
+      untrustedFile('.env', { mode: 0o100644, uid: 1001, gid: 1000 }, me) ?? '',
+      /belongs to another user \(uid 1001\)/
+    )
+    assert.match(untrustedFile('.env', { mode: 0o100664, uid: 1000, gid: 50 }, me) ?? '', /writable by the group 50/)
+    assert.equal(
+      untrustedFile('.env', { mode: 0o100664, uid: 1000, gid: 1000 }, me),
+      undefined,
+      "the user's own group, as ssh allows"
+    )
+    assert.equal(
+      untrustedFile('.env', { mode: 0o100644, uid: 0, gid: 0 }, me),
+      undefined,
+      "root's file, not writable by others"
+    )
+    assert.equal(
+      untrustedFile('.env', { mode: 0o100666, uid: 1000, gid: 1000 }, undefined),
+      undefined,
+      'no modes to judge (Windows)'
+    )
+    if (process.getuid?.() === 0) {
+      chmodSync(file, 0o600)
+      chownSync(file, 4321, 4321)
+      assert.throws(() => loadConfig({}, dir), /\.env\.local belongs to another user \(uid 4321\)/)
+    }
+  })
+
+  test('plain http to another machine in WEBEX_BASE_URL is warned about, by the server and the CLI; loopback is not', async () => {
+    const { parseConfig } = await import('../src/config/index.ts')
+    assert.match(
+      parseConfig({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://10.1.2.3/v1' }).warnings.join('\n'),
+      /WEBEX_BASE_URL http:\/\/10\.1\.2\.3 is plain http to another machine/
+    )
+    assert.equal(parseConfig({ CLIENT_ID, CLIENT_SECRET, WEBEX_BASE_URL: 'http://127.0.0.1:9/v1' }).warnings.length, 0)
+    // Stopped by its --out before anything is sent: nothing leaves this machine.
+    const run = await runCliHere(
+      ['token', '--no-browser', '--scopes', 'spark-admin:people_read', '--out', '/nonexistent-folder-wti/x.env'],
+      {
+        CLIENT_ID,
+        CLIENT_SECRET,
+        WEBEX_BASE_URL: 'http://10.1.2.3/v1',
+        REDIRECT_URI: `http://127.0.0.1:${await freePort()}/oauth`
+      }
+    ).done
+    assert.equal(run.code, 2)
+    assert.match(run.stderr, /^warning: WEBEX_BASE_URL http:\/\/10\.1\.2\.3 is plain http/m)
+  })
+})
+
+describe('an AUDIT_LOG that cannot be trusted', () => {
+  test('AUDIT_LOG that is a symbolic link, or writable by others, stops start-up with exit 78 and the reason', async () => {
+    const { mkdtempSync, writeFileSync, symlinkSync, chmodSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { AuditLog } = await import('../src/audit.ts')
+    const dir = mkdtempSync(join(tmpdir(), 'wti-audit-'))
+    writeFileSync(join(dir, 'real.jsonl'), '', { mode: 0o600 })
+    symlinkSync(join(dir, 'real.jsonl'), join(dir, 'link.jsonl'))
+    assert.throws(
+      () => AuditLog.open(join(dir, 'link.jsonl')),
+      /is a symbolic link, so it was not used: name the file itself/
+    )
+    writeFileSync(join(dir, 'open.jsonl'), '')
+    chmodSync(join(dir, 'open.jsonl'), 0o666)
+    assert.throws(
+      () => AuditLog.open(join(dir, 'open.jsonl')),
+      /writable by every user of this machine, so it was not used/
+    )
+    const run = await runCliHere(['audit'], { AUDIT_LOG: join(dir, 'link.jsonl') }).done
+    assert.equal(run.code, 78)
+    assert.ok(AuditLog.open(join(dir, 'real.jsonl')) instanceof AuditLog, 'a private file of the user is used')
+  })
 })

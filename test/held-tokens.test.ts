@@ -276,8 +276,8 @@ describe('rehearsing with the sandbox\'s own download', () => {
     const before = readFileSync(file, 'utf8')
     // The README's rehearsal line, as written, on the download.
     const line = /<!-- rehearsal:begin -->\n```\n(.*)\n```/.exec(readFileSync(README, 'utf8'))?.[1] ?? ''
-    const [command, ...args] = line.split(' ')
-    assert.equal(command, 'webex-token-issuer')
+    const [npx, command, ...args] = line.split(' ')
+    assert.deepEqual([npx, command], ['npx', 'webex-token-issuer'])
     const refresh = await runCliHere(args.map((arg) => (arg === 'webex.env' ? file : arg)), env).done
     assert.equal(refresh.code, 0, refresh.stderr)
     assert.match(refresh.stderr, /Refreshed\./)

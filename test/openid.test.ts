@@ -143,3 +143,43 @@ describe("the id_token's issuer", () => {
     )
   })
 })
+
+describe('id_token claims OpenID Connect refuses', () => {
+  test('an id_token issued in the future, or for several audiences without azp (or another azp), is refused', async () => {
+    const { exportJWK, generateKeyPair, SignJWT } = await import('jose')
+    const { verifyIdToken } = await import('../src/oauth/id-token.ts')
+    const { privateKey, publicKey } = await generateKeyPair('RS256')
+    const webex = {
+      openIdKeys: async () => ({
+        issuer: 'https://idbroker.webex.com/idb',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256' }] }
+      })
+    }
+    const now = Date.now()
+    const seconds = Math.floor(now / 1000)
+    const sign = (claims: Record<string, unknown>, aud: string | string[], iat = seconds) =>
+      new SignJWT({ nonce: 'n', ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+        .setSubject('p')
+        .setIssuer('https://idbroker.webex.com/idb')
+        .setAudience(aud)
+        .setIssuedAt(iat)
+        .setExpirationTime(seconds + 7200)
+        .sign(privateKey)
+    const expected = { clientId: 'Cme', nonce: 'n', now }
+    assert.equal((await verifyIdToken(webex, await sign({}, 'Cme'), expected)).subject, 'p')
+    await assert.rejects(
+      verifyIdToken(webex, await sign({}, 'Cme', seconds + 3600), expected),
+      /issue time is in the future/
+    )
+    await assert.rejects(
+      verifyIdToken(webex, await sign({}, ['Cme', 'Cother']), expected),
+      /several audiences and no authorized party/
+    )
+    await assert.rejects(
+      verifyIdToken(webex, await sign({ azp: 'Cother' }, ['Cme', 'Cother']), expected),
+      /authorized party \(azp\) is not this integration/
+    )
+    assert.equal((await verifyIdToken(webex, await sign({ azp: 'Cme' }, ['Cme', 'Cother']), expected)).subject, 'p')
+  })
+})

@@ -1,8 +1,8 @@
 // No token, code, verifier, nonce, id_token, client secret or cookie value ever reaches the log.
-import { test } from 'node:test'
+import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { flowKey, openFlow } from '../src/oauth/flow.ts'
-import { Browser, CLIENT_SECRET, consent, startApp, startFlow } from './helpers.ts'
+import { Browser, CLIENT_SECRET, consent, startApp, startFlow, appForSuite } from './helpers.ts'
 
 test('the log of every kind of flow, at debug level, holds no secret', async () => {
   const app = await startApp({ LOG_LEVEL: 'debug' })
@@ -67,4 +67,48 @@ test('the log of every kind of flow, at debug level, holds no secret', async () 
   for (const secret of secrets) {
     assert.ok(!app.logs.text.includes(secret), `a secret reached the log: ${secret.slice(0, 6)}…`)
   }
+})
+
+describe("our secrets are scrubbed from every field of Webex's answer, in every encoding", () => {
+  test('scrub catches the literal, percent-encoded, base64, base64url and JSON-escaped forms', async () => {
+    const { scrub } = await import('../src/webex/classify.ts')
+    const secret = 'a+b/c=d e"f-0123456789'
+    const echoes = [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+      JSON.stringify(secret).slice(1, -1)
+    ]
+    for (const echo of echoes) assert.equal(scrub(`Webex saw ${echo}.`, [secret]), 'Webex saw [redacted].', echo)
+  })
+
+  const app = appForSuite()
+
+  test('an error answer echoing the client secret in error, error_description and trackingId shows none of it', async () => {
+    const secret = app.config.clientSecret
+    const b64 = Buffer.from(secret).toString('base64')
+    app.emulator.emulator.faults.push('token', {
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({
+        error: `invalid_request_${secret}`,
+        error_description: `client_secret=${encodeURIComponent(secret)} basic=${b64}`,
+        trackingId: `ROUTER_${secret}`
+      }),
+      headers: { trackingid: `HDR_${secret}` }
+    })
+    const browser = new Browser()
+    const start = await startFlow(browser, app.url, ['spark-admin:people_read'])
+    const back = await consent(browser, start.location ?? '', 'admin')
+    const page = await browser.fetch(back.location ?? '')
+    assert.ok(page.status >= 400)
+    for (const form of [secret, encodeURIComponent(secret), b64]) {
+      assert.ok(!page.body.includes(form), `the page shows ${form}`)
+      assert.ok(!app.logs.text.includes(form), `the log holds ${form}`)
+    }
+    assert.match(page.body, /\[redacted\]/)
+    await browser.close()
+  })
 })

@@ -294,3 +294,26 @@ describe('webex-token-issuer service-app token', () => {
     assert.equal((JSON.parse(done.stdout) as { client_id: string }).client_id, AUTHORIZED?.clientId)
   })
 })
+
+describe('ids on their way to a URL', () => {
+  test('ids with dots or colons never reach the network: --app-id .. is refused, Webex is not called', async () => {
+    const port = await freePort()
+    const emu = await startEmulator([`http://127.0.0.1:${port}/oauth`])
+    const env = { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI: `http://127.0.0.1:${port}/oauth`, WEBEX_BASE_URL: emu.base }
+    const token = (
+      JSON.parse((await cliSignIn(['--scopes', 'spark:applications_token'], env)).stdout) as { access_token: string }
+    ).access_token
+    const hits = emu.emulator.hits.serviceApps
+    for (const id of ['..', '.', 'a/../../token', 'x:y']) {
+      const run = await runCliHere(
+        ['service-app', 'token', '--app-id', id, '--client-id', 'C0x0client'],
+        { ...env, WEBEX_ACCESS_TOKEN: token },
+        'secret'
+      ).done
+      assert.equal(run.code, 2, `${id}: ${run.stderr}`)
+      assert.match(run.stderr, /not a Webex id/)
+    }
+    assert.equal(emu.emulator.hits.serviceApps, hits, 'nothing was sent')
+    await emu.app.close()
+  })
+})

@@ -1,4 +1,4 @@
-// The words of the pages, as issue 27's copy review found them: no raw Markdown in preset hints,
+// The words of the pages: no raw Markdown in preset hints,
 // no "scope(s)", an invalid_scope page that points up to the scopes it lists above, and an icon.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
