@@ -79,7 +79,7 @@ export async function webexForHeld (
   if (port !== undefined) {
     if (!(await sandboxProves(env, port))) {
       throw new AppError('sandbox_token', {
-        reason: `These tokens were issued by the sandbox at ${url.origin}, and no sandbox of yours proves it runs there, so nothing was sent. Start it again with PORT=${port} npm start (in sandbox mode, no CLIENT_ID) and get new tokens from its page: a sandbox's tokens end with the run that issued them.${hint === undefined ? '' : ` ${hint}`}`
+        reason: `these tokens were issued by the sandbox at ${url.origin}, and no sandbox of yours proves it runs there, so nothing was sent. Start it again with PORT=${port} npm start (in sandbox mode, no CLIENT_ID) and get new tokens from its page: a sandbox's tokens end with the run that issued them.${hint === undefined ? '' : ` ${hint}`}`
       })
     }
     return {
