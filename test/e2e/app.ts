@@ -6,6 +6,10 @@ import { launch } from './browser.ts'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config/index.ts'
 import { freePort, LogCapture } from '../helpers.ts'
+import { newSandboxKey, publishSandboxKey } from '../../src/sandbox-proof.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /**
  * The sandbox's sign-in page: its authorize hands the browser on to it, on the other loopback
@@ -39,6 +43,8 @@ export interface SandboxApp {
   url: string
   app: FastifyInstance
   logs: LogCapture
+  /** The runtime folder its sandbox key is published in, as npm start does: give it to the CLI. */
+  runtimeEnv: { XDG_RUNTIME_DIR: string }
   close: () => Promise<void>
 }
 
@@ -46,12 +52,24 @@ export async function startSandboxApp (env: Record<string, string> = {}): Promis
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logs = new LogCapture()
+  const sandboxKey = newSandboxKey()
   const app = await buildApp(
     parseConfig({ PORT: String(port), REDIRECT_URI: `${url}/oauth`, RATE_LIMIT_PER_MINUTE: '0', ...env }),
-    { logStream: logs }
+    { logStream: logs, sandboxKey }
   )
   await app.listen({ port, host: '127.0.0.1' })
-  return { url, app, logs, close: () => app.close() }
+  const runtimeEnv = { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'wti-run-')) }
+  const unpublish = await publishSandboxKey(runtimeEnv, port, sandboxKey)
+  return {
+    url,
+    app,
+    logs,
+    runtimeEnv,
+    close: async () => {
+      await app.close()
+      await unpublish?.()
+    }
+  }
 }
 
 /**

@@ -9,7 +9,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { browserUnavailable } from './browser.ts'
 import { BrowserFixture, SIGN_IN_PAGE, backFromWebex } from './app.ts'
 import { runCliHere } from '../helpers.ts'
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/config/index.ts'
 
 const skip = browserUnavailable()
 
@@ -279,13 +278,8 @@ describe('browser journeys', { skip }, () => {
     const pageEnv = await readFile(pageEnvPath, 'utf8')
     await ctx.close()
 
-    // The CLI, pointed at the same embedded Webex as a real-Webex integration, renews from each file.
-    const env = {
-      CLIENT_ID: SANDBOX_CLIENT_ID,
-      CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
-      WEBEX_BASE_URL: `${fx.app.url}/sandbox/v1`,
-      REDIRECT_URI: `${fx.app.url}/oauth`
-    }
+    // The CLI renews from each file at the sandbox that issued it, once that sandbox proves itself.
+    const env = { ...fx.app.runtimeEnv, REDIRECT_URI: `${fx.app.url}/oauth` }
     const fromJson = await runCliHere(['refresh', '--in', pageJsonPath, '--format', 'json'], env).done
     assert.equal(fromJson.code, 0, fromJson.stderr)
     const cliJson = JSON.parse(fromJson.stdout) as Record<string, unknown>
