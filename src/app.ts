@@ -18,13 +18,13 @@ import type { Emulator } from './sandbox/index.ts'
 import { SCOPES_DIR, TEMPLATES_DIR } from './paths.ts'
 import { errorHandler, notFoundHandler } from './web/errors.ts'
 import { Refusals } from './web/refusals.ts'
-import { homePage } from './web/home.ts'
-import { callbackPage } from './web/callback.ts'
+import { homeRoutes } from './web/home.ts'
+import { callbackRoutes } from './web/callback.ts'
 import { assetRoutes } from './web/assets.ts'
-import { tokensPage } from './web/tokens.ts'
-import { grantsPage } from './web/grants.ts'
-import { serviceAppPage } from './web/service-app.ts'
-import { services } from './web/services.ts'
+import { tokenRoutes } from './web/tokens.ts'
+import { grantsRoutes } from './web/grants.ts'
+import { serviceAppRoutes } from './web/service-app.ts'
+import { signInStarter, type SignInTable } from './web/sign-in.ts'
 import { AuditLog } from './audit.ts'
 import { crossSiteGuard } from './web/cross-site-guard.ts'
 import { HEALTH_SERVICE } from './loopback.ts'
@@ -110,7 +110,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     routerOptions: { maxParamLength: 200 }
   })
 
-  // The services every page shares, as decorators of the app (src/web/services.ts).
+  // The services every page shares: one object, handed to each page's functions.
   const ctx: WebContext = {
     config,
     catalogue,
@@ -130,7 +130,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     ...(config.auditLog === undefined ? {} : { audit: AuditLog.open(config.auditLog) })
   }
 
-  await app.register(services, ctx)
+  // The Webex client's own Agent is closed with the app.
+  app.addHook('onClose', async () => {
+    await ctx.webex.close()
+  })
 
   // One line per request, with the path only: query strings can carry codes and states.
   app.addHook('onResponse', (request, reply, done) => {
@@ -215,13 +218,23 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // Names the app, so the CLI can tell that its own web app holds REDIRECT_URI's port.
   app.get('/healthz', async () => ({ status: 'ok', service: HEALTH_SERVICE }))
-  // The pages, each a plugin on the services; each owns its start route, and the callback hands a
-  // sign-in back to the page that started it (app.signIns).
-  await app.register(homePage)
-  await app.register(tokensPage)
-  await app.register(grantsPage)
-  await app.register(serviceAppPage)
-  await app.register(callbackPage)
+  // The pages, plain functions of the services. A sign-in's purpose maps, in one fixed table, to
+  // the page whose form starts it and the page that presents it when it comes back: the callback
+  // dispatches by it, and the scope page hands an old form's purpose to that page's start.
+  const begin = signInStarter(ctx)
+  const tokens = tokenRoutes(ctx)
+  const grants = grantsRoutes(ctx, begin)
+  const serviceApp = serviceAppRoutes(ctx, tokens.presentTokens, begin)
+  const signIns: SignInTable = {
+    tokens: { present: tokens.present },
+    grants: { start: grants.start, present: grants.present },
+    'service-app': { start: serviceApp.start, present: serviceApp.present }
+  }
+  await app.register(homeRoutes(ctx, begin, (purpose) => signIns[purpose].start))
+  await app.register(tokens.routes)
+  await app.register(grants.routes)
+  await app.register(serviceApp.routes)
+  await app.register(callbackRoutes(ctx, (purpose) => signIns[purpose].present))
   if (config.sandbox) {
     // The emulator is loaded only in sandbox mode.
     const { Emulator, sandboxPlugin } = await import('./sandbox/index.ts')

@@ -3,7 +3,6 @@
 // with the flow's binder from this origin's storage (browser-binding.ts). POST spends the flow
 // once, exchanges the code, and shows what the page that started the sign-in shows. An answer
 // carrying an error, not a code, is explained at once on the GET.
-import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
@@ -165,10 +164,4 @@ function notThisBrowser (): AppError {
     reason:
       'This sign-in was not started in this browser: the page that began it left no mark here, so a program on another port or site may be trying to sign this browser in as someone else. Nothing was exchanged. Start a new sign-in from this app.'
   })
-}
-
-/** The callback, as a plugin on the app's services: each sign-in goes to the page that registered its purpose. */
-export async function callbackPage (app: FastifyInstance): Promise<void> {
-  const signIns = app.signIns
-  await app.register(callbackRoutes(webContext(app), (purpose) => signIns.present(purpose)))
 }

@@ -2,7 +2,6 @@
 // person's grants by application, and revoking one grant or every grant of an application
 // after a confirmation page (docs/webex-contract.md, "Authorizations"). Like the tokens page,
 // it keeps nothing: the admin's token travels in the page's own forms, in POST bodies only.
-import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import { definedOnly, revokeEntry } from '../audit.ts'
@@ -376,11 +375,4 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
   }
 
   return { routes, start: signIn.start, present }
-}
-
-/** The Grants page, as a plugin on the app's services, with its own sign-in. */
-export async function grantsPage (app: FastifyInstance): Promise<void> {
-  const page = grantsRoutes(webContext(app), app.signIns.begin)
-  app.signIns.register('grants', { start: page.start, present: page.present })
-  await page.routes(app)
 }

@@ -1,6 +1,5 @@
 // GET / (the scope page, with presets and authorize-URL import), GET /scopes.json, and
 // POST /start (check the selection, then begin the sign-in: sign-in.ts).
-import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { FAMILIES, RISKS, ROLES, SCOPE_PATTERN, type Catalogue, type Scope } from '../catalogue/index.ts'
@@ -356,10 +355,4 @@ export function homeRoutes (
       )
     })
   }
-}
-
-/** The scope page, as a plugin on the app's services; an old form's purpose goes to that page's start. */
-export async function homePage (app: FastifyInstance): Promise<void> {
-  const signIns = app.signIns
-  await app.register(homeRoutes(webContext(app), signIns.begin, (purpose) => signIns.start(purpose)))
 }

@@ -3,7 +3,6 @@
 // Service App's tokens on the usual tokens page, marked as such (docs/webex-contract.md,
 // "Service Apps"). The secret is used for that one request and kept nowhere; like the Grants
 // page, the integration token travels in the page's own form only.
-import { webContext } from './services.ts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
@@ -154,17 +153,4 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
   }
 
   return { routes, start: signIn.start, present }
-}
-
-/**
- * The Service App page, as a plugin on the app's services, with its own sign-in; it shows the
- * app's tokens on the tokens page.
- */
-export async function serviceAppPage (app: FastifyInstance): Promise<void> {
-  const { signIns } = app
-  const showTokens = signIns.showTokens
-  if (showTokens === undefined) throw new Error('the tokens page must be registered before the Service App page')
-  const page = serviceAppRoutes(webContext(app), showTokens, signIns.begin)
-  signIns.register('service-app', { start: page.start, present: page.present })
-  await page.routes(app)
 }

@@ -177,8 +177,8 @@ function pageSignInStart (ctx: WebContext, begin: BeginSignIn, page: PageSignIn)
 export type StartRoute = ReturnType<typeof pageSignInStart>
 
 /**
- * A page with a sign-in of its own: `start`, its start route's handler (also registered in
- * app.signIns, for old forms posted to /start), and `routes`, which shows the page at its path
+ * A page with a sign-in of its own: `start`, its start route's handler (also in app.ts's table of
+ * sign-ins, for old forms posted to /start), and `routes`, which shows the page at its path
  * and begins the sign-in at POST /start/<purpose>.
  */
 export function pageSignIn (ctx: WebContext, begin: BeginSignIn, page: PageSignIn) {
@@ -214,6 +214,14 @@ export type ShowTokens = (request: FastifyRequest, reply: FastifyReply, input: T
 
 /** What a page shows when its sign-in comes back (callback.ts dispatches by the flow's purpose). */
 export type Presenter = (request: FastifyRequest, reply: FastifyReply, signIn: SignIn) => Promise<unknown>
+
+/**
+ * Each sign-in's purpose: the page whose start route begins it (the scope page's own /start
+ * begins a tokens sign-in) and the page that presents it when it comes back. Fixed, built in app.ts.
+ */
+export type SignInTable = { tokens: { present: Presenter } } & {
+  [P in PageSignIn['purpose']]: { start: StartRoute, present: Presenter }
+}
 
 /**
  * The admin of a page's own sign-in (Grants, Service App), whose token is the page's to use and

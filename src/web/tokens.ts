@@ -1,6 +1,5 @@
 // The token lifecycle in the browser: show tokens (after a grant or a refresh), refresh a
 // token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
-import { webContext } from './services.ts'
 import type { Presenter, TokensToShow } from './sign-in.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
@@ -248,11 +247,3 @@ export function tokenRoutes (ctx: WebContext) {
 }
 
 export type PresentTokens = ReturnType<typeof tokenRoutes>['presentTokens']
-
-/** The tokens page (and Renew, Check), as a plugin on the app's services; it shows a tokens sign-in. */
-export async function tokensPage (app: FastifyInstance): Promise<void> {
-  const page = tokenRoutes(webContext(app))
-  app.signIns.register('tokens', { present: page.present })
-  app.signIns.showTokens = page.presentTokens
-  await page.routes(app)
-}
