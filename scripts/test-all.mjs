@@ -28,7 +28,7 @@ const lanes = {
     ['type check', ...npx('typescript/bin/tsc', ['-p', 'tsconfig.json'])],
     ['type check (browser)', ...npx('typescript/bin/tsc', ['-p', 'src/browser/tsconfig.json'])],
     ['type check (e2e)', ...npx('typescript/bin/tsc', ['-p', 'test/e2e/tsconfig.json'])],
-    ['tests in one process', node, [...nodeTest, '--experimental-test-isolation=none', ...shared]]
+    ['tests in one process', node, [...nodeTest, '--experimental-test-isolation=none', '--test-force-exit', ...shared]]
   ],
   'browser, built package and bench tests': [
     ['tests, a process each', node, [...nodeTest, '--test-concurrency=1', ...separate]]

@@ -128,6 +128,8 @@ export async function sandboxProves (env: NodeJS.ProcessEnv, port: number): Prom
     const res = await request(`http://127.0.0.1:${port}/sandbox/v1${PROOF_PATH}?nonce=${nonce}`, {
       headersTimeout: 1000,
       bodyTimeout: 1000,
+      // One question, on a connection of its own: nothing is kept open to a port anyone may hold.
+      reset: true,
       headers: { accept: 'application/json' }
     })
     let body = ''

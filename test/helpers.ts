@@ -272,6 +272,8 @@ export class Browser {
   readonly jar = new CookieJar()
   /** Per origin, as localStorage is: state → binder. */
   readonly storage = new Map<string, Map<string, string>>()
+  /** Whether pages' scripts run as they load; off, runScript does it for a page when the test says. */
+  scripts = true
   readonly #agent = new Agent({ keepAliveTimeout: 1000 })
 
   async fetch (
@@ -305,11 +307,11 @@ export class Browser {
     const next = typeof res.headers.location === 'string' ? res.headers.location : refreshTarget(text)
     const location = next === undefined ? undefined : new URL(next, url).toString()
     const page = { status: res.statusCode, headers: res.headers, body: text, location, url }
-    return await this.#script(page)
+    return this.scripts ? await this.runScript(page) : page
   }
 
   /** The pages' script for a sign-in: keep the hand-off's binder; finish the callback with it. */
-  async #script (page: Page): Promise<Page> {
+  async runScript (page: Page): Promise<Page> {
     const origin = new URL(page.url).origin
     const handOff = /id="continue"[^>]* data-state="([^"]*)" data-binder="([^"]*)"/.exec(page.body)
     if (handOff !== null) {

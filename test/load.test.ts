@@ -170,7 +170,15 @@ test('SIGTERM in the middle of load finishes in-flight requests and exits 0', as
       return back.location ?? ''
     })
   )
-  const pages = Promise.all(callbacks.map((callback, i) => (browsers[i] as Browser).fetch(callback)))
+  // Each callback's page first; then the hand-backs, whose code exchanges are in flight at SIGTERM.
+  const handBackPages = await Promise.all(
+    callbacks.map(async (callback, i) => {
+      const browser = browsers[i] as Browser
+      browser.scripts = false
+      return await browser.fetch(callback)
+    })
+  )
+  const pages = Promise.all(handBackPages.map(async (page, i) => await (browsers[i] as Browser).runScript(page)))
   await new Promise((resolve) => setTimeout(resolve, 300))
   server.kill('SIGTERM')
   const finished = await pages
