@@ -3,7 +3,9 @@
 //           isolation: the files share tsx's compile cache and Node's start-up, which made
 //           them 76 CPU-seconds as 36 processes and a third of that as one).
 //   lane 2: the files that spend their time waiting on other processes: Chromium (test/e2e),
-//           the built package (build.test.ts) and the benchmark smoke run (bench.test.ts).
+//           the built package (build.test.ts) and the benchmark smoke run (bench.test.ts), one
+//           at a time, longest first. Two at a time beside lane 1 was slower (237 s against
+//           204 s here): three Chromium-heavy processes on two cores only take turns.
 // Each lane's output is printed whole when it ends, so the log reads file by file; the last line
 // is the two lanes' totals. Exit status: 0 only when every step of both lanes passed.
 import { spawn, spawnSync } from 'node:child_process'
@@ -18,7 +20,19 @@ const testFiles = (dir) =>
     .sort()
     .map((f) => `${dir}${f}`)
 const shared = testFiles('test/').filter((f) => !SEPARATE.has(f.slice('test/'.length)))
-const separate = [...testFiles('test/e2e/'), ...[...SEPARATE].sort().map((f) => `test/${f}`)]
+// Longest first (their seconds in a run here).
+const WEIGHT = {
+  'test/e2e/journeys.test.ts': 42,
+  'test/e2e/a11y.test.ts': 37,
+  'test/bench.test.ts': 31,
+  'test/e2e/sign-in.test.ts': 26,
+  'test/e2e/catalogue-page.test.ts': 18,
+  'test/e2e/forms-and-grants.test.ts': 15,
+  'test/build.test.ts': 8
+}
+const separate = [...testFiles('test/e2e/'), ...[...SEPARATE].map((f) => `test/${f}`)].sort(
+  (a, b) => (WEIGHT[b] ?? 0) - (WEIGHT[a] ?? 0) || a.localeCompare(b)
+)
 const nodeTest = ['--import', 'tsx', '--test', '--test-timeout=600000', '--test-reporter=tap']
 const npx = (bin, args) => [node, [new URL(`node_modules/${bin}`, root).pathname, ...args]]
 
