@@ -10,7 +10,7 @@ const files = readdirSync(new URL('../test/', import.meta.url))
   .map((f) => `test/${f}`)
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files, ...process.argv.slice(2)],
+  ['--import', 'tsx', '--test', '--experimental-test-isolation=none', '--test-force-exit', '--test-timeout=120000', ...files, ...process.argv.slice(2)],
   { stdio: 'inherit' }
 )
 process.exit(run.status ?? 1)

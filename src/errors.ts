@@ -77,7 +77,15 @@ export const ERROR_KINDS = {
 
 export type ErrorKind = keyof typeof ERROR_KINDS
 
+/**
+ * What the domain found, where one kind has several causes a person should tell apart: the
+ * presentation words each (web/error-text.ts FACT_TEXT, which the CLI prints too).
+ */
+export type ErrorFact = 'state_mismatch' | 'flow_expired' | 'flow_spent'
+
 export interface ErrorDetails {
+  /** What was found, for the page or the CLI to word (instead of `reason`). */
+  fact?: ErrorFact
   /** Webex's own words (error_description or message), shown escaped. */
   webexDescription?: string
   /** Webex's error code, such as invalid_request. */

@@ -2,7 +2,9 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { appForSuite, Browser, CLIENT_SECRET, consent, field, runFlow, startFlow } from './helpers.ts'
-import { flowKey, openFlow, pkceChallenge } from '../src/oauth/flow.ts'
+import { checkCallback, ConsumedStates, createFlow, FLOW_TTL_MS, pkceChallenge } from '../src/oauth/flow.ts'
+import { AppError } from '../src/errors.ts'
+import { flowKey, openFlow } from '../src/web/flow-cookies.ts'
 
 describe('the dynamic-mode grant flow against the emulator', () => {
   const app = appForSuite()
@@ -285,4 +287,31 @@ describe('the dynamic-mode grant flow against the emulator', () => {
     }
     await browser.close()
   })
+})
+
+test('checkCallback: the state, the age and one spending, each refused with its fact; then the code', () => {
+  const flow = createFlow(['spark-admin:people_read'], 1_000_000)
+  const consumed = new ConsumedStates()
+  const options = { now: 1_000_000 + 60_000, consumed, spend: false, clientSecret: 's' }
+  const factOf = (run: () => unknown) => {
+    try {
+      run()
+      return 'accepted'
+    } catch (err) {
+      return err instanceof AppError ? `${err.kind}:${err.details.fact ?? err.details.webexError ?? ''}` : 'thrown'
+    }
+  }
+  assert.equal(factOf(() => checkCallback({ code: 'c', state: 'other' }, flow, options)), 'state_invalid:state_mismatch')
+  assert.equal(
+    factOf(() => checkCallback({ code: 'c', state: flow.state }, flow, { ...options, now: 1_000_000 + FLOW_TTL_MS + 1 })),
+    'state_invalid:flow_expired'
+  )
+  assert.equal(checkCallback({ code: 'c', state: flow.state }, flow, options), 'c', 'a look does not spend it')
+  assert.equal(checkCallback({ code: 'c', state: flow.state }, flow, { ...options, spend: true }), 'c')
+  assert.equal(factOf(() => checkCallback({ code: 'c', state: flow.state }, flow, options)), 'state_invalid:flow_spent')
+  const other = createFlow([], 1_000_000)
+  assert.equal(
+    factOf(() => checkCallback({ error: 'access_denied', state: other.state }, other, options)),
+    'access_denied:access_denied'
+  )
 })

@@ -1,7 +1,7 @@
 // No token, code, verifier, nonce, id_token, client secret or cookie value ever reaches the log.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { flowKey, openFlow } from '../src/oauth/flow.ts'
+import { flowKey, openFlow } from '../src/web/flow-cookies.ts'
 import { Browser, CLIENT_SECRET, consent, startApp, startFlow, appForSuite } from './helpers.ts'
 
 test('the log of every kind of flow, at debug level, holds no secret', async () => {

@@ -7,7 +7,7 @@ import { FAMILIES, invalidScopeExplanation, loadCatalogue, roleGroups, ROLES } f
 import { matchesSearch } from '../catalogue/rules.ts'
 import { auditTable, readAudit } from '../audit.ts'
 import { AppError, type ErrorKind } from '../errors.ts'
-import { PAGE_TEXT } from '../web/error-text.ts'
+import { errorSentence, PAGE_TEXT } from '../web/error-text.ts'
 import { EXIT, EXIT_CODES, exitCodeHelp } from './exit-codes.ts'
 import { SCOPES_DIR } from '../paths.ts'
 import { commandHelp, ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './cli.ts'
@@ -174,7 +174,7 @@ export async function runCli (argv: readonly string[], io: CliIo, signal: AbortS
         return EXIT.cancelled
       }
       const entry = PAGE_TEXT[err.kind]
-      term.error(`${entry.title}: ${err.message}`)
+      term.error(`${entry.title}: ${errorSentence(err)}`)
       if (err.details.webexDescription !== undefined) term.error(`Webex said: ${err.details.webexDescription}`)
       if (err.details.requestedScopes !== undefined && (err.kind === 'invalid_scope' || err.kind === 'access_denied')) {
         term.error(`Requested scopes: ${err.details.requestedScopes.join(' ')}`)

@@ -7,17 +7,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
 import { exchangeAndVerify } from '../oauth/id-token.ts'
 import {
-  belongsTo,
-  codeFrom,
-  flowCookieName,
-  openFlow,
-  FLOW_TTL_MS,
+  checkCallback,
   callbackQuery,
   malformedCallback,
   type CallbackQuery,
   type FlowPurpose,
   type FlowState
 } from '../oauth/flow.ts'
+import { flowCookieName, openFlow } from './flow-cookies.ts'
 import { rateLimited, type WebContext } from './context.ts'
 import { bodySchema, querySchema, zodRoutes } from '../route-schema.ts'
 import * as z from 'zod'
@@ -35,9 +32,12 @@ export type PresenterOf = (purpose: FlowPurpose) => Presenter
 export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
   const { config, webex } = ctx
   const render = pageRenderer(config)
+  /** The protocol's complete check of an answer (oauth/flow.ts), spending the flow or not. */
+  const check = (query: CallbackQuery, flow: FlowState, spend: boolean): string =>
+    checkCallback(query, flow, { now: ctx.now(), consumed: ctx.consumed, spend, clientSecret: config.clientSecret })
 
-  /** Finds and verifies this browser's flow for the returned state, or throws state_invalid. */
-  function findFlow (request: FastifyRequest, query: CallbackQuery): FlowState {
+  /** This browser's flow for the returned state, from its sealed cookie, or state_invalid. */
+  function flowOf (request: FastifyRequest, query: CallbackQuery): FlowState {
     const state = query.state
     if (state === undefined || state === '') {
       throw stateInvalid('The answer from Webex carried no state, so it cannot be matched to a sign-in.')
@@ -51,26 +51,6 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
     }
     const flow = openFlow(raw, ctx.flowKey, name)
     if (flow === undefined) throw stateInvalid('The sign-in cookie was altered or damaged, so it was not trusted.')
-    if (!belongsTo(query, flow)) {
-      throw stateInvalid('The state returned by Webex does not match the sign-in started in this browser.')
-    }
-    const now = ctx.now()
-    if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) {
-      throw stateInvalid('The sign-in was started more than 10 minutes ago and has expired.')
-    }
-    if (ctx.consumed.spent(flow.state, now)) {
-      throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
-    }
-    return flow
-  }
-
-  /** Finds, verifies and spends this browser's flow for the returned state (its cookie cleared), or throws. */
-  function takeFlow (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): FlowState {
-    const flow = findFlow(request, query)
-    reply.clearCookie(flowCookieName(flow.state), { path: config.callbackPath })
-    if (!ctx.consumed.consume(flow.state, ctx.now())) {
-      throw stateInvalid('This sign-in was already finished: tokens are shown only once and never stored.')
-    }
     return flow
   }
 
@@ -92,10 +72,11 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
     return request.ip
   }
 
-  /** The sign-in back, exchanged and handed to the page that started it. */
+  /** The sign-in back, its flow spent (its cookie cleared), exchanged and handed to the page that started it. */
   async function finish (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery) {
-    const flow = takeFlow(request, reply, query)
-    const code = codeFrom(query, flow, config.clientSecret)
+    const flow = flowOf(request, query)
+    reply.clearCookie(flowCookieName(flow.state), { path: config.callbackPath })
+    const code = check(query, flow, true)
     const { tokens, idClaims } = await exchangeAndVerify(webex, { code, flow, client: config, now: ctx.now })
     return await presenterOf(flow.purpose ?? 'tokens')(request, reply, {
       tokens,
@@ -123,7 +104,8 @@ export function callbackRoutes (ctx: WebContext, presenterOf: PresenterOf) {
       const { query } = request
       // Webex's error answers carry no code and sign nobody in: explained here at once.
       if (query.code === undefined || query.error !== undefined) return await finish(request, reply, query)
-      const flow = findFlow(request, query)
+      const flow = flowOf(request, query)
+      check(query, flow, false)
       return await render(
         reply,
         'pages/finish-sign-in',

@@ -1,7 +1,7 @@
 // What an error page says for each kind of failure: its title, the likely causes in an admin's
 // terms, and what to do next. The status and the one-sentence summary are the error's own
 // (src/errors.ts); the CLI's loopback page uses the titles too.
-import type { ErrorKind } from '../errors.ts'
+import type { AppError, ErrorFact, ErrorKind } from '../errors.ts'
 
 export interface PageText {
   readonly title: string
@@ -187,4 +187,17 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
     causes: ['Webex answered with an error this app has no explanation for, or the app hit an unexpected problem.'],
     next: ['Start again. If it persists, report it with the tracking id below.']
   }
+}
+
+/** The sentence for each fact the domain reports (errors.ts ErrorFact), on a page and in the CLI. */
+export const FACT_TEXT: Readonly<Record<ErrorFact, string>> = {
+  state_mismatch: 'The state returned by Webex does not match the sign-in started in this browser.',
+  flow_expired: 'The sign-in was started more than 10 minutes ago and has expired.',
+  flow_spent: 'This sign-in was already finished: tokens are shown only once and never stored.'
+}
+
+/** An error's own sentence: its reason, else the words for its fact, else its kind's summary. */
+export function errorSentence (error: AppError): string {
+  const { reason, fact } = error.details
+  return reason ?? (fact === undefined ? error.message : FACT_TEXT[fact])
 }

@@ -6,20 +6,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import {
   authorizeUrl,
-  capOpenFlows,
   createFlow,
-  flowCookieName,
-  FLOW_INDEX_COOKIE,
   FLOW_TTL_MS,
-  formatFlowIndex,
   LOGIN_HINT,
-  MAX_FLOW_COOKIE_BYTES,
-  parseFlowIndex,
   pkceChallenge,
-  sealFlow,
   type AccountChoice,
   type FlowPurpose
 } from '../oauth/flow.ts'
+import {
+  capOpenFlows,
+  flowCookieName,
+  FLOW_INDEX_COOKIE,
+  formatFlowIndex,
+  MAX_FLOW_COOKIE_BYTES,
+  parseFlowIndex,
+  sealFlow
+} from './flow-cookies.ts'
 import { AppError } from '../errors.ts'
 import { presetScopes } from '../oauth/grants.ts'
 import { tokenEntry } from '../audit.ts'
