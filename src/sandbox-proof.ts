@@ -9,7 +9,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { constants, promises as fs } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
-import { request } from 'undici'
 import { currentUser } from './current-user.ts'
 import { errnoCode } from './errno.ts'
 
@@ -125,6 +124,8 @@ export async function sandboxProves (env: NodeJS.ProcessEnv, port: number): Prom
   if (key === undefined) return false
   const nonce = randomBytes(KEY_BYTES).toString('base64url')
   try {
+    // Loaded here, not at start-up: the server only answers proofs (undici costs its start-up ~80 ms).
+    const { request } = await import('undici')
     const res = await request(`http://127.0.0.1:${port}/sandbox/v1${PROOF_PATH}?nonce=${nonce}`, {
       headersTimeout: 1000,
       bodyTimeout: 1000,
