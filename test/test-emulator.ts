@@ -3,7 +3,7 @@
 // made), tampered id_tokens, a failing UserInfo, refresh answers without the refresh token,
 // and an access token aged on demand. None of this ships with the app.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Emulator } from '../src/sandbox/emulator.ts'
+import { Emulator, type IssuedRecord } from '../src/sandbox/emulator.ts'
 import type { ApiRoute } from '../src/sandbox/kit.ts'
 import type { IdTokenTamper } from '../src/sandbox/openid.ts'
 import { FaultQueue, playFault } from './faults.ts'
@@ -18,6 +18,14 @@ export class TestEmulator extends Emulator {
     tokenExpiry: 0,
     authorizations: 0,
     serviceApps: 0
+  }
+
+  /** Every set of tokens issued, newest last (bounded); tests compare pages and outputs with it. */
+  readonly issued: IssuedRecord[] = []
+
+  protected override onIssued (entry: IssuedRecord): void {
+    this.issued.push(entry)
+    if (this.issued.length > 1000) this.issued.shift()
   }
 
   /** When true, refresh answers leave out refresh_token, as Webex may. */

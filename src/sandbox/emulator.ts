@@ -56,7 +56,6 @@ function token (): string {
 }
 
 export class Emulator {
-  readonly issued: IssuedRecord[] = []
   readonly #openId: OpenIdProvider
   readonly #clients: Map<string, EmulatorClient>
   readonly #now: () => number
@@ -142,7 +141,7 @@ export class Emulator {
     clientOf: (request, body) => clientOf(request, body, this.#clients),
     issue: (grant) => this.#issue(grant, true),
     record: (entry) => {
-      this.#record(entry)
+      this.onIssued(entry)
     },
     now: () => this.#now(),
     storeCode: (code, issued) => {
@@ -173,11 +172,8 @@ export class Emulator {
     return reply.send(fault === 'subject' ? { ...claims, sub: DEMO_USERS[1]?.personId } : claims)
   }
 
-  /** Bounded log of issued records; tests read the newest ones. */
-  #record (entry: IssuedRecord): void {
-    this.issued.push(entry)
-    if (this.issued.length > 1000) this.issued.shift()
-  }
+  /** Each set of tokens issued, as it is issued: nothing here (the tests' emulator keeps a log). */
+  protected onIssued (_entry: IssuedRecord): void {}
 
   /**
    * Issues an access token, and a refresh token unless `refresh` is false. A refresh grant
@@ -273,7 +269,7 @@ export class Emulator {
       ? await this.#openId.idToken(this.#issuer(request), issued, this.idTokenFault())
       : undefined
     if (idToken !== undefined) answer.id_token = idToken
-    this.#record({
+    this.onIssued({
       code: body.code,
       accessToken,
       refreshToken,
@@ -292,7 +288,7 @@ export class Emulator {
       held,
       this.sendsRefreshToken() ? (body.refresh_token ?? false) : false
     )
-    this.#record({ code: '', accessToken, refreshToken, user: held.user.key })
+    this.onIssued({ code: '', accessToken, refreshToken, user: held.user.key })
     return reply.header('cache-control', 'no-store').send(answer)
   }
 
