@@ -16,7 +16,7 @@ import { buildApp, type AppDeps } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config/index.ts'
 import { buildEmulatorServer } from '../src/sandbox/index.ts'
 import { TestEmulator } from './test-emulator.ts'
-import { runCli } from '../src/cli/main.ts'
+import { runCli } from '../src/cli/program.ts'
 import type { Clock } from '../src/cli/device.ts'
 import { DEVICE_HELPER_REDIRECT_URIS } from '../src/webex/device.ts'
 

@@ -1,6 +1,6 @@
 // Process wiring for the CLI: real streams, the system browser, Ctrl-C, a closed stdout.
 import { EXIT } from './exit-codes.ts'
-import { runCli } from './main.ts'
+import { runCli } from './program.ts'
 import { openBrowser } from './open-browser.ts'
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

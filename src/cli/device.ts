@@ -9,7 +9,7 @@ import { isOpenIdScope } from '../catalogue/rules.ts'
 import { AppError } from '../errors.ts'
 import { createWebexClient, whoSignedIn } from '../webex/client.ts'
 import type { DeviceAuthorization, Person, TokenSet } from '../webex/domain.ts'
-import { listen, redirectPort } from './token.ts'
+import { listen, redirectPort } from './loopback-sign-in.ts'
 
 /** Time as the device grant sees it: its deadlines and its waits between polls. */
 export interface Clock {

@@ -19,7 +19,7 @@ import {
   withAdminToken,
   type AdminTokenOptions,
   type Cli
-} from './cli.ts'
+} from './shared.ts'
 
 export type GrantsFormat = 'json' | 'text'
 

@@ -20,7 +20,7 @@ import {
   withAdminToken,
   type AdminTokenOptions,
   type Cli
-} from './cli.ts'
+} from './shared.ts'
 import type { Format } from './output.ts'
 
 export function serviceAppCommand (program: Command, cli: Cli): void {

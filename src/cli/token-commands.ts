@@ -33,12 +33,12 @@ import {
   wantsJsonOutput,
   webexForHeld,
   type Cli
-} from './cli.ts'
+} from './shared.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import { signedInLine } from './signed-in.ts'
 import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
-import { runTokenFlow } from './token.ts'
+import { runTokenFlow } from './loopback-sign-in.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 
 export function tokenCommands (program: Command, cli: Cli): void {

@@ -18,7 +18,7 @@ import { parseHeldTokens, readInputFile, readStdin, type HeldTokens } from './in
 import { destinationProblem, formatTokens, writePrivateFile, writeRescueFile, type Format } from './output.ts'
 import type { Clock } from './device.ts'
 import type { Terminal } from './terminal.ts'
-import { runTokenFlow } from './token.ts'
+import { runTokenFlow } from './loopback-sign-in.ts'
 import { signedInLine } from './signed-in.ts'
 import type { AdminTokenOptions } from './options.ts'
 import { webexForHeld } from './held-webex.ts'

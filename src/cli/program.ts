@@ -10,12 +10,12 @@ import { AppError, type ErrorKind } from '../errors.ts'
 import { errorSentence, PAGE_TEXT } from '../web/error-text.ts'
 import { EXIT, EXIT_CODES, exitCodeHelp } from './exit-codes.ts'
 import { SCOPES_DIR } from '../paths.ts'
-import { commandHelp, ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './cli.ts'
+import { commandHelp, ExitError, load, parseSince, textOrJson, wantsJsonOutput, type Cli, type CliIo } from './shared.ts'
 import { grantsCommands } from './grants.ts'
 import { serviceAppCommand } from './service-app-command.ts'
 import { Terminal } from './terminal.ts'
 import { tokenCommands } from './token-commands.ts'
-import { PortInUseError } from './token.ts'
+import { PortInUseError } from './loopback-sign-in.ts'
 import { heldByThisTool } from '../loopback.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 
@@ -28,7 +28,7 @@ const NEXT_STEPS_SHOWN: ReadonlySet<ErrorKind> = new Set([
   'token_limit_reached'
 ])
 
-export type { CliIo } from './cli.ts'
+export type { CliIo } from './shared.ts'
 
 export function buildProgram (io: CliIo, signal: AbortSignal, term: Terminal): Command {
   const program = new Command('webex-token-issuer')
