@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { appendFile } from 'node:fs/promises'
 import * as z from 'zod'
 import { ConfigError, currentUser, untrustedFile } from './config/index.ts'
-import { orgIdFromToken, type Person, type TokenSet } from './webex/domain.ts'
+import { orgIdFromToken, type Person, type TokenSet } from './webex/resources.ts'
 
 export const AUDIT_EVENTS = [
   'token_issued',

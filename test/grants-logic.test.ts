@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { canManageGrants, groupByApplication, signInGrantOf } from '../src/oauth/grants.ts'
-import type { Authorization } from '../src/webex/domain.ts'
+import type { Authorization } from '../src/webex/resources.ts'
 
 const grant = (
   id: string,

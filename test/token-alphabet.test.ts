@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { webexIdToken, webexToken } from '../src/webex/domain.ts'
+import { webexIdToken, webexToken } from '../src/webex/resources.ts'
 import { Browser, emulatorForCli, field, fuzzSeed, runCliHere, runFlow, startApp } from './helpers.ts'
 
 const B64TOKEN_BODY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/'

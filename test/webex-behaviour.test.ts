@@ -6,7 +6,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { kindOfWebexMessage } from '../src/webex/classify.ts'
-import { orgIdFromToken } from '../src/webex/domain.ts'
+import { orgIdFromToken } from '../src/webex/resources.ts'
 import { appForSuite, Browser, consent, freePort, runCliHere, runFlow, signInPage, startApp, startFlow } from './helpers.ts'
 
 /** A sandbox CLI on a port of its own. */

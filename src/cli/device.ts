@@ -8,7 +8,7 @@ import { SANDBOX_PATH, type Config } from '../config/index.ts'
 import { isOpenIdScope } from '../catalogue/rules.ts'
 import { AppError } from '../errors.ts'
 import { createWebexClient, whoSignedIn } from '../webex/client.ts'
-import type { DeviceAuthorization, Person, TokenSet } from '../webex/domain.ts'
+import type { DeviceAuthorization, Person, TokenSet } from '../webex/resources.ts'
 import { listen, redirectPort } from './loopback-sign-in.ts'
 
 /** Time as the device grant sees it: its deadlines and its waits between polls. */

@@ -6,7 +6,7 @@ import { revokeEntry } from '../audit.ts'
 import { AppError, type ErrorKind } from '../errors.ts'
 import { EXIT } from './exit-codes.ts'
 import { clientConsequence, groupByApplication, WEBEX_OWN_CLIENTS } from '../oauth/grants.ts'
-import type { Authorization } from '../webex/domain.ts'
+import type { Authorization } from '../webex/resources.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
 import {
   adminTokenOptions,

@@ -23,7 +23,7 @@ import {
   type CallbackQuery
 } from '../oauth/flow.ts'
 import type { IdClaims } from '../oauth/id-token.ts'
-import type { Person, TokenSet } from '../webex/domain.ts'
+import type { Person, TokenSet } from '../webex/resources.ts'
 import type { WebexClient } from '../webex/client.ts'
 import { TEMPLATES_DIR } from '../paths.ts'
 import { DEVICE_HELPER_REDIRECT_URIS } from '../webex/device.ts'

@@ -3,7 +3,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import type { ErrorKind } from '../errors.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
-import { WEBEX_ID_PATTERN } from '../webex/domain.ts'
+import { WEBEX_ID_PATTERN } from '../webex/resources.ts'
 import { exitCodeHelp } from './exit-codes.ts'
 import { FORMATS, type Format } from './output.ts'
 

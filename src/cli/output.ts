@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { toEnvFile, toJsonFile } from '../oauth/token-file.ts'
 import { tokenRecord, type TokenOutput } from '../oauth/token-record.ts'
 import { jsonSafe, terminalSafe } from './terminal-safe.ts'
-import { orgIdFromToken } from '../webex/domain.ts'
+import { orgIdFromToken } from '../webex/resources.ts'
 
 export type Format = 'json' | 'env' | 'text' | 'token'
 export const FORMATS: readonly Format[] = ['json', 'env', 'text', 'token']

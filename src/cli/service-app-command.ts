@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import { tokenEntry } from '../audit.ts'
 import { EXIT } from './exit-codes.ts'
-import { orgIdFromToken } from '../webex/domain.ts'
+import { orgIdFromToken } from '../webex/resources.ts'
 import { personOf } from '../webex/client.ts'
 import {
   adminTokenOptions,

@@ -1,6 +1,6 @@
 // The line that names who signed in, on stderr before any token is written: had someone else
 // used the sign-in first, their account (a stranger's name, another org) is seen at once.
-import { orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
+import { orgIdFromToken, type Person, type TokenSet } from '../webex/resources.ts'
 
 /** "Signed in as NAME <email> (org ORGNAME)", with the org's id when its name could not be read. */
 export function signedInLine ({

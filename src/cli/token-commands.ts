@@ -8,7 +8,7 @@ import { DEFAULT_WEBEX_BASE_URL, type Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
 import { AppError } from '../errors.ts'
 import { EXIT } from './exit-codes.ts'
-import { type ClientCredentials, type DeviceAuthorization, orgIdFromToken } from '../webex/domain.ts'
+import { type ClientCredentials, type DeviceAuthorization, orgIdFromToken } from '../webex/resources.ts'
 import { personOf } from '../webex/client.ts'
 import {
   announceSignIn,

@@ -2,7 +2,7 @@
 // application, and what revoking one stops. Shared by the Grants page and `grants` in the CLI
 // (docs/webex-contract.md, "Authorizations").
 import type { Catalogue } from '../catalogue/index.ts'
-import type { Authorization } from '../webex/domain.ts'
+import type { Authorization } from '../webex/resources.ts'
 
 /** The preset whose scopes the grants sign-in asks for: identity:tokens_read and identity:tokens_write. */
 export const GRANTS_PRESET_ID = 'grants'

@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { JWTPayload } from 'jose'
 import { AppError } from '../errors.ts'
 import type { WebexClient } from '../webex/client.ts'
-import type { TokenSet } from '../webex/domain.ts'
+import type { TokenSet } from '../webex/resources.ts'
 import type { FlowState } from './flow.ts'
 
 /** The asymmetric algorithms an OpenID provider signs with; `none` and HMAC are never accepted. */

@@ -2,7 +2,7 @@
 // CLI's output and the tokens page's downloads.
 import type { IdClaims } from './id-token.ts'
 import type { TokenRecord } from './token-file.ts'
-import { orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
+import { orgIdFromToken, type Person, type TokenSet } from '../webex/resources.ts'
 
 export interface TokenOutput {
   tokens: TokenSet

@@ -3,7 +3,7 @@
 
 export const SANDBOX_ORG_ID = '5b1f2e3a-8c4d-4f6e-9a7b-0c1d2e3f4a5b'
 export const SANDBOX_ORG_NAME = 'Sandbox Org (demo)'
-import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE } from '../webex/domain.ts'
+import { FULL_ADMIN_ROLE, READONLY_ADMIN_ROLE } from '../webex/resources.ts'
 
 export interface DemoUser {
   key: 'admin' | 'readonly' | 'compliance' | 'user' | 'machine'

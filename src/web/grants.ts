@@ -17,7 +17,7 @@ import {
   WEBEX_OWN_CLIENTS
 } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
-import { type Authorization, type Person, WEBEX_ID_PATTERN } from '../webex/domain.ts'
+import { type Authorization, type Person, WEBEX_ID_PATTERN } from '../webex/resources.ts'
 import { formRoute, recordAudit, type WebContext } from './context.ts'
 import { schemaIssue, zodRoutes, type SchemaIssue } from '../route-schema.ts'
 import { formatDateTime, formatRelative, pageRenderer } from './render.ts'

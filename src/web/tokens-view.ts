@@ -3,7 +3,7 @@
 import type { IdClaims } from '../oauth/id-token.ts'
 import type { TokenRecordMeta } from '../oauth/token-file.ts'
 import { tokenRecord } from '../oauth/token-record.ts'
-import { FULL_ADMIN_ROLE, isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../webex/domain.ts'
+import { FULL_ADMIN_ROLE, isReadOnlyAdmin, orgIdFromToken, type Person, type TokenSet } from '../webex/resources.ts'
 import { formatDateTime, formatRelative, type Environment } from './render.ts'
 
 export interface ScopeComparison {

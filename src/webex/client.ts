@@ -1,7 +1,7 @@
 // The one Webex client: the token endpoint, the REST calls and OpenID, over one transport
 // (src/webex: transport.ts, classify.ts, token-endpoint.ts, rest.ts, openid.ts, domain.ts).
 import { AppError } from '../errors.ts'
-import { orgIdFromToken, type Person } from './domain.ts'
+import { orgIdFromToken, type Person } from './resources.ts'
 import { openIdCalls } from './openid.ts'
 import { restCalls } from './rest.ts'
 import { tokenEndpoint } from './token-endpoint.ts'

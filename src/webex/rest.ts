@@ -11,7 +11,7 @@ import {
   type Authorization,
   type Person,
   type TokenSet
-} from './domain.ts'
+} from './resources.ts'
 import { tokensOf } from './token-endpoint.ts'
 import { answerFacts, type Answer, type Transport } from './transport.ts'
 

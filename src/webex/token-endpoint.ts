@@ -5,7 +5,7 @@ import * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from './device.ts'
 import { classifyWebexError, errorAnswer, jsonOf, oauthErrorCode, scrub } from './classify.ts'
-import { webexIdToken, webexToken, type ClientCredentials, type DeviceAuthorization, type TokenSet } from './domain.ts'
+import { webexIdToken, webexToken, type ClientCredentials, type DeviceAuthorization, type TokenSet } from './resources.ts'
 import { answerFacts, type Answer, type Transport } from './transport.ts'
 
 const tokenAnswer = z.object({

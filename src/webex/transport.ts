@@ -8,7 +8,7 @@ import type { Dispatcher, RetryHandler } from 'undici'
 import type * as z from 'zod'
 import { AppError } from '../errors.ts'
 import { jsonOf, parseRetryAfter, scrub, type AnswerFacts } from './classify.ts'
-import type { ClientCredentials } from './domain.ts'
+import type { ClientCredentials } from './resources.ts'
 
 export interface Timeouts {
   /** Longest wait for the status line and headers. */

@@ -1,4 +1,4 @@
-// The Webex domain, apart from the HTTP client that fetches it: people, tokens, authorizations
+// What Webex's API returns, apart from the HTTP client that fetches it: people, tokens, authorizations
 // (OAuth grants, as Webex calls them), role ids and Webex's ids (docs/webex-contract.md).
 import * as z from 'zod'
 
