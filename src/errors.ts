@@ -81,7 +81,25 @@ export type ErrorKind = keyof typeof ERROR_KINDS
  * What the domain found, where one kind has several causes a person should tell apart: the
  * presentation words each (web/error-text.ts FACT_TEXT, which the CLI prints too).
  */
-export type ErrorFact = 'state_mismatch' | 'flow_expired' | 'flow_spent'
+export type ErrorFact =
+  | { is: 'state_mismatch' | 'flow_expired' | 'flow_spent' | 'callback_malformed' | 'callback_empty' }
+  | {
+    is:
+      | 'id_token_expired'
+      | 'id_token_audience'
+      | 'id_token_issuer'
+      | 'id_token_not_yet_valid'
+      | 'id_token_signature'
+      | 'id_token_unknown_key'
+      | 'id_token_algorithm'
+      | 'id_token_malformed'
+      | 'id_token_several_audiences'
+      | 'id_token_authorized_party'
+      | 'id_token_nonce'
+      | 'id_token_missing'
+      | 'id_token_unasked'
+  }
+  | { is: 'id_token_claim', claim: string }
 
 export interface ErrorDetails {
   /** What was found, for the page or the CLI to word (instead of `reason`). */

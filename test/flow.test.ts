@@ -298,7 +298,7 @@ test('checkCallback: the state, the age and one spending, each refused with its 
       run()
       return 'accepted'
     } catch (err) {
-      return err instanceof AppError ? `${err.kind}:${err.details.fact ?? err.details.webexError ?? ''}` : 'thrown'
+      return err instanceof AppError ? `${err.kind}:${err.details.fact?.is ?? err.details.webexError ?? ''}` : 'thrown'
     }
   }
   assert.equal(factOf(() => checkCallback({ code: 'c', state: 'other' }, flow, options)), 'state_invalid:state_mismatch')

@@ -5,11 +5,18 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { issuerAccepted, verifyIdToken } from '../src/oauth/id-token.ts'
+import { AppError, type ErrorFact } from '../src/errors.ts'
+import { factText } from '../src/web/error-text.ts'
 import { appForSuite, Browser, cliSignIn, freePort, runFlow } from './helpers.ts'
 
 /** The tokens page's "Verified sign-in (OpenID)" section. */
 function claimsSection (html: string): string {
   return /<h2 id="claims-h">[\s\S]*?<\/section>/.exec(html)?.[0] ?? ''
+}
+
+/** An id_token refused for this fact (the domain reports facts; web/error-text.ts words them). */
+function refusedFor (is: ErrorFact['is']) {
+  return (err: unknown) => err instanceof AppError && err.details.fact?.is === is
 }
 
 describe('claims from UserInfo', () => {
@@ -139,7 +146,7 @@ describe("the id_token's issuer", () => {
     )
     await assert.rejects(
       verifyIdToken(webex, await sign('https://idbroker.example.invalid/idb'), expected),
-      /issuer \(iss\)/
+      refusedFor('id_token_issuer')
     )
   })
 })
@@ -170,16 +177,37 @@ describe('id_token claims OpenID Connect refuses', () => {
     assert.equal((await verifyIdToken(webex, await sign({}, 'Cme'), expected)).subject, 'p')
     await assert.rejects(
       verifyIdToken(webex, await sign({}, 'Cme', seconds + 3600), expected),
-      /issue time is in the future/
+      refusedFor('id_token_not_yet_valid')
     )
     await assert.rejects(
       verifyIdToken(webex, await sign({}, ['Cme', 'Cother']), expected),
-      /several audiences and no authorized party/
+      refusedFor('id_token_several_audiences')
     )
     await assert.rejects(
       verifyIdToken(webex, await sign({ azp: 'Cother' }, ['Cme', 'Cother']), expected),
-      /authorized party \(azp\) is not this integration/
+      refusedFor('id_token_authorized_party')
     )
     assert.equal((await verifyIdToken(webex, await sign({ azp: 'Cme' }, ['Cme', 'Cother']), expected)).subject, 'p')
   })
+})
+
+test('every id_token fact has its words, which name the id_token and never a token', () => {
+  const facts: ErrorFact[] = [
+    { is: 'id_token_expired' },
+    { is: 'id_token_audience' },
+    { is: 'id_token_issuer' },
+    { is: 'id_token_not_yet_valid' },
+    { is: 'id_token_claim', claim: 'sub' },
+    { is: 'id_token_signature' },
+    { is: 'id_token_unknown_key' },
+    { is: 'id_token_algorithm' },
+    { is: 'id_token_malformed' },
+    { is: 'id_token_several_audiences' },
+    { is: 'id_token_authorized_party' },
+    { is: 'id_token_nonce' },
+    { is: 'id_token_missing' },
+    { is: 'id_token_unasked' }
+  ]
+  for (const fact of facts) assert.match(factText(fact), /id_token/, fact.is)
+  assert.equal(factText({ is: 'id_token_claim', claim: 'sub' }), "The id_token's sub claim is missing or wrong.")
 })

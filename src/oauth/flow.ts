@@ -70,7 +70,7 @@ export function parseCallback (query: unknown): CallbackQuery {
 
 /** A callback whose query is not what Webex sends. */
 export function malformedCallback (): AppError {
-  return new AppError('bad_request', { reason: 'The answer from Webex was malformed.' })
+  return new AppError('bad_request', { fact: { is: 'callback_malformed' } })
 }
 
 /** Whether a callback carries this flow's state (compared in constant time). */
@@ -98,7 +98,7 @@ export function codeFrom (query: CallbackQuery, flow: FlowState, clientSecret: s
     })
   }
   if (query.code === undefined) {
-    throw new AppError('bad_request', { reason: 'The answer from Webex carried neither a code nor an error.' })
+    throw new AppError('bad_request', { fact: { is: 'callback_empty' } })
   }
   return query.code
 }
@@ -116,12 +116,12 @@ export function checkCallback (
   options: { now: number, consumed: ConsumedStates, spend: boolean, clientSecret: string }
 ): string {
   const { now, consumed, spend, clientSecret } = options
-  if (!belongsTo(query, flow)) throw new AppError('state_invalid', { fact: 'state_mismatch' })
+  if (!belongsTo(query, flow)) throw new AppError('state_invalid', { fact: { is: 'state_mismatch' } })
   if (now - flow.createdAt > FLOW_TTL_MS || flow.createdAt > now + 60_000) {
-    throw new AppError('state_invalid', { fact: 'flow_expired' })
+    throw new AppError('state_invalid', { fact: { is: 'flow_expired' } })
   }
   if (spend ? !consumed.consume(flow.state, now) : consumed.spent(flow.state, now)) {
-    throw new AppError('state_invalid', { fact: 'flow_spent' })
+    throw new AppError('state_invalid', { fact: { is: 'flow_spent' } })
   }
   return codeFrom(query, flow, clientSecret)
 }

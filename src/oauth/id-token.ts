@@ -6,7 +6,7 @@
 // The web app and the CLI both finish a sign-in through exchangeAndVerify.
 import { timingSafeEqual } from 'node:crypto'
 import type { JWTPayload } from 'jose'
-import { AppError } from '../errors.ts'
+import { AppError, type ErrorFact } from '../errors.ts'
 import type { WebexClient } from '../webex/client.ts'
 import type { TokenSet } from '../webex/resources.ts'
 import type { FlowState } from './flow.ts'
@@ -102,35 +102,29 @@ function claimsOf (payload: JWTPayload): IdClaims {
   return claims
 }
 
-function invalid (reason: string): AppError {
-  return new AppError('id_token_invalid', { reason })
+function invalid (fact: ErrorFact): AppError {
+  return new AppError('id_token_invalid', { fact })
 }
 
-/** One sentence for each way verification fails; jose's own messages are not shown. */
-function reasonOf (errors: typeof import('jose').errors, err: unknown): string {
-  if (err instanceof errors.JWTExpired) return 'The id_token has expired (its exp is in the past).'
+/** What each way verification fails is (worded by the web and the CLI); jose's own messages are not shown. */
+function factOf (errors: typeof import('jose').errors, err: unknown): ErrorFact {
+  if (err instanceof errors.JWTExpired) return { is: 'id_token_expired' }
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') {
-      return "The id_token was issued to another client: its audience (aud) is not this integration's client id."
-    }
-    if (err.claim === 'iss') {
-      return "The id_token names an issuer (iss) other than the one in Webex's discovery document."
-    }
-    if (err.claim === 'iat' || err.claim === 'nbf') {
-      return "The id_token is not valid yet: its issue time is in the future (check this machine's clock)."
-    }
-    return `The id_token's ${err.claim} claim is missing or wrong.`
+    if (err.claim === 'aud') return { is: 'id_token_audience' }
+    if (err.claim === 'iss') return { is: 'id_token_issuer' }
+    if (err.claim === 'iat' || err.claim === 'nbf') return { is: 'id_token_not_yet_valid' }
+    return { is: 'id_token_claim', claim: err.claim.slice(0, 40) }
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return "The id_token's signature does not verify against the keys Webex publishes."
+    return { is: 'id_token_signature' }
   }
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
-    return 'The id_token was signed with a key Webex does not publish.'
+    return { is: 'id_token_unknown_key' }
   }
   if (err instanceof errors.JOSEAlgNotAllowed) {
-    return 'The id_token is signed with an algorithm this app does not accept.'
+    return { is: 'id_token_algorithm' }
   }
-  return 'The id_token is not a well-formed signed JWT.'
+  return { is: 'id_token_malformed' }
 }
 
 /** Verifies an id_token; returns its claims or throws id_token_invalid with a specific reason. */
@@ -158,33 +152,27 @@ export async function verifyIdToken (
   } catch (err) {
     // A key set Webex could not give is Webex's failure; anything else is the id_token's.
     if (err instanceof AppError) throw err
-    throw invalid(reasonOf(errors, err))
+    throw invalid(factOf(errors, err))
   }
   if (!issuerAccepted(String(payload.iss), keys.issuer)) {
-    throw invalid("The id_token names an issuer (iss) other than the one in Webex's discovery document.")
+    throw invalid({ is: 'id_token_issuer' })
   }
   // OpenID Connect Core §3.1.3.7: jose checks iat's type, not that it is not in the future.
   if (typeof payload.iat === 'number' && payload.iat > expected.now / 1000 + CLOCK_TOLERANCE_S) {
-    throw invalid("The id_token is not valid yet: its issue time is in the future (check this machine's clock).")
+    throw invalid({ is: 'id_token_not_yet_valid' })
   }
   // With several audiences, azp must name this client; and an azp present must be this client.
   const audiences = [payload.aud].flat()
   if (audiences.length > 1 && payload.azp === undefined) {
-    throw invalid(
-      'The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.'
-    )
+    throw invalid({ is: 'id_token_several_audiences' })
   }
   if (payload.azp !== undefined && payload.azp !== expected.clientId) {
-    throw invalid(
-      "The id_token was issued to another client: its authorized party (azp) is not this integration's client id."
-    )
+    throw invalid({ is: 'id_token_authorized_party' })
   }
   const nonce = typeof payload.nonce === 'string' ? Buffer.from(payload.nonce) : undefined
   const sent = Buffer.from(expected.nonce)
   if (nonce === undefined || nonce.length !== sent.length || !timingSafeEqual(nonce, sent)) {
-    throw invalid(
-      "The id_token's nonce does not match the one this sign-in sent: the answer may belong to another sign-in, or be replayed."
-    )
+    throw invalid({ is: 'id_token_nonce' })
   }
   return claimsOf(payload)
 }
@@ -242,11 +230,11 @@ export async function exchangeAndVerify (
   const { code, now } = input
   const tokens = await webex.exchangeCode({ code, redirectUri: client.redirectUri, codeVerifier: flow.verifier })
   if (tokens.idToken === undefined) {
-    if (flow.scopes.includes('openid')) throw invalid("openid was requested, but Webex's answer carried no id_token.")
+    if (flow.scopes.includes('openid')) throw invalid({ is: 'id_token_missing' })
     return { tokens }
   }
   if (flow.nonce === undefined) {
-    throw invalid('Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.')
+    throw invalid({ is: 'id_token_unasked' })
   }
   const expected = { clientId: client.clientId, nonce: flow.nonce, now: now() }
   const verified = await verifyIdToken(webex, tokens.idToken, expected)

@@ -190,14 +190,40 @@ export const PAGE_TEXT: Readonly<Record<ErrorKind, PageText>> = {
 }
 
 /** The sentence for each fact the domain reports (errors.ts ErrorFact), on a page and in the CLI. */
-export const FACT_TEXT: Readonly<Record<ErrorFact, string>> = {
-  state_mismatch: 'The state returned by Webex does not match the sign-in started in this browser.',
-  flow_expired: 'The sign-in was started more than 10 minutes ago and has expired.',
-  flow_spent: 'This sign-in was already finished: tokens are shown only once and never stored.'
+const FACT_TEXT: { readonly [K in ErrorFact['is']]: (fact: Extract<ErrorFact, { is: K }>) => string } = {
+  state_mismatch: () => 'The state returned by Webex does not match the sign-in started in this browser.',
+  flow_expired: () => 'The sign-in was started more than 10 minutes ago and has expired.',
+  flow_spent: () => 'This sign-in was already finished: tokens are shown only once and never stored.',
+  callback_malformed: () => 'The answer from Webex was malformed.',
+  callback_empty: () => 'The answer from Webex carried neither a code nor an error.',
+  id_token_expired: () => 'The id_token has expired (its exp is in the past).',
+  id_token_audience: () =>
+    "The id_token was issued to another client: its audience (aud) is not this integration's client id.",
+  id_token_issuer: () => "The id_token names an issuer (iss) other than the one in Webex's discovery document.",
+  id_token_not_yet_valid: () =>
+    "The id_token is not valid yet: its issue time is in the future (check this machine's clock).",
+  id_token_claim: (fact) => `The id_token's ${fact.claim} claim is missing or wrong.`,
+  id_token_signature: () => "The id_token's signature does not verify against the keys Webex publishes.",
+  id_token_unknown_key: () => 'The id_token was signed with a key Webex does not publish.',
+  id_token_algorithm: () => 'The id_token is signed with an algorithm this app does not accept.',
+  id_token_malformed: () => 'The id_token is not a well-formed signed JWT.',
+  id_token_several_audiences: () =>
+    'The id_token names several audiences and no authorized party (azp), so it may have been issued for another client.',
+  id_token_authorized_party: () =>
+    "The id_token was issued to another client: its authorized party (azp) is not this integration's client id.",
+  id_token_nonce: () =>
+    "The id_token's nonce does not match the one this sign-in sent: the answer may belong to another sign-in, or be replayed.",
+  id_token_missing: () => "openid was requested, but Webex's answer carried no id_token.",
+  id_token_unasked: () => 'Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.'
+}
+
+/** The words for a fact. */
+export function factText (fact: ErrorFact): string {
+  return (FACT_TEXT[fact.is] as (fact: ErrorFact) => string)(fact)
 }
 
 /** An error's own sentence: its reason, else the words for its fact, else its kind's summary. */
 export function errorSentence (error: AppError): string {
   const { reason, fact } = error.details
-  return reason ?? (fact === undefined ? error.message : FACT_TEXT[fact])
+  return reason ?? (fact === undefined ? error.message : factText(fact))
 }

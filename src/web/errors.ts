@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { invalidScopeExplanation, roleGroups, type Catalogue, type RoleGroup } from '../catalogue/index.ts'
 import { AppError, ERROR_KINDS, type ErrorKind } from '../errors.ts'
-import { FACT_TEXT, PAGE_TEXT } from './error-text.ts'
+import { factText, PAGE_TEXT } from './error-text.ts'
 import type { WebContext } from './context.ts'
 import { pageRenderer } from './render.ts'
 import { selectionLink } from './links.ts'
@@ -62,20 +62,21 @@ export function errorView (error: AppError, catalogue?: Catalogue, options: { st
       ? roleGroups(catalogue, d.requestedScopes)
       : undefined
   const explained = groups === undefined ? undefined : invalidScopeExplanation(groups)
+  const ownSentence = d.reason !== undefined || d.fact !== undefined
   return {
     kind: error.kind,
     status: error.status,
     title: entry.title,
     summary:
       d.reason ??
-      (d.fact === undefined ? undefined : FACT_TEXT[d.fact]) ??
+      (d.fact === undefined ? undefined : factText(d.fact)) ??
       (error.kind === 'access_denied' ? deniedReason(d.webexDescription) : undefined) ??
       entry.summary,
     // A form's own problem (a Check, Renew or Grants field) says what it is; the start page's
     // causes and next steps (no scope chosen…) would only mislead.
-    causes: groups !== undefined || (error.kind === 'bad_request' && d.reason !== undefined) ? [] : entry.causes,
+    causes: groups !== undefined || (error.kind === 'bad_request' && ownSentence) ? [] : entry.causes,
     next:
-      error.kind === 'bad_request' && d.reason !== undefined
+      error.kind === 'bad_request' && ownSentence
         ? ['Go back, correct the field and send the form again.']
         : entry.next,
     webexDescription: d.webexDescription,

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
-import { PAGE_TEXT } from './error-text.ts'
+import { errorSentence, PAGE_TEXT } from './error-text.ts'
 import { presetScopes } from '../oauth/grants.ts'
 import { orgIdFromToken, type Person, WEBEX_ID_PATTERN } from '../webex/resources.ts'
 import { formRoute, type WebContext } from './context.ts'
@@ -136,7 +136,7 @@ export function serviceAppRoutes (ctx: WebContext, presentTokens: ShowTokens, be
           {
             accessToken: body.access_token,
             values: body,
-            problem: `${entry.title}: ${err.message}${said} ${entry.next.join(' ')}${tracking}`
+            problem: `${entry.title}: ${errorSentence(err)}${said} ${entry.next.join(' ')}${tracking}`
           },
           err.status
         )

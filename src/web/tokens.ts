@@ -1,5 +1,6 @@
 // The token lifecycle in the browser: show tokens (after a grant or a refresh), refresh a
 // token held by the admin (GET/POST /refresh), and check an access token (GET/POST /check).
+import { errorSentence } from './error-text.ts'
 import type { Presenter, TokensToShow } from './sign-in.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
@@ -59,7 +60,7 @@ export function tokenRoutes (ctx: WebContext) {
     } catch (err) {
       if (!(err instanceof AppError)) throw err
       request.log.info({ kind: err.kind, trackingId: err.details.trackingId }, 'people/me failed')
-      return { personProblem: err.message }
+      return { personProblem: errorSentence(err) }
     }
   }
 
