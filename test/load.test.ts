@@ -178,8 +178,13 @@ test('SIGTERM in the middle of load finishes in-flight requests and exits 0', as
       return await browser.fetch(callback)
     })
   )
+  const exchanges = emu.emulator.hits.token
   const pages = Promise.all(handBackPages.map(async (page, i) => await (browsers[i] as Browser).runScript(page)))
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // SIGTERM once every exchange has reached Webex (each held there 800 ms): all eight in flight.
+  for (let waited = 0; emu.emulator.hits.token < exchanges + browsers.length && waited < 10_000; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.equal(emu.emulator.hits.token, exchanges + browsers.length, 'every code exchange is in flight')
   server.kill('SIGTERM')
   const finished = await pages
   for (const page of finished) {
