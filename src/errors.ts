@@ -100,6 +100,26 @@ export type ErrorFact =
       | 'id_token_unasked'
   }
   | { is: 'id_token_claim', claim: string }
+  | {
+    is:
+      | 'webex_timeout'
+      | 'answer_too_large'
+      | 'dns_failed'
+      | 'connection_refused'
+      | 'connection_failed'
+      | 'device_grant_unregistered'
+      | 'device_code_spent'
+      | 'applications_token_missing'
+      | 'openid_keys_insecure'
+      | 'openid_no_userinfo'
+  }
+  | { is: 'answer_unreadable', what: string }
+  | { is: 'rate_limited', status: number, retryAfter?: number | undefined }
+  | { is: 'server_error', status: number }
+  | { is: 'api_refused', status: number }
+  | { is: 'http_status', status: number, webexError?: string | undefined }
+  | { is: 'not_a_webex_id', what: string }
+  | { is: 'service_app_unknown', applicationId: string }
 
 export interface ErrorDetails {
   /** What was found, for the page or the CLI to word (instead of `reason`). */

@@ -1,6 +1,7 @@
 // classifyWebexError and classifyApiError, table-tested: every answer shape docs/webex-contract.md
 // lists ("Token", "Service Apps", "Device grant", "Rate limits, statuses, tracking ids"), each as
-// Webex would send it, to the kind, status and words the pages and the CLI then show. Pure
+import { classifyApiError, classifyWebexError } from '../src/webex/classify.ts'
+import { errorSentence } from '../src/web/error-text.ts'
 // functions of the answer: no sign-in, no socket.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -123,7 +124,7 @@ describe('classifyWebexError: the token endpoint and every answer without a toke
   test('a Retry-After date is read as the seconds until it', () => {
     const error = classifyWebexError(429, '', { ...facts, retryAfter: 'Wed, 02 Dec 2026 00:00:30 GMT' })
     assert.equal(error.details.retryAfter, 30)
-    assert.match(error.message, /wait 30 seconds/)
+    assert.match(errorSentence(error), /wait 30 seconds/)
   })
 })
 

@@ -2,6 +2,7 @@
 // terms, and what to do next. The status and the one-sentence summary are the error's own
 // (src/errors.ts); the CLI's loopback page uses the titles too.
 import type { AppError, ErrorFact, ErrorKind } from '../errors.ts'
+import { DEVICE_HELPER_REDIRECT_URIS } from '../webex/device.ts'
 
 export interface PageText {
   readonly title: string
@@ -214,7 +215,35 @@ const FACT_TEXT: { readonly [K in ErrorFact['is']]: (fact: Extract<ErrorFact, { 
   id_token_nonce: () =>
     "The id_token's nonce does not match the one this sign-in sent: the answer may belong to another sign-in, or be replayed.",
   id_token_missing: () => "openid was requested, but Webex's answer carried no id_token.",
-  id_token_unasked: () => 'Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.'
+  id_token_unasked: () => 'Webex sent an id_token for a sign-in that sent no nonce, so it cannot be checked.',
+  webex_timeout: () => 'Webex did not answer in time.',
+  answer_too_large: () => 'Webex sent an answer far larger than expected.',
+  dns_failed: () => 'The Webex host name could not be resolved (DNS).',
+  connection_refused: () => 'The connection to Webex was refused.',
+  connection_failed: () => 'The connection to Webex failed or was cut off mid-answer.',
+  answer_unreadable: (fact) => `Webex's answer to ${fact.what} was not the JSON this app expects.`,
+  rate_limited: (fact) =>
+    `Webex is rate-limiting requests (HTTP ${fact.status}).${
+      fact.retryAfter === undefined
+        ? ''
+        : ` Webex asks to wait ${fact.retryAfter} second${fact.retryAfter === 1 ? '' : 's'} before trying again.`
+    }`,
+  server_error: (fact) => `Webex answered with a server error (HTTP ${fact.status}).`,
+  http_status: (fact) =>
+    `Webex answered HTTP ${fact.status}${fact.webexError === undefined ? '' : ` (${fact.webexError})`}.`,
+  api_refused: (fact) => `Webex refused the request (HTTP ${fact.status}).`,
+  device_grant_unregistered: () =>
+    `Webex refused this integration for the device grant: its redirect URIs must include Webex's OAuth helper service (${DEVICE_HELPER_REDIRECT_URIS.join(', ')}). Add them to the integration in the developer portal, or check CLIENT_ID.`,
+  device_code_spent: () =>
+    'Webex no longer accepts this sign-in code: it expired or was already used. Run the command again.',
+  not_a_webex_id: (fact) =>
+    `The ${fact.what} is not a Webex id (letters, digits and _ = + / - only): check it and try again.`,
+  applications_token_missing: () =>
+    'The integration token lacks spark:applications_token: sign in again with that scope (the Service App page asks for it).',
+  service_app_unknown: (fact) =>
+    `Webex knows no Service App with the application id ${fact.applicationId}: copy it from the app's page in the developer portal.`,
+  openid_keys_insecure: () => 'The OpenID discovery document names a key set that is not served over https.',
+  openid_no_userinfo: () => 'The OpenID discovery document names no https UserInfo endpoint.'
 }
 
 /** The words for a fact. */

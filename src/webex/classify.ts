@@ -160,15 +160,11 @@ export function classifyWebexError (status: number, text: string, facts: AnswerF
   const details = { webexDescription, webexError: clean(oauthErrorCode(body), 200), trackingId }
   if (status === 429 || status === 423) {
     const retryAfter = parseRetryAfter(facts.retryAfter, facts.now)
-    const wait =
-      retryAfter === undefined
-        ? ''
-        : ` Webex asks to wait ${retryAfter} second${retryAfter === 1 ? '' : 's'} before trying again.`
     return new AppError('webex_unavailable', {
       ...details,
       status: 503,
       retryAfter,
-      reason: `Webex is rate-limiting requests (HTTP ${status}).${wait}`
+      fact: { is: 'rate_limited', status, retryAfter }
     })
   }
   const code = oauthErrorCode(body)
@@ -180,14 +176,14 @@ export function classifyWebexError (status: number, text: string, facts: AnswerF
   if (status >= 500) {
     return new AppError('webex_unavailable', {
       ...details,
-      reason: `Webex answered with a server error (HTTP ${status}).`,
+      fact: { is: 'server_error', status },
       status: status === 503 ? 503 : 502
     })
   }
   if (status === 401) return new AppError('invalid_client', details)
   return new AppError(status >= 400 && status < 500 ? 'webex_refused' : 'unknown_error', {
     ...details,
-    reason: `Webex answered HTTP ${status}${details.webexError === undefined ? '' : ` (${details.webexError})`}.`
+    fact: { is: 'http_status', status, webexError: details.webexError }
   })
 }
 
@@ -198,13 +194,13 @@ export function classifyWebexError (status: number, text: string, facts: AnswerF
 export function classifyApiError (status: number, text: string, facts: AnswerFacts): AppError {
   if (status === 401) return new AppError('token_invalid', { trackingId: facts.trackingId })
   const error = classifyWebexError(status, text, facts)
-  if (status === 403) return new AppError('forbidden', { ...error.details, reason: undefined, status: undefined })
-  if (status === 404) return new AppError('webex_not_found', { ...error.details, reason: undefined, status: undefined })
+  if (status === 403) return new AppError('forbidden', { ...error.details, fact: undefined, status: undefined })
+  if (status === 404) return new AppError('webex_not_found', { ...error.details, fact: undefined, status: undefined })
   // Other 4xx: Webex's words, not the token endpoint's word-matching (an API message may well say "code").
   if (status >= 400 && status < 500 && error.kind !== 'webex_unavailable') {
     return new AppError('webex_refused', {
       ...error.details,
-      reason: `Webex refused the request (HTTP ${status}).`,
+      fact: { is: 'api_refused', status },
       status: undefined
     })
   }

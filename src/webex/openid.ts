@@ -91,7 +91,7 @@ export function openIdCalls (
     const trusted = (url: URL) => url.protocol === 'https:' || url.origin === new URL(base).origin
     if (!trusted(jwksUrl)) {
       throw new AppError('webex_unavailable', {
-        reason: 'The OpenID discovery document names a key set that is not served over https.'
+        fact: { is: 'openid_keys_insecure' }
       })
     }
     const userinfo = discovery.userinfo_endpoint === undefined ? undefined : new URL(discovery.userinfo_endpoint)
@@ -114,7 +114,7 @@ export function openIdCalls (
       const endpoint = (await openIdKeys()).userinfoEndpoint
       if (endpoint === undefined) {
         throw new AppError('webex_unavailable', {
-          reason: 'The OpenID discovery document names no https UserInfo endpoint.'
+          fact: { is: 'openid_no_userinfo' }
         })
       }
       return getJson(endpoint, accessToken, userInfoAnswer, 'UserInfo')

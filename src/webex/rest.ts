@@ -22,7 +22,7 @@ const tokenExpiryAnswer = z.object({ exp: z.coerce.number() }).loose()
 function pathId (id: string, what: string): string {
   if (!WEBEX_ID_PATTERN.test(id)) {
     throw new AppError('bad_request', {
-      reason: `The ${what} is not a Webex id (letters, digits and _ = + / - only): check it and try again.`
+      fact: { is: 'not_a_webex_id', what }
     })
   }
   return encodeURIComponent(id)
@@ -88,7 +88,7 @@ export function restCalls (transport: Transport, options: RestOptions) {
       const error = classifyWebexError(answer.status, answer.text, facts(answer, [accessToken, input.clientSecret]))
       const message = errorAnswer.safeParse(jsonOf(answer.text)).data?.message ?? ''
       const words = `${error.details.webexDescription ?? ''} ${message}`.toLowerCase()
-      const details = { ...error.details, reason: undefined, status: undefined }
+      const details = { ...error.details, fact: undefined, status: undefined }
       // Webex answers 400 "Invalid client credentials" / "The provided clientSecret is invalid"
       // (docs/webex-contract.md, "Service Apps").
       if (
@@ -101,15 +101,14 @@ export function restCalls (transport: Transport, options: RestOptions) {
       if (answer.status === 403 && /scope|applications_token/.test(words)) {
         throw new AppError('forbidden', {
           ...details,
-          reason:
-            'The integration token lacks spark:applications_token: sign in again with that scope (the Service App page asks for it).'
+          fact: { is: 'applications_token_missing' }
         })
       }
       if (answer.status === 403) throw new AppError('service_app_not_authorized', details)
       if (answer.status === 404) {
         throw new AppError('webex_not_found', {
           ...details,
-          reason: `Webex knows no Service App with the application id ${input.applicationId.slice(0, 200)}: copy it from the app's page in the developer portal.`
+          fact: { is: 'service_app_unknown', applicationId: input.applicationId.slice(0, 200) }
         })
       }
       throw error

@@ -3,7 +3,7 @@
 // sent code may already be spent.
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
-import { DEVICE_GRANT_TYPE, DEVICE_HELPER_REDIRECT_URIS } from './device.ts'
+import { DEVICE_GRANT_TYPE } from './device.ts'
 import { classifyWebexError, errorAnswer, jsonOf, oauthErrorCode, scrub } from './classify.ts'
 import { webexIdToken, webexToken, type ClientCredentials, type DeviceAuthorization, type TokenSet } from './resources.ts'
 import { answerFacts, type Answer, type Transport } from './transport.ts'
@@ -117,7 +117,7 @@ export function tokenEndpoint (transport: Transport, client: ClientCredentials, 
         if (error.kind !== 'invalid_client') throw error
         throw new AppError('invalid_client', {
           ...error.details,
-          reason: `Webex refused this integration for the device grant: its redirect URIs must include Webex's OAuth helper service (${DEVICE_HELPER_REDIRECT_URIS.join(', ')}). Add them to the integration in the developer portal, or check CLIENT_ID.`
+          fact: { is: 'device_grant_unregistered' }
         })
       }
       const d = transport.parse(answer, deviceAnswer, 'the device authorization')
@@ -151,7 +151,7 @@ export function tokenEndpoint (transport: Transport, client: ClientCredentials, 
       if (code === 'invalid_grant') {
         throw new AppError('invalid_grant', {
           ...error.details,
-          reason: 'Webex no longer accepts this sign-in code: it expired or was already used. Run the command again.'
+          fact: { is: 'device_code_spent' }
         })
       }
       throw error

@@ -6,7 +6,7 @@ import { errnoCode } from '../errno.ts'
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher, RetryHandler } from 'undici'
 import type * as z from 'zod'
-import { AppError } from '../errors.ts'
+import { AppError, type ErrorFact } from '../errors.ts'
 import { jsonOf, parseRetryAfter, scrub, type AnswerFacts } from './classify.ts'
 import type { ClientCredentials } from './resources.ts'
 
@@ -97,11 +97,11 @@ function retryDecision (sleep: (ms: number) => Promise<void>, now: () => number)
   }
 }
 
-const NETWORK_REASONS: Partial<Record<string, string>> = {
-  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'Webex sent an answer far larger than expected.',
-  ENOTFOUND: 'The Webex host name could not be resolved (DNS).',
-  EAI_AGAIN: 'The Webex host name could not be resolved (DNS).',
-  ECONNREFUSED: 'The connection to Webex was refused.'
+const NETWORK_FACTS: Partial<Record<string, ErrorFact>> = {
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: { is: 'answer_too_large' },
+  ENOTFOUND: { is: 'dns_failed' },
+  EAI_AGAIN: { is: 'dns_failed' },
+  ECONNREFUSED: { is: 'connection_refused' }
 }
 
 function networkError (err: unknown, trackingId: string): AppError {
@@ -113,10 +113,8 @@ function networkError (err: unknown, trackingId: string): AppError {
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
     name === 'TimeoutError' ||
     name === 'AbortError'
-  const reason = timedOut
-    ? 'Webex did not answer in time.'
-    : (NETWORK_REASONS[code] ?? 'The connection to Webex failed or was cut off mid-answer.')
-  return new AppError('webex_unavailable', { reason, status: timedOut ? 504 : 502, trackingId }, { cause: err })
+  const fact: ErrorFact = timedOut ? { is: 'webex_timeout' } : (NETWORK_FACTS[code] ?? { is: 'connection_failed' })
+  return new AppError('webex_unavailable', { fact, status: timedOut ? 504 : 502, trackingId }, { cause: err })
 }
 
 /** undici is loaded on the first outbound call: start-up (and the CLI) never wait for it. */
@@ -198,7 +196,7 @@ export function createTransport (options: TransportOptions) {
     const parsed = schema.safeParse(jsonOf(answer.text))
     if (!parsed.success) {
       throw new AppError('webex_unavailable', {
-        reason: `Webex's answer to ${what} was not the JSON this app expects.`,
+        fact: { is: 'answer_unreadable', what },
         trackingId: answer.trackingId
       })
     }
