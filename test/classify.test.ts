@@ -1,11 +1,11 @@
 // classifyWebexError and classifyApiError, table-tested: every answer shape docs/webex-contract.md
 // lists ("Token", "Service Apps", "Device grant", "Rate limits, statuses, tracking ids"), each as
-import { classifyApiError, classifyWebexError } from '../src/webex/classify.ts'
-import { errorSentence } from '../src/web/error-text.ts'
+// Webex would send it, to the kind, status and words the pages and the CLI then show. Pure
 // functions of the answer: no sign-in, no socket.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { classifyApiError, classifyWebexError } from '../src/webex/classify.ts'
+import { errorSentence } from '../src/web/error-text.ts'
 
 const SECRET = 'our-client-secret-0123456789'
 const facts = { secrets: [SECRET], now: Date.parse('2026-12-02T00:00:00Z'), trackingId: 'WTI_ours' }
