@@ -65,6 +65,8 @@ export function setupFinishSignIn (): void {
   if (entry === undefined) {
     const refusal = document.getElementById('not-this-browser')
     if (refusal !== null) refusal.hidden = false
+    const heading = document.querySelector('main h1')
+    if (heading !== null) heading.textContent = 'Sign-in stopped'
     return
   }
   const { [state]: _used, ...rest } = kept

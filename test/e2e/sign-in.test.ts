@@ -192,6 +192,7 @@ describe("sign-ins cross origins as Webex's do", { skip }, () => {
       assert.ok(new URL(page.url()).searchParams.has('code'), 'the cross-site hop reached the callback')
       const main = (await page.textContent('main')) ?? ''
       assert.match(main, /This sign-in was not started in this browser/)
+      assert.equal(await page.textContent('main h1'), 'Sign-in stopped')
       assert.equal(await page.isVisible('#finish-sign-in'), false)
       assert.doesNotMatch(main, /Avery Admin|Your Webex tokens/, 'not signed in as the attacker')
       assert.deepEqual(posts, [], 'the code was never handed back')
