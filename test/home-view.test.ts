@@ -37,8 +37,8 @@ test('the view ticks exactly the selected rows, and static mode counts its fixed
   assert.equal((rows.match(/"checked":true/g) ?? []).length, 1)
   const fixed = homeView(catalogue, parseConfig({ MODE: 'static', SCOPES: 'spark-admin:people_read nope:thing_read' }), { scopes: [] })
   assert.equal(fixed.fixedCount, '2 fixed scopes')
-  assert.equal(fixed.fixed.length, 2)
-  assert.equal(fixed.fixed[1]?.description, 'Not in the catalogue: sent to Webex as written.')
+  assert.equal(fixed.fixed?.length, 2)
+  assert.equal(fixed.fixed?.[1]?.description, 'Not in the catalogue: sent to Webex as written.')
 })
 
 test('the catalogue JSON for scripts holds every scope and preset', () => {
