@@ -11,16 +11,15 @@ import {
   clientConsequence,
   grantConsequence,
   GRANTS_PRESET_ID,
-  groupByApplication,
   presetScopes,
-  signInGrantOf,
   WEBEX_OWN_CLIENTS
 } from '../oauth/grants.ts'
 import { LOGIN_HINT } from '../oauth/flow.ts'
 import { type Authorization, type Person, WEBEX_ID_PATTERN } from '../webex/resources.ts'
 import { formRoute, recordAudit, type WebContext } from './context.ts'
 import { schemaIssue, zodRoutes, type SchemaIssue } from '../route-schema.ts'
-import { formatDateTime, formatRelative, pageRenderer } from './render.ts'
+import { pageRenderer } from './render.ts'
+import { adminView, grantsListView, grantView, plural, SESSION_NOTE, when } from './grants-view.ts'
 import { TOKEN } from './tokens.ts'
 import { pageSignIn, signedInAdmin, type BeginSignIn, type Presenter } from './sign-in.ts'
 
@@ -72,51 +71,6 @@ function checked<T> (request: Pick<FastifyRequest, 'validationError'> & { body: 
   return request.body
 }
 
-function when (created: string | undefined, now: number) {
-  const date = created === undefined ? undefined : new Date(created)
-  return date === undefined || Number.isNaN(date.getTime())
-    ? undefined
-    : { iso: date.toISOString(), text: formatDateTime(date), relative: formatRelative(date, now) }
-}
-
-function adminView (admin: Person) {
-  return {
-    displayName: admin.displayName ?? admin.emails[0] ?? admin.id,
-    email: admin.emails[0]
-  }
-}
-
-function plural (n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
-}
-
-/**
- * Grant ids are ~80 characters of base64 whose start is the same for every grant
- * ("ciscospark://…/AUTHORIZATION/"): the page shows the tail, and the whole id is copied.
- */
-const ID_TAIL = 10
-
-function grantView (
-  grant: Authorization,
-  now: number,
-  marks: { candidates?: ReadonlySet<string>, session?: string } = {}
-) {
-  return {
-    id: grant.id,
-    shortId: grant.id.length > ID_TAIL + 2 ? grant.id.slice(-ID_TAIL) : grant.id,
-    idShortened: grant.id.length > ID_TAIL + 2,
-    type: grant.type ?? 'unknown',
-    refresh: grant.type === 'refresh',
-    created: when(grant.created, now),
-    candidate: marks.candidates?.has(grant.id) === true,
-    session: grant.id === marks.session
-  }
-}
-
-/** What revoking this page's own sign-in does, before and after. */
-const SESSION_NOTE =
-  "This is this page's own session: revoking it signs you out here, and the next step needs a new sign-in."
-
 export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
   const { config, webex } = ctx
   const render = pageRenderer(config)
@@ -164,33 +118,23 @@ export function grantsRoutes (ctx: WebContext, begin: BeginSignIn) {
         { status: 404, noStore: true }
       )
     }
-    const now = ctx.now()
-    const candidates = new Set((body.candidates ?? '').split(/\s+/).filter((id) => id !== ''))
-    // Right after the page's own sign-in, its grant is proven from this very list, as the tokens page proves its own.
-    const proven =
-      extra.issuedAfter === undefined || !('personId' in person)
-        ? undefined
-        : signInGrantOf(grants, config.clientId, extra.issuedAfter)
-    const session = body.session_grant ?? (proven !== undefined && 'proven' in proven ? proven.proven.id : undefined)
-    const { issuedAfter: _issuedAfter, ...shown } = extra
-    const applications = groupByApplication(grants, config.clientId).map((app) => ({
-      ...app,
-      grants: app.grants.map((g) => grantView(g, now, { candidates, session }))
-    }))
+    const { issuedAfter, ...shown } = extra
     return render(
       reply,
       'pages/grants',
       GRANTS_TITLE,
       {
         accessToken,
-        sessionGrant: session,
-        sessionNote: SESSION_NOTE,
-        admin: adminView(admin),
-        email,
-        applications,
-        summary: `${plural(grants.length, 'grant')} for ${email}${'personId' in person ? ' (you)' : ''}, in ${plural(applications.length, 'application')}.`,
-        candidates:
-          candidates.size > 0 ? plural(grants.filter((g) => candidates.has(g.id)).length, 'grant') : undefined,
+        ...grantsListView({
+          grants,
+          person,
+          email,
+          admin,
+          body,
+          clientId: config.clientId,
+          now: ctx.now(),
+          issuedAfter
+        }),
         ...shown
       },
       { status: extra.status ?? 200, noStore: true }
