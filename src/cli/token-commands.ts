@@ -1,15 +1,14 @@
 // `token` (browser or --device), `refresh` (also from cron, also a Service App's tokens) and
-// `whoami`: the commands that get, renew and check tokens.
+// `whoami`: the commands that get, renew and check tokens, as commander declares them. `token`'s
+// action is here; refresh's and whoami's are refresh-command.ts and whoami-command.ts.
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import { splitScopeText } from '../catalogue/rules.ts'
 import { scopeListProblems } from '../catalogue/static-scopes.ts'
-import { DEFAULT_WEBEX_BASE_URL, type Config } from '../config/index.ts'
+import type { Config } from '../config/index.ts'
 import { tokenEntry } from '../audit.ts'
-import { AppError } from '../errors.ts'
 import { EXIT } from './exit-codes.ts'
-import { type ClientCredentials, type DeviceAuthorization, orgIdFromToken } from '../webex/resources.ts'
-import { personOf } from '../webex/client.ts'
+import type { DeviceAuthorization } from '../webex/resources.ts'
 import {
   announceSignIn,
   checkDestination,
@@ -17,57 +16,26 @@ import {
   emit,
   SIGN_IN_KINDS,
   parseWebexId,
-  existingFormat,
   ExitError,
-  formatDuration,
   formatOption,
-  heldTokens,
   load,
   parseDuration,
   parseFormat,
   parseLoginHint,
   parseSeconds,
-  readSecret,
   record,
   textOrJson,
-  wantsJsonOutput,
-  webexForHeld,
   type Cli
 } from './shared.ts'
 import { deviceScopeProblem, runDeviceFlow } from './device.ts'
 import { signedInLine } from './signed-in.ts'
-import type { HeldTokens } from './input.ts'
 import type { Format } from './output.ts'
 import { runTokenFlow } from './loopback-sign-in.ts'
-import { jsonSafe, terminalSafe } from './terminal-safe.ts'
+import { refreshAction, type RefreshOptions } from './refresh-command.ts'
+import { whoamiAction, type WhoamiOptions } from './whoami-command.ts'
 
 export function tokenCommands (program: Command, cli: Cli): void {
   const { io, term, signal } = cli
-
-  /**
-   * The credentials for refreshing a Service App's tokens: its client id (flag, or the token
-   * file's when it is not CLIENT_ID) and its secret from --client-secret-file or stdin, never
-   * a flag value. undefined for this tool's own tokens.
-   */
-  async function serviceAppClient (
-    opts: { clientId?: string, clientSecretFile?: string },
-    held: HeldTokens,
-    config: Config,
-    stdinFree: boolean
-  ): Promise<ClientCredentials | undefined> {
-    const clientId =
-      opts.clientId ?? (held.clientId !== undefined && held.clientId !== config.clientId ? held.clientId : undefined)
-    if (clientId === undefined) {
-      if (opts.clientSecretFile !== undefined) {
-        throw new ExitError(EXIT.usage, "--client-secret-file goes with a Service App's --client-id")
-      }
-      return undefined
-    }
-    return {
-      clientId,
-      clientSecret: await readSecret(cli, opts.clientSecretFile, stdinFree, `refreshing client ${clientId}'s tokens`)
-    }
-  }
 
   /** The device grant's code for the person: the URL, the code, and the complete URL as text and as a QR code. */
   async function showDeviceCode (authorization: DeviceAuthorization, config: Config): Promise<void> {
@@ -264,85 +232,7 @@ export function tokenCommands (program: Command, cli: Cli): void {
           ]
         )
     )
-    .action(
-      async (opts: {
-        refreshToken?: string
-        in?: string
-        format?: Format
-        out?: string
-        force?: boolean
-        ifExpiringWithin?: number
-        clientId?: string
-        clientSecretFile?: string
-      }) => {
-        const { config, audit } = load(io)
-        const held = await heldTokens(cli, { name: '--refresh-token', value: opts.refreshToken }, opts.in, 'refresh')
-        if (held.refreshToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no refresh token')
-        const now = Date.now()
-        if (opts.ifExpiringWithin !== undefined) {
-          const expires = held.accessTokenExpiresAt
-          if (expires === undefined) {
-            term.info('the input does not say when the access token expires, so it is refreshed now')
-          } else if (expires.getTime() - now > opts.ifExpiringWithin) {
-            term.info(
-              `not due: the access token expires ${expires.toISOString()}, after the ${formatDuration(opts.ifExpiringWithin)} window; nothing was changed`
-            )
-            return
-          }
-        }
-        if (held.refreshTokenExpiresAt !== undefined && held.refreshTokenExpiresAt.getTime() <= now) {
-          throw new AppError('invalid_grant', {
-            reason: `The refresh token expired at ${held.refreshTokenExpiresAt.toISOString()}: a new sign-in is needed (webex-token-issuer token --out …).`
-          })
-        }
-        await checkDestination({ out: opts.out, force: opts.force === true })
-        const client = await serviceAppClient(
-          opts,
-          held,
-          config,
-          opts.in !== undefined || (io.env.WEBEX_REFRESH_TOKEN ?? '').trim() !== ''
-        )
-        const { webex, baseUrl, ownClient } = await webexForHeld(config, held, io.env)
-        if (!ownClient && client === undefined) {
-          await webex.close()
-          throw new ExitError(
-            EXIT.config,
-            `this refresh token was issued through ${baseUrl}, and refreshing it needs the CLIENT_ID and CLIENT_SECRET of the integration that issued it: set them${baseUrl === DEFAULT_WEBEX_BASE_URL ? '' : `, with WEBEX_BASE_URL=${baseUrl}`} (in .env.local), then run this command again. Nothing was sent.`
-          )
-        }
-        try {
-          term.progress('Refreshing…')
-          const tokens = await webex.refresh(held.refreshToken, held.refreshTokenExpiresAt, client)
-          if (tokens.refreshTokenKept === true) term.info('Webex sent no new refresh token; the one you had stays valid.')
-          // Whose token it is, as `token` and the tokens page say; a failure only leaves it out.
-          const person = await personOf(webex, tokens.accessToken)
-          const clientId = client?.clientId ?? config.clientId
-          await record(cli, audit, () =>
-            tokenEntry({ event: 'token_refreshed', via: 'cli', clientId, tokens, person, now: Date.now() })
-          )
-          term.done('Refreshed.')
-          const soon = tokens.refreshTokenExpiresAt
-          if (
-            opts.ifExpiringWithin !== undefined &&
-            soon !== undefined &&
-            soon.getTime() - Date.now() <= opts.ifExpiringWithin
-          ) {
-            term.info(
-              `warning: the refresh token expires ${soon.toISOString()}, within the window: sign in again before then`
-            )
-          }
-          const format = opts.format ?? (await existingFormat(opts.out)) ?? 'json'
-          await emit(
-            cli,
-            format,
-            { tokens, person, baseUrl, ...(client === undefined ? {} : { clientId }) },
-            { out: opts.out, force: opts.force === true, merge: true }
-          )
-        } finally {
-          await webex.close()
-        }
-      }
-    )
+    .action(async (opts: RefreshOptions) => await refreshAction(cli, opts))
 
   textOrJson(
     program
@@ -359,39 +249,5 @@ export function tokenCommands (program: Command, cli: Cli): void {
           ['token_invalid', 'webex_unavailable', 'sandbox_token', 'webex_refused']
         )
       )
-  ).action(async (opts: { token?: string, in?: string, format: string, json?: boolean }) => {
-    const { config, audit } = load(io)
-    const held = await heldTokens(cli, { name: '--token', value: opts.token }, opts.in, 'access')
-    if (held.accessToken === undefined) throw new ExitError(EXIT.usage, 'the input holds no access token')
-    const { webex } = await webexForHeld(config, held, io.env)
-    try {
-      const me = await webex.getMe(held.accessToken)
-      await record(cli, audit, () =>
-        tokenEntry({
-          event: 'token_checked',
-          via: 'cli',
-          clientId: config.clientId,
-          accessToken: held.accessToken,
-          person: me,
-          now: Date.now()
-        })
-      )
-      const summary = {
-        id: me.id,
-        displayName: me.displayName,
-        emails: me.emails,
-        orgId: me.orgId ?? orgIdFromToken(held.accessToken),
-        type: me.type
-      }
-      io.stdout.write(
-        wantsJsonOutput(opts)
-          ? jsonSafe(JSON.stringify(summary, null, 2)) + '\n'
-          : terminalSafe(
-              `${summary.displayName ?? ''} <${summary.emails[0] ?? ''}>\norg ${summary.orgId ?? 'unknown'}\n`
-          )
-      )
-    } finally {
-      await webex.close()
-    }
-  })
+  ).action(async (opts: WhoamiOptions) => await whoamiAction(cli, opts))
 }
