@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import * as z from 'zod'
-import { ConfigError, currentUser, untrustedFile } from './config/index.ts'
+import { ConfigError, untrustedFile } from './config/index.ts'
+import { currentUser } from './current-user.ts'
 import { orgIdFromToken, type Person, type TokenSet } from './webex/resources.ts'
 
 export const AUDIT_EVENTS = [

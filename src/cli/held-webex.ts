@@ -14,10 +14,10 @@ import { sandboxProves } from '../sandbox-proof.ts'
 import { createWebexClient, type WebexClient } from '../webex/client.ts'
 import type { HeldTokens } from './input.ts'
 
-/** The Webex client for a command's calls, with this tool's integration. */
 /** The names `npm start` gives its sandbox, all of which reach 127.0.0.1 or [::1] at its port. */
 const SANDBOX_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
+/** The Webex client for the configured Webex, with this tool's integration. */
 function webexFor (config: Config): WebexClient {
   return createWebexClient({
     baseUrl: config.webexApiUrl,
@@ -43,7 +43,7 @@ export interface HeldWebex {
  * else undefined. The CLI asks 127.0.0.1:PORT, which a sandbox that publishes its key holds.
  */
 export function sandboxPortOf (url: URL): number | undefined {
-  if (url.protocol !== 'http:' || !SANDBOX_HOSTS.has(url.hostname.toLowerCase())) return undefined
+  if (url.protocol !== 'http:' || !SANDBOX_HOSTS.has(url.hostname)) return undefined
   if (url.pathname.replace(/\/+$/, '') !== SANDBOX_PATH) return undefined
   return url.port === '' ? 80 : Number(url.port)
 }
@@ -99,5 +99,9 @@ export async function webexForHeld (
   }
   // Another Webex than the configured one: the token goes where it was issued, but this tool's
   // client secret never does (a refresh there is refused before anything is sent).
-  return { webex: createWebexClient({ baseUrl: named, clientId: config.clientId, clientSecret: '' }), baseUrl: named, ownClient: false }
+  return {
+    webex: createWebexClient({ baseUrl: named, clientId: config.clientId, clientSecret: '' }),
+    baseUrl: named,
+    ownClient: false
+  }
 }

@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises'
 import { parse as parseDotenv } from 'dotenv'
 import * as z from 'zod'
 import { AppError } from '../errors.ts'
-import { currentUser } from '../config/index.ts'
+import { currentUser } from '../current-user.ts'
 import { withoutBearer } from '../oauth/token-file.ts'
 
 const MAX_INPUT = 64 * 1024

@@ -192,8 +192,6 @@ export function untrustedFile (
   return undefined
 }
 
-export { currentUser }
-
 function readDotenv (dir: string, name: string): Env {
   let fd: number
   try {
